@@ -1,0 +1,68 @@
+import type { Matrix } from '../matrix.js';
+import type { DrawAddress } from '../rng/stream.js';
+
+/** Everything that defines a model's state: weights, biases and their momentum buffers. */
+export interface Parameters {
+  /** V × H, row-major: weights[i * H + j] joins visible i and hidden j. */
+  readonly weights: Float32Array;
+  readonly visibleBias: Float32Array;
+  readonly hiddenBias: Float32Array;
+  readonly weightVelocity: Float32Array;
+  readonly visibleBiasVelocity: Float32Array;
+  readonly hiddenBiasVelocity: Float32Array;
+}
+
+/** How one contrastive-divergence step turns statistics into an update. */
+export interface TrainingRule {
+  readonly learningRate: number;
+  readonly momentum: number;
+  /** 'samples': sampled states in the statistics (simple_rbm); 'probabilities': their means (echen, Hinton). */
+  readonly statistics: 'samples' | 'probabilities';
+  /** 'sum': the weight gradient is summed over the batch (simple_rbm); 'mean': averaged (echen, sklearn). */
+  readonly gradient: 'sum' | 'mean';
+}
+
+/** One epoch's work: which rows form each batch, and where its random draws come from. */
+export interface EpochPlan {
+  /** A permutation of the data set's rows. */
+  readonly order: Uint32Array;
+  /** Batch b is order[batchStarts[b] .. batchStarts[b + 1]). */
+  readonly batchStarts: Uint32Array;
+  readonly seed: number;
+  /** The epoch's position in the random stream (epochs trained before it). */
+  readonly epoch: number;
+  readonly rule: TrainingRule;
+}
+
+/** A data set held by a backend for training. */
+export interface ResidentData {
+  readonly rows: number;
+  readonly cols: number;
+  release(): void;
+}
+
+export type Layer = 'hidden' | 'visible';
+
+/**
+ * The operations a model needs, at the size of an RBM step; implemented once per kind of
+ * device. A backend holds one model's parameters; the model never asks which backend it has.
+ */
+export interface Backend {
+  /** The line `fit` prints first, as simple_rbm does. */
+  readonly banner: string;
+  setParameters(p: Parameters): Promise<void>;
+  getParameters(): Promise<Parameters>;
+  upload(x: Matrix): Promise<ResidentData>;
+  /** Trains on every batch of `plan`; resolves to each batch's KL divergence. */
+  trainEpoch(data: ResidentData, plan: EpochPlan): Promise<Float64Array>;
+  /**
+   * The probabilities of the units of `to` given states of the other layer;
+   * sampled 0/1 states instead when `draw` is given.
+   */
+  propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix>;
+  /** E(v, h) = −(v·W·hᵀ + b·v + c·h) for each row pair. */
+  energy(v: Matrix, h: Matrix): Promise<Float64Array>;
+  /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row. */
+  freeEnergy(v: Matrix): Promise<Float64Array>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,119 @@
+import type { Parameters, TrainingRule } from '../backend.js';
+import { Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
+import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
+import { bernoulliLogLikelihood, sigmoid } from './math.js';
+
+/** Working memory for steps on batches of up to `maxRows` rows, allocated once. */
+export class StepScratch {
+  readonly hiddenProb: Float32Array;
+  readonly hidden: Float32Array;
+  readonly visibleProb: Float32Array;
+  readonly visible: Float32Array;
+  readonly hiddenAgainProb: Float32Array;
+  readonly hiddenAgain: Float32Array;
+  readonly uniforms: Float32Array;
+  readonly weightsTransposed: Float32Array;
+  readonly weightGradient: Float64Array;
+  readonly visibleGradient: Float64Array;
+  readonly hiddenGradient: Float64Array;
+
+  constructor(readonly maxRows: number, visible: number, hidden: number) {
+    this.hiddenProb = new Float32Array(maxRows * hidden);
+    this.hidden = new Float32Array(maxRows * hidden);
+    this.visibleProb = new Float32Array(maxRows * visible);
+    this.visible = new Float32Array(maxRows * visible);
+    this.hiddenAgainProb = new Float32Array(maxRows * hidden);
+    this.hiddenAgain = new Float32Array(maxRows * hidden);
+    this.uniforms = new Float32Array(maxRows * Math.max(visible, hidden));
+    this.weightsTransposed = new Float32Array(visible * hidden);
+    this.weightGradient = new Float64Array(visible * hidden);
+    this.visibleGradient = new Float64Array(visible);
+    this.hiddenGradient = new Float64Array(hidden);
+  }
+}
+
+export function sigmoidInPlace(x: Float32Array, count: number): void {
+  for (let k = 0; k < count; k++) x[k] = sigmoid(x[k]);
+}
+
+/** out = 1 where p > u else 0, elementwise: a unit is on when its probability beats its draw. */
+export function sample(p: Float32Array, u: Float32Array, count: number, out: Float32Array): void {
+  for (let k = 0; k < count; k++) out[k] = p[k] > u[k] ? 1 : 0;
+}
+
+/**
+ * The batch's "KL divergence" as simple_rbm defines it, from the pre-activations `a` of the
+ * visible layer given h0: (−log B − mean_i Σ_j log P(x_ij | a_ij)) / V.
+ */
+export function klDivergence(x: Float32Array, a: Float32Array, rows: number, cols: number): number {
+  let logLikelihood = 0;
+  for (let k = 0; k < rows * cols; k++) logLikelihood += bernoulliLogLikelihood(x[k], a[k]);
+  return (-Math.log(rows) - logLikelihood / rows) / cols;
+}
+
+function applyMomentum(
+  value: Float32Array, velocity: Float32Array, gradient: Float64Array, scale: number, momentum: number,
+): void {
+  for (let k = 0; k < value.length; k++) {
+    velocity[k] = momentum * velocity[k] + scale * gradient[k];
+    value[k] += velocity[k];
+  }
+}
+
+/**
+ * One CD-1 step on the batch x (rows × V), updating `p` in place (REFERENCE §1), and the
+ * batch's KL divergence computed after the update from the same hidden sample.
+ */
+export function contrastiveDivergenceStep(
+  p: Parameters,
+  x: Float32Array,
+  rows: number,
+  rule: TrainingRule,
+  at: (phase: Phase) => DrawAddress,
+  uniforms: UniformSource,
+  s: StepScratch,
+): number {
+  const V = p.visibleBias.length;
+  const H = p.hiddenBias.length;
+  const W = p.weights;
+  const bySamples = rule.statistics === 'samples';
+
+  multiplyAdd(x, rows, V, W, H, p.hiddenBias, s.hiddenProb);
+  sigmoidInPlace(s.hiddenProb, rows * H);
+  uniforms(at(Phase.hidden), rows, H, s.uniforms);
+  sample(s.hiddenProb, s.uniforms, rows * H, s.hidden);
+
+  multiplyTransposedAdd(s.hidden, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
+  sigmoidInPlace(s.visibleProb, rows * V);
+  let visible = s.visibleProb;
+  if (bySamples) {
+    uniforms(at(Phase.visible), rows, V, s.uniforms);
+    sample(s.visibleProb, s.uniforms, rows * V, s.visible);
+    visible = s.visible;
+  }
+
+  multiplyAdd(visible, rows, V, W, H, p.hiddenBias, s.hiddenAgainProb);
+  sigmoidInPlace(s.hiddenAgainProb, rows * H);
+  let hiddenAgain = s.hiddenAgainProb;
+  if (bySamples) {
+    uniforms(at(Phase.hiddenAgain), rows, H, s.uniforms);
+    sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
+    hiddenAgain = s.hiddenAgain;
+  }
+  const hidden = bySamples ? s.hidden : s.hiddenProb;
+
+  s.weightGradient.fill(0);
+  accumulateTransposed(x, rows, V, hidden, H, 1, s.weightGradient);
+  accumulateTransposed(visible, rows, V, hiddenAgain, H, -1, s.weightGradient);
+  columnMeanDifference(x, visible, rows, V, s.visibleGradient);
+  columnMeanDifference(hidden, hiddenAgain, rows, H, s.hiddenGradient);
+
+  const step = (1 - rule.momentum) * rule.learningRate;
+  const weightStep = rule.gradient === 'mean' ? step / rows : step;
+  applyMomentum(W, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
+  applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
+  applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
+
+  multiplyTransposedAdd(s.hidden, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
+  return klDivergence(x, s.visibleProb, rows, V);
+}

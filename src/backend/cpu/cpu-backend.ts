@@ -1,0 +1,142 @@
+import type { Backend, EpochPlan, Layer, Parameters, ResidentData } from '../backend.js';
+import { matrix, type Matrix } from '../../matrix.js';
+import { philoxUniforms, type DrawAddress, type Phase, type UniformSource } from '../../rng/stream.js';
+import { contrastiveDivergenceStep, sample, sigmoidInPlace, StepScratch } from './cd-step.js';
+import { multiplyAdd, multiplyTransposedAdd } from './kernels.js';
+import { softplus } from './math.js';
+
+class HostData implements ResidentData {
+  constructor(readonly m: Matrix) {}
+  get rows(): number {
+    return this.m.rows;
+  }
+  get cols(): number {
+    return this.m.cols;
+  }
+  release(): void {}
+}
+
+function copyParameters(p: Parameters): Parameters {
+  return {
+    weights: p.weights.slice(),
+    visibleBias: p.visibleBias.slice(),
+    hiddenBias: p.hiddenBias.slice(),
+    weightVelocity: p.weightVelocity.slice(),
+    visibleBiasVelocity: p.visibleBiasVelocity.slice(),
+    hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
+  };
+}
+
+/** Lets other work run between batches, in Node and in browsers. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The reference backend: plain TypeScript on Float32Arrays, the spec the GPU must match. */
+export class CpuBackend implements Backend {
+  readonly banner = '# Computation will proceed on the CPU.';
+  private params: Parameters;
+  private scratch: StepScratch | undefined;
+
+  constructor(
+    readonly visible: number,
+    readonly hidden: number,
+    private readonly uniforms: UniformSource = philoxUniforms,
+  ) {
+    this.params = {
+      weights: new Float32Array(visible * hidden),
+      visibleBias: new Float32Array(visible),
+      hiddenBias: new Float32Array(hidden),
+      weightVelocity: new Float32Array(visible * hidden),
+      visibleBiasVelocity: new Float32Array(visible),
+      hiddenBiasVelocity: new Float32Array(hidden),
+    };
+  }
+
+  async setParameters(p: Parameters): Promise<void> {
+    this.params = copyParameters(p);
+  }
+
+  async getParameters(): Promise<Parameters> {
+    return copyParameters(this.params);
+  }
+
+  async upload(x: Matrix): Promise<ResidentData> {
+    return new HostData(x);
+  }
+
+  async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<Float64Array> {
+    const x = (data as HostData).m;
+    const batches = plan.batchStarts.length - 1;
+    let maxRows = 0;
+    for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
+    if (!this.scratch || this.scratch.maxRows < maxRows) {
+      this.scratch = new StepScratch(maxRows, this.visible, this.hidden);
+    }
+    const batch = new Float32Array(maxRows * this.visible);
+    const kl = new Float64Array(batches);
+    for (let b = 0; b < batches; b++) {
+      const start = plan.batchStarts[b];
+      const rows = plan.batchStarts[b + 1] - start;
+      for (let r = 0; r < rows; r++) {
+        const src = plan.order[start + r] * x.cols;
+        batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
+      }
+      const at = (phase: Phase): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
+      kl[b] = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, this.uniforms, this.scratch);
+      await yieldToEventLoop();
+    }
+    return kl;
+  }
+
+  async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
+    const { weights, visibleBias, hiddenBias } = this.params;
+    const up = to === 'hidden';
+    const cols = up ? this.hidden : this.visible;
+    const out = matrix(x.rows, cols);
+    if (up) multiplyAdd(x.data, x.rows, this.visible, weights, cols, hiddenBias, out.data);
+    else multiplyTransposedAdd(x.data, x.rows, this.hidden, weights, cols, visibleBias, out.data);
+    sigmoidInPlace(out.data, out.data.length);
+    if (draw) {
+      const u = new Float32Array(out.data.length);
+      this.uniforms(draw, x.rows, cols, u);
+      sample(out.data, u, u.length, out.data);
+    }
+    return out;
+  }
+
+  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
+    const { weights, visibleBias, hiddenBias } = this.params;
+    const a = new Float32Array(v.rows * this.hidden);
+    multiplyAdd(v.data, v.rows, this.visible, weights, this.hidden, new Float32Array(this.hidden), a);
+    const out = new Float64Array(v.rows);
+    for (let i = 0; i < v.rows; i++) {
+      let e = 0;
+      for (let j = 0; j < this.hidden; j++) {
+        const hj = h.data[i * this.hidden + j];
+        e -= (a[i * this.hidden + j] + hiddenBias[j]) * hj;
+      }
+      for (let k = 0; k < this.visible; k++) e -= visibleBias[k] * v.data[i * this.visible + k];
+      out[i] = e;
+    }
+    return out;
+  }
+
+  async freeEnergy(v: Matrix): Promise<Float64Array> {
+    const { weights, visibleBias, hiddenBias } = this.params;
+    const a = new Float32Array(v.rows * this.hidden);
+    multiplyAdd(v.data, v.rows, this.visible, weights, this.hidden, hiddenBias, a);
+    const out = new Float64Array(v.rows);
+    for (let i = 0; i < v.rows; i++) {
+      let f = 0;
+      for (let k = 0; k < this.visible; k++) f -= visibleBias[k] * v.data[i * this.visible + k];
+      for (let j = 0; j < this.hidden; j++) f -= softplus(a[i * this.hidden + j]);
+      out[i] = f;
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    this.scratch = undefined;
+  }
+}

@@ -1,0 +1,19 @@
+/** σ(x) = 1 / (1 + e^−x), computed without overflow for large |x|. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** softplus(x) = log(1 + e^x), computed without overflow or loss of precision. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/**
+ * log P(x | a) for a Bernoulli unit with pre-activation a and target x ∈ [0, 1]:
+ * x·log σ(a) + (1 − x)·log(1 − σ(a)) = x·a − softplus(a). Finite for every finite a.
+ */
+export function bernoulliLogLikelihood(x: number, a: number): number {
+  return x * a - softplus(a);
+}

@@ -1,0 +1,43 @@
+/** Base class of every error this library throws on purpose; `code` is stable for programs. */
+export class RbmError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An argument or option has the wrong type, shape or value; `argument` names it. */
+export class InvalidArgumentError extends RbmError {
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super('INVALID_ARGUMENT', `${argument}: ${message}`);
+    this.argument = argument;
+  }
+}
+
+/** A file or byte buffer is not in the format it claims; `source` names it. */
+export class DataFormatError extends RbmError {
+  readonly source: string;
+  constructor(source: string, message: string, options?: { cause?: unknown }) {
+    super('DATA_FORMAT', `${source}: ${message}`, options);
+    this.source = source;
+  }
+}
+
+/** The requested compute backend cannot be used here; the message says how to get one. */
+export class BackendUnavailableError extends RbmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/** A file could not be read or written; `path` names it and `cause` holds the system error. */
+export class FileAccessError extends RbmError {
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('FILE_ACCESS', `${path}: ${message}`, options);
+    this.path = path;
+  }
+}

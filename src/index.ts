@@ -1,0 +1,9 @@
+/** webgpu-rbm: the parts that run anywhere (Node and browsers). */
+export { RBM, type DaydreamOptions, type EpochReport, type FitOptions, type History } from './rbm.js';
+export { DEFAULTS, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
+export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
+export type { Parameters, TrainingRule } from './backend/backend.js';
+export { BackendUnavailableError, DataFormatError, FileAccessError, InvalidArgumentError, RbmError } from './errors.js';
+export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
+export { formatTextMatrix, parseTextMatrix } from './data/text.js';
+export { formatLossFile } from './io/loss-file.js';

@@ -1,0 +1,95 @@
+import { InvalidArgumentError } from './errors.js';
+
+/** A dense row-major matrix of float32 values. */
+export interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** What every method that takes rows of data accepts. */
+export type MatrixInput = Matrix | readonly (readonly number[])[];
+
+export function matrix(rows: number, cols: number, data = new Float32Array(rows * cols)): Matrix {
+  return { data, rows, cols };
+}
+
+/** Row `i` of `m`, as a view that shares its memory. */
+export function row(m: Matrix, i: number): Float32Array {
+  return m.data.subarray(i * m.cols, (i + 1) * m.cols);
+}
+
+/** Converts a matrix as plain nested arrays back from a Matrix. */
+export function toArrays(m: Matrix): number[][] {
+  return Array.from({ length: m.rows }, (_, i) => Array.from(row(m, i)));
+}
+
+export interface MatrixRequirements {
+  /** The number of columns the matrix must have. */
+  readonly cols: number;
+  /** Whether every value must lie in [0, 1] (unit states or probabilities). */
+  readonly unitInterval?: boolean;
+}
+
+/**
+ * Checks `input` and returns it as a Matrix, without copying when it already is one.
+ * Throws InvalidArgumentError naming `argument` and the first defect found.
+ */
+export function toMatrix(input: MatrixInput, argument: string, req: MatrixRequirements): Matrix {
+  const m = Array.isArray(input) ? fromArrays(input, argument, req.cols) : checkShape(input as Matrix, argument);
+  if (m.rows === 0) throw new InvalidArgumentError(argument, 'is empty; expected at least one row');
+  if (m.cols !== req.cols) {
+    throw new InvalidArgumentError(argument, `has ${m.cols} columns; expected ${req.cols}`);
+  }
+  checkValues(m, argument, req.unitInterval ?? false);
+  return m;
+}
+
+function fromArrays(rows: readonly (readonly number[])[], argument: string, cols: number): Matrix {
+  const out = new Float32Array(rows.length * cols);
+  rows.forEach((r, i) => {
+    if (!Array.isArray(r) && !ArrayBuffer.isView(r)) {
+      throw new InvalidArgumentError(argument, `row ${i} is not an array`);
+    }
+    if (r.length !== cols) {
+      throw new InvalidArgumentError(argument, `row ${i} has ${r.length} values; expected ${cols}`);
+    }
+    for (let j = 0; j < cols; j++) {
+      const v = r[j];
+      if (typeof v !== 'number') throw new InvalidArgumentError(argument, `row ${i}, column ${j} is not a number`);
+      out[i * cols + j] = v;
+    }
+  });
+  return { data: out, rows: rows.length, cols };
+}
+
+function checkShape(m: Matrix, argument: string): Matrix {
+  if (m === null || typeof m !== 'object') {
+    throw new InvalidArgumentError(argument, 'expected a Matrix { data, rows, cols } or an array of rows');
+  }
+  if (!(m.data instanceof Float32Array)) {
+    throw new InvalidArgumentError(argument, 'data must be a Float32Array');
+  }
+  if (!Number.isInteger(m.rows) || m.rows < 0 || !Number.isInteger(m.cols) || m.cols < 1) {
+    throw new InvalidArgumentError(argument, `rows and cols must be non-negative integers (got ${m.rows} × ${m.cols})`);
+  }
+  if (m.data.length !== m.rows * m.cols) {
+    throw new InvalidArgumentError(
+      argument,
+      `data has ${m.data.length} values but rows × cols is ${m.rows} × ${m.cols} = ${m.rows * m.cols}`,
+    );
+  }
+  return m;
+}
+
+function checkValues(m: Matrix, argument: string, unitInterval: boolean): void {
+  const d = m.data;
+  for (let k = 0; k < d.length; k++) {
+    const v = d[k];
+    // One comparison per value on the fast path; NaN fails both forms.
+    if (unitInterval ? v >= 0 && v <= 1 : Number.isFinite(v)) continue;
+    const where = `row ${Math.floor(k / m.cols)}, column ${k % m.cols}`;
+    if (!Number.isFinite(v)) throw new InvalidArgumentError(argument, `${where} is ${v}; expected a finite number`);
+    throw new InvalidArgumentError(argument, `${where} is ${v}; expected a value in [0, 1]`);
+  }
+}

@@ -1,0 +1,103 @@
+import { InvalidArgumentError } from './errors.js';
+
+/** Which device trains the model: the CPU, the GPU (an error if there is none), or the GPU when there is one. */
+export type DeviceChoice = boolean | 'auto';
+
+export interface RbmOptions {
+  /** Number of visible units (784 for MNIST). */
+  readonly visible: number;
+  /** Number of hidden units. */
+  readonly hidden: number;
+  /** Train and infer on the GPU through WebGPU; default false, as simple_rbm's use_GPU. */
+  readonly useGPU?: DeviceChoice;
+  /** Default 1e-4 (simple_rbm). */
+  readonly learningRate?: number;
+  /** Default 0.95 (simple_rbm); 0 for plain gradient steps (echen). */
+  readonly momentum?: number;
+  /** Seeds initialisation, shuffling and sampling; an integer in [0, 2³²). Default 0. */
+  readonly seed?: number;
+  /** Default 'samples' (simple_rbm); echen uses 'probabilities'. */
+  readonly statistics?: 'samples' | 'probabilities';
+  /** Default 'sum' (simple_rbm); echen and sklearn use 'mean'. */
+  readonly gradient?: 'sum' | 'mean';
+  /** Multiplies the Xavier bound √(6 / (V + H)) of the initial weights; default 1, echen uses 0.1. */
+  readonly initScale?: number;
+}
+
+export type ResolvedOptions = Required<RbmOptions>;
+
+export const DEFAULTS = {
+  useGPU: false,
+  learningRate: 1e-4,
+  momentum: 0.95,
+  seed: 0,
+  statistics: 'samples',
+  gradient: 'sum',
+  initScale: 1,
+} as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
+
+/** Largest layer size accepted; W must fit in one typed array. */
+const MAX_WEIGHTS = 2 ** 30;
+
+export function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(name, `expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function nonNegativeInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError(name, `expected a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function numberIn(name: string, value: unknown, low: number, high: number, lowOpen: boolean, highOpen: boolean): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (lowOpen ? value > low : value >= low) &&
+    (highOpen ? value < high : value <= high);
+  if (!ok) {
+    const range = `${lowOpen ? '(' : '['}${low}, ${high}${highOpen ? ')' : ']'}`;
+    throw new InvalidArgumentError(name, `expected a number in ${range}, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) {
+    throw new InvalidArgumentError(name, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${String(value)}`);
+  }
+  return value as T;
+}
+
+/** Checks every option and fills in the defaults; throws InvalidArgumentError naming the first bad one. */
+export function resolveOptions(options: RbmOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('options', 'expected an object such as { visible: 784, hidden: 64 }');
+  }
+  const o = { ...DEFAULTS, ...options };
+  const visible = positiveInteger('visible', o.visible);
+  const hidden = positiveInteger('hidden', o.hidden);
+  if (visible * hidden > MAX_WEIGHTS) {
+    throw new InvalidArgumentError('hidden', `visible × hidden = ${visible * hidden} exceeds ${MAX_WEIGHTS} weights`);
+  }
+  if (o.useGPU !== true && o.useGPU !== false && o.useGPU !== 'auto') {
+    throw new InvalidArgumentError('useGPU', `expected true, false or 'auto', got ${String(o.useGPU)}`);
+  }
+  const seed = nonNegativeInteger('seed', o.seed);
+  if (seed >= 2 ** 32) throw new InvalidArgumentError('seed', `expected an integer below 2^32, got ${seed}`);
+  return {
+    visible,
+    hidden,
+    useGPU: o.useGPU,
+    learningRate: numberIn('learningRate', o.learningRate, 0, Infinity, true, true),
+    momentum: numberIn('momentum', o.momentum, 0, 1, false, true),
+    seed,
+    statistics: oneOf('statistics', o.statistics, ['samples', 'probabilities']),
+    gradient: oneOf('gradient', o.gradient, ['sum', 'mean']),
+    initScale: numberIn('initScale', o.initScale, 0, Infinity, false, true),
+  };
+}
