@@ -36,7 +36,7 @@ export interface MatrixRequirements {
  * Throws InvalidArgumentError naming `argument` and the first defect found.
  */
 export function toMatrix(input: MatrixInput, argument: string, req: MatrixRequirements): Matrix {
-  const m = Array.isArray(input) ? fromArrays(input, argument, req.cols) : checkShape(input as Matrix, argument);
+  const m = Array.isArray(input) ? fromArrays(input, argument) : checkShape(input as Matrix, argument);
   if (m.rows === 0) throw new InvalidArgumentError(argument, 'is empty; expected at least one row');
   if (m.cols !== req.cols) {
     throw new InvalidArgumentError(argument, `has ${m.cols} columns; expected ${req.cols}`);
@@ -45,14 +45,13 @@ export function toMatrix(input: MatrixInput, argument: string, req: MatrixRequir
   return m;
 }
 
-function fromArrays(rows: readonly (readonly number[])[], argument: string, cols: number): Matrix {
+function fromArrays(rows: readonly (readonly number[])[], argument: string): Matrix {
+  const cols = rows.length > 0 && Array.isArray(rows[0]) ? rows[0].length : 0;
   const out = new Float32Array(rows.length * cols);
   rows.forEach((r, i) => {
-    if (!Array.isArray(r) && !ArrayBuffer.isView(r)) {
-      throw new InvalidArgumentError(argument, `row ${i} is not an array`);
-    }
+    if (!Array.isArray(r)) throw new InvalidArgumentError(argument, `row ${i} is not an array`);
     if (r.length !== cols) {
-      throw new InvalidArgumentError(argument, `row ${i} has ${r.length} values; expected ${cols}`);
+      throw new InvalidArgumentError(argument, `row ${i} has ${r.length} values; row 0 has ${cols}`);
     }
     for (let j = 0; j < cols; j++) {
       const v = r[j];

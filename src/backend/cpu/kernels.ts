@@ -50,7 +50,7 @@ export function multiplyTransposedAdd(
   a: Float32Array, m: number, k: number,
   b: Float32Array, n: number,
   bias: Float32Array, out: Float32Array,
-  scratch = new Float32Array(k * n),
+  scratch: Float32Array = new Float32Array(k * n),
 ): void {
   transpose(b, n, k, scratch);
   multiplyAdd(a, m, k, scratch, n, bias, out);
