@@ -41,3 +41,15 @@ export class FileAccessError extends RbmError {
     this.path = path;
   }
 }
+
+/**
+ * The GPU reported a failure: `kind` says which ('validation', 'out-of-memory', 'internal' or
+ * 'device-lost'). The model keeps the parameters of its last completed epoch.
+ */
+export class GpuError extends RbmError {
+  readonly kind: 'validation' | 'out-of-memory' | 'internal' | 'device-lost';
+  constructor(kind: GpuError['kind'], message: string, options?: { cause?: unknown }) {
+    super(`GPU_${kind.toUpperCase().replace(/-/g, '_')}`, message, options);
+    this.kind = kind;
+  }
+}

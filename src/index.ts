@@ -3,7 +3,8 @@ export { RBM, type DaydreamOptions, type EpochReport, type FitOptions, type Hist
 export { DEFAULTS, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
 export type { Parameters, TrainingRule } from './backend/backend.js';
-export { BackendUnavailableError, DataFormatError, FileAccessError, InvalidArgumentError, RbmError } from './errors.js';
+export { BackendUnavailableError, DataFormatError, FileAccessError, GpuError, InvalidArgumentError, RbmError } from './errors.js';
+export { setGpuProvider, type GpuOptions, type GpuProvider } from './backend/webgpu/gpu.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';
 export { formatLossFile } from './io/loss-file.js';

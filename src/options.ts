@@ -1,3 +1,4 @@
+import type { GpuOptions } from './backend/webgpu/gpu.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Which device trains the model: the CPU, the GPU (an error if there is none), or the GPU when there is one. */
@@ -22,6 +23,8 @@ export interface RbmOptions {
   readonly gradient?: 'sum' | 'mean';
   /** Multiplies the Xavier bound √(6 / (V + H)) of the initial weights; default 1, echen uses 0.1. */
   readonly initScale?: number;
+  /** How the WebGPU backend finds its device (Dawn flags, power preference). */
+  readonly gpu?: GpuOptions;
 }
 
 export type ResolvedOptions = Required<RbmOptions>;
@@ -34,6 +37,7 @@ export const DEFAULTS = {
   statistics: 'samples',
   gradient: 'sum',
   initScale: 1,
+  gpu: {},
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
 
 /** Largest layer size accepted; W must fit in one typed array. */
@@ -99,5 +103,17 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     statistics: oneOf('statistics', o.statistics, ['samples', 'probabilities']),
     gradient: oneOf('gradient', o.gradient, ['sum', 'mean']),
     initScale: numberIn('initScale', o.initScale, 0, Infinity, false, true),
+    gpu: gpuOptions(o.gpu),
   };
+}
+
+function gpuOptions(gpu: unknown): GpuOptions {
+  if (gpu === null || typeof gpu !== 'object') throw new InvalidArgumentError('gpu', 'expected an object');
+  const g = gpu as GpuOptions;
+  if (g.flags !== undefined && !(Array.isArray(g.flags) && g.flags.every((f) => typeof f === 'string'))) {
+    throw new InvalidArgumentError('gpu.flags', "expected an array of strings such as ['backend=vulkan']");
+  }
+  if (g.maxBindingBytes !== undefined) positiveInteger('gpu.maxBindingBytes', g.maxBindingBytes);
+  if (g.powerPreference !== undefined) oneOf('gpu.powerPreference', g.powerPreference, ['low-power', 'high-performance']);
+  return g;
 }

@@ -18,7 +18,10 @@ export interface EpochReport {
   readonly epoch: number;
   readonly epochs: number;
   readonly klDivergence: number;
+  /** Wall-clock time of the epoch. */
   readonly seconds: number;
+  /** Time the GPU spent in the epoch's kernels, when it can measure it (timestamp queries). */
+  readonly deviceSeconds?: number;
 }
 
 export interface FitOptions {
@@ -51,9 +54,9 @@ export class RBM {
 
   constructor(options: RbmOptions) {
     this.options = resolveOptions(options);
-    const { visible, hidden, seed, initScale, useGPU } = this.options;
+    const { visible, hidden, seed, initScale, useGPU, gpu } = this.options;
     const init = initialParameters(visible, hidden, seed, initScale);
-    this.backend = createBackend(useGPU, visible, hidden).then(async (b) => {
+    this.backend = createBackend(useGPU, visible, hidden, gpu).then(async (b) => {
       await b.setParameters(init);
       return b;
     });
@@ -90,7 +93,7 @@ export class RBM {
       try {
         for (let e = 1; e <= epochs; e++) {
           const began = performance.now();
-          const kl = await backend.trainEpoch(resident, {
+          const { klDivergence: kl, deviceSeconds } = await backend.trainEpoch(resident, {
             order: permutation(data.rows, this.options.seed, this.epochsTrained),
             batchStarts: starts,
             seed: this.options.seed,
@@ -104,7 +107,7 @@ export class RBM {
             h.klDivergence.push(klDivergence);
           }
           if (verbose) log(`Epoch [${e}/${epochs}], KL Divergence: ${klDivergence.toFixed(4)}`);
-          onEpoch?.({ epoch: e, epochs, klDivergence, seconds: (performance.now() - began) / 1000 });
+          onEpoch?.({ epoch: e, epochs, klDivergence, seconds: (performance.now() - began) / 1000, deviceSeconds });
         }
       } finally {
         resident.release();

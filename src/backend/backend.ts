@@ -34,6 +34,14 @@ export interface EpochPlan {
   readonly rule: TrainingRule;
 }
 
+/** What an epoch of training reports. */
+export interface EpochResult {
+  /** Each batch's KL divergence, in batch order. */
+  readonly klDivergence: Float64Array;
+  /** Time the device spent in the epoch's kernels, where it can measure it. */
+  readonly deviceSeconds?: number;
+}
+
 /** A data set held by a backend for training. */
 export interface ResidentData {
   readonly rows: number;
@@ -53,8 +61,8 @@ export interface Backend {
   setParameters(p: Parameters): Promise<void>;
   getParameters(): Promise<Parameters>;
   upload(x: Matrix): Promise<ResidentData>;
-  /** Trains on every batch of `plan`; resolves to each batch's KL divergence. */
-  trainEpoch(data: ResidentData, plan: EpochPlan): Promise<Float64Array>;
+  /** Trains on every batch of `plan`. */
+  trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult>;
   /**
    * The probabilities of the units of `to` given states of the other layer;
    * sampled 0/1 states instead when `draw` is given.

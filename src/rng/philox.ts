@@ -4,11 +4,11 @@
  * element of the stream can be drawn on its own, by any thread, in any order.
  */
 
-const M0 = 0xd2511f53;
-const M1 = 0xcd9e8d57;
-const W0 = 0x9e3779b9;
-const W1 = 0xbb67ae85;
-const ROUNDS = 10;
+export const M0 = 0xd2511f53;
+export const M1 = 0xcd9e8d57;
+export const W0 = 0x9e3779b9;
+export const W1 = 0xbb67ae85;
+export const ROUNDS = 10;
 
 /** High 32 bits of the 64-bit product of two uint32 values, exact in doubles. */
 function mulhi(a: number, b: number): number {
@@ -52,7 +52,10 @@ export function philox4x32(
   out[3] = c3;
 }
 
+/** 2^−24: a uniform keeps the top 24 bits of a word, all a float32 mantissa holds. */
+export const UNIFORM_SCALE = 1 / 16777216;
+
 /** Maps a uint32 to a float32-exact uniform in [0, 1) using its top 24 bits. */
 export function toUniform(word: number): number {
-  return (word >>> 8) * (1 / 16777216);
+  return (word >>> 8) * UNIFORM_SCALE;
 }

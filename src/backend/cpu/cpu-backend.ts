@@ -1,9 +1,9 @@
-import type { Backend, EpochPlan, Layer, Parameters, ResidentData } from '../backend.js';
+import type { Backend, EpochPlan, EpochResult, Layer, Parameters, ResidentData } from '../backend.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import { philoxUniforms, type DrawAddress, type Phase, type UniformSource } from '../../rng/stream.js';
 import { contrastiveDivergenceStep, sample, sigmoidInPlace, StepScratch } from './cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './kernels.js';
-import { softplus } from './math.js';
+import { energies, freeEnergies } from '../energies.js';
 
 class HostData implements ResidentData {
   constructor(readonly m: Matrix) {}
@@ -34,15 +34,18 @@ function yieldToEventLoop(): Promise<void> {
 
 /** The reference backend: plain TypeScript on Float32Arrays, the spec the GPU must match. */
 export class CpuBackend implements Backend {
-  readonly banner = '# Computation will proceed on the CPU.';
+  readonly banner: string;
+  private readonly uniforms: UniformSource = philoxUniforms;
   private params: Parameters;
   private scratch: StepScratch | undefined;
 
+  /** `note` adds a line to the banner (why the CPU was chosen). */
   constructor(
     readonly visible: number,
     readonly hidden: number,
-    private readonly uniforms: UniformSource = philoxUniforms,
+    note?: string,
   ) {
+    this.banner = ['# Computation will proceed on the CPU.', ...(note ? [note] : [])].join('\n');
     this.params = {
       weights: new Float32Array(visible * hidden),
       visibleBias: new Float32Array(visible),
@@ -65,7 +68,7 @@ export class CpuBackend implements Backend {
     return new HostData(x);
   }
 
-  async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<Float64Array> {
+  async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const x = (data as HostData).m;
     const batches = plan.batchStarts.length - 1;
     let maxRows = 0;
@@ -86,7 +89,7 @@ export class CpuBackend implements Backend {
       kl[b] = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, this.uniforms, this.scratch);
       await yieldToEventLoop();
     }
-    return kl;
+    return { klDivergence: kl };
   }
 
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
@@ -106,34 +109,18 @@ export class CpuBackend implements Backend {
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    const { weights, visibleBias, hiddenBias } = this.params;
-    const a = new Float32Array(v.rows * this.hidden);
-    multiplyAdd(v.data, v.rows, this.visible, weights, this.hidden, new Float32Array(this.hidden), a);
-    const out = new Float64Array(v.rows);
-    for (let i = 0; i < v.rows; i++) {
-      let e = 0;
-      for (let j = 0; j < this.hidden; j++) {
-        const hj = h.data[i * this.hidden + j];
-        e -= (a[i * this.hidden + j] + hiddenBias[j]) * hj;
-      }
-      for (let k = 0; k < this.visible; k++) e -= visibleBias[k] * v.data[i * this.visible + k];
-      out[i] = e;
-    }
-    return out;
+    return energies(v, h, this.activations(v), this.params.visibleBias);
   }
 
   async freeEnergy(v: Matrix): Promise<Float64Array> {
-    const { weights, visibleBias, hiddenBias } = this.params;
-    const a = new Float32Array(v.rows * this.hidden);
-    multiplyAdd(v.data, v.rows, this.visible, weights, this.hidden, hiddenBias, a);
-    const out = new Float64Array(v.rows);
-    for (let i = 0; i < v.rows; i++) {
-      let f = 0;
-      for (let k = 0; k < this.visible; k++) f -= visibleBias[k] * v.data[i * this.visible + k];
-      for (let j = 0; j < this.hidden; j++) f -= softplus(a[i * this.hidden + j]);
-      out[i] = f;
-    }
-    return out;
+    return freeEnergies(v, this.activations(v), this.params.visibleBias);
+  }
+
+  /** The hidden pre-activations v·W + c. */
+  private activations(v: Matrix): Matrix {
+    const a = matrix(v.rows, this.hidden);
+    multiplyAdd(v.data, v.rows, this.visible, this.params.weights, this.hidden, this.params.hiddenBias, a.data);
+    return a;
   }
 
   async dispose(): Promise<void> {

@@ -1,0 +1,35 @@
+// Turns the KL epilogue's per-workgroup sums of log P(x | h0) into the batch's value
+// (−log B − Σ / B) / V and stores it in the epoch's array, which is read back once per epoch.
+
+struct KlCall {
+  count: u32,    // partial sums to add
+  visible: u32,  // V
+}
+
+@group(0) @binding(0) var<storage, read> klPartials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> epochKl: array<f32>;
+@group(0) @binding(2) var<uniform> call: KlCall;
+@group(1) @binding(0) var<uniform> step: Step;
+
+override WG_SIZE: u32 = 256u;
+var<workgroup> sums: array<f32, WG_SIZE>;
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_index) li: u32) {
+  var s = 0.0;
+  for (var i = li; i < call.count; i += WG_SIZE) {
+    s += klPartials[i];
+  }
+  sums[li] = s;
+  workgroupBarrier();
+  for (var half = WG_SIZE / 2u; half > 0u; half /= 2u) {
+    if (li < half) {
+      sums[li] += sums[li + half];
+    }
+    workgroupBarrier();
+  }
+  if (li == 0u) {
+    let rows = f32(step.rows);
+    epochKl[step.index] = (-log(rows) - sums[0] / rows) / f32(call.visible);
+  }
+}

@@ -1,0 +1,129 @@
+// One layer's input: out = f(A·B + bias), where B is W (visible → hidden) or Wᵀ
+// (hidden → visible), and f is fused into the epilogue: the probability σ, a Bernoulli sample
+// drawn from the Philox stream by element address, the raw activation, or the batch's KL
+// log-likelihood summed per workgroup.
+
+override TRANSPOSE_B: bool = false;
+override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
+
+struct Call {
+  n: u32,          // output columns
+  k: u32,          // inner dimension
+  aBlock: u32,     // A starts at row aBlock · rows of its buffer (the halves of a stacked batch)
+  outBlock: u32,   // likewise for the outputs
+  phase: u32,      // second key word of the random stream
+  flags: u32,      // WRITE_STAT | WRITE_SAMPLES
+}
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> stat: array<f32>;
+@group(0) @binding(4) var<storage, read_write> samples: array<f32>;
+@group(0) @binding(5) var<storage, read> targets: array<f32>;
+@group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
+@group(0) @binding(7) var<uniform> call: Call;
+@group(0) @binding(8) var<uniform> rule: Rule;
+@group(1) @binding(0) var<uniform> step: Step;
+
+var<workgroup> partialSums: array<f32, WG_X * WG_Y>;
+
+fn loadA(m: u32, k: u32) -> f32 {
+  if (m >= step.rows) {
+    return 0.0;
+  }
+  return a[(call.aBlock * step.rows + m) * call.k + k];
+}
+
+fn loadB(k: u32, n: u32) -> f32 {
+  if (n >= call.n) {
+    return 0.0;
+  }
+  if (TRANSPOSE_B) {
+    return b[n * call.k + k];
+  }
+  return b[k * call.n + n];
+}
+
+fn sigmoid(z: f32) -> f32 {
+  let e = exp(-abs(z));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+}
+
+fn softplus(z: f32) -> f32 {
+  return max(z, 0.0) + log(1.0 + exp(-abs(z)));
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let acc = accumulateTile(wg.y * TILE_M, wg.x * TILE_N, 0u, call.k, lid.x, lid.y, li);
+  let r0 = wg.y * TILE_M + lid.y * RM;
+  let c0 = wg.x * TILE_N + lid.x * RN;
+
+  if (EPILOGUE == EPILOGUE_KL) {
+    // Σ over this workgroup's elements of x·z − softplus(z) = log P(x | z).
+    var sum = 0.0;
+    for (var r = 0u; r < RM; r++) {
+      for (var j = 0u; j < RN; j++) {
+        let row = r0 + r;
+        let col = c0 + j;
+        if (row < step.rows && col < call.n) {
+          let z = acc[r][j] + bias[col];
+          sum += targets[row * call.n + col] * z - softplus(z);
+        }
+      }
+    }
+    partialSums[li] = sum;
+    workgroupBarrier();
+    for (var half = WG_X * WG_Y / 2u; half > 0u; half /= 2u) {
+      if (li < half) {
+        partialSums[li] += partialSums[li + half];
+      }
+      workgroupBarrier();
+    }
+    if (li == 0u) {
+      klPartials[wg.y * groups.x + wg.x] = partialSums[0];
+    }
+    return;
+  }
+
+  let outBase = call.outBlock * step.rows * call.n;
+  for (var r = 0u; r < RM; r++) {
+    let row = r0 + r;
+    if (row >= step.rows) {
+      break;
+    }
+    var draws = vec4<u32>();
+    if (EPILOGUE == EPILOGUE_SAMPLE) {
+      // RN = 4 aligned columns share one Philox call: element (row, col) is word col % 4.
+      draws = philox(vec4<u32>(c0 / 4u, step.rowOffset + row, step.drawBatch, step.drawEpoch), vec2<u32>(rule.seed, call.phase));
+    }
+    for (var j = 0u; j < RN; j++) {
+      let col = c0 + j;
+      if (col >= call.n) {
+        break;
+      }
+      let z = acc[r][j] + bias[col];
+      let at = outBase + row * call.n + col;
+      if (EPILOGUE == EPILOGUE_ACTIVATION) {
+        stat[at] = z;
+      } else if (EPILOGUE == EPILOGUE_PROBABILITY) {
+        stat[at] = sigmoid(z);
+      } else {
+        let p = sigmoid(z);
+        let s = select(0.0, 1.0, p > toUniform(draws[j]));
+        if ((call.flags & WRITE_SAMPLES) != 0u) {
+          samples[at] = s;
+        }
+        if ((call.flags & WRITE_STAT) != 0u) {
+          stat[at] = select(p, s, rule.bySamples != 0u);
+        }
+      }
+    }
+  }
+}

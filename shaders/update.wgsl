@@ -1,0 +1,53 @@
+// Sums the gradient's split-K partials and applies the momentum update, for the weights and
+// both biases at once: dθ = m·dθ + stepSize·scale·g, θ += dθ. Weights are scaled by 1/B when
+// the gradient is a mean; the bias gradients are always batch means.
+
+struct Layout {
+  v: u32,
+  h: u32,
+  visibleBias: u32,  // element offset of b in the parameter (and velocity) buffer
+  hiddenBias: u32,   // element offset of c
+  slices: u32,       // split-K partials to add
+}
+
+@group(0) @binding(0) var<storage, read> partials: array<f32>;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
+@group(0) @binding(3) var<uniform> shape: Layout;
+@group(0) @binding(4) var<uniform> rule: Rule;
+@group(1) @binding(0) var<uniform> step: Step;
+
+override WG_X: u32 = 64u;
+override WG_Y: u32 = 4u;
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let n = id.x;
+  let m = id.y;
+  let v = shape.v;
+  let h = shape.h;
+  if (m > v || n > h || (m == v && n == h)) {
+    return;
+  }
+  let size = (v + 1u) * (h + 1u);
+  var g = 0.0;
+  for (var s = 0u; s < shape.slices; s++) {
+    g += partials[s * size + m * (h + 1u) + n];
+  }
+  let perRow = 1.0 / f32(step.rows);
+  var at: u32;
+  var scale = rule.stepSize * perRow;
+  if (m < v && n < h) {
+    at = m * h + n;
+    if (rule.meanGradient == 0u) {
+      scale = rule.stepSize;
+    }
+  } else if (n == h) {
+    at = shape.visibleBias + m;
+  } else {
+    at = shape.hiddenBias + n;
+  }
+  let dv = rule.momentum * velocity[at] + scale * g;
+  velocity[at] = dv;
+  params[at] += dv;
+}

@@ -1,0 +1,125 @@
+import { GpuError } from '../../errors.js';
+import { UNIFORM_STRIDE } from './params.js';
+
+export const Usage = {
+  storage: () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+  uniform: () => GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+};
+
+/** WebGPU buffer sizes must be multiples of 4; bindings need at least 16 bytes. */
+function padded(bytes: number): number {
+  return Math.max(16, Math.ceil(bytes / 4) * 4);
+}
+
+export function createBuffer(device: GPUDevice, label: string, bytes: number, usage: number): GPUBuffer {
+  return device.createBuffer({ label, size: padded(bytes), usage });
+}
+
+/** A storage buffer holding `data`. */
+export function uploadFloats(device: GPUDevice, label: string, data: Float32Array): GPUBuffer {
+  const buffer = device.createBuffer({ label, size: padded(data.byteLength), usage: Usage.storage(), mappedAtCreation: true });
+  new Float32Array(buffer.getMappedRange()).set(data);
+  buffer.unmap();
+  return buffer;
+}
+
+/** Copies `count` floats from `source` (at a byte offset) back to the host. */
+export async function readFloats(device: GPUDevice, source: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
+  const staging = device.createBuffer({
+    label: `${source.label} readback`,
+    size: padded(count * 4),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  try {
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(source, offset, staging, 0, padded(count * 4));
+    device.queue.submit([encoder.finish()]);
+    await mapForReading(staging);
+    return new Float32Array(staging.getMappedRange(), 0, count).slice();
+  } finally {
+    staging.destroy();
+  }
+}
+
+/** mapAsync for reading, turning a failure (such as a lost device) into a GpuError. */
+export async function mapForReading(buffer: GPUBuffer): Promise<void> {
+  try {
+    await buffer.mapAsync(GPUMapMode.READ);
+  } catch (error) {
+    throw new GpuError('device-lost', `could not read ${buffer.label} back from the GPU: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+export type Field = ['u32' | 'f32', number];
+
+/** Packs uniform fields (each 4 bytes, in order) at `offset` of `target`. */
+export function packFields(fields: readonly Field[], target: ArrayBuffer, offset = 0): void {
+  const view = new DataView(target, offset, fields.length * 4);
+  fields.forEach(([type, value], i) => {
+    if (type === 'u32') view.setUint32(i * 4, value, true);
+    else view.setFloat32(i * 4, value, true);
+  });
+}
+
+/** A uniform buffer holding one struct. */
+export function uniformBuffer(device: GPUDevice, label: string, fields: readonly Field[]): GPUBuffer {
+  const bytes = new ArrayBuffer(Math.ceil((fields.length * 4) / 16) * 16 || 16);
+  packFields(fields, bytes);
+  const buffer = device.createBuffer({ label, size: bytes.byteLength, usage: Usage.uniform() });
+  device.queue.writeBuffer(buffer, 0, bytes);
+  return buffer;
+}
+
+/** The fields of the WGSL `Step` struct (shaders/common.wgsl). */
+export interface StepFields {
+  readonly rows: number;
+  readonly start: number;
+  readonly drawBatch: number;
+  readonly drawEpoch: number;
+  readonly index: number;
+  readonly rowOffset: number;
+}
+
+export function stepFields(s: StepFields): Field[] {
+  return [
+    ['u32', s.rows],
+    ['u32', s.start],
+    ['u32', s.drawBatch],
+    ['u32', s.drawEpoch],
+    ['u32', s.index],
+    ['u32', s.rowOffset],
+  ];
+}
+
+/** Steps packed UNIFORM_STRIDE bytes apart, for binding with dynamic offsets. */
+export function packSteps(steps: readonly StepFields[]): ArrayBuffer {
+  const bytes = new ArrayBuffer(Math.max(1, steps.length) * UNIFORM_STRIDE);
+  steps.forEach((s, i) => packFields(stepFields(s), bytes, i * UNIFORM_STRIDE));
+  return bytes;
+}
+
+/**
+ * Runs `work` inside validation, out-of-memory and internal error scopes and throws the first
+ * error the GPU reported as a GpuError naming `what`.
+ */
+export async function guarded<T>(device: GPUDevice, what: string, work: () => T | Promise<T>): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  device.pushErrorScope('internal');
+  let outcome: { value: T } | { error: unknown };
+  try {
+    outcome = { value: await work() };
+  } catch (error) {
+    outcome = { error };
+  }
+  const internal = await device.popErrorScope();
+  const validation = await device.popErrorScope();
+  const memory = await device.popErrorScope();
+  if (memory) throw new GpuError('out-of-memory', `${what}: the GPU ran out of memory (${memory.message})`);
+  if (validation) throw new GpuError('validation', `${what}: ${validation.message}`);
+  if (internal) throw new GpuError('internal', `${what}: ${internal.message}`);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}

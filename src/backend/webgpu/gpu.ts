@@ -1,0 +1,71 @@
+import { BackendUnavailableError } from '../../errors.js';
+
+/** How the WebGPU backend finds its device. */
+export interface GpuOptions {
+  /**
+   * Options for Dawn's `create()` in Node, such as `'backend=vulkan'` or `'adapter=llvmpipe'`
+   * (ignored in browsers).
+   */
+  readonly flags?: readonly string[];
+  readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Caps the size of one storage binding below the adapter's limit; data sets larger than a
+   * binding are split into chunks. Mainly for tests.
+   */
+  readonly maxBindingBytes?: number;
+}
+
+/** Returns the `GPU` object of this platform, or undefined when it has none. */
+export type GpuProvider = (flags: readonly string[]) => Promise<GPU | undefined>;
+
+let provider: GpuProvider = async () => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+
+/** Replaces how the GPU is found (the Node entry installs Dawn's). */
+export function setGpuProvider(p: GpuProvider): void {
+  provider = p;
+}
+
+const HOW_TO_GET_ONE =
+  'Install a GPU driver with Vulkan, Metal or D3D12 support; on a machine without a GPU, ' +
+  "Mesa's lavapipe (Debian: apt-get install -t bookworm-backports mesa-vulkan-drivers) " +
+  'provides a CPU implementation. Or use useGPU: false (or "auto").';
+
+export interface AcquiredDevice {
+  readonly device: GPUDevice;
+  readonly adapterName: string;
+  /** The largest storage binding this model will use, in bytes. */
+  readonly maxBindingBytes: number;
+  readonly timestamps: boolean;
+}
+
+function describe(info: GPUAdapterInfo): string {
+  const name = info.description || info.device || 'unnamed adapter';
+  const kind = [info.vendor, info.architecture].filter((s) => s && s.length > 0).join(', ');
+  return kind ? `${name} (${kind})` : name;
+}
+
+/** Finds an adapter and opens a device with the largest limits it offers. */
+export async function acquireDevice(options: GpuOptions = {}): Promise<AcquiredDevice> {
+  const gpu = await provider(options.flags ?? []);
+  if (!gpu) throw new BackendUnavailableError(`WebGPU is not available here. ${HOW_TO_GET_ONE}`);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+  if (!adapter) throw new BackendUnavailableError(`No WebGPU adapter was found. ${HOW_TO_GET_ONE}`);
+  const limits = adapter.limits;
+  const timestamps = adapter.features.has('timestamp-query');
+  const device = await adapter.requestDevice({
+    requiredFeatures: timestamps ? ['timestamp-query'] : [],
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+    },
+  });
+  const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  return {
+    device,
+    adapterName: describe(adapter.info),
+    maxBindingBytes: Math.min(cap, options.maxBindingBytes ?? cap),
+    timestamps,
+  };
+}

@@ -1,0 +1,121 @@
+import common from '../../../shaders/common.wgsl';
+import gather from '../../../shaders/gather.wgsl';
+import gradient from '../../../shaders/gradient.wgsl';
+import kl from '../../../shaders/kl.wgsl';
+import matmul from '../../../shaders/matmul.wgsl';
+import philox from '../../../shaders/philox.wgsl';
+import tile from '../../../shaders/tile.wgsl';
+import update from '../../../shaders/update.wgsl';
+import { guarded } from './buffers.js';
+import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG } from './params.js';
+
+type Slot = 'read' | 'write' | 'uniform';
+
+function bindGroupLayout(device: GPUDevice, label: string, slots: readonly Slot[], dynamic = false): GPUBindGroupLayout {
+  const kinds: Record<Slot, GPUBufferBindingType> = { read: 'read-only-storage', write: 'storage', uniform: 'uniform' };
+  return device.createBindGroupLayout({
+    label,
+    entries: slots.map((slot, binding) => ({
+      binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: kinds[slot], hasDynamicOffset: dynamic },
+    })),
+  });
+}
+
+/** The bind group layouts of every kernel: group 0 per kernel, group 1 the per-batch Step. */
+export interface Layouts {
+  readonly step: GPUBindGroupLayout;
+  readonly matmul: GPUBindGroupLayout;
+  readonly gradient: GPUBindGroupLayout;
+  readonly update: GPUBindGroupLayout;
+  readonly kl: GPUBindGroupLayout;
+  readonly gather: GPUBindGroupLayout;
+}
+
+/** One matmul variant: whether B is Wᵀ, and what its epilogue computes. */
+export interface MatmulVariant {
+  readonly transposeB: boolean;
+  readonly epilogue: Epilogue;
+}
+
+/**
+ * Compiles the shaders and creates each pipeline once, on first use; later requests for the
+ * same kernel get the same pipeline.
+ */
+export class Kernels {
+  readonly layouts: Layouts;
+  private readonly cache = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+
+  constructor(private readonly device: GPUDevice) {
+    this.layouts = {
+      step: bindGroupLayout(device, 'step', ['uniform'], true),
+      matmul: bindGroupLayout(device, 'matmul', ['read', 'read', 'read', 'write', 'write', 'read', 'write', 'uniform', 'uniform']),
+      gradient: bindGroupLayout(device, 'gradient', ['read', 'read', 'write', 'uniform']),
+      update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'uniform', 'uniform']),
+      kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
+      gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
+    };
+  }
+
+  matmul(v: MatmulVariant): Promise<GPUComputePipeline> {
+    return this.pipeline(`matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}`, this.layouts.matmul, [common, philox, tile, matmul], {
+      WG_X: MATMUL.wgX,
+      WG_Y: MATMUL.wgY,
+      TRANSPOSE_B: v.transposeB ? 1 : 0,
+      B_CONTIGUOUS_IN_K: v.transposeB ? 1 : 0,
+      EPILOGUE: v.epilogue,
+    });
+  }
+
+  gradient(): Promise<GPUComputePipeline> {
+    return this.pipeline('gradient', this.layouts.gradient, [common, tile, gradient], {
+      WG_X: MATMUL.wgX,
+      WG_Y: MATMUL.wgY,
+      A_CONTIGUOUS_IN_M: 1,
+    });
+  }
+
+  update(): Promise<GPUComputePipeline> {
+    return this.pipeline('update', this.layouts.update, [common, update], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  kl(): Promise<GPUComputePipeline> {
+    return this.pipeline('kl', this.layouts.kl, [common, kl], { WG_SIZE: REDUCE_WG });
+  }
+
+  gather(): Promise<GPUComputePipeline> {
+    return this.pipeline('gather', this.layouts.gather, [common, gather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  private pipeline(
+    label: string,
+    layout: GPUBindGroupLayout,
+    sources: readonly string[],
+    constants: Record<string, number>,
+  ): Promise<GPUComputePipeline> {
+    let pipeline = this.cache.get(label);
+    if (!pipeline) {
+      pipeline = guarded(this.device, `creating the ${label} pipeline`, () =>
+        this.device.createComputePipelineAsync({
+          label,
+          layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout, this.layouts.step] }),
+          compute: { module: this.module(sources), entryPoint: 'main', constants },
+        }),
+      );
+      this.cache.set(label, pipeline);
+    }
+    return pipeline;
+  }
+
+  private module(sources: readonly string[]): GPUShaderModule {
+    const code = prelude() + sources.join('\n');
+    let module = this.modules.get(code);
+    if (!module) {
+      module = this.device.createShaderModule({ code });
+      this.modules.set(code, module);
+    }
+    return module;
+  }
+}

@@ -1,0 +1,79 @@
+import type { Parameters } from '../backend.js';
+import { createBuffer, readFloats, Usage } from './buffers.js';
+
+/** Storage bindings must start at multiples of 256 bytes: 64 floats. */
+const ALIGN_FLOATS = 64;
+const align = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
+
+/**
+ * A model's parameters on the GPU: W, b and c in one buffer and their momentum in a second of
+ * the same layout, so one update kernel covers all three; plus two tiny buffers bound where a
+ * kernel variant leaves a binding unused (one for read-only bindings, one for writable ones).
+ */
+export class ModelBuffers {
+  readonly params: GPUBuffer;
+  readonly velocity: GPUBuffer;
+  /** Element offsets of b and c in both buffers. */
+  readonly visibleBiasOffset: number;
+  readonly hiddenBiasOffset: number;
+  readonly weights: GPUBufferBinding;
+  readonly visibleBias: GPUBufferBinding;
+  readonly hiddenBias: GPUBufferBinding;
+  readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly kl: GPUBuffer };
+  private readonly floats: number;
+
+  constructor(
+    private readonly device: GPUDevice,
+    readonly visible: number,
+    readonly hidden: number,
+  ) {
+    this.visibleBiasOffset = align(visible * hidden);
+    this.hiddenBiasOffset = this.visibleBiasOffset + align(visible);
+    this.floats = this.hiddenBiasOffset + hidden;
+    this.params = createBuffer(device, 'parameters W, b, c', this.floats * 4, Usage.storage());
+    this.velocity = createBuffer(device, 'momentum dW, db, dc', this.floats * 4, Usage.storage());
+    this.weights = { buffer: this.params, offset: 0, size: visible * hidden * 4 };
+    this.visibleBias = { buffer: this.params, offset: this.visibleBiasOffset * 4, size: visible * 4 };
+    this.hiddenBias = { buffer: this.params, offset: this.hiddenBiasOffset * 4, size: hidden * 4 };
+    const unused = (slot: string) => createBuffer(device, `unused ${slot}`, 16, Usage.storage());
+    this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), kl: unused('kl') };
+  }
+
+  write(p: Parameters): void {
+    const pack = (w: Float32Array, b: Float32Array, c: Float32Array) => {
+      const out = new Float32Array(this.floats);
+      out.set(w, 0);
+      out.set(b, this.visibleBiasOffset);
+      out.set(c, this.hiddenBiasOffset);
+      return out;
+    };
+    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias));
+    this.device.queue.writeBuffer(this.velocity, 0, pack(p.weightVelocity, p.visibleBiasVelocity, p.hiddenBiasVelocity));
+  }
+
+  async read(): Promise<Parameters> {
+    const [p, v] = await Promise.all([
+      readFloats(this.device, this.params, 0, this.floats),
+      readFloats(this.device, this.velocity, 0, this.floats),
+    ]);
+    const { visible: V, hidden: H } = this;
+    const at = (a: Float32Array, offset: number, n: number) => a.slice(offset, offset + n);
+    return {
+      weights: at(p, 0, V * H),
+      visibleBias: at(p, this.visibleBiasOffset, V),
+      hiddenBias: at(p, this.hiddenBiasOffset, H),
+      weightVelocity: at(v, 0, V * H),
+      visibleBiasVelocity: at(v, this.visibleBiasOffset, V),
+      hiddenBiasVelocity: at(v, this.hiddenBiasOffset, H),
+    };
+  }
+
+  /** The visible bias b alone (for energies finished on the host). */
+  async readVisibleBias(): Promise<Float32Array> {
+    return readFloats(this.device, this.params, this.visibleBiasOffset * 4, this.visible);
+  }
+
+  destroy(): void {
+    for (const b of [this.params, this.velocity, ...Object.values(this.unused)]) b.destroy();
+  }
+}

@@ -1,0 +1,56 @@
+import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
+
+/**
+ * Sizes and codes shared by the host and the shaders, defined here once: workgroup sizes go to
+ * the shaders as `override` constants, the rest as the `const` prelude below.
+ */
+export const MATMUL = {
+  /** Threads per workgroup along the output's columns and rows. */
+  wgX: 16,
+  wgY: 16,
+  /** Outputs per thread: RM rows × RN columns (RN is a vec4). */
+  rowsPerThread: 4,
+  colsPerThread: 4,
+  /** Depth of the slice of A and B staged in workgroup memory. */
+  tileK: 16,
+} as const;
+export const TILE_M = MATMUL.wgY * MATMUL.rowsPerThread;
+export const TILE_N = MATMUL.wgX * MATMUL.colsPerThread;
+
+/** 2-D elementwise kernels (gather, update). */
+export const ELEMENTWISE = { wgX: 64, wgY: 4 } as const;
+/** The single-workgroup KL reduction. */
+export const REDUCE_WG = 256;
+/** Split-K aims for about this many workgroups in the gradient product. */
+export const TARGET_WORKGROUPS = 256;
+
+export const Epilogue = { probability: 0, sample: 1, kl: 2, activation: 3 } as const;
+export type Epilogue = (typeof Epilogue)[keyof typeof Epilogue];
+export const Write = { stat: 1, samples: 2 } as const;
+
+/** Uniform structs are padded to this many bytes (the largest a dynamic offset may need). */
+export const UNIFORM_STRIDE = 256;
+
+const u32 = (v: number) => `${v >>> 0}u`;
+
+/** WGSL `const` declarations prepended to every shader module. */
+export function prelude(): string {
+  const constants: [string, string][] = [
+    ['RM', u32(MATMUL.rowsPerThread)],
+    ['RN', u32(MATMUL.colsPerThread)],
+    ['TILE_K', u32(MATMUL.tileK)],
+    ['PHILOX_M0', u32(M0)],
+    ['PHILOX_M1', u32(M1)],
+    ['PHILOX_W0', u32(W0)],
+    ['PHILOX_W1', u32(W1)],
+    ['PHILOX_ROUNDS', u32(ROUNDS)],
+    ['UNIFORM_SCALE', `${UNIFORM_SCALE}f`],
+    ['EPILOGUE_PROBABILITY', u32(Epilogue.probability)],
+    ['EPILOGUE_SAMPLE', u32(Epilogue.sample)],
+    ['EPILOGUE_KL', u32(Epilogue.kl)],
+    ['EPILOGUE_ACTIVATION', u32(Epilogue.activation)],
+    ['WRITE_STAT', u32(Write.stat)],
+    ['WRITE_SAMPLES', u32(Write.samples)],
+  ];
+  return constants.map(([name, value]) => `const ${name} = ${value};`).join('\n') + '\n';
+}

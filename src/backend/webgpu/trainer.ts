@@ -1,0 +1,269 @@
+import { InvalidArgumentError } from '../../errors.js';
+import { Phase } from '../../rng/stream.js';
+import type { EpochPlan, EpochResult } from '../backend.js';
+import { createBuffer, mapForReading, packFields, packSteps, uniformBuffer, Usage, type Field } from './buffers.js';
+import type { Kernels } from './kernels.js';
+import type { ModelBuffers } from './model-buffers.js';
+import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import type { GpuData } from './resident-data.js';
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+/** Where the pass's two timestamps sit in the readback buffer, after the KL values (8-byte aligned). */
+const timestampOffset = (batches: number) => Math.ceil(batches / 2) * 8;
+
+type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number, z?: number];
+
+/**
+ * Everything one data set needs to train on the GPU at one batch size: the stacked batch
+ * buffers, the uniforms and the bind groups, made once; and the encoding of a whole epoch
+ * into one command buffer, read back once.
+ */
+export class Trainer {
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly steps: GPUBuffer;
+  private readonly rule: GPUBuffer;
+  private readonly order: GPUBuffer;
+  private readonly epochKl: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  private readonly stepGroup: GPUBindGroup;
+  private readonly perBatch: Dispatch[];
+  private readonly timing?: { querySet: GPUQuerySet; resolve: GPUBuffer };
+
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly model: ModelBuffers,
+    readonly data: GpuData,
+    readonly maxRows: number,
+    readonly batches: number,
+    kernels: Kernels,
+    pipelines: Pipelines,
+    timestamps: boolean,
+  ) {
+    const { visible: V, hidden: H } = model;
+    const storage = (label: string, floats: number) => this.own(createBuffer(device, label, floats * 4, Usage.storage()));
+    const uniform = (label: string, fields: Field[]) => this.own(uniformBuffer(device, label, fields));
+    const visibleStack = storage('visible stack [X; v1]', 2 * maxRows * V);
+    const hiddenStack = storage('hidden stack [h0; h1]', 2 * maxRows * H);
+    const hidden0 = storage('h0 samples', maxRows * H);
+    const slices = splitCount(V, H, maxRows);
+    const partials = storage('gradient partials', slices * (V + 1) * (H + 1));
+    const klGrid = [ceilDiv(V, TILE_N), ceilDiv(maxRows, TILE_M)] as const;
+    const klPartials = storage('KL partials', klGrid[0] * klGrid[1]);
+    this.epochKl = storage('epoch KL', batches);
+    this.readback = this.own(createBuffer(device, 'epoch KL readback', timestampOffset(batches) + 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
+    this.order = this.own(createBuffer(device, 'order', data.rows * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST));
+    this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform()));
+    this.rule = this.own(createBuffer(device, 'rule', 32, Usage.uniform()));
+
+    const group = (layout: GPUBindGroupLayout, label: string, resources: GPUBindingResource[]) =>
+      device.createBindGroup({ label, layout, entries: resources.map((resource, binding) => ({ binding, resource })) });
+    const whole = (buffer: GPUBuffer): GPUBufferBinding => ({ buffer });
+    const layouts = kernels.layouts;
+    this.stepGroup = group(layouts.step, 'step', [{ buffer: this.steps, size: 32 }]);
+
+    const matmulCall = (label: string, n: number, k: number, aBlock: number, outBlock: number, phase: number, flags: number) =>
+      uniform(label, [
+        ['u32', n],
+        ['u32', k],
+        ['u32', aBlock],
+        ['u32', outBlock],
+        ['u32', phase],
+        ['u32', flags],
+      ]);
+    const m = model;
+    const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, target: GPUBuffer, kl: GPUBuffer, call: GPUBuffer) =>
+      group(layouts.matmul, label, [whole(a), m.weights, bias, whole(stat), whole(samples), whole(target), whole(kl), whole(call), whole(this.rule)]);
+
+    const rowsGrid = ceilDiv(maxRows, TILE_M);
+    const gatherDispatches: Dispatch[] = data.chunks.map((chunk) => [
+      pipelines.gather,
+      group(layouts.gather, 'gather', [whole(chunk.buffer), whole(this.order), whole(visibleStack), whole(chunk.uniform)]),
+      ceilDiv(V, ELEMENTWISE.wgX),
+      ceilDiv(maxRows, ELEMENTWISE.wgY),
+    ]);
+    this.perBatch = [
+      ...gatherDispatches,
+      [
+        pipelines.sampleUp,
+        matmul('h0', visibleStack, m.hiddenBias, hiddenStack, hidden0, m.unused.read, m.unused.kl,
+          matmulCall('h0 call', H, V, 0, 0, Phase.hidden, Write.stat | Write.samples)),
+        ceilDiv(H, TILE_N),
+        rowsGrid,
+      ],
+      [
+        pipelines.sampleDown,
+        matmul('v1', hidden0, m.visibleBias, visibleStack, m.unused.samples, m.unused.read, m.unused.kl,
+          matmulCall('v1 call', V, H, 0, 1, Phase.visible, Write.stat)),
+        ceilDiv(V, TILE_N),
+        rowsGrid,
+      ],
+      [
+        pipelines.sampleUp,
+        matmul('h1', visibleStack, m.hiddenBias, hiddenStack, m.unused.samples, m.unused.read, m.unused.kl,
+          matmulCall('h1 call', H, V, 1, 1, Phase.hiddenAgain, Write.stat)),
+        ceilDiv(H, TILE_N),
+        rowsGrid,
+      ],
+      [
+        pipelines.gradient,
+        group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', [['u32', V], ['u32', H]]))]),
+        ceilDiv(H + 1, TILE_N),
+        ceilDiv(V + 1, TILE_M),
+        slices,
+      ],
+      [
+        pipelines.update,
+        group(layouts.update, 'update', [
+          whole(partials),
+          whole(m.params),
+          whole(m.velocity),
+          whole(uniform('layout', [['u32', V], ['u32', H], ['u32', m.visibleBiasOffset], ['u32', m.hiddenBiasOffset], ['u32', slices]])),
+          whole(this.rule),
+        ]),
+        ceilDiv(H + 1, ELEMENTWISE.wgX),
+        ceilDiv(V + 1, ELEMENTWISE.wgY),
+      ],
+      [
+        pipelines.klTerms,
+        matmul('KL terms', hidden0, m.visibleBias, m.unused.stat, m.unused.samples, visibleStack, klPartials,
+          matmulCall('KL call', V, H, 0, 0, 0, 0)),
+        klGrid[0],
+        klGrid[1],
+      ],
+      [
+        pipelines.klReduce,
+        group(layouts.kl, 'KL reduce', [whole(klPartials), whole(this.epochKl), whole(uniform('KL reduce call', [['u32', klGrid[0] * klGrid[1]], ['u32', V]]))]),
+        1,
+        1,
+      ],
+    ];
+    if (timestamps) {
+      this.timing = {
+        querySet: device.createQuerySet({ type: 'timestamp', count: 2 }),
+        resolve: this.own(createBuffer(device, 'timestamps', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC)),
+      };
+    }
+  }
+
+  static async create(
+    device: GPUDevice,
+    kernels: Kernels,
+    model: ModelBuffers,
+    data: GpuData,
+    maxRows: number,
+    batches: number,
+    maxBindingBytes: number,
+    timestamps: boolean,
+  ): Promise<Trainer> {
+    const largest = 2 * maxRows * model.visible * 4;
+    if (largest > maxBindingBytes) {
+      const limit = Math.floor(maxBindingBytes / (2 * model.visible * 4));
+      throw new InvalidArgumentError(
+        'batchSize',
+        `a batch of ${maxRows} rows needs a ${largest}-byte GPU buffer, above this device's ${maxBindingBytes}-byte binding limit; use at most ${limit}`,
+      );
+    }
+    const [gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce] = await Promise.all([
+      kernels.gather(),
+      kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
+      kernels.matmul({ transposeB: true, epilogue: Epilogue.sample }),
+      kernels.gradient(),
+      kernels.update(),
+      kernels.matmul({ transposeB: true, epilogue: Epilogue.kl }),
+      kernels.kl(),
+    ]);
+    const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce };
+    return new Trainer(device, model, data, maxRows, batches, kernels, pipelines, timestamps);
+  }
+
+  /** Encodes every batch of the epoch into one command buffer and reads the KL values back once. */
+  async run(plan: EpochPlan): Promise<EpochResult> {
+    const { device } = this;
+    const starts = plan.batchStarts;
+    const steps = Array.from({ length: this.batches }, (_, b) => ({
+      rows: starts[b + 1] - starts[b],
+      start: starts[b],
+      drawBatch: b,
+      drawEpoch: plan.epoch,
+      index: b,
+      rowOffset: 0,
+    }));
+    device.queue.writeBuffer(this.order, 0, plan.order as Uint32Array<ArrayBuffer>);
+    device.queue.writeBuffer(this.steps, 0, packSteps(steps));
+    const { rule } = plan;
+    const ruleBytes = new ArrayBuffer(32);
+    packFields(
+      [
+        ['u32', plan.seed],
+        ['u32', rule.statistics === 'samples' ? 1 : 0],
+        ['u32', rule.gradient === 'mean' ? 1 : 0],
+        ['f32', rule.momentum],
+        ['f32', (1 - rule.momentum) * rule.learningRate],
+      ],
+      ruleBytes,
+    );
+    device.queue.writeBuffer(this.rule, 0, ruleBytes);
+
+    const encoder = device.createCommandEncoder({ label: `epoch ${plan.epoch}` });
+    const pass = encoder.beginComputePass({
+      timestampWrites: this.timing && { querySet: this.timing.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+    for (let b = 0; b < this.batches; b++) {
+      pass.setBindGroup(1, this.stepGroup, [b * UNIFORM_STRIDE]);
+      for (const [pipeline, group, x, y, z] of this.perBatch) {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(x, y, z);
+      }
+    }
+    pass.end();
+    encoder.copyBufferToBuffer(this.epochKl, 0, this.readback, 0, this.batches * 4);
+    if (this.timing) {
+      encoder.resolveQuerySet(this.timing.querySet, 0, 2, this.timing.resolve, 0);
+      encoder.copyBufferToBuffer(this.timing.resolve, 0, this.readback, timestampOffset(this.batches), 16);
+    }
+    device.queue.submit([encoder.finish()]);
+
+    await mapForReading(this.readback);
+    const mapped = this.readback.getMappedRange();
+    const klDivergence = Float64Array.from(new Float32Array(mapped, 0, this.batches));
+    let deviceSeconds: number | undefined;
+    if (this.timing) {
+      const [begin, end] = new BigUint64Array(mapped, timestampOffset(this.batches), 2);
+      deviceSeconds = Number(end - begin) / 1e9;
+    }
+    this.readback.unmap();
+    return { klDivergence, deviceSeconds };
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    this.timing?.querySet.destroy();
+  }
+
+  private own(buffer: GPUBuffer): GPUBuffer {
+    this.buffers.push(buffer);
+    return buffer;
+  }
+}
+
+interface Pipelines {
+  readonly gather: GPUComputePipeline;
+  readonly sampleUp: GPUComputePipeline;
+  readonly sampleDown: GPUComputePipeline;
+  readonly gradient: GPUComputePipeline;
+  readonly update: GPUComputePipeline;
+  readonly klTerms: GPUComputePipeline;
+  readonly klReduce: GPUComputePipeline;
+}
+
+/**
+ * How many slices the gradient's K = 2B is split into: enough workgroups to fill the GPU
+ * (about TARGET_WORKGROUPS) when the (V + 1) × (H + 1) output has few tiles.
+ */
+export function splitCount(visible: number, hidden: number, maxRows: number): number {
+  const tiles = ceilDiv(visible + 1, TILE_M) * ceilDiv(hidden + 1, TILE_N);
+  const kTiles = ceilDiv(2 * maxRows, MATMUL.tileK);
+  return Math.max(1, Math.min(Math.round(TARGET_WORKGROUPS / tiles), kTiles));
+}

@@ -1,0 +1,192 @@
+import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
+import { matrix, type Matrix } from '../../matrix.js';
+import type { DrawAddress } from '../../rng/stream.js';
+import type { Backend, EpochPlan, EpochResult, Layer, Parameters, ResidentData } from '../backend.js';
+import { energies, freeEnergies } from '../energies.js';
+import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
+import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
+import { Kernels } from './kernels.js';
+import { ModelBuffers } from './model-buffers.js';
+import { Epilogue, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { GpuData } from './resident-data.js';
+import { Trainer } from './trainer.js';
+
+/** The largest workgroup count WebGPU guarantees per dispatch dimension. */
+const MAX_GROUPS = 65535;
+
+/**
+ * The WebGPU backend: the model and the data set live on the GPU, a whole epoch is one
+ * command buffer, and the host only orchestrates. Draws the same Philox stream as the CPU.
+ */
+export class WebGpuBackend implements Backend {
+  readonly banner: string;
+  private readonly device: GPUDevice;
+  private readonly kernels: Kernels;
+  private readonly model: ModelBuffers;
+  private trainer: Trainer | undefined;
+  private lost: string | undefined;
+
+  private constructor(
+    private readonly gpu: AcquiredDevice,
+    readonly visible: number,
+    readonly hidden: number,
+  ) {
+    this.device = gpu.device;
+    this.banner = `# GPU usage has been enabled. Computation will proceed on the GPU.\n# WebGPU adapter: ${gpu.adapterName}`;
+    this.kernels = new Kernels(this.device);
+    this.model = new ModelBuffers(this.device, visible, hidden);
+    void this.device.lost.then((info) => {
+      this.lost = info.message || info.reason;
+    });
+  }
+
+  static async create(visible: number, hidden: number, options: GpuOptions = {}): Promise<WebGpuBackend> {
+    const gpu = await acquireDevice(options);
+    const weightBytes = visible * hidden * 4;
+    if (weightBytes > gpu.maxBindingBytes) {
+      gpu.device.destroy();
+      throw new InvalidArgumentError(
+        'hidden',
+        `a ${visible} × ${hidden} weight matrix (${weightBytes} bytes) exceeds this GPU's ${gpu.maxBindingBytes}-byte binding limit`,
+      );
+    }
+    return new WebGpuBackend(gpu, visible, hidden);
+  }
+
+  async setParameters(p: Parameters): Promise<void> {
+    await this.run('writing parameters', () => this.model.write(p));
+  }
+
+  async getParameters(): Promise<Parameters> {
+    return this.run('reading parameters', () => this.model.read());
+  }
+
+  async upload(x: Matrix): Promise<ResidentData> {
+    if (x.cols * 4 > this.gpu.maxBindingBytes) {
+      throw new InvalidArgumentError('x', `rows of ${x.cols} values exceed this GPU's ${this.gpu.maxBindingBytes}-byte binding limit`);
+    }
+    return this.run('uploading the data set', () => new GpuData(this.device, x, this.gpu.maxBindingBytes));
+  }
+
+  async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
+    const gpuData = data as GpuData;
+    const batches = plan.batchStarts.length - 1;
+    let maxRows = 0;
+    for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
+    return this.run(`training epoch ${plan.epoch + 1}`, async () => {
+      let trainer = this.trainer;
+      if (!trainer || trainer.data !== gpuData || trainer.maxRows !== maxRows || trainer.batches !== batches) {
+        trainer?.destroy();
+        this.trainer = undefined;
+        trainer = await Trainer.create(
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, this.gpu.maxBindingBytes, this.gpu.timestamps,
+        );
+        this.trainer = trainer;
+      }
+      return trainer.run(plan);
+    });
+  }
+
+  async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
+    const epilogue = draw ? Epilogue.sample : Epilogue.probability;
+    return this.run(`computing ${to} units`, () => this.multiply(x, to, epilogue, draw));
+  }
+
+  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
+    return this.run('computing energies', async () => {
+      const a = await this.multiply(v, 'hidden', Epilogue.activation);
+      return energies(v, h, a, await this.model.readVisibleBias());
+    });
+  }
+
+  async freeEnergy(v: Matrix): Promise<Float64Array> {
+    return this.run('computing free energies', async () => {
+      const a = await this.multiply(v, 'hidden', Epilogue.activation);
+      return freeEnergies(v, a, await this.model.readVisibleBias());
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.trainer?.destroy();
+    this.trainer = undefined;
+    this.model.destroy();
+    this.device.destroy();
+  }
+
+  /**
+   * The layer `to` given `x`: one matmul whose epilogue gives probabilities, samples or
+   * activations, in as many calls as the binding limit and the dispatch limit require.
+   */
+  private async multiply(x: Matrix, to: Layer, epilogue: Epilogue, draw?: DrawAddress): Promise<Matrix> {
+    const up = to === 'hidden';
+    const k = up ? this.visible : this.hidden;
+    const n = up ? this.hidden : this.visible;
+    const out = matrix(x.rows, n);
+    const rowsPerCall = Math.max(1, Math.min(Math.floor(this.gpu.maxBindingBytes / (Math.max(k, n) * 4)), MAX_GROUPS * TILE_M));
+    const pipeline = await this.kernels.matmul({ transposeB: !up, epilogue });
+    const sampling = epilogue === Epilogue.sample;
+    const m = this.model;
+    for (let first = 0; first < x.rows; first += rowsPerCall) {
+      const rows = Math.min(rowsPerCall, x.rows - first);
+      const owned: GPUBuffer[] = [];
+      const own = (b: GPUBuffer) => (owned.push(b), b);
+      try {
+        const input = own(uploadFloats(this.device, 'input', x.data.subarray(first * k, (first + rows) * k)));
+        const output = own(createBuffer(this.device, 'output', rows * n * 4, Usage.storage()));
+        const call = own(uniformBuffer(this.device, 'call', [
+          ['u32', n], ['u32', k], ['u32', 0], ['u32', 0], ['u32', draw?.phase ?? 0], ['u32', sampling ? Write.samples : Write.stat],
+        ]));
+        const rule = own(uniformBuffer(this.device, 'rule', [['u32', draw?.seed ?? 0], ['u32', 1], ['u32', 0], ['f32', 0], ['f32', 0]]));
+        const step = own(createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform()));
+        this.device.queue.writeBuffer(step, 0, packSteps([
+          { rows, start: 0, drawBatch: draw?.batch ?? 0, drawEpoch: draw?.epoch ?? 0, index: 0, rowOffset: first },
+        ]));
+        const entries = [
+          { buffer: input },
+          m.weights,
+          up ? m.hiddenBias : m.visibleBias,
+          { buffer: sampling ? m.unused.stat : output },
+          { buffer: sampling ? output : m.unused.samples },
+          { buffer: m.unused.read },
+          { buffer: m.unused.kl },
+          { buffer: call },
+          { buffer: rule },
+        ].map((resource, binding) => ({ binding, resource }));
+        const group = this.device.createBindGroup({ layout: this.kernels.layouts.matmul, entries });
+        const stepGroup = this.device.createBindGroup({
+          layout: this.kernels.layouts.step,
+          entries: [{ binding: 0, resource: { buffer: step, size: 32 } }],
+        });
+        const encoder = this.device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.setBindGroup(1, stepGroup, [0]);
+        pass.dispatchWorkgroups(Math.ceil(n / TILE_N), Math.ceil(rows / TILE_M));
+        pass.end();
+        this.device.queue.submit([encoder.finish()]);
+        out.data.set(await readFloats(this.device, output, 0, rows * n), first * n);
+      } finally {
+        for (const b of owned) b.destroy();
+      }
+    }
+    return out;
+  }
+
+  /** Runs GPU work under error scopes; refuses once the device is lost. */
+  private async run<T>(what: string, work: () => T | Promise<T>): Promise<T> {
+    if (this.lost !== undefined) throw this.lostError(what);
+    try {
+      return await guarded(this.device, what, work);
+    } catch (error) {
+      if (this.lost !== undefined && !(error instanceof RbmError && error.code === 'INVALID_ARGUMENT')) {
+        throw this.lostError(what, error);
+      }
+      throw error;
+    }
+  }
+
+  private lostError(what: string, cause?: unknown): GpuError {
+    return new GpuError('device-lost', `${what}: the GPU device was lost (${this.lost})`, { cause });
+  }
+}
