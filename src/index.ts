@@ -2,7 +2,7 @@
 export { RBM, type DaydreamOptions, type EpochReport, type FitOptions, type History } from './rbm.js';
 export { DEFAULTS, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
-export type { Parameters, TrainingRule } from './backend/backend.js';
+export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
 export { BackendUnavailableError, DataFormatError, FileAccessError, GpuError, InvalidArgumentError, RbmError } from './errors.js';
 export { setGpuProvider, type GpuOptions, type GpuProvider } from './backend/webgpu/gpu.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';

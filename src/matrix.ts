@@ -10,7 +10,7 @@ export interface Matrix {
 /** What every method that takes rows of data accepts. */
 export type MatrixInput = Matrix | readonly (readonly number[])[];
 
-export function matrix(rows: number, cols: number, data = new Float32Array(rows * cols)): Matrix {
+export function matrix(rows: number, cols: number, data: Float32Array = new Float32Array(rows * cols)): Matrix {
   return { data, rows, cols };
 }
 

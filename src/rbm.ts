@@ -1,4 +1,4 @@
-import type { Backend, Parameters, TrainingRule } from './backend/backend.js';
+import type { Backend, DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
 import { createBackend } from './backend/create.js';
 import { batchStarts } from './batches.js';
 import { InvalidArgumentError } from './errors.js';
@@ -185,6 +185,11 @@ export class RBM {
   async freeEnergy(v: MatrixInput): Promise<Float64Array> {
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => (await this.backend).freeEnergy(m));
+  }
+
+  /** Which backend the model runs on, and the device (the WebGPU adapter's description). */
+  async device(): Promise<DeviceInfo> {
+    return (await this.backend).info;
   }
 
   /** A copy of the weights, biases and momentum buffers. */

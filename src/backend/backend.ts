@@ -55,7 +55,15 @@ export type Layer = 'hidden' | 'visible';
  * The operations a model needs, at the size of an RBM step; implemented once per kind of
  * device. A backend holds one model's parameters; the model never asks which backend it has.
  */
+/** Which backend a model runs on, and on what device. */
+export interface DeviceInfo {
+  readonly backend: 'cpu' | 'webgpu';
+  /** 'CPU', or the WebGPU adapter's description. */
+  readonly device: string;
+}
+
 export interface Backend {
+  readonly info: DeviceInfo;
   /** The line `fit` prints first, as simple_rbm does. */
   readonly banner: string;
   setParameters(p: Parameters): Promise<void>;

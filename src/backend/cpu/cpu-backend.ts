@@ -34,6 +34,7 @@ function yieldToEventLoop(): Promise<void> {
 
 /** The reference backend: plain TypeScript on Float32Arrays, the spec the GPU must match. */
 export class CpuBackend implements Backend {
+  readonly info = { backend: 'cpu', device: 'CPU' } as const;
   readonly banner: string;
   private readonly uniforms: UniformSource = philoxUniforms;
   private params: Parameters;

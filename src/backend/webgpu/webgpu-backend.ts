@@ -1,7 +1,7 @@
 import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import type { DrawAddress } from '../../rng/stream.js';
-import type { Backend, EpochPlan, EpochResult, Layer, Parameters, ResidentData } from '../backend.js';
+import type { Backend, DeviceInfo, EpochPlan, EpochResult, Layer, Parameters, ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
@@ -19,6 +19,7 @@ const MAX_GROUPS = 65535;
  * command buffer, and the host only orchestrates. Draws the same Philox stream as the CPU.
  */
 export class WebGpuBackend implements Backend {
+  readonly info: DeviceInfo;
   readonly banner: string;
   private readonly device: GPUDevice;
   private readonly kernels: Kernels;
@@ -32,6 +33,7 @@ export class WebGpuBackend implements Backend {
     readonly hidden: number,
   ) {
     this.device = gpu.device;
+    this.info = { backend: 'webgpu', device: gpu.adapterName };
     this.banner = `# GPU usage has been enabled. Computation will proceed on the GPU.\n# WebGPU adapter: ${gpu.adapterName}`;
     this.kernels = new Kernels(this.device);
     this.model = new ModelBuffers(this.device, visible, hidden);

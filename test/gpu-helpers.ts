@@ -1,0 +1,46 @@
+import '../src/node.js'; // installs Dawn as the WebGPU provider
+import type { Parameters } from '../src/backend/backend.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import type { GpuOptions } from '../src/backend/webgpu/gpu.js';
+import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.js';
+import { fixture } from './helpers.js';
+
+/**
+ * A WebGPU backend, or a failure that says how to get an adapter. These suites never skip:
+ * a machine without an adapter fails them (CI installs Mesa's lavapipe).
+ */
+export async function gpuBackend(visible: number, hidden: number, options: GpuOptions = {}): Promise<WebGpuBackend> {
+  try {
+    return await WebGpuBackend.create(visible, hidden, options);
+  } catch (error) {
+    throw new Error(
+      `The GPU test suites need a WebGPU adapter (in CI they must run, not skip): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+export function randomParameters(visible: number, hidden: number, seed: number, scale = 1): Parameters {
+  return {
+    weights: fixture(visible * hidden, seed, -scale, scale),
+    visibleBias: fixture(visible, seed + 1, -scale, scale),
+    hiddenBias: fixture(hidden, seed + 2, -scale, scale),
+    weightVelocity: fixture(visible * hidden, seed + 3, -0.01, 0.01),
+    visibleBiasVelocity: fixture(visible, seed + 4, -0.01, 0.01),
+    hiddenBiasVelocity: fixture(hidden, seed + 5, -0.01, 0.01),
+  };
+}
+
+/** The CPU reference and a GPU backend holding the same parameters. */
+export async function backendPair(visible: number, hidden: number, parameters: Parameters, options: GpuOptions = {}) {
+  const cpu = new CpuBackend(visible, hidden);
+  const gpu = await gpuBackend(visible, hidden, options);
+  await cpu.setParameters(parameters);
+  await gpu.setParameters(parameters);
+  return { cpu, gpu };
+}
+
+/** 0/1 data with roughly `density` ones. */
+export function binaryData(rows: number, cols: number, seed: number, density = 0.3) {
+  return { data: fixture(rows * cols, seed).map((u) => (u < density ? 1 : 0)), rows, cols };
+}

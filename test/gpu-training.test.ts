@@ -1,0 +1,175 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend, EpochPlan } from '../src/backend/backend.js';
+import { dawnProvider } from '../src/backend/webgpu/dawn.js';
+import { acquireDevice, setGpuProvider } from '../src/backend/webgpu/gpu.js';
+import type { GpuData } from '../src/backend/webgpu/resident-data.js';
+import { guarded } from '../src/backend/webgpu/buffers.js';
+import { batchStarts } from '../src/batches.js';
+import { BackendUnavailableError, GpuError, InvalidArgumentError, loadMnist, RBM, type Matrix } from '../src/node.js';
+import { Phase, permutation, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
+import { backendPair, binaryData, gpuBackend, randomParameters } from './gpu-helpers.js';
+import { expectClose } from './helpers.js';
+
+const plan = (rows: number, batchSize: number, epoch = 0): EpochPlan => ({
+  order: permutation(rows, 1, epoch),
+  batchStarts: batchStarts(rows, batchSize),
+  seed: 1,
+  epoch,
+  rule: { learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum' },
+});
+
+describe('data larger than one storage binding', () => {
+  // 8 visible units are 32 bytes a row: a 256-byte limit holds 8 rows, so 40 rows need 5 chunks.
+  const V = 8;
+  const H = 4;
+  const limit = { maxBindingBytes: 256 };
+
+  it('is split into chunks and trains exactly as unchunked', async () => {
+    const x = binaryData(40, V, 11);
+    const parameters = randomParameters(V, H, 7, 0.5);
+    const chunked = await gpuBackend(V, H, limit);
+    const whole = await gpuBackend(V, H);
+    const backends: Backend[] = [chunked, whole];
+    try {
+      const data = (await chunked.upload(x)) as GpuData;
+      expect(data.chunks.map((c) => c.rows)).toEqual([8, 8, 8, 8, 8]);
+      const results = [];
+      for (const [backend, resident] of [
+        [chunked, data],
+        [whole, await whole.upload(x)],
+      ] as const) {
+        await backend.setParameters(parameters);
+        const kl = [];
+        for (let e = 0; e < 2; e++) kl.push(...(await backend.trainEpoch(resident, plan(40, 4, e))).klDivergence);
+        results.push({ kl, p: await backend.getParameters() });
+      }
+      expect(results[0].kl).toEqual(results[1].kl);
+      expect(Array.from(results[0].p.weights)).toEqual(Array.from(results[1].p.weights));
+    } finally {
+      for (const b of backends) await b.dispose();
+    }
+  });
+
+  it('is propagated in several calls with the same draws as the CPU', async () => {
+    const { cpu, gpu } = await backendPair(V, H, randomParameters(V, H, 3), limit);
+    try {
+      const x = binaryData(40, V, 12, 0.5);
+      const draw: DrawAddress = { seed: 2, phase: Phase.inferHidden, epoch: 1, batch: 0 };
+      const p = (await cpu.propagate(x, 'hidden')).data;
+      expectClose((await gpu.propagate(x, 'hidden')).data, p);
+      const u = new Float32Array(p.length);
+      philoxUniforms(draw, 40, H, u);
+      const [a, b] = [(await cpu.propagate(x, 'hidden', draw)).data, (await gpu.propagate(x, 'hidden', draw)).data];
+      const unexplained = a.filter((s, k) => s !== b[k] && Math.abs(p[k] - u[k]) >= 1e-5).length;
+      expect(unexplained).toBe(0);
+    } finally {
+      await gpu.dispose();
+    }
+  });
+
+  it('refuses a batch whose stacked buffer exceeds the limit, before changing anything', async () => {
+    const rbm = new RBM({ visible: V, hidden: H, useGPU: true, gpu: limit });
+    try {
+      const before = await rbm.getParameters();
+      await expect(rbm.fit(binaryData(40, V, 1), { epochs: 1, batchSize: 10, verbose: false })).rejects.toThrow(InvalidArgumentError);
+      await expect(rbm.fit(binaryData(40, V, 1), { epochs: 1, batchSize: 10, verbose: false })).rejects.toThrow(/use at most 4/);
+      expect(Array.from((await rbm.getParameters()).weights)).toEqual(Array.from(before.weights));
+      expect(rbm.history.epoch).toEqual([]);
+    } finally {
+      await rbm.dispose();
+    }
+  });
+});
+
+describe('training MNIST on the GPU', () => {
+  it('gives per-epoch KL within 1e-3 of the CPU backend (seeded, 2,000 digits)', async () => {
+    const { train } = await loadMnist();
+    const x: Matrix = { data: train.images.data.subarray(0, 2000 * 784), rows: 2000, cols: 784 };
+    const curves: number[][] = [];
+    const lines: string[] = [];
+    for (const useGPU of [false, true]) {
+      const rbm = new RBM({ visible: 784, hidden: 32, useGPU, seed: 4, learningRate: 1e-3 });
+      try {
+        curves.push((await rbm.fit(x, { epochs: 3, batchSize: 100, log: (l) => lines.push(l) })).klDivergence);
+      } finally {
+        await rbm.dispose();
+      }
+    }
+    expectClose(curves[1], curves[0], { atol: 1e-3, rtol: 0, label: 'KL per epoch' });
+    expect(curves[1][2]).toBeLessThan(curves[1][0]);
+    expect(lines).toContain('# GPU usage has been enabled. Computation will proceed on the GPU.\n' + lines.find((l) => l.includes('WebGPU adapter'))!.split('\n')[1]);
+  });
+});
+
+describe('without an adapter', () => {
+  afterEach(() => setGpuProvider(dawnProvider));
+  const noAdapter = async () => ({ requestAdapter: async () => null }) as unknown as GPU;
+
+  it('useGPU: true fails with a typed error that says how to get one', async () => {
+    setGpuProvider(noAdapter);
+    const rbm = new RBM({ visible: 4, hidden: 2, useGPU: true });
+    const error = await rbm.expectHidden([[0, 1, 0, 1]]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toMatch(/No WebGPU adapter was found.*lavapipe/);
+  });
+
+  it("useGPU: 'auto' falls back to the CPU and says so", async () => {
+    setGpuProvider(noAdapter);
+    const lines: string[] = [];
+    const rbm = new RBM({ visible: 4, hidden: 2, useGPU: 'auto' });
+    await rbm.fit([[0, 1, 0, 1]], { epochs: 1, batchSize: 1, log: (l) => lines.push(l) });
+    expect(lines[0]).toBe("# Computation will proceed on the CPU.\n# useGPU: 'auto' found no WebGPU adapter (No WebGPU adapter was found).");
+  });
+
+  it("useGPU: 'auto' picks the GPU when there is one", async () => {
+    const lines: string[] = [];
+    const rbm = new RBM({ visible: 4, hidden: 2, useGPU: 'auto' });
+    await rbm.fit([[0, 1, 0, 1]], { epochs: 1, batchSize: 1, log: (l) => lines.push(l) });
+    await rbm.dispose();
+    expect(lines[0]).toMatch(/^# GPU usage has been enabled/);
+  });
+});
+
+describe('GPU errors', () => {
+  it('are caught with error scopes and raised as typed errors', async () => {
+    const { device } = await acquireDevice();
+    try {
+      const error = await guarded(device, 'making a bad buffer', () =>
+        device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GpuError);
+      expect((error as GpuError).kind).toBe('validation');
+      expect((error as Error).message).toMatch(/^making a bad buffer: /);
+    } finally {
+      device.destroy();
+    }
+  });
+});
+
+describe('a script that trains on the GPU', () => {
+  it('exits promptly once it disposes the model', async () => {
+    // Inside the project, so that the bundle finds node_modules.
+    mkdirSync('test-results', { recursive: true });
+    const dir = mkdtempSync(join('test-results', 'exit-'));
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(
+      entry,
+      `import { RBM } from ${JSON.stringify(resolve('src/node.ts'))};
+       const rbm = new RBM({ visible: 6, hidden: 3, useGPU: true });
+       await rbm.fit([[1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1]], { epochs: 2, batchSize: 1, verbose: false });
+       await rbm.dispose();
+       console.log('done');`,
+    );
+    const out = join(dir, 'entry.mjs');
+    await build({ entryPoints: [entry], outfile: out, bundle: true, format: 'esm', platform: 'node', packages: 'external', loader: { '.wgsl': 'text' }, logLevel: 'error' });
+    const started = Date.now();
+    const child = spawnSync(process.execPath, [out], { cwd: process.cwd(), timeout: 30_000, encoding: 'utf8' });
+    expect(child.stdout.trim(), child.stderr).toBe('done');
+    expect(child.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
