@@ -1,6 +1,7 @@
 // Sums the gradient's split-K partials and applies the momentum update, for the weights and
 // both biases at once: dθ = m·dθ + stepSize·scale·g, θ += dθ. Weights are scaled by 1/B when
-// the gradient is a mean; the bias gradients are always batch means.
+// the gradient is a mean; the bias gradients are always batch means. A non-finite result
+// records the earliest batch that produced one in `health`.
 
 struct Layout {
   v: u32,
@@ -13,8 +14,9 @@ struct Layout {
 @group(0) @binding(0) var<storage, read> partials: array<f32>;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
-@group(0) @binding(3) var<uniform> shape: Layout;
-@group(0) @binding(4) var<uniform> rule: Rule;
+@group(0) @binding(3) var<storage, read_write> health: atomic<u32>;
+@group(0) @binding(4) var<uniform> shape: Layout;
+@group(0) @binding(5) var<uniform> rule: Rule;
 @group(1) @binding(0) var<uniform> step: Step;
 
 override WG_X: u32 = 64u;
@@ -48,6 +50,15 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     at = shape.hiddenBias + n;
   }
   let dv = rule.momentum * velocity[at] + scale * g;
+  let value = params[at] + dv;
   velocity[at] = dv;
-  params[at] += dv;
+  params[at] = value;
+  if (!isFiniteF32(dv) || !isFiniteF32(value)) {
+    atomicMin(&health, step.index);
+  }
+}
+
+// By the bits: compilers may assume that float comparisons never see NaN or infinity.
+fn isFiniteF32(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }

@@ -53,3 +53,24 @@ export class GpuError extends RbmError {
     this.kind = kind;
   }
 }
+
+/**
+ * Training produced a non-finite KL divergence or parameter (usually a learning rate that is
+ * too high). The model keeps the parameters it had before the epoch (`epoch`, 1-based) began.
+ */
+export class NonFiniteError extends RbmError {
+  readonly epoch: number;
+  readonly batch: number;
+  constructor(epoch: number, batch: number, message: string) {
+    super('NON_FINITE', message);
+    this.epoch = epoch;
+    this.batch = batch;
+  }
+}
+
+/** `fit` was stopped through its AbortSignal; the model is consistent and can continue training. */
+export class TrainingInterruptedError extends RbmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INTERRUPTED', message, options);
+  }
+}

@@ -1,9 +1,20 @@
 /** webgpu-rbm: the parts that run anywhere (Node and browsers). */
-export { RBM, type DaydreamOptions, type EpochReport, type FitOptions, type History } from './rbm.js';
+export { RBM, type DaydreamOptions, type EpochReport, type FitOptions, type LoadOptions } from './rbm.js';
 export { DEFAULTS, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
 export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
-export { BackendUnavailableError, DataFormatError, FileAccessError, GpuError, InvalidArgumentError, RbmError } from './errors.js';
+export {
+  BackendUnavailableError,
+  DataFormatError,
+  FileAccessError,
+  GpuError,
+  InvalidArgumentError,
+  NonFiniteError,
+  RbmError,
+  TrainingInterruptedError,
+} from './errors.js';
+export type { EpochProgress, History, ModelConfig, ModelState, RunInfo } from './state.js';
+export { decodeModel, encodeModel } from './io/model-file.js';
 export { setGpuProvider, type GpuOptions, type GpuProvider } from './backend/webgpu/gpu.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';

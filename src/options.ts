@@ -114,6 +114,9 @@ function gpuOptions(gpu: unknown): GpuOptions {
     throw new InvalidArgumentError('gpu.flags', "expected an array of strings such as ['backend=vulkan']");
   }
   if (g.maxBindingBytes !== undefined) positiveInteger('gpu.maxBindingBytes', g.maxBindingBytes);
+  if (g.device !== undefined && (g.device === null || typeof g.device.createBuffer !== 'function')) {
+    throw new InvalidArgumentError('gpu.device', 'expected a GPUDevice');
+  }
   if (g.powerPreference !== undefined) oneOf('gpu.powerPreference', g.powerPreference, ['low-power', 'high-performance']);
   return g;
 }

@@ -1,20 +1,23 @@
-import type { Backend, DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
+import { copyParameters, type Backend, type DeviceInfo, type EpochResult, type Parameters, type ResidentData, type TrainingRule } from './backend/backend.js';
 import { createBackend } from './backend/create.js';
+import type { GpuOptions } from './backend/webgpu/gpu.js';
 import { batchStarts } from './batches.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, NonFiniteError, RbmError, TrainingInterruptedError } from './errors.js';
 import { initialParameters } from './init.js';
 import { matrix, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
-import { nonNegativeInteger, positiveInteger, resolveOptions, type RbmOptions, type ResolvedOptions } from './options.js';
+import {
+  nonNegativeInteger,
+  positiveInteger,
+  resolveOptions,
+  type DeviceChoice,
+  type RbmOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { Phase, permutation, philoxUniforms, type DrawAddress } from './rng/stream.js';
-
-/** The learning curve: one entry per epoch trained. */
-export interface History {
-  readonly epoch: number[];
-  readonly klDivergence: number[];
-}
+import { checkState, configOf, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
 
 export interface EpochReport {
-  /** 1-based within this `fit` call. */
+  /** 1-based within this `fit` call (continuing the count when resuming). */
   readonly epoch: number;
   readonly epochs: number;
   readonly klDivergence: number;
@@ -33,6 +36,17 @@ export interface FitOptions {
   readonly onEpoch?: (report: EpochReport) => void;
   /** Where verbose lines go (default console.log). */
   readonly log?: (line: string) => void;
+  /** Save the model to this file (atomically) every `checkpointEvery` epochs, at the end, and when aborted. Node only. */
+  readonly checkpoint?: string;
+  /** Default 1. */
+  readonly checkpointEvery?: number;
+  /**
+   * Continue the run saved in this checkpoint: load it, then train until the run it belongs to
+   * has `epochs` epochs. Node only.
+   */
+  readonly resumeFrom?: string;
+  /** Stops training at the end of the current batch; fit then rejects with TrainingInterruptedError. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DaydreamOptions {
@@ -40,22 +54,37 @@ export interface DaydreamOptions {
   readonly chains?: number;
 }
 
+export interface LoadOptions {
+  readonly useGPU?: DeviceChoice;
+  readonly gpu?: GpuOptions;
+}
+
+/** The model's state as the host last saw it complete: what getState() returns and save() writes. */
+interface HostState {
+  parameters: Parameters;
+  history: History;
+  progress: EpochProgress | undefined;
+  run: RunInfo | undefined;
+}
+
 /**
  * A Bernoulli–Bernoulli Restricted Boltzmann Machine. Defaults reproduce simple_rbm;
  * every method is async because the model may live on a GPU.
  */
 export class RBM {
-  readonly options: ResolvedOptions;
-  /** Every epoch trained so far, across `fit` calls. */
-  readonly history: History = { epoch: [], klDivergence: [] };
+  private config: ResolvedOptions;
   private readonly backend: Promise<Backend>;
   private queue: Promise<unknown> = Promise.resolve();
   private inferenceDraws = 0;
+  private disposed = false;
+  /** Updated after every completed epoch, so a failed device loses nothing that finished. */
+  private host: HostState;
 
   constructor(options: RbmOptions) {
-    this.options = resolveOptions(options);
-    const { visible, hidden, seed, initScale, useGPU, gpu } = this.options;
+    this.config = resolveOptions(options);
+    const { visible, hidden, seed, initScale, useGPU, gpu } = this.config;
     const init = initialParameters(visible, hidden, seed, initScale);
+    this.host = { parameters: init, history: { epoch: [], klDivergence: [] }, progress: undefined, run: undefined };
     this.backend = createBackend(useGPU, visible, hidden, gpu).then(async (b) => {
       await b.setParameters(init);
       return b;
@@ -64,17 +93,41 @@ export class RBM {
     this.backend.catch(() => {});
   }
 
+  /** Reads a model file written by save() (validating all of it) into a new model. Node only. */
+  static async load(path: string, options: LoadOptions = {}): Promise<RBM> {
+    const { readModelFile } = await import('./io/model-store.js');
+    return RBM.fromState(await readModelFile(path), options);
+  }
+
+  /** A new model holding `state` (from getState() or decodeModel()). */
+  static async fromState(state: ModelState, options: LoadOptions = {}): Promise<RBM> {
+    const checked = checkState(state);
+    const rbm = new RBM({ ...checked.config, ...options });
+    await rbm.setState(checked);
+    return rbm;
+  }
+
+  /** The options the model was built with, defaults filled in. */
+  get options(): ResolvedOptions {
+    return this.config;
+  }
+
   get visible(): number {
-    return this.options.visible;
+    return this.config.visible;
   }
 
   get hidden(): number {
-    return this.options.hidden;
+    return this.config.hidden;
+  }
+
+  /** Every epoch trained so far, across `fit` calls. */
+  get history(): History {
+    return this.host.history;
   }
 
   /** Epochs trained so far; also the next epoch's position in the random stream. */
   get epochsTrained(): number {
-    return this.history.epoch.length;
+    return this.host.history.epoch.length;
   }
 
   /**
@@ -83,31 +136,37 @@ export class RBM {
    */
   async fit(x: MatrixInput, options: FitOptions): Promise<History> {
     const data = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
-    const { epochs, batchSize, verbose, onEpoch, log } = this.fitOptions(options, data.rows);
+    const o = checkFitOptions(options, data.rows);
     return this.exclusive(async () => {
       const backend = await this.backend;
-      const resident = await backend.upload(data);
+      const resumed = o.resumeFrom === undefined ? undefined : await this.readCheckpoint(o.resumeFrom);
+      const progress = resumed ? resumed.progress : this.host.progress;
+      if (progress && (progress.rows !== data.rows || progress.batchSize !== o.batchSize)) {
+        throw new InvalidArgumentError(
+          'batchSize',
+          `the model stopped part-way through an epoch of ${progress.rows} rows in batches of ${progress.batchSize}; ` +
+            `continue it with the same data and batch size (got ${data.rows} rows, batch size ${o.batchSize})`,
+        );
+      }
+      if (resumed) await this.applyState(backend, resumed);
+      const startEpoch = resumed?.run?.startEpoch ?? this.epochsTrained;
+      this.host.run = o.checkpoint === undefined ? undefined : { startEpoch, epochs: o.epochs };
       const result: History = { epoch: [], klDivergence: [] };
-      const starts = batchStarts(data.rows, batchSize);
-      if (verbose) log(backend.banner);
+      if (o.verbose) o.log(backend.banner);
+      const resident = await backend.upload(data);
       try {
-        for (let e = 1; e <= epochs; e++) {
-          const began = performance.now();
-          const { klDivergence: kl, deviceSeconds } = await backend.trainEpoch(resident, {
-            order: permutation(data.rows, this.options.seed, this.epochsTrained),
-            batchStarts: starts,
-            seed: this.options.seed,
-            epoch: this.epochsTrained,
-            rule: this.rule(),
-          });
-          const klDivergence = kl.reduce((s, v) => s + v, 0) / kl.length;
-          const trained = this.epochsTrained + 1;
-          for (const h of [this.history, result]) {
-            h.epoch.push(trained);
-            h.klDivergence.push(klDivergence);
+        while (this.epochsTrained < startEpoch + o.epochs) {
+          if (o.signal?.aborted) await this.interrupt(o, o.signal.reason);
+          const done = await this.trainEpoch(backend, resident, data.rows, o);
+          for (const h of [this.host.history, result]) {
+            h.epoch.push(done.epoch);
+            h.klDivergence.push(done.klDivergence);
           }
-          if (verbose) log(`Epoch [${e}/${epochs}], KL Divergence: ${klDivergence.toFixed(4)}`);
-          onEpoch?.({ epoch: e, epochs, klDivergence, seconds: (performance.now() - began) / 1000, deviceSeconds });
+          const e = done.epoch - startEpoch;
+          if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], KL Divergence: ${done.klDivergence.toFixed(4)}`);
+          o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds });
+          const last = this.epochsTrained === startEpoch + o.epochs;
+          if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await this.save(o.checkpoint, false);
         }
       } finally {
         resident.release();
@@ -194,62 +253,152 @@ export class RBM {
 
   /** A copy of the weights, biases and momentum buffers. */
   async getParameters(): Promise<Parameters> {
-    return this.exclusive(async () => (await this.backend).getParameters());
+    return this.exclusive(async () => copyParameters(this.host.parameters));
   }
 
   /** Replaces the weights, biases and momentum buffers; checks every length and value first. */
   async setParameters(p: Parameters): Promise<void> {
-    const { visible: V, hidden: H } = this;
-    const expected: [keyof Parameters, number][] = [
-      ['weights', V * H],
-      ['visibleBias', V],
-      ['hiddenBias', H],
-      ['weightVelocity', V * H],
-      ['visibleBiasVelocity', V],
-      ['hiddenBiasVelocity', H],
-    ];
-    for (const [name, length] of expected) {
-      const a = p?.[name];
-      if (!(a instanceof Float32Array) || a.length !== length) {
-        throw new InvalidArgumentError(name, `expected a Float32Array of length ${length}`);
+    const checked = checkState({ ...this.currentState(), parameters: p }).parameters;
+    return this.exclusive(async () => {
+      await (await this.backend).setParameters(checked);
+      this.host.parameters = copyParameters(checked);
+    });
+  }
+
+  /**
+   * Everything needed to continue this model exactly: configuration, parameters and momentum,
+   * history, the random stream's position and any epoch stopped part-way. Works after a GPU
+   * failure too, returning the state of the last completed epoch.
+   */
+  async getState(): Promise<ModelState> {
+    return this.exclusive(async () => this.currentState());
+  }
+
+  /** Restores a state from getState() or a model file: the same sizes, any training options. */
+  async setState(state: ModelState): Promise<void> {
+    const checked = checkState(state);
+    for (const size of ['visible', 'hidden'] as const) {
+      if (checked.config[size] !== this.config[size]) {
+        throw new InvalidArgumentError(`state.config.${size}`, `is ${checked.config[size]} but this model has ${this.config[size]}`);
       }
-      const bad = a.findIndex((value) => !Number.isFinite(value));
-      if (bad >= 0) throw new InvalidArgumentError(name, `element ${bad} is ${a[bad]}; expected a finite number`);
     }
-    return this.exclusive(async () => (await this.backend).setParameters(p));
+    return this.exclusive(async () => this.applyState(await this.backend, checked));
+  }
+
+  /** Writes the model to a safetensors file, atomically (see the README for reading it in Python). Node only. */
+  async save(path: string, queued = true): Promise<void> {
+    if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path');
+    const write = async () => {
+      const { writeModelFile } = await import('./io/model-store.js');
+      await writeModelFile(path, this.currentState());
+    };
+    return queued ? this.exclusive(write) : write();
   }
 
   /** Frees the backend's memory (and the GPU device); the model is unusable afterwards. */
   async dispose(): Promise<void> {
-    return this.exclusive(async () => (await this.backend).dispose());
+    return this.exclusive(async () => {
+      this.disposed = true;
+      await (await this.backend).dispose();
+    });
   }
 
-  private fitOptions(options: FitOptions, rows: number) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError('options', 'expected { epochs, batchSize }');
+  /** One epoch (or the rest of one stopped part-way); rejects when stopped or diverged. */
+  private async trainEpoch(backend: Backend, resident: ResidentData, rows: number, o: CheckedFitOptions) {
+    const began = performance.now();
+    const epoch = this.epochsTrained;
+    const earlier = this.host.progress?.klDivergence ?? [];
+    let result: EpochResult;
+    try {
+      result = await backend.trainEpoch(resident, {
+        order: permutation(rows, this.config.seed, epoch),
+        batchStarts: batchStarts(rows, o.batchSize),
+        seed: this.config.seed,
+        epoch,
+        rule: this.rule(),
+        firstBatch: earlier.length,
+        signal: o.signal,
+      });
+    } catch (error) {
+      // Whatever the device did to its copy, the model goes on from the last completed epoch.
+      await backend.setParameters(this.host.parameters).catch(() => {});
+      throw error;
     }
-    const epochs = nonNegativeInteger('epochs', options.epochs);
-    const batchSize = positiveInteger('batchSize', options.batchSize);
-    if (batchSize > rows) {
-      throw new InvalidArgumentError('batchSize', `is ${batchSize} but x has only ${rows} rows`);
+    this.host.parameters = result.parameters;
+    const kl = [...earlier, ...result.klDivergence];
+    if (result.nonFiniteBatch !== undefined) {
+      throw new NonFiniteError(
+        epoch + 1,
+        result.nonFiniteBatch + 1,
+        `training diverged: epoch ${epoch + 1}, batch ${result.nonFiniteBatch + 1} produced a non-finite KL divergence or parameter ` +
+          `(is the learning rate of ${this.config.learningRate} too high?); the model keeps its parameters from before that epoch`,
+      );
     }
-    const verbose = options.verbose ?? true;
-    if (typeof verbose !== 'boolean') throw new InvalidArgumentError('verbose', 'expected true or false');
-    for (const name of ['onEpoch', 'log'] as const) {
-      if (options[name] !== undefined && typeof options[name] !== 'function') {
-        throw new InvalidArgumentError(name, 'expected a function');
+    if (result.stopped) {
+      this.host.progress = { batchesDone: kl.length, klDivergence: kl, rows, batchSize: o.batchSize };
+      await this.interrupt(o, o.signal?.reason);
+    }
+    this.host.progress = undefined;
+    return {
+      epoch: epoch + 1,
+      klDivergence: kl.reduce((s, v) => s + v, 0) / kl.length,
+      seconds: (performance.now() - began) / 1000,
+      deviceSeconds: result.deviceSeconds,
+    };
+  }
+
+  /** Saves the checkpoint, if any, and rejects the fit. */
+  private async interrupt(o: CheckedFitOptions, reason: unknown): Promise<never> {
+    if (o.checkpoint !== undefined) await this.save(o.checkpoint, false);
+    const where = this.host.progress
+      ? `after batch ${this.host.progress.batchesDone} of epoch ${this.epochsTrained + 1}`
+      : `after epoch ${this.epochsTrained}`;
+    const saved = o.checkpoint === undefined ? '' : `; saved to ${o.checkpoint}`;
+    throw new TrainingInterruptedError(`training was stopped ${where}${saved}`, { cause: reason });
+  }
+
+  private async readCheckpoint(path: string): Promise<ModelState> {
+    const { readModelFile } = await import('./io/model-store.js');
+    const state = await readModelFile(path);
+    for (const size of ['visible', 'hidden'] as const) {
+      if (state.config[size] !== this.config[size]) {
+        throw new InvalidArgumentError('resumeFrom', `${path} holds a model with ${size} = ${state.config[size]}; this model has ${this.config[size]}`);
       }
     }
-    return { epochs, batchSize, verbose, onEpoch: options.onEpoch, log: options.log ?? console.log };
+    return state;
+  }
+
+  private currentState(): ModelState {
+    const { parameters, history, progress, run } = this.host;
+    return {
+      config: configOf(this.config),
+      parameters: copyParameters(parameters),
+      history: { epoch: [...history.epoch], klDivergence: [...history.klDivergence] },
+      inferenceDraws: this.inferenceDraws,
+      progress: progress && { ...progress, klDivergence: [...progress.klDivergence] },
+      run,
+    };
+  }
+
+  private async applyState(backend: Backend, state: ModelState): Promise<void> {
+    await backend.setParameters(state.parameters);
+    this.config = { ...this.config, ...state.config };
+    this.inferenceDraws = state.inferenceDraws;
+    this.host = {
+      parameters: copyParameters(state.parameters),
+      history: { epoch: [...state.history.epoch], klDivergence: [...state.history.klDivergence] },
+      progress: state.progress && { ...state.progress, klDivergence: [...state.progress.klDivergence] },
+      run: state.run,
+    };
   }
 
   private rule(): TrainingRule {
-    const { learningRate, momentum, statistics, gradient } = this.options;
+    const { learningRate, momentum, statistics, gradient } = this.config;
     return { learningRate, momentum, statistics, gradient };
   }
 
   private nextDraw(phase: Phase): DrawAddress {
-    return { seed: this.options.seed, phase, epoch: this.inferenceDraws++, batch: 0 };
+    return { seed: this.config.seed, phase, epoch: this.inferenceDraws++, batch: 0 };
   }
 
   private async gibbsStep(backend: Backend, v: Matrix): Promise<Matrix> {
@@ -259,8 +408,54 @@ export class RBM {
 
   /** Runs operations one at a time, in call order, so none sees another's half-done work. */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(operation, operation);
+    const guarded = () => {
+      if (this.disposed) throw new RbmError('DISPOSED', 'this model has been disposed');
+      return operation();
+    };
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => {});
     return run;
   }
 }
+
+function checkFitOptions(options: FitOptions, rows: number) {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError('options', 'expected { epochs, batchSize }');
+  }
+  const epochs = nonNegativeInteger('epochs', options.epochs);
+  const batchSize = positiveInteger('batchSize', options.batchSize);
+  if (batchSize > rows) {
+    throw new InvalidArgumentError('batchSize', `is ${batchSize} but x has only ${rows} rows`);
+  }
+  const verbose = options.verbose ?? true;
+  if (typeof verbose !== 'boolean') throw new InvalidArgumentError('verbose', 'expected true or false');
+  for (const name of ['onEpoch', 'log'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new InvalidArgumentError(name, 'expected a function');
+    }
+  }
+  for (const name of ['checkpoint', 'resumeFrom'] as const) {
+    const path = options[name];
+    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) {
+      throw new InvalidArgumentError(name, 'expected a file path');
+    }
+  }
+  const checkpointEvery = positiveInteger('checkpointEvery', options.checkpointEvery ?? 1);
+  const signal = options.signal;
+  if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
+    throw new InvalidArgumentError('signal', 'expected an AbortSignal');
+  }
+  return {
+    epochs,
+    batchSize,
+    verbose,
+    onEpoch: options.onEpoch,
+    log: options.log ?? console.log,
+    checkpoint: options.checkpoint,
+    checkpointEvery,
+    resumeFrom: options.resumeFrom,
+    signal,
+  };
+}
+
+type CheckedFitOptions = ReturnType<typeof checkFitOptions>;

@@ -136,6 +136,7 @@ describe.each(SHAPES.slice(1))('one training epoch at %i × %i on %i rows', (V, 
       seed: 3,
       epoch: 0,
       rule,
+      firstBatch: 0,
     };
     const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), plan), await gpu.trainEpoch(await gpu.upload(x), plan)];
     expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: 'KL per batch' });

@@ -20,6 +20,7 @@ const plan = (rows: number, batchSize: number, epoch = 0): EpochPlan => ({
   seed: 1,
   epoch,
   rule: { learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum' },
+  firstBatch: 0,
 });
 
 describe('data larger than one storage binding', () => {

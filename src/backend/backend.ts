@@ -32,12 +32,25 @@ export interface EpochPlan {
   /** The epoch's position in the random stream (epochs trained before it). */
   readonly epoch: number;
   readonly rule: TrainingRule;
+  /** The first batch to train (later than 0 when continuing an interrupted epoch). */
+  readonly firstBatch: number;
+  /** When it is aborted, training stops at the end of the current batch. */
+  readonly signal?: AbortSignal;
 }
 
 /** What an epoch of training reports. */
 export interface EpochResult {
-  /** Each batch's KL divergence, in batch order. */
+  /** The KL divergence of each batch trained (from plan.firstBatch on), in batch order. */
   readonly klDivergence: Float64Array;
+  /** The parameters afterwards, copied to the host. */
+  readonly parameters: Parameters;
+  /** True when the signal stopped the epoch before its last batch. */
+  readonly stopped: boolean;
+  /**
+   * Set when a batch produced a non-finite KL or parameter: the backend has restored the
+   * parameters it had when trainEpoch was called, and `parameters` holds them.
+   */
+  readonly nonFiniteBatch?: number;
   /** Time the device spent in the epoch's kernels, where it can measure it. */
   readonly deviceSeconds?: number;
 }
@@ -81,4 +94,15 @@ export interface Backend {
   /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row. */
   freeEnergy(v: Matrix): Promise<Float64Array>;
   dispose(): Promise<void>;
+}
+
+export function copyParameters(p: Parameters): Parameters {
+  return {
+    weights: p.weights.slice(),
+    visibleBias: p.visibleBias.slice(),
+    hiddenBias: p.hiddenBias.slice(),
+    weightVelocity: p.weightVelocity.slice(),
+    visibleBiasVelocity: p.visibleBiasVelocity.slice(),
+    hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
+  };
 }

@@ -1,4 +1,4 @@
-import type { History } from '../rbm.js';
+import type { History } from '../state.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** simple_rbm's loss.dat: a header line, then "epoch value" per line. */

@@ -1,4 +1,4 @@
-import type { Backend, EpochPlan, EpochResult, Layer, Parameters, ResidentData } from '../backend.js';
+import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import { philoxUniforms, type DrawAddress, type Phase, type UniformSource } from '../../rng/stream.js';
 import { contrastiveDivergenceStep, sample, sigmoidInPlace, StepScratch } from './cd-step.js';
@@ -16,15 +16,15 @@ class HostData implements ResidentData {
   release(): void {}
 }
 
-function copyParameters(p: Parameters): Parameters {
-  return {
-    weights: p.weights.slice(),
-    visibleBias: p.visibleBias.slice(),
-    hiddenBias: p.hiddenBias.slice(),
-    weightVelocity: p.weightVelocity.slice(),
-    visibleBiasVelocity: p.visibleBiasVelocity.slice(),
-    hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
-  };
+
+/** Whether every parameter and momentum value is finite (a sum is, exactly when its terms are). */
+function allFinite(p: Parameters): boolean {
+  for (const a of Object.values(p) as Float32Array[]) {
+    let sum = 0;
+    for (let k = 0; k < a.length; k++) sum += a[k];
+    if (!Number.isFinite(sum)) return false;
+  }
+  return true;
 }
 
 /** Lets other work run between batches, in Node and in browsers. */
@@ -77,9 +77,10 @@ export class CpuBackend implements Backend {
     if (!this.scratch || this.scratch.maxRows < maxRows) {
       this.scratch = new StepScratch(maxRows, this.visible, this.hidden);
     }
+    const before = copyParameters(this.params);
     const batch = new Float32Array(maxRows * this.visible);
-    const kl = new Float64Array(batches);
-    for (let b = 0; b < batches; b++) {
+    const kl: number[] = [];
+    for (let b = plan.firstBatch; b < batches; b++) {
       const start = plan.batchStarts[b];
       const rows = plan.batchStarts[b + 1] - start;
       for (let r = 0; r < rows; r++) {
@@ -87,10 +88,18 @@ export class CpuBackend implements Backend {
         batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
       }
       const at = (phase: Phase): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
-      kl[b] = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, this.uniforms, this.scratch);
+      const value = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, this.uniforms, this.scratch);
+      if (!Number.isFinite(value) || !allFinite(this.params)) {
+        this.params = before;
+        return { klDivergence: Float64Array.from(kl), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
+      }
+      kl.push(value);
       await yieldToEventLoop();
+      if (plan.signal?.aborted && b < batches - 1) {
+        return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: true };
+      }
     }
-    return { klDivergence: kl };
+    return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: false };
   }
 
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {

@@ -100,26 +100,35 @@ export function packSteps(steps: readonly StepFields[]): ArrayBuffer {
   return bytes;
 }
 
+/** Error scopes are a per-device stack: work on one device (shared by several models) runs one at a time. */
+const deviceQueues = new WeakMap<GPUDevice, Promise<unknown>>();
+
 /**
  * Runs `work` inside validation, out-of-memory and internal error scopes and throws the first
  * error the GPU reported as a GpuError naming `what`.
  */
-export async function guarded<T>(device: GPUDevice, what: string, work: () => T | Promise<T>): Promise<T> {
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('validation');
-  device.pushErrorScope('internal');
-  let outcome: { value: T } | { error: unknown };
-  try {
-    outcome = { value: await work() };
-  } catch (error) {
-    outcome = { error };
-  }
-  const internal = await device.popErrorScope();
-  const validation = await device.popErrorScope();
-  const memory = await device.popErrorScope();
-  if (memory) throw new GpuError('out-of-memory', `${what}: the GPU ran out of memory (${memory.message})`);
-  if (validation) throw new GpuError('validation', `${what}: ${validation.message}`);
-  if (internal) throw new GpuError('internal', `${what}: ${internal.message}`);
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
+export function guarded<T>(device: GPUDevice, what: string, work: () => T | Promise<T>): Promise<T> {
+  const run = async (): Promise<T> => {
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    device.pushErrorScope('internal');
+    let outcome: { value: T } | { error: unknown };
+    try {
+      outcome = { value: await work() };
+    } catch (error) {
+      outcome = { error };
+    }
+    const internal = await device.popErrorScope();
+    const validation = await device.popErrorScope();
+    const memory = await device.popErrorScope();
+    if (memory) throw new GpuError('out-of-memory', `${what}: the GPU ran out of memory (${memory.message})`);
+    if (validation) throw new GpuError('validation', `${what}: ${validation.message}`);
+    if (internal) throw new GpuError('internal', `${what}: ${internal.message}`);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
+  };
+  const previous = deviceQueues.get(device) ?? Promise.resolve();
+  const result = previous.then(run, run);
+  deviceQueues.set(device, result.catch(() => {}));
+  return result;
 }

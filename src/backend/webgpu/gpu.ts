@@ -13,6 +13,11 @@ export interface GpuOptions {
    * binding are split into chunks. Mainly for tests.
    */
   readonly maxBindingBytes?: number;
+  /**
+   * A device to use instead of opening one, so that several models can share it. The model
+   * then leaves it open on dispose(); whoever created it destroys it.
+   */
+  readonly device?: GPUDevice;
 }
 
 /** Returns the `GPU` object of this platform, or undefined when it has none. */
@@ -32,6 +37,8 @@ const HOW_TO_GET_ONE =
 
 export interface AcquiredDevice {
   readonly device: GPUDevice;
+  /** Whether the model opened the device (and so destroys it on dispose). */
+  readonly owned: boolean;
   readonly adapterName: string;
   /** The largest storage binding this model will use, in bytes. */
   readonly maxBindingBytes: number;
@@ -44,8 +51,9 @@ function describe(info: GPUAdapterInfo): string {
   return kind ? `${name} (${kind})` : name;
 }
 
-/** Finds an adapter and opens a device with the largest limits it offers. */
+/** Finds an adapter and opens a device with the largest limits it offers (or uses options.device). */
 export async function acquireDevice(options: GpuOptions = {}): Promise<AcquiredDevice> {
+  if (options.device) return shared(options.device, options);
   const gpu = await provider(options.flags ?? []);
   if (!gpu) throw new BackendUnavailableError(`WebGPU is not available here. ${HOW_TO_GET_ONE}`);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
@@ -64,8 +72,21 @@ export async function acquireDevice(options: GpuOptions = {}): Promise<AcquiredD
   const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   return {
     device,
+    owned: true,
     adapterName: describe(adapter.info),
     maxBindingBytes: Math.min(cap, options.maxBindingBytes ?? cap),
     timestamps,
+  };
+}
+
+function shared(device: GPUDevice, options: GpuOptions): AcquiredDevice {
+  const cap = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return {
+    device,
+    owned: false,
+    adapterName: info ? describe(info) : 'shared device',
+    maxBindingBytes: Math.min(cap, options.maxBindingBytes ?? cap),
+    timestamps: device.features.has('timestamp-query'),
   };
 }

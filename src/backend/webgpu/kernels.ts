@@ -6,7 +6,7 @@ import matmul from '../../../shaders/matmul.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import tile from '../../../shaders/tile.wgsl';
 import update from '../../../shaders/update.wgsl';
-import { guarded } from './buffers.js';
+import { GpuError } from '../../errors.js';
 import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG } from './params.js';
 
 type Slot = 'read' | 'write' | 'uniform';
@@ -53,7 +53,7 @@ export class Kernels {
       step: bindGroupLayout(device, 'step', ['uniform'], true),
       matmul: bindGroupLayout(device, 'matmul', ['read', 'read', 'read', 'write', 'write', 'read', 'write', 'uniform', 'uniform']),
       gradient: bindGroupLayout(device, 'gradient', ['read', 'read', 'write', 'uniform']),
-      update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'uniform', 'uniform']),
+      update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'write', 'uniform', 'uniform']),
       kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
     };
@@ -89,6 +89,12 @@ export class Kernels {
     return this.pipeline('gather', this.layouts.gather, [common, gather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
+  /** Forgets the pipelines and modules (their GPU objects go with the device or the garbage collector). */
+  destroy(): void {
+    this.cache.clear();
+    this.modules.clear();
+  }
+
   private pipeline(
     label: string,
     layout: GPUBindGroupLayout,
@@ -97,13 +103,16 @@ export class Kernels {
   ): Promise<GPUComputePipeline> {
     let pipeline = this.cache.get(label);
     if (!pipeline) {
-      pipeline = guarded(this.device, `creating the ${label} pipeline`, () =>
-        this.device.createComputePipelineAsync({
+      // Callers run inside an error scope (guarded); a failed pipeline rejects on its own too.
+      pipeline = this.device
+        .createComputePipelineAsync({
           label,
           layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout, this.layouts.step] }),
           compute: { module: this.module(sources), entryPoint: 'main', constants },
-        }),
-      );
+        })
+        .catch((error: unknown) => {
+          throw new GpuError('validation', `creating the ${label} pipeline: ${(error as Error).message}`, { cause: error });
+        });
       this.cache.set(label, pipeline);
     }
     return pipeline;

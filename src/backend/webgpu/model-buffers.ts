@@ -13,6 +13,8 @@ const align = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 export class ModelBuffers {
   readonly params: GPUBuffer;
   readonly velocity: GPUBuffer;
+  /** Copies of both, taken when an epoch starts, to restore if it produces a non-finite value. */
+  private readonly saved: readonly [GPUBuffer, GPUBuffer];
   /** Element offsets of b and c in both buffers. */
   readonly visibleBiasOffset: number;
   readonly hiddenBiasOffset: number;
@@ -20,7 +22,8 @@ export class ModelBuffers {
   readonly visibleBias: GPUBufferBinding;
   readonly hiddenBias: GPUBufferBinding;
   readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly kl: GPUBuffer };
-  private readonly floats: number;
+  /** Floats in each of the parameter and velocity buffers. */
+  readonly floats: number;
 
   constructor(
     private readonly device: GPUDevice,
@@ -32,6 +35,10 @@ export class ModelBuffers {
     this.floats = this.hiddenBiasOffset + hidden;
     this.params = createBuffer(device, 'parameters W, b, c', this.floats * 4, Usage.storage());
     this.velocity = createBuffer(device, 'momentum dW, db, dc', this.floats * 4, Usage.storage());
+    this.saved = [
+      createBuffer(device, 'parameters at epoch start', this.floats * 4, Usage.storage()),
+      createBuffer(device, 'momentum at epoch start', this.floats * 4, Usage.storage()),
+    ];
     this.weights = { buffer: this.params, offset: 0, size: visible * hidden * 4 };
     this.visibleBias = { buffer: this.params, offset: this.visibleBiasOffset * 4, size: visible * 4 };
     this.hiddenBias = { buffer: this.params, offset: this.hiddenBiasOffset * 4, size: hidden * 4 };
@@ -56,6 +63,11 @@ export class ModelBuffers {
       readFloats(this.device, this.params, 0, this.floats),
       readFloats(this.device, this.velocity, 0, this.floats),
     ]);
+    return this.unpack(p, v);
+  }
+
+  /** Parameters from copies of the parameter and velocity buffers' contents. */
+  unpack(p: Float32Array, v: Float32Array): Parameters {
     const { visible: V, hidden: H } = this;
     const at = (a: Float32Array, offset: number, n: number) => a.slice(offset, offset + n);
     return {
@@ -68,12 +80,29 @@ export class ModelBuffers {
     };
   }
 
+  /** Encodes a copy of the parameters and velocities, to be restored by encodeRestore. */
+  encodeSave(encoder: GPUCommandEncoder): void {
+    encoder.copyBufferToBuffer(this.params, 0, this.saved[0], 0, this.floats * 4);
+    encoder.copyBufferToBuffer(this.velocity, 0, this.saved[1], 0, this.floats * 4);
+  }
+
+  encodeRestore(encoder: GPUCommandEncoder): void {
+    encoder.copyBufferToBuffer(this.saved[0], 0, this.params, 0, this.floats * 4);
+    encoder.copyBufferToBuffer(this.saved[1], 0, this.velocity, 0, this.floats * 4);
+  }
+
+  /** Encodes copying the parameters, then the velocities, into `target` at byte `offset`. */
+  encodeCopyOut(encoder: GPUCommandEncoder, target: GPUBuffer, offset: number): void {
+    encoder.copyBufferToBuffer(this.params, 0, target, offset, this.floats * 4);
+    encoder.copyBufferToBuffer(this.velocity, 0, target, offset + this.floats * 4, this.floats * 4);
+  }
+
   /** The visible bias b alone (for energies finished on the host). */
   async readVisibleBias(): Promise<Float32Array> {
     return readFloats(this.device, this.params, this.visibleBiasOffset * 4, this.visible);
   }
 
   destroy(): void {
-    for (const b of [this.params, this.velocity, ...Object.values(this.unused)]) b.destroy();
+    for (const b of [this.params, this.velocity, ...this.saved, ...Object.values(this.unused)]) b.destroy();
   }
 }

@@ -9,8 +9,19 @@ import type { GpuData } from './resident-data.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-/** Where the pass's two timestamps sit in the readback buffer, after the KL values (8-byte aligned). */
-const timestampOffset = (batches: number) => Math.ceil(batches / 2) * 8;
+/**
+ * The readback buffer, filled once per epoch: the KL values (f32), the health word (the first
+ * batch with a non-finite parameter, u32), two pass timestamps (u64, 8-byte aligned), then the
+ * parameters and the velocities.
+ */
+function readbackLayout(batches: number, floats: number) {
+  const health = batches * 4;
+  const timestamps = Math.ceil((health + 4) / 8) * 8;
+  const parameters = timestamps + 16;
+  return { health, timestamps, parameters, velocity: parameters + floats * 4, bytes: parameters + 2 * floats * 4 };
+}
+
+const HEALTHY = 0xffffffff;
 
 type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number, z?: number];
 
@@ -25,7 +36,9 @@ export class Trainer {
   private readonly rule: GPUBuffer;
   private readonly order: GPUBuffer;
   private readonly epochKl: GPUBuffer;
+  private readonly health: GPUBuffer;
   private readonly readback: GPUBuffer;
+  private readonly layout: ReturnType<typeof readbackLayout>;
   private readonly stepGroup: GPUBindGroup;
   private readonly perBatch: Dispatch[];
   private readonly timing?: { querySet: GPUQuerySet; resolve: GPUBuffer };
@@ -51,7 +64,9 @@ export class Trainer {
     const klGrid = [ceilDiv(V, TILE_N), ceilDiv(maxRows, TILE_M)] as const;
     const klPartials = storage('KL partials', klGrid[0] * klGrid[1]);
     this.epochKl = storage('epoch KL', batches);
-    this.readback = this.own(createBuffer(device, 'epoch KL readback', timestampOffset(batches) + 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
+    this.health = storage('first non-finite batch', 1);
+    this.layout = readbackLayout(batches, model.floats);
+    this.readback = this.own(createBuffer(device, 'epoch readback', this.layout.bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
     this.order = this.own(createBuffer(device, 'order', data.rows * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST));
     this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform()));
     this.rule = this.own(createBuffer(device, 'rule', 32, Usage.uniform()));
@@ -118,6 +133,7 @@ export class Trainer {
           whole(partials),
           whole(m.params),
           whole(m.velocity),
+          whole(this.health),
           whole(uniform('layout', [['u32', V], ['u32', H], ['u32', m.visibleBiasOffset], ['u32', m.hiddenBiasOffset], ['u32', slices]])),
           whole(this.rule),
         ]),
@@ -177,8 +193,74 @@ export class Trainer {
     return new Trainer(device, model, data, maxRows, batches, kernels, pipelines, timestamps);
   }
 
-  /** Encodes every batch of the epoch into one command buffer and reads the KL values back once. */
+  /**
+   * Trains the batches of `plan` from plan.firstBatch: all in one command buffer, or, when a
+   * signal may stop the epoch, one submission per batch. Reads the KL values, the health word
+   * and the parameters back once.
+   */
   async run(plan: EpochPlan): Promise<EpochResult> {
+    const { device, model } = this;
+    this.writeUniforms(plan);
+    device.queue.writeBuffer(this.health, 0, Uint32Array.of(HEALTHY));
+    const first = plan.firstBatch;
+    const segmented = plan.signal !== undefined;
+    let done = first;
+    let encoder = device.createCommandEncoder({ label: `epoch ${plan.epoch}` });
+    model.encodeSave(encoder);
+    while (done < this.batches) {
+      const end = segmented ? done + 1 : this.batches;
+      const timed = this.timing && !segmented;
+      const pass = encoder.beginComputePass({
+        timestampWrites: timed ? { querySet: this.timing!.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } : undefined,
+      });
+      for (let b = done; b < end; b++) this.encodeBatch(pass, b);
+      pass.end();
+      done = end;
+      if (!segmented) break;
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      encoder = device.createCommandEncoder({ label: `epoch ${plan.epoch}` });
+      if (plan.signal!.aborted) break;
+    }
+    const { layout } = this;
+    encoder.copyBufferToBuffer(this.epochKl, 0, this.readback, 0, this.batches * 4);
+    encoder.copyBufferToBuffer(this.health, 0, this.readback, layout.health, 4);
+    if (this.timing && !segmented) {
+      encoder.resolveQuerySet(this.timing.querySet, 0, 2, this.timing.resolve, 0);
+      encoder.copyBufferToBuffer(this.timing.resolve, 0, this.readback, layout.timestamps, 16);
+    }
+    model.encodeCopyOut(encoder, this.readback, layout.parameters);
+    device.queue.submit([encoder.finish()]);
+
+    await mapForReading(this.readback);
+    const mapped = this.readback.getMappedRange();
+    const kl = Float64Array.from(new Float32Array(mapped, first * 4, done - first));
+    const health = new Uint32Array(mapped, layout.health, 1)[0];
+    let deviceSeconds: number | undefined;
+    if (this.timing && !segmented) {
+      const [begin, end] = new BigUint64Array(mapped, layout.timestamps, 2);
+      deviceSeconds = Number(end - begin) / 1e9;
+    }
+    const floats = model.floats;
+    let parameters = model.unpack(
+      new Float32Array(mapped, layout.parameters, floats),
+      new Float32Array(mapped, layout.velocity, floats),
+    );
+    this.readback.unmap();
+
+    const badKl = kl.findIndex((v) => !Number.isFinite(v));
+    const bad = Math.min(health, badKl < 0 ? HEALTHY : first + badKl);
+    if (bad !== HEALTHY) {
+      const restore = device.createCommandEncoder({ label: 'restore' });
+      model.encodeRestore(restore);
+      device.queue.submit([restore.finish()]);
+      parameters = await model.read();
+      return { klDivergence: kl.slice(0, bad - first), parameters, stopped: false, nonFiniteBatch: bad };
+    }
+    return { klDivergence: kl, parameters, stopped: done < this.batches, deviceSeconds };
+  }
+
+  private writeUniforms(plan: EpochPlan): void {
     const { device } = this;
     const starts = plan.batchStarts;
     const steps = Array.from({ length: this.batches }, (_, b) => ({
@@ -204,37 +286,15 @@ export class Trainer {
       ruleBytes,
     );
     device.queue.writeBuffer(this.rule, 0, ruleBytes);
+  }
 
-    const encoder = device.createCommandEncoder({ label: `epoch ${plan.epoch}` });
-    const pass = encoder.beginComputePass({
-      timestampWrites: this.timing && { querySet: this.timing.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
-    });
-    for (let b = 0; b < this.batches; b++) {
-      pass.setBindGroup(1, this.stepGroup, [b * UNIFORM_STRIDE]);
-      for (const [pipeline, group, x, y, z] of this.perBatch) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(x, y, z);
-      }
+  private encodeBatch(pass: GPUComputePassEncoder, batch: number): void {
+    pass.setBindGroup(1, this.stepGroup, [batch * UNIFORM_STRIDE]);
+    for (const [pipeline, group, x, y, z] of this.perBatch) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y, z);
     }
-    pass.end();
-    encoder.copyBufferToBuffer(this.epochKl, 0, this.readback, 0, this.batches * 4);
-    if (this.timing) {
-      encoder.resolveQuerySet(this.timing.querySet, 0, 2, this.timing.resolve, 0);
-      encoder.copyBufferToBuffer(this.timing.resolve, 0, this.readback, timestampOffset(this.batches), 16);
-    }
-    device.queue.submit([encoder.finish()]);
-
-    await mapForReading(this.readback);
-    const mapped = this.readback.getMappedRange();
-    const klDivergence = Float64Array.from(new Float32Array(mapped, 0, this.batches));
-    let deviceSeconds: number | undefined;
-    if (this.timing) {
-      const [begin, end] = new BigUint64Array(mapped, timestampOffset(this.batches), 2);
-      deviceSeconds = Number(end - begin) / 1e9;
-    }
-    this.readback.unmap();
-    return { klDivergence, deviceSeconds };
   }
 
   destroy(): void {

@@ -46,7 +46,7 @@ export class WebGpuBackend implements Backend {
     const gpu = await acquireDevice(options);
     const weightBytes = visible * hidden * 4;
     if (weightBytes > gpu.maxBindingBytes) {
-      gpu.device.destroy();
+      if (gpu.owned) gpu.device.destroy();
       throw new InvalidArgumentError(
         'hidden',
         `a ${visible} × ${hidden} weight matrix (${weightBytes} bytes) exceeds this GPU's ${gpu.maxBindingBytes}-byte binding limit`,
@@ -112,7 +112,8 @@ export class WebGpuBackend implements Backend {
     this.trainer?.destroy();
     this.trainer = undefined;
     this.model.destroy();
-    this.device.destroy();
+    this.kernels.destroy();
+    if (this.gpu.owned) this.device.destroy();
   }
 
   /**

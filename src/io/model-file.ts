@@ -1,0 +1,88 @@
+import type { Parameters } from '../backend/backend.js';
+import { DataFormatError } from '../errors.js';
+import { checkState, type ModelState } from '../state.js';
+import { decodeSafetensors, encodeSafetensors, readFloat32 } from './safetensors.js';
+
+/** The format name written into every model file's metadata. */
+export const MODEL_FORMAT = 'webgpu-rbm';
+export const MODEL_FORMAT_VERSION = '1';
+
+/** Tensor names as simple_rbm's get_state() names the arrays, so its users recognise them. */
+const TENSORS: readonly [string, keyof Parameters, 'both' | 'visible' | 'hidden'][] = [
+  ['w', 'weights', 'both'],
+  ['visible_bias', 'visibleBias', 'visible'],
+  ['hidden_bias', 'hiddenBias', 'hidden'],
+  ['delta_w', 'weightVelocity', 'both'],
+  ['delta_visible_bias', 'visibleBiasVelocity', 'visible'],
+  ['delta_hidden_bias', 'hiddenBiasVelocity', 'hidden'],
+];
+
+/** A model as a safetensors file: six float32 arrays, everything else as JSON in the metadata. */
+export function encodeModel(state: ModelState): Uint8Array {
+  const { visible: V, hidden: H } = state.config;
+  const shapes = { both: [V, H], visible: [V], hidden: [H] };
+  const tensors = Object.fromEntries(
+    TENSORS.map(([name, key, shape]) => [name, { shape: shapes[shape], data: state.parameters[key] }]),
+  );
+  const metadata: Record<string, string> = {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    config: JSON.stringify(state.config),
+    history: JSON.stringify(state.history),
+    inferenceDraws: JSON.stringify(state.inferenceDraws),
+  };
+  if (state.progress) metadata.progress = JSON.stringify(state.progress);
+  if (state.run) metadata.run = JSON.stringify(state.run);
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * Reads a model file, checking the container (decodeSafetensors), then that it is a model of
+ * this library's format, that every array has the shape the configuration implies, and that
+ * every value is finite. Never evaluates anything from the file. Throws DataFormatError
+ * naming `source` and the defect.
+ */
+export function decodeModel(bytes: Uint8Array, source: string): ModelState {
+  const fail = (message: string): never => {
+    throw new DataFormatError(source, message);
+  };
+  const file = decodeSafetensors(bytes, source);
+  const meta = file.metadata;
+  if (meta.format !== MODEL_FORMAT) fail(`is not a ${MODEL_FORMAT} model file (metadata format is ${JSON.stringify(meta.format)})`);
+  if (meta.version !== MODEL_FORMAT_VERSION) fail(`has model format version ${JSON.stringify(meta.version)}; this library reads version ${MODEL_FORMAT_VERSION}`);
+  const json = (key: string, required: boolean): unknown => {
+    const text = meta[key];
+    if (text === undefined) return required ? fail(`has no '${key}' in its metadata`) : undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return fail(`has metadata '${key}' that is not valid JSON`);
+    }
+  };
+  const config = json('config', true) as { visible?: unknown; hidden?: unknown };
+  const V = config?.visible;
+  const H = config?.hidden;
+  if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H)) fail('has a config without integer visible and hidden sizes');
+  const shapes = { both: [V, H], visible: [V], hidden: [H] };
+  const parameters: Partial<Record<keyof Parameters, Float32Array>> = {};
+  for (const [name, key, shape] of TENSORS) {
+    const entry = file.tensors.get(name);
+    if (!entry) fail(`has no tensor '${name}'`);
+    if (entry!.dtype !== 'F32') fail(`has tensor '${name}' of dtype ${entry!.dtype}; expected F32`);
+    if (entry!.shape.join(',') !== shapes[shape].join(',')) {
+      fail(`has tensor '${name}' of shape [${entry!.shape.join(', ')}]; its config implies [${shapes[shape].join(', ')}]`);
+    }
+    parameters[key] = readFloat32(entry!);
+  }
+  return checkState(
+    {
+      config,
+      parameters,
+      history: json('history', true),
+      inferenceDraws: json('inferenceDraws', true),
+      progress: json('progress', false),
+      run: json('run', false),
+    },
+    (field, message) => fail(`${field}: ${message}`),
+  );
+}

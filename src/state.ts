@@ -1,0 +1,150 @@
+import type { Parameters } from './backend/backend.js';
+import { InvalidArgumentError } from './errors.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
+
+/** The options that define a model (not how it runs): what a model file stores. */
+export type ModelConfig = Omit<ResolvedOptions, 'useGPU' | 'gpu'>;
+
+/** The learning curve: one entry per epoch trained. */
+export interface History {
+  readonly epoch: number[];
+  readonly klDivergence: number[];
+}
+
+/** An epoch that stopped part-way (an aborted fit), so that training can continue exactly. */
+export interface EpochProgress {
+  /** Batches of the epoch already trained. */
+  readonly batchesDone: number;
+  /** Their KL values, in batch order. */
+  readonly klDivergence: number[];
+  /** The epoch's data size and batch size: a continuation must use the same. */
+  readonly rows: number;
+  readonly batchSize: number;
+}
+
+/** Where a `fit` with a checkpoint began and how many epochs it asked for, so resumeFrom can finish it. */
+export interface RunInfo {
+  readonly startEpoch: number;
+  readonly epochs: number;
+}
+
+/** Everything needed to continue a model exactly: what save() writes and load() reads. */
+export interface ModelState {
+  readonly config: ModelConfig;
+  readonly parameters: Parameters;
+  readonly history: History;
+  /** Sampling calls made outside training: their position in the random stream. */
+  readonly inferenceDraws: number;
+  readonly progress?: EpochProgress;
+  readonly run?: RunInfo;
+}
+
+export function configOf(options: ResolvedOptions): ModelConfig {
+  const { visible, hidden, learningRate, momentum, seed, statistics, gradient, initScale } = options;
+  return { visible, hidden, learningRate, momentum, seed, statistics, gradient, initScale };
+}
+
+type Fail = (field: string, message: string) => never;
+
+const argumentFailure: Fail = (field, message) => {
+  throw new InvalidArgumentError(field, message);
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function count(v: unknown, field: string, fail: Fail): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(field, `expected a non-negative integer, got ${String(v)}`);
+  return v as number;
+}
+
+function finiteArray(v: unknown, field: string, fail: Fail): number[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    fail(field, 'expected an array of finite numbers');
+  }
+  return v as number[];
+}
+
+/** Checks a configuration, with the same rules as the RBM constructor. */
+export function checkConfig(v: unknown, fail: Fail = argumentFailure): ModelConfig {
+  if (!isObject(v)) fail('config', 'expected an object');
+  try {
+    return configOf(resolveOptions(v as unknown as ModelConfig));
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) fail(`config.${error.argument}`, error.message.slice(error.argument.length + 2));
+    throw error;
+  }
+}
+
+/** Checks every array's length against the configuration and every value for finiteness. */
+export function checkParameters(p: unknown, visible: number, hidden: number, fail: Fail = argumentFailure): Parameters {
+  if (!isObject(p)) fail('parameters', 'expected an object');
+  const expected: [keyof Parameters, number][] = [
+    ['weights', visible * hidden],
+    ['visibleBias', visible],
+    ['hiddenBias', hidden],
+    ['weightVelocity', visible * hidden],
+    ['visibleBiasVelocity', visible],
+    ['hiddenBiasVelocity', hidden],
+  ];
+  for (const [name, length] of expected) {
+    const a = (p as Record<string, unknown>)[name];
+    if (!(a instanceof Float32Array) || a.length !== length) fail(name, `expected a Float32Array of length ${length}`);
+    const values = a as Float32Array;
+    for (let k = 0; k < values.length; k++) {
+      if (!Number.isFinite(values[k])) fail(name, `element ${k} is ${values[k]}; expected a finite number`);
+    }
+  }
+  return p as unknown as Parameters;
+}
+
+export function checkHistory(v: unknown, fail: Fail = argumentFailure): History {
+  if (!isObject(v)) fail('history', 'expected { epoch, klDivergence }');
+  const h = v as Record<string, unknown>;
+  const epoch = finiteArray(h.epoch, 'history.epoch', fail);
+  const kl = finiteArray(h.klDivergence, 'history.klDivergence', fail);
+  if (epoch.length !== kl.length) fail('history', `has ${epoch.length} epochs but ${kl.length} KL values`);
+  epoch.forEach((e, i) => {
+    if (e !== i + 1) fail('history.epoch', `entry ${i} is ${e}; expected ${i + 1}`);
+  });
+  return { epoch: [...epoch], klDivergence: [...kl] };
+}
+
+export function checkProgress(v: unknown, fail: Fail = argumentFailure): EpochProgress | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) fail('progress', 'expected an object');
+  const p = v as Record<string, unknown>;
+  const batchesDone = count(p.batchesDone, 'progress.batchesDone', fail);
+  const klDivergence = finiteArray(p.klDivergence, 'progress.klDivergence', fail);
+  const rows = count(p.rows, 'progress.rows', fail);
+  const batchSize = count(p.batchSize, 'progress.batchSize', fail);
+  if (klDivergence.length !== batchesDone) fail('progress', `has ${batchesDone} batches done but ${klDivergence.length} KL values`);
+  if (batchSize < 1 || batchSize > rows || batchesDone < 1 || batchesDone >= Math.floor(rows / batchSize)) {
+    fail('progress', `${batchesDone} batches done is not part of an epoch of ${rows} rows in batches of ${batchSize}`);
+  }
+  return { batchesDone, klDivergence: [...klDivergence], rows, batchSize };
+}
+
+export function checkRun(v: unknown, fail: Fail = argumentFailure): RunInfo | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) fail('run', 'expected an object');
+  const r = v as Record<string, unknown>;
+  return { startEpoch: count(r.startEpoch, 'run.startEpoch', fail), epochs: count(r.epochs, 'run.epochs', fail) };
+}
+
+/** Checks a whole state; the first defect throws through `fail`. */
+export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState {
+  if (!isObject(v)) fail('state', 'expected an object');
+  const s = v as Record<string, unknown>;
+  const config = checkConfig(s.config, fail);
+  const parameters = checkParameters(s.parameters, config.visible, config.hidden, fail);
+  const history = checkHistory(s.history, fail);
+  const inferenceDraws = count(s.inferenceDraws, 'inferenceDraws', fail);
+  const progress = checkProgress(s.progress, fail);
+  const run = checkRun(s.run, fail);
+  if (run && run.startEpoch > history.epoch.length) {
+    fail('run.startEpoch', `is ${run.startEpoch} but only ${history.epoch.length} epochs were trained`);
+  }
+  return { config, parameters, history, inferenceDraws, progress, run };
+}
