@@ -442,7 +442,7 @@ function checkFitOptions(options: FitOptions, rows: number) {
   }
   const checkpointEvery = positiveInteger('checkpointEvery', options.checkpointEvery ?? 1);
   const signal = options.signal;
-  if (signal !== undefined && (signal === null || typeof signal.aborted !== 'boolean')) {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
     throw new InvalidArgumentError('signal', 'expected an AbortSignal');
   }
   return {

@@ -1,7 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, EpochPlan } from '../src/backend/backend.js';
 import { dawnProvider } from '../src/backend/webgpu/dawn.js';
@@ -12,6 +9,7 @@ import { batchStarts } from '../src/batches.js';
 import { BackendUnavailableError, GpuError, InvalidArgumentError, loadMnist, RBM, type Matrix } from '../src/node.js';
 import { Phase, permutation, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
 import { backendPair, binaryData, gpuBackend, randomParameters } from './gpu-helpers.js';
+import { bundleScript } from './child.js';
 import { expectClose } from './helpers.js';
 
 const plan = (rows: number, batchSize: number, epoch = 0): EpochPlan => ({
@@ -153,20 +151,14 @@ describe('GPU errors', () => {
 
 describe('a script that trains on the GPU', () => {
   it('exits promptly once it disposes the model', async () => {
-    // Inside the project, so that the bundle finds node_modules.
-    mkdirSync('test-results', { recursive: true });
-    const dir = mkdtempSync(join('test-results', 'exit-'));
-    const entry = join(dir, 'entry.ts');
-    writeFileSync(
-      entry,
-      `import { RBM } from ${JSON.stringify(resolve('src/node.ts'))};
+    const out = await bundleScript(
+      'exit',
+      `import { RBM } from LIBRARY;
        const rbm = new RBM({ visible: 6, hidden: 3, useGPU: true });
        await rbm.fit([[1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1]], { epochs: 2, batchSize: 1, verbose: false });
        await rbm.dispose();
        console.log('done');`,
     );
-    const out = join(dir, 'entry.mjs');
-    await build({ entryPoints: [entry], outfile: out, bundle: true, format: 'esm', platform: 'node', packages: 'external', loader: { '.wgsl': 'text' }, logLevel: 'error' });
     const started = Date.now();
     const child = spawnSync(process.execPath, [out], { cwd: process.cwd(), timeout: 30_000, encoding: 'utf8' });
     expect(child.stdout.trim(), child.stderr).toBe('done');

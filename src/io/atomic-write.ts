@@ -18,8 +18,23 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
       await file.close();
     }
     await rename(temporary, path);
+    await syncFolder(dirname(path));
   } catch (error) {
     await rm(temporary, { force: true });
     throw new FileAccessError(path, `could not be written (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/** Makes the rename itself durable (a power cut could otherwise lose it); not possible everywhere. */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms (Windows) cannot open or sync a folder; the rename has happened regardless.
   }
 }

@@ -1,0 +1,26 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * Bundles a TypeScript script that imports the library (as `LIBRARY`) into a runnable .mjs
+ * file inside the project, where Node finds node_modules; returns its path.
+ */
+export async function bundleScript(name: string, source: string): Promise<string> {
+  mkdirSync('test-results', { recursive: true });
+  const dir = mkdtempSync(join('test-results', `${name}-`));
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, source.replaceAll('LIBRARY', JSON.stringify(resolve('src/node.ts'))));
+  const out = resolve(dir, 'entry.mjs');
+  await build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    loader: { '.wgsl': 'text' },
+    logLevel: 'error',
+  });
+  return out;
+}
