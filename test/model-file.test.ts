@@ -87,7 +87,7 @@ describe('save and load', () => {
 });
 
 /** Re-encodes a model file with its JSON header changed by `edit`. */
-function withHeader(edit: (header: Record<string, any>) => void): Uint8Array {
+function withHeader(edit: (header: Record<string, Record<string, unknown>>) => void): Uint8Array {
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
   edit(header);
@@ -129,7 +129,7 @@ describe('loading refuses a broken or hostile file, naming it and the defect', (
     ['a shape that disagrees with the byte range', () => withHeader((h) => (h.w.shape = [6, 4])), /but data_offsets span/],
     ['a negative dimension', () => withHeader((h) => (h.w.shape = [-6, -3])), /non-negative integers/],
     ['a huge dimension', () => withHeader((h) => (h.w.shape = [2 ** 40, 2 ** 40])), /larger than the file/],
-    ['overlapping ranges', () => withHeader((h) => (h.visible_bias.data_offsets = h.w.data_offsets.map((o: number) => o))), /overlaps|data_offsets span/],
+    ['overlapping ranges', () => withHeader((h) => (h.visible_bias.data_offsets = (h.w.data_offsets as number[]).map((o) => o))), /overlaps|data_offsets span/],
     ['ranges past the end', () => withHeader((h) => (h.delta_hidden_bias.data_offsets = [1000, 1012])), /outside the \d+ bytes of data/],
     ['a non-finite value', lastValueNaN, /element 2 is NaN/],
     ['a missing tensor', () => withHeader((h) => delete h.delta_w), /overlaps|belong to no tensor|has no tensor 'delta_w'/],
