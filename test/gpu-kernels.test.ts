@@ -1,3 +1,4 @@
+import { BufferUsage, MapMode } from '../src/backend/webgpu/constants.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
 import { acquireDevice } from '../src/backend/webgpu/gpu.js';
@@ -44,11 +45,11 @@ describe('Philox on the GPU', () => {
           let w = philox(vec4<u32>(inputs[i], inputs[i + 1u], inputs[i + 2u], inputs[i + 3u]), vec2<u32>(inputs[i + 4u], inputs[i + 5u]));
           outputs[id.x * 4u] = w.x; outputs[id.x * 4u + 1u] = w.y; outputs[id.x * 4u + 2u] = w.z; outputs[id.x * 4u + 3u] = w.w;
         }`;
-      const input = device.createBuffer({ size: 72, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      const input = device.createBuffer({ size: 72, usage: BufferUsage.STORAGE, mappedAtCreation: true });
       new Uint32Array(input.getMappedRange()).set(cases.flat());
       input.unmap();
-      const output = device.createBuffer({ size: 48, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const read = device.createBuffer({ size: 48, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const output = device.createBuffer({ size: 48, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+      const read = device.createBuffer({ size: 48, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
       const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }) } });
       const group = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
@@ -65,7 +66,7 @@ describe('Philox on the GPU', () => {
       pass.end();
       encoder.copyBufferToBuffer(output, 0, read, 0, 48);
       device.queue.submit([encoder.finish()]);
-      await read.mapAsync(GPUMapMode.READ);
+      await read.mapAsync(MapMode.READ);
       expect(Array.from(new Uint32Array(read.getMappedRange()))).toEqual([
         0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8, 0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd, 0xd16cfe09,
         0x94fdcceb, 0x5001e420, 0x24126ea1,

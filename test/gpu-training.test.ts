@@ -1,3 +1,4 @@
+import { BufferUsage } from '../src/backend/webgpu/constants.js';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend, EpochPlan } from '../src/backend/backend.js';
@@ -138,7 +139,7 @@ describe('GPU errors', () => {
     const { device } = await acquireDevice();
     try {
       const error = await guarded(device, 'making a bad buffer', () =>
-        device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }),
+        device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.STORAGE }),
       ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GpuError);
       expect((error as GpuError).kind).toBe('validation');

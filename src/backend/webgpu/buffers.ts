@@ -1,10 +1,11 @@
+import { BufferUsage, MapMode } from './constants.js';
 import { GpuError } from '../../errors.js';
 import { UNIFORM_STRIDE } from './params.js';
 
 export const Usage = {
-  storage: () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-  uniform: () => GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-};
+  storage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC,
+  uniform: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+} as const;
 
 /** WebGPU buffer sizes must be multiples of 4; bindings need at least 16 bytes. */
 function padded(bytes: number): number {
@@ -17,7 +18,7 @@ export function createBuffer(device: GPUDevice, label: string, bytes: number, us
 
 /** A storage buffer holding `data`. */
 export function uploadFloats(device: GPUDevice, label: string, data: Float32Array): GPUBuffer {
-  const buffer = device.createBuffer({ label, size: padded(data.byteLength), usage: Usage.storage(), mappedAtCreation: true });
+  const buffer = device.createBuffer({ label, size: padded(data.byteLength), usage: Usage.storage, mappedAtCreation: true });
   new Float32Array(buffer.getMappedRange()).set(data);
   buffer.unmap();
   return buffer;
@@ -28,7 +29,7 @@ export async function readFloats(device: GPUDevice, source: GPUBuffer, offset: n
   const staging = device.createBuffer({
     label: `${source.label} readback`,
     size: padded(count * 4),
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
   });
   try {
     const encoder = device.createCommandEncoder();
@@ -44,7 +45,7 @@ export async function readFloats(device: GPUDevice, source: GPUBuffer, offset: n
 /** mapAsync for reading, turning a failure (such as a lost device) into a GpuError. */
 export async function mapForReading(buffer: GPUBuffer): Promise<void> {
   try {
-    await buffer.mapAsync(GPUMapMode.READ);
+    await buffer.mapAsync(MapMode.READ);
   } catch (error) {
     throw new GpuError('device-lost', `could not read ${buffer.label} back from the GPU: ${(error as Error).message}`, {
       cause: error,
@@ -67,7 +68,7 @@ export function packFields(fields: readonly Field[], target: ArrayBuffer, offset
 export function uniformBuffer(device: GPUDevice, label: string, fields: readonly Field[]): GPUBuffer {
   const bytes = new ArrayBuffer(Math.ceil((fields.length * 4) / 16) * 16 || 16);
   packFields(fields, bytes);
-  const buffer = device.createBuffer({ label, size: bytes.byteLength, usage: Usage.uniform() });
+  const buffer = device.createBuffer({ label, size: bytes.byteLength, usage: Usage.uniform });
   device.queue.writeBuffer(buffer, 0, bytes);
   return buffer;
 }

@@ -16,10 +16,6 @@ export const dawnProvider: GpuProvider = async (flags) => {
       cause: error,
     });
   }
-  // GPUBufferUsage, GPUMapMode and friends, which browsers define globally.
-  for (const [name, value] of Object.entries(dawn.globals)) {
-    if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
-  }
   const gpu = dawn.create([...flags]);
   instances.set(key, gpu);
   return gpu;

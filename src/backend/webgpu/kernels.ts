@@ -1,3 +1,4 @@
+import { ShaderStage } from './constants.js';
 import common from '../../../shaders/common.wgsl';
 import gather from '../../../shaders/gather.wgsl';
 import gradient from '../../../shaders/gradient.wgsl';
@@ -17,7 +18,7 @@ function bindGroupLayout(device: GPUDevice, label: string, slots: readonly Slot[
     label,
     entries: slots.map((slot, binding) => ({
       binding,
-      visibility: GPUShaderStage.COMPUTE,
+      visibility: ShaderStage.COMPUTE,
       buffer: { type: kinds[slot], hasDynamicOffset: dynamic },
     })),
   });

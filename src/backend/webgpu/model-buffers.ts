@@ -33,16 +33,16 @@ export class ModelBuffers {
     this.visibleBiasOffset = align(visible * hidden);
     this.hiddenBiasOffset = this.visibleBiasOffset + align(visible);
     this.floats = this.hiddenBiasOffset + hidden;
-    this.params = createBuffer(device, 'parameters W, b, c', this.floats * 4, Usage.storage());
-    this.velocity = createBuffer(device, 'momentum dW, db, dc', this.floats * 4, Usage.storage());
+    this.params = createBuffer(device, 'parameters W, b, c', this.floats * 4, Usage.storage);
+    this.velocity = createBuffer(device, 'momentum dW, db, dc', this.floats * 4, Usage.storage);
     this.saved = [
-      createBuffer(device, 'parameters at epoch start', this.floats * 4, Usage.storage()),
-      createBuffer(device, 'momentum at epoch start', this.floats * 4, Usage.storage()),
+      createBuffer(device, 'parameters at epoch start', this.floats * 4, Usage.storage),
+      createBuffer(device, 'momentum at epoch start', this.floats * 4, Usage.storage),
     ];
     this.weights = { buffer: this.params, offset: 0, size: visible * hidden * 4 };
     this.visibleBias = { buffer: this.params, offset: this.visibleBiasOffset * 4, size: visible * 4 };
     this.hiddenBias = { buffer: this.params, offset: this.hiddenBiasOffset * 4, size: hidden * 4 };
-    const unused = (slot: string) => createBuffer(device, `unused ${slot}`, 16, Usage.storage());
+    const unused = (slot: string) => createBuffer(device, `unused ${slot}`, 16, Usage.storage);
     this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), kl: unused('kl') };
   }
 

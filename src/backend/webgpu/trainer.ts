@@ -1,3 +1,4 @@
+import { BufferUsage } from './constants.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { Phase } from '../../rng/stream.js';
 import type { EpochPlan, EpochResult } from '../backend.js';
@@ -54,7 +55,7 @@ export class Trainer {
     timestamps: boolean,
   ) {
     const { visible: V, hidden: H } = model;
-    const storage = (label: string, floats: number) => this.own(createBuffer(device, label, floats * 4, Usage.storage()));
+    const storage = (label: string, floats: number) => this.own(createBuffer(device, label, floats * 4, Usage.storage));
     const uniform = (label: string, fields: Field[]) => this.own(uniformBuffer(device, label, fields));
     const visibleStack = storage('visible stack [X; v1]', 2 * maxRows * V);
     const hiddenStack = storage('hidden stack [h0; h1]', 2 * maxRows * H);
@@ -66,10 +67,10 @@ export class Trainer {
     this.epochKl = storage('epoch KL', batches);
     this.health = storage('first non-finite batch', 1);
     this.layout = readbackLayout(batches, model.floats);
-    this.readback = this.own(createBuffer(device, 'epoch readback', this.layout.bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
-    this.order = this.own(createBuffer(device, 'order', data.rows * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST));
-    this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform()));
-    this.rule = this.own(createBuffer(device, 'rule', 32, Usage.uniform()));
+    this.readback = this.own(createBuffer(device, 'epoch readback', this.layout.bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
+    this.order = this.own(createBuffer(device, 'order', data.rows * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST));
+    this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform));
+    this.rule = this.own(createBuffer(device, 'rule', 32, Usage.uniform));
 
     const group = (layout: GPUBindGroupLayout, label: string, resources: GPUBindingResource[]) =>
       device.createBindGroup({ label, layout, entries: resources.map((resource, binding) => ({ binding, resource })) });
@@ -157,7 +158,7 @@ export class Trainer {
     if (timestamps) {
       this.timing = {
         querySet: device.createQuerySet({ type: 'timestamp', count: 2 }),
-        resolve: this.own(createBuffer(device, 'timestamps', 16, GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC)),
+        resolve: this.own(createBuffer(device, 'timestamps', 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)),
       };
     }
   }

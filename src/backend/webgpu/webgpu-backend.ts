@@ -135,12 +135,12 @@ export class WebGpuBackend implements Backend {
       const own = (b: GPUBuffer) => (owned.push(b), b);
       try {
         const input = own(uploadFloats(this.device, 'input', x.data.subarray(first * k, (first + rows) * k)));
-        const output = own(createBuffer(this.device, 'output', rows * n * 4, Usage.storage()));
+        const output = own(createBuffer(this.device, 'output', rows * n * 4, Usage.storage));
         const call = own(uniformBuffer(this.device, 'call', [
           ['u32', n], ['u32', k], ['u32', 0], ['u32', 0], ['u32', draw?.phase ?? 0], ['u32', sampling ? Write.samples : Write.stat],
         ]));
         const rule = own(uniformBuffer(this.device, 'rule', [['u32', draw?.seed ?? 0], ['u32', 1], ['u32', 0], ['f32', 0], ['f32', 0]]));
-        const step = own(createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform()));
+        const step = own(createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform));
         this.device.queue.writeBuffer(step, 0, packSteps([
           { rows, start: 0, drawBatch: draw?.batch ?? 0, drawEpoch: draw?.epoch ?? 0, index: 0, rowOffset: first },
         ]));
