@@ -64,12 +64,16 @@ describe('save and load', () => {
       'arrays, info = read_model(sys.argv[1])',
       'print(json.dumps({"arrays": {k: v.ravel().tolist() for k, v in arrays.items()}, "shapes": {k: list(v.shape) for k, v in arrays.items()}, "info": info}))',
     ].join('\n');
-    let output: string;
-    try {
-      output = execFileSync('python3', ['-c', script, path], { encoding: 'utf8' });
-    } catch (error) {
-      throw new Error(`python3 with NumPy is needed for this test (CI installs it): ${(error as Error).message}`);
-    }
+    const python = ['python3', '/usr/bin/python3'].find((p) => {
+      try {
+        execFileSync(p, ['-c', 'import numpy'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!python) throw new Error('this test needs python3 with NumPy (CI installs python3-numpy)');
+    const output = execFileSync(python, ['-c', script, path], { encoding: 'utf8' });
     const { arrays, shapes, info } = JSON.parse(output);
     expect(shapes).toEqual({ w: [6, 3], visible_bias: [6], hidden_bias: [3], delta_w: [6, 3], delta_visible_bias: [6], delta_hidden_bias: [3] });
     expect(arrays.w).toEqual(Array.from(state.parameters.weights));
