@@ -1,6 +1,6 @@
 // Bundles the library, examples and benchmarks into dist/ with esbuild; WGSL files load as text.
 import { build } from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const quiet = process.argv.includes('--quiet');
@@ -12,7 +12,7 @@ function entries(dir) {
 }
 
 const result = await build({
-  entryPoints: ['src/node.ts', 'src/index.ts', ...entries('examples'), ...entries('bench')],
+  entryPoints: ['src/node.ts', 'src/index.ts', 'src/cli/rbm.ts', 'src/cli/rbmcmd.ts', ...entries('examples'), ...entries('bench')],
   outdir: 'dist',
   outbase: '.',
   entryNames: '[dir]/[name]',
@@ -28,7 +28,7 @@ const result = await build({
   logLevel: quiet ? 'error' : 'info',
 });
 
-// The library's entries sit at dist/node.js and dist/index.js, where package.json points.
+for (const cli of ['dist/src/cli/rbm.js', 'dist/src/cli/rbmcmd.js']) chmodSync(cli, 0o755);
 if (!quiet) {
   const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
   console.log(`built ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB`);

@@ -1,5 +1,5 @@
 /** webgpu-rbm: the parts that run anywhere (Node and browsers). */
-export { RBM, type DaydreamOptions, type EpochReport, type FitOptions, type LoadOptions } from './rbm.js';
+export { RBM, type BatchReport, type DaydreamOptions, type EpochReport, type FitOptions, type LoadOptions } from './rbm.js';
 export { DEFAULTS, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
 export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';

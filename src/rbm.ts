@@ -27,6 +27,14 @@ export interface EpochReport {
   readonly deviceSeconds?: number;
 }
 
+export interface BatchReport {
+  /** The epoch in progress, 1-based within this `fit` call. */
+  readonly epoch: number;
+  /** Batches of it done so far, and in all. */
+  readonly batch: number;
+  readonly batches: number;
+}
+
 export interface FitOptions {
   readonly epochs: number;
   readonly batchSize: number;
@@ -34,6 +42,11 @@ export interface FitOptions {
   readonly verbose?: boolean;
   /** Called after every epoch. */
   readonly onEpoch?: (report: EpochReport) => void;
+  /**
+   * Called after every batch (for progress bars). On the GPU this makes each batch a
+   * submission of its own, which costs a little speed.
+   */
+  readonly onBatch?: (report: BatchReport) => void;
   /** Where verbose lines go (default console.log). */
   readonly log?: (line: string) => void;
   /** Save the model to this file (atomically) every `checkpointEvery` epochs, at the end, and when aborted. Node only. */
@@ -52,6 +65,8 @@ export interface FitOptions {
 export interface DaydreamOptions {
   /** Independent chains, one row each (default 1). */
   readonly chains?: number;
+  /** Return the last step's probabilities P(v | h) instead of sampled states (smoother pictures). */
+  readonly probabilities?: boolean;
 }
 
 export interface LoadOptions {
@@ -157,7 +172,7 @@ export class RBM {
       try {
         while (this.epochsTrained < startEpoch + o.epochs) {
           if (o.signal?.aborted) await this.interrupt(o, o.signal.reason);
-          const done = await this.trainEpoch(backend, resident, data.rows, o);
+          const done = await this.trainEpoch(backend, resident, data.rows, o, startEpoch);
           for (const h of [this.host.history, result]) {
             h.epoch.push(done.epoch);
             h.klDivergence.push(done.klDivergence);
@@ -225,7 +240,10 @@ export class RBM {
       const backend = await this.backend;
       let v = matrix(chains, this.visible);
       philoxUniforms(this.nextDraw(Phase.inferVisible), chains, this.visible, v.data);
-      for (let s = 0; s < steps; s++) v = await this.gibbsStep(backend, v);
+      for (let s = 0; s < steps; s++) {
+        const last = s === steps - 1 && options.probabilities === true;
+        v = last ? await backend.propagate(await backend.propagate(v, 'hidden', this.nextDraw(Phase.inferHidden)), 'visible') : await this.gibbsStep(backend, v);
+      }
       return v;
     });
   }
@@ -304,20 +322,24 @@ export class RBM {
   }
 
   /** One epoch (or the rest of one stopped part-way); rejects when stopped or diverged. */
-  private async trainEpoch(backend: Backend, resident: ResidentData, rows: number, o: CheckedFitOptions) {
+  private async trainEpoch(backend: Backend, resident: ResidentData, rows: number, o: CheckedFitOptions, startEpoch: number) {
     const began = performance.now();
     const epoch = this.epochsTrained;
     const earlier = this.host.progress?.klDivergence ?? [];
+    const starts = batchStarts(rows, o.batchSize);
+    const batches = starts.length - 1;
+    const shown = epoch + 1 - startEpoch;
     let result: EpochResult;
     try {
       result = await backend.trainEpoch(resident, {
         order: permutation(rows, this.config.seed, epoch),
-        batchStarts: batchStarts(rows, o.batchSize),
+        batchStarts: starts,
         seed: this.config.seed,
         epoch,
         rule: this.rule(),
         firstBatch: earlier.length,
         signal: o.signal,
+        onBatch: o.onBatch && ((b) => o.onBatch!({ epoch: shown, batch: b + 1, batches })),
       });
     } catch (error) {
       // Whatever the device did to its copy, the model goes on from the last completed epoch.
@@ -429,7 +451,7 @@ function checkFitOptions(options: FitOptions, rows: number) {
   }
   const verbose = options.verbose ?? true;
   if (typeof verbose !== 'boolean') throw new InvalidArgumentError('verbose', 'expected true or false');
-  for (const name of ['onEpoch', 'log'] as const) {
+  for (const name of ['onEpoch', 'onBatch', 'log'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new InvalidArgumentError(name, 'expected a function');
     }
@@ -450,6 +472,7 @@ function checkFitOptions(options: FitOptions, rows: number) {
     batchSize,
     verbose,
     onEpoch: options.onEpoch,
+    onBatch: options.onBatch,
     log: options.log ?? console.log,
     checkpoint: options.checkpoint,
     checkpointEvery,

@@ -24,3 +24,21 @@ export async function bundleScript(name: string, source: string): Promise<string
   });
   return out;
 }
+
+/** Bundles one of the project's entry points (such as src/cli/rbm.ts) for running in a child process. */
+export async function bundleEntry(path: string): Promise<string> {
+  mkdirSync('test-results', { recursive: true });
+  const dir = mkdtempSync(join('test-results', 'entry-'));
+  const out = resolve(dir, 'main.mjs');
+  await build({
+    entryPoints: [path],
+    outfile: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    loader: { '.wgsl': 'text' },
+    logLevel: 'error',
+  });
+  return out;
+}

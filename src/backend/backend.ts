@@ -36,6 +36,11 @@ export interface EpochPlan {
   readonly firstBatch: number;
   /** When it is aborted, training stops at the end of the current batch. */
   readonly signal?: AbortSignal;
+  /**
+   * Called after each batch with its index. The GPU backend then submits batch by batch
+   * (as for a signal) instead of the whole epoch at once.
+   */
+  readonly onBatch?: (batch: number) => void;
 }
 
 /** What an epoch of training reports. */

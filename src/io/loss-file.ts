@@ -1,3 +1,4 @@
+import { DataFormatError } from '../errors.js';
 import type { History } from '../state.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -10,4 +11,23 @@ export function formatLossFile(history: History): string {
 
 export async function writeLossFile(path: string, history: History): Promise<void> {
   await writeFileAtomic(path, formatLossFile(history));
+}
+
+/** Reads a loss.dat back: "# comments", then "epoch value" lines. */
+export function parseLossFile(text: string, source = 'loss.dat'): History {
+  const history: History = { epoch: [], klDivergence: [] };
+  text.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const [e, v, extra] = trimmed.split(/\s+/);
+    const epoch = Number(e);
+    const value = Number(v);
+    if (extra !== undefined || !Number.isInteger(epoch) || !Number.isFinite(value)) {
+      throw new DataFormatError(source, `line ${i + 1} is not "epoch value": '${trimmed}'`);
+    }
+    history.epoch.push(epoch);
+    history.klDivergence.push(value);
+  });
+  if (history.epoch.length === 0) throw new DataFormatError(source, 'holds no "epoch value" lines');
+  return history;
 }

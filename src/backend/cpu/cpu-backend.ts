@@ -27,6 +27,9 @@ function allFinite(p: Parameters): boolean {
   return true;
 }
 
+/** How long training may hold the event loop before letting timers, I/O and signals run. */
+const YIELD_EVERY_MS = 20;
+
 /** Lets other work run between batches, in Node and in browsers. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -80,6 +83,7 @@ export class CpuBackend implements Backend {
     const before = copyParameters(this.params);
     const batch = new Float32Array(maxRows * this.visible);
     const kl: number[] = [];
+    let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {
       const start = plan.batchStarts[b];
       const rows = plan.batchStarts[b + 1] - start;
@@ -94,7 +98,11 @@ export class CpuBackend implements Backend {
         return { klDivergence: Float64Array.from(kl), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
       }
       kl.push(value);
-      await yieldToEventLoop();
+      plan.onBatch?.(b);
+      if (performance.now() - yielded > YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        yielded = performance.now();
+      }
       if (plan.signal?.aborted && b < batches - 1) {
         return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: true };
       }

@@ -196,7 +196,7 @@ export class Trainer {
 
   /**
    * Trains the batches of `plan` from plan.firstBatch: all in one command buffer, or, when a
-   * signal may stop the epoch, one submission per batch. Reads the KL values, the health word
+   * signal may stop the epoch or progress is reported per batch, one submission per batch. Reads the KL values, the health word
    * and the parameters back once.
    */
   async run(plan: EpochPlan): Promise<EpochResult> {
@@ -204,7 +204,7 @@ export class Trainer {
     this.writeUniforms(plan);
     device.queue.writeBuffer(this.health, 0, Uint32Array.of(HEALTHY));
     const first = plan.firstBatch;
-    const segmented = plan.signal !== undefined;
+    const segmented = plan.signal !== undefined || plan.onBatch !== undefined;
     let done = first;
     let encoder = device.createCommandEncoder({ label: `epoch ${plan.epoch}` });
     model.encodeSave(encoder);
@@ -221,7 +221,8 @@ export class Trainer {
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
       encoder = device.createCommandEncoder({ label: `epoch ${plan.epoch}` });
-      if (plan.signal!.aborted) break;
+      plan.onBatch?.(done - 1);
+      if (plan.signal?.aborted) break;
     }
     const { layout } = this;
     encoder.copyBufferToBuffer(this.epochKl, 0, this.readback, 0, this.batches * 4);

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { FileAccessError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { parseLossFile } from '../../io/loss-file.js';
+import { klPlotSvg } from '../../io/plot.js';
+import { readModelFile } from '../../io/model-store.js';
+import { parse, required } from '../cli.js';
+
+export const PLOT_USAGE = `rbm plot --loss loss.dat [--out kl.svg]
+
+Draws a loss.dat (or a model file's history, with --model) as an SVG line chart.`;
+
+export async function plot(args: string[]): Promise<void> {
+  const { values } = parse(args, { loss: { type: 'string' }, model: { type: 'string' }, out: { type: 'string' } });
+  let history;
+  if (values.model !== undefined) history = (await readModelFile(values.model)).history;
+  else {
+    const path = required('loss', values.loss);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new FileAccessError(path, 'could not be read', { cause: error });
+    }
+    history = parseLossFile(text, path);
+  }
+  const out = values.out ?? 'kl.svg';
+  await writeFileAtomic(out, klPlotSvg(history));
+  console.log(`${out}: KL divergence over ${history.epoch.length} epochs`);
+}
+
+export const INFO_USAGE = `rbm info --model FILE
+
+Prints a model file's shapes, options, training history and parameter statistics.`;
+
+function stats(a: Float32Array): string {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let squares = 0;
+  for (const v of a) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+    squares += v * v;
+  }
+  const mean = sum / a.length;
+  const sd = Math.sqrt(Math.max(0, squares / a.length - mean * mean));
+  const f = (x: number) => x.toPrecision(4);
+  return `min ${f(min)}  max ${f(max)}  mean ${f(mean)}  sd ${f(sd)}`;
+}
+
+export async function info(args: string[]): Promise<void> {
+  const { values } = parse(args, { model: { type: 'string' } });
+  const path = required('model', values.model);
+  const s = await readModelFile(path);
+  const c = s.config;
+  const kl = s.history.klDivergence;
+  const lines = [
+    `${path}`,
+    `  shape        ${c.visible} visible × ${c.hidden} hidden (${c.visible * c.hidden + c.visible + c.hidden} parameters)`,
+    `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, init scale ${c.initScale}`,
+    `  epochs       ${kl.length}` +
+      (kl.length ? `; KL first ${kl[0].toFixed(4)}, last ${kl[kl.length - 1].toFixed(4)}, best ${Math.min(...kl).toFixed(4)} (epoch ${kl.indexOf(Math.min(...kl)) + 1})` : ''),
+  ];
+  if (s.progress) lines.push(`  stopped      after batch ${s.progress.batchesDone} of epoch ${kl.length + 1} (batch size ${s.progress.batchSize}, ${s.progress.rows} rows)`);
+  if (s.run) lines.push(`  run          ${s.run.epochs} epochs from epoch ${s.run.startEpoch}`);
+  lines.push(
+    `  weights      ${stats(s.parameters.weights)}`,
+    `  visible bias ${stats(s.parameters.visibleBias)}`,
+    `  hidden bias  ${stats(s.parameters.hiddenBias)}`,
+    `  sampling     ${s.inferenceDraws} draws made outside training`,
+  );
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { setGpuProvider } from '../backend/webgpu/gpu.js';
+import { dawnProvider } from '../backend/webgpu/dawn.js';
+import { run, UsageError } from './cli.js';
+import { dream, DREAM_USAGE, filters, FILTERS_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
+import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
+import { train, TRAIN_USAGE } from './commands/train.js';
+
+setGpuProvider(dawnProvider);
+
+const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promise<number | void> }> = {
+  train: { usage: TRAIN_USAGE, main: train },
+  reconstruct: { usage: RECONSTRUCT_USAGE, main: reconstruct },
+  filters: { usage: FILTERS_USAGE, main: filters },
+  dream: { usage: DREAM_USAGE, main: dream },
+  plot: { usage: PLOT_USAGE, main: plot },
+  info: { usage: INFO_USAGE, main: info },
+};
+
+const USAGE = `Usage: rbm COMMAND [options]     (rbm COMMAND --help for its options)
+
+Restricted Boltzmann Machines on the CPU or the GPU (WebGPU).
+  train         train on MNIST, Fashion-MNIST or a file; save the model (safetensors)
+  reconstruct   input_i.png / output_i.png pairs and a grid of reconstructions
+  filters       every hidden unit's weights as an image
+  dream         Gibbs chains from noise, as an image
+  plot          the KL curve of a loss.dat or a model as an SVG
+  info          a model file's shapes, options, history and statistics
+
+Example: rbm train --data mnist --epochs 10 --out model.safetensors --loss loss.dat
+         rbm reconstruct --model model.safetensors --out pictures
+Add --debug to any command to see stack traces.`;
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  console.log(USAGE);
+} else if (!(command in COMMANDS)) {
+  await run('rbm', USAGE, [], async () => {
+    throw new UsageError(`unknown command '${command}'`);
+  });
+} else if (rest.includes('--help') || rest.includes('-h')) {
+  console.log(COMMANDS[command].usage);
+} else {
+  await run(`rbm ${command}`, COMMANDS[command].usage, rest, COMMANDS[command].main);
+}

@@ -1,0 +1,167 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { PNG } from 'pngjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../src/node.js';
+import { bundleEntry } from './child.js';
+
+let rbm: string;
+let rbmcmd: string;
+let dir: string;
+let digits: string;
+
+beforeAll(async () => {
+  [rbm, rbmcmd] = await Promise.all([bundleEntry('src/cli/rbm.ts'), bundleEntry('src/cli/rbmcmd.ts')]);
+  dir = mkdtempSync(join(tmpdir(), 'rbm-cli-'));
+  // The first 300 MNIST training digits as a gzipped IDX file.
+  const { train } = await loadMnist();
+  const header = new Uint8Array(16);
+  new DataView(header.buffer).setUint32(0, 0x00000803);
+  new DataView(header.buffer).setUint32(4, 300);
+  new DataView(header.buffer).setUint32(8, 28);
+  new DataView(header.buffer).setUint32(12, 28);
+  const pixels = Uint8Array.from(train.images.data.subarray(0, 300 * 784), (v) => Math.round(v * 255));
+  digits = join(dir, 'digits.idx.gz');
+  writeFileSync(digits, gzipSync(Buffer.concat([header, pixels])));
+});
+
+function sh(program: string, args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [program, ...args], { cwd: dir, input, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function pngSize(path: string): [number, number] {
+  const png = PNG.sync.read(readFileSync(join(dir, path)));
+  return [png.width, png.height];
+}
+
+describe('rbm, end to end', () => {
+  it('trains, then draws reconstructions, filters, dreams and the KL curve', () => {
+    const train = sh(rbm, ['train', '--data', digits, '--hidden', '16', '--epochs', '3', '--batch-size', '50', '--lr', '0.001', '--out', 'm.safetensors', '--loss', 'loss.dat', '--plot', 'kl.svg']);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    const lines = train.stdout.trim().split('\n');
+    expect(lines[0]).toBe('# Computation will proceed on the CPU.');
+    expect(lines.slice(1, 4).every((l, i) => l.startsWith(`Epoch [${i + 1}/3], KL Divergence: `))).toBe(true);
+    expect(readFileSync(join(dir, 'loss.dat'), 'utf8')).toMatch(/^# epoch KL_divergence\n1 0\.\d+\n2 /);
+    const svg = readFileSync(join(dir, 'kl.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('>epoch</text>');
+    expect(svg).toContain('>KL divergence</text>');
+
+    const rec = sh(rbm, ['reconstruct', '--model', 'm.safetensors', '--data', digits, '--count', '3', '--out', 'pictures']);
+    expect(rec.status).toBe(0);
+    expect(rec.stdout).toContain('input_2.png -> RBM -> output_2.png');
+    for (const name of ['input_0', 'output_0', 'input_2', 'output_2']) expect(pngSize(`pictures/${name}.png`)).toEqual([112, 112]);
+    // Three pairs side by side: 6 tiles of 112 px with 4 px gaps.
+    expect(pngSize('pictures/grid.png')).toEqual([6 * 112 + 7 * 4, 112 + 2 * 4]);
+
+    expect(sh(rbm, ['filters', '--model', 'm.safetensors', '--out', 'filters.png']).status).toBe(0);
+    expect(pngSize('filters.png')).toEqual([4 * 112 + 5 * 4, 4 * 112 + 5 * 4]);
+
+    expect(sh(rbm, ['dream', '--model', 'm.safetensors', '--steps', '5', '--chains', '4', '--out', 'dreams.png']).status).toBe(0);
+    expect(pngSize('dreams.png')).toEqual([2 * 112 + 3 * 4, 2 * 112 + 3 * 4]);
+
+    expect(sh(rbm, ['plot', '--loss', 'loss.dat', '--out', 'again.svg']).status).toBe(0);
+    expect(readFileSync(join(dir, 'again.svg'), 'utf8')).toBe(svg);
+
+    const info = sh(rbm, ['info', '--model', 'm.safetensors']);
+    expect(info.stdout).toContain('784 visible × 16 hidden');
+    expect(info.stdout).toMatch(/epochs {7}3; KL first/);
+  });
+
+  it('stops on Ctrl-C at the end of a batch, saves, and --resume finishes the run', async () => {
+    const args = ['train', '--data', digits, '--hidden', '64', '--epochs', '40', '--batch-size', '10', '--out', 'stopped.safetensors'];
+    const child = spawn(process.execPath, [rbm, ...args], { cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('Epoch [1/40]')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/training was stopped after (batch \d+ of epoch \d+|epoch \d+); saved to stopped.safetensors\. Continue with the same command and --resume\./);
+    const resumed = sh(rbm, [...args, '--resume', '--epochs', '3']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout.trim().split('\n').at(-2)).toMatch(/^Epoch \[3\/3\]/);
+  });
+});
+
+describe('rbm errors', () => {
+  it('explains every command with --help', () => {
+    const help = sh(rbm, ['--help']);
+    expect(help.status).toBe(0);
+    for (const command of ['train', 'reconstruct', 'filters', 'dream', 'plot', 'info']) expect(help.stdout).toContain(`  ${command} `);
+    expect(sh(rbm, ['train', '--help']).stdout).toContain('--batch-size N');
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['train', '--bogus'], /Unknown option '--bogus'/],
+    [['train', '--epochs', 'ten'], /--epochs expects an integer/],
+    [['reconstruct'], /--model is required/],
+  ])('%j prints the usage and exits 2', (args, message) => {
+    const r = sh(rbm, args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('rbm ');
+  });
+
+  it('names a missing or broken file in one line and exits 1, without a stack trace', () => {
+    writeFileSync(join(dir, 'broken.safetensors'), 'not a model');
+    const missing = sh(rbm, ['info', '--model', 'nope.safetensors']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('rbm info: nope.safetensors: no such file\n');
+    const broken = sh(rbm, ['filters', '--model', 'broken.safetensors']);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toMatch(/^rbm filters: broken\.safetensors: declares a \d+-byte header/);
+    expect(sh(rbm, ['filters', '--model', 'broken.safetensors', '--debug']).stderr).toMatch(/\n\s+at /);
+  });
+
+  it('rejects data outside [0, 1] naming the value', () => {
+    writeFileSync(join(dir, 'bad.csv'), '0,1,2,0\n');
+    const r = sh(rbm, ['train', '--data', 'bad.csv', '--hidden', '2', '--batch-size', '1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('rbm train: x: row 0, column 2 is 2; expected a value in [0, 1]\n');
+  });
+});
+
+describe('rbmcmd, with echen’s syntax', () => {
+  const USERS = '1 1 1 0 0 0\n1 0 1 0 0 0\n1 1 1 0 0 0\n0 0 1 1 1 0\n0 0 1 1 0 0\n0 0 1 1 1 0\n';
+
+  it('learns the two movie groups: each kind of user turns on its own hidden unit', () => {
+    expect(sh(rbmcmd, ['movies.safetensors', 'init', '6', '2', '0.1']).status).toBe(0);
+    const trained = sh(rbmcmd, ['movies.safetensors', 'train', '5000'], USERS);
+    expect(trained.stderr).toBe('');
+    expect(trained.status).toBe(0);
+    const oscar = sh(rbmcmd, ['movies.safetensors', 'run_visible'], '0 0 0 1 1 0\n').stdout.trim();
+    const fantasy = sh(rbmcmd, ['movies.safetensors', 'run_visible'], '1 1 1 0 0 0\n').stdout.trim();
+    expect(oscar.split(' ').filter((s) => s === '1')).toHaveLength(1);
+    expect(fantasy.split(' ').filter((s) => s === '1')).toHaveLength(1);
+    expect(oscar).not.toBe(fantasy);
+
+    const visible = sh(rbmcmd, ['movies.safetensors', 'run_hidden'], `${oscar}\n`).stdout.trim();
+    expect(visible.split(' ')).toHaveLength(6);
+    const dreams = sh(rbmcmd, ['movies.safetensors', 'daydream', '50', '3']).stdout.trim().split('\n');
+    expect(dreams).toHaveLength(3);
+    expect(dreams.every((l) => /^[01]( [01]){5}$/.test(l))).toBe(true);
+    const trace = sh(rbmcmd, ['movies.safetensors', 'daydream_trace', '4']).stdout.trim().split('\n');
+    expect(trace).toHaveLength(4);
+    expect(trace.slice(1).every((l) => /^[01]( [01]){5}$/.test(l))).toBe(true);
+  });
+
+  it('prints its usage and exits 2 for a bad command line', () => {
+    expect(sh(rbmcmd, []).status).toBe(2);
+    expect(sh(rbmcmd, ['s.safetensors', 'fly']).stderr).toMatch(/unknown command 'fly'/);
+    expect(sh(rbmcmd, ['s.safetensors', 'init', '6']).status).toBe(2);
+  });
+});
