@@ -67,6 +67,8 @@ export interface DaydreamOptions {
   readonly chains?: number;
   /** Return the last step's probabilities P(v | h) instead of sampled states (smoother pictures). */
   readonly probabilities?: boolean;
+  /** Where the chains start (one row each) instead of uniform noise. */
+  readonly start?: MatrixInput;
 }
 
 export interface LoadOptions {
@@ -230,16 +232,17 @@ export class RBM {
   }
 
   /**
-   * Runs `steps` Gibbs steps from uniform noise on each of `chains` chains and resolves to
-   * their final visible states, one row per chain (echen's daydream).
+   * Runs `steps` Gibbs steps from uniform noise (or `start`) on each of `chains` chains and
+   * resolves to their final visible states, one row per chain (echen's daydream).
    */
   async daydream(steps: number, options: DaydreamOptions = {}): Promise<Matrix> {
     nonNegativeInteger('steps', steps);
-    const chains = positiveInteger('chains', options.chains ?? 1);
+    const start = options.start === undefined ? undefined : toMatrix(options.start, 'start', { cols: this.visible });
+    const chains = start?.rows ?? positiveInteger('chains', options.chains ?? 1);
     return this.exclusive(async () => {
       const backend = await this.backend;
-      let v = matrix(chains, this.visible);
-      philoxUniforms(this.nextDraw(Phase.inferVisible), chains, this.visible, v.data);
+      let v = start ?? matrix(chains, this.visible);
+      if (!start) philoxUniforms(this.nextDraw(Phase.inferVisible), chains, this.visible, v.data);
       for (let s = 0; s < steps; s++) {
         const last = s === steps - 1 && options.probabilities === true;
         v = last ? await backend.propagate(await backend.propagate(v, 'hidden', this.nextDraw(Phase.inferHidden)), 'visible') : await this.gibbsStep(backend, v);

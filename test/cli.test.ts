@@ -64,6 +64,9 @@ describe('rbm, end to end', () => {
 
     expect(sh(rbm, ['dream', '--model', 'm.safetensors', '--steps', '5', '--chains', '4', '--out', 'dreams.png']).status).toBe(0);
     expect(pngSize('dreams.png')).toEqual([2 * 112 + 3 * 4, 2 * 112 + 3 * 4]);
+    // Three chains from data, drawn every 2 of 6 steps: three rows of three.
+    expect(sh(rbm, ['dream', '--model', 'm.safetensors', '--from', digits, '--steps', '6', '--every', '2', '--chains', '3', '--scale', '1', '--out', 'chains.png']).status).toBe(0);
+    expect(pngSize('chains.png')).toEqual([3 * 28 + 4, 3 * 28 + 4]);
 
     expect(sh(rbm, ['plot', '--loss', 'loss.dat', '--out', 'again.svg']).status).toBe(0);
     expect(readFileSync(join(dir, 'again.svg'), 'utf8')).toBe(svg);

@@ -76,6 +76,15 @@ describe('inference', () => {
     expect([g.rows, g.cols, d.rows, d.cols]).toEqual([1, 3, 4, 3]);
   });
 
+  it('daydream starts where asked and can end on probabilities', async () => {
+    const rbm = await smallModel();
+    const start = [[1, 0, 1], [0, 1, 0]];
+    expect(Array.from((await rbm.daydream(0, { start })).data)).toEqual([1, 0, 1, 0, 1, 0]);
+    const p = await rbm.daydream(3, { start, probabilities: true });
+    expect(p.rows).toBe(2);
+    expect(p.data.every((x) => x > 0 && x < 1)).toBe(true);
+  });
+
   it('samples each unit with its probability (counts within 5σ of binomial)', async () => {
     const probabilities = [0.05, 0.3, 0.5, 0.9];
     const rbm = new RBM({ visible: 1, hidden: 4 });

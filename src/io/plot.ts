@@ -20,8 +20,11 @@ const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 /** The learning curve as a standalone SVG line chart with labelled axes. */
 export function klPlotSvg(history: History, title = 'KL divergence per epoch'): string {
   const { epoch, klDivergence: kl } = history;
-  const x0 = Math.min(...epoch, 1);
-  const x1 = Math.max(...epoch, x0 + 1);
+  const first = Math.min(...epoch, 1);
+  const last = Math.max(...epoch, first + 1);
+  // A little room either side, so the end points are not cut by the axes.
+  const x0 = first - (last - first) * 0.03;
+  const x1 = last + (last - first) * 0.03;
   const lowKl = Math.min(...kl);
   const highKl = Math.max(...kl);
   const pad = (highKl - lowKl) * 0.05 || Math.abs(highKl) * 0.05 || 0.01;
@@ -30,7 +33,7 @@ export function klPlotSvg(history: History, title = 'KL divergence per epoch'): 
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const sx = (e: number) => MARGIN.left + ((e - x0) / (x1 - x0)) * plotW;
   const sy = (v: number) => MARGIN.top + (1 - (v - y0) / (y1 - y0)) * plotH;
-  const xTicks = ticks(x0, x1, 8).filter((t) => Number.isInteger(t));
+  const xTicks = ticks(first, last, 8).filter((t) => Number.isInteger(t));
   const yTicks = ticks(y0, y1, 6);
   const points = epoch.map((e, i) => `${sx(e).toFixed(1)},${sy(kl[i]).toFixed(1)}`);
   const bottom = HEIGHT - MARGIN.bottom;

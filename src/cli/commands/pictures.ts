@@ -75,32 +75,59 @@ export async function filters(args: string[]): Promise<void> {
 
 export const DREAM_USAGE = `rbm dream --model FILE [--steps 1000] [--chains 16] [--out dreams.png]
 
-Runs Gibbs chains from uniform noise and draws where each ended (the last step's
-probabilities, so the picture is not speckled).
-  --shape WxH    the image shape when the visible layer is not a square
-  --scale N      pixels per value (default 4)
-  --gpu          use the GPU`;
+Runs Gibbs chains and draws where each ended (the last step's probabilities, so the picture
+is not speckled).
+  --from noise|SET|FILE   start from uniform noise (default), or from the first rows of a
+                          data set such as mnist-test
+  --every N               also draw each chain every N steps (one row per snapshot)
+  --shape WxH             the image shape when the visible layer is not a square
+  --scale N               pixels per value (default 4)
+  --gpu                   use the GPU
+Chains of models trained with CD-1 often fall into a state with every hidden unit off (then
+they draw uniform gray); the command says so. Starting from data shows what the model keeps.`;
 
 export async function dream(args: string[]): Promise<void> {
   const { values } = parse(args, {
     model: { type: 'string' },
     steps: { type: 'string' },
     chains: { type: 'string' },
+    from: { type: 'string' },
+    every: { type: 'string' },
     out: { type: 'string' },
     shape: { type: 'string' },
     scale: { type: 'string' },
     gpu: { type: 'boolean' },
   });
+  const steps = numberOption('steps', values.steps, 1000, { integer: true, min: 1 });
+  const chains = numberOption('chains', values.chains, 16, { integer: true, min: 1 });
+  const every = numberOption('every', values.every, steps, { integer: true, min: 1 });
+  const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
   const rbm = await RBM.load(required('model', values.model), { useGPU: values.gpu ?? false });
   try {
     const [width, height] = imageShape(rbm.visible, values.shape);
-    const steps = numberOption('steps', values.steps, 1000, { integer: true, min: 1 });
-    const chains = numberOption('chains', values.chains, 16, { integer: true, min: 1 });
-    const dreams = await rbm.daydream(steps, { chains, probabilities: true });
+    const from = values.from ?? 'noise';
+    let v = from === 'noise' ? await rbm.daydream(0, { chains }) : firstRows(await loadData(from), chains);
+    const tiles: Float32Array[] = [];
+    let hiddenOn = 0;
+    for (let done = 0; done < steps; ) {
+      const n = Math.min(every, steps - done);
+      if (n > 1) v = await rbm.daydream(n - 1, { chains: v.rows, start: v });
+      const h = await rbm.sampleHidden(v);
+      const p = await rbm.expectVisible(h);
+      v = await rbm.sampleVisible(h);
+      done += n;
+      tiles.push(...rows(p));
+      hiddenOn = h.data.reduce((s, x) => s + x, 0);
+    }
     const out = values.out ?? 'dreams.png';
-    const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
-    await writePng(out, grid(rows(dreams), width, height, { columns: Math.ceil(Math.sqrt(chains)), scale }));
-    console.log(`${out}: ${chains} chains after ${steps} Gibbs steps`);
+    await writePng(out, grid(tiles, width, height, { columns: every < steps ? v.rows : Math.ceil(Math.sqrt(v.rows)), scale }));
+    console.log(`${out}: ${v.rows} chains from ${from} after ${steps} Gibbs steps`);
+    if (hiddenOn === 0) {
+      console.log(
+        'Every chain ended with all hidden units off, so the picture is the visible biases alone. ' +
+          'CD-1 training often leaves such a state; try --from mnist-test, or a model trained with --gradient mean and a larger --lr.',
+      );
+    }
   } finally {
     await rbm.dispose();
   }
