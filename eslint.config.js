@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'bench/results/', 'src/backend/wasm/assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

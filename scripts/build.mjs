@@ -23,7 +23,7 @@ const result = await build({
   target: 'node20',
   sourcemap: true,
   packages: 'external',
-  loader: { '.wgsl': 'text' },
+  loader: { '.wgsl': 'text', '.wasm': 'binary' },
   metafile: true,
   logLevel: quiet ? 'error' : 'info',
 });

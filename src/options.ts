@@ -25,9 +25,14 @@ export interface RbmOptions {
   readonly initScale?: number;
   /** How the WebGPU backend finds its device (Dawn flags, power preference). */
   readonly gpu?: GpuOptions;
+  /**
+   * CPU worker threads for the WebAssembly SIMD kernels; default: the number of cores. 0 uses
+   * the plain TypeScript reference kernels on the calling thread.
+   */
+  readonly threads?: number;
 }
 
-export type ResolvedOptions = Required<RbmOptions>;
+export type ResolvedOptions = Required<Omit<RbmOptions, 'threads'>> & { readonly threads: number | undefined };
 
 export const DEFAULTS = {
   useGPU: false,
@@ -38,6 +43,7 @@ export const DEFAULTS = {
   gradient: 'sum',
   initScale: 1,
   gpu: {},
+  threads: undefined,
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
 
 /** Largest layer size accepted; W must fit in one typed array. */
@@ -104,6 +110,7 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     gradient: oneOf('gradient', o.gradient, ['sum', 'mean']),
     initScale: numberIn('initScale', o.initScale, 0, Infinity, false, true),
     gpu: gpuOptions(o.gpu),
+    threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };
 }
 

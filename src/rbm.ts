@@ -74,6 +74,7 @@ export interface DaydreamOptions {
 export interface LoadOptions {
   readonly useGPU?: DeviceChoice;
   readonly gpu?: GpuOptions;
+  readonly threads?: number;
 }
 
 /** The model's state as the host last saw it complete: what getState() returns and save() writes. */
@@ -99,10 +100,10 @@ export class RBM {
 
   constructor(options: RbmOptions) {
     this.config = resolveOptions(options);
-    const { visible, hidden, seed, initScale, useGPU, gpu } = this.config;
+    const { visible, hidden, seed, initScale, useGPU, gpu, threads } = this.config;
     const init = initialParameters(visible, hidden, seed, initScale);
     this.host = { parameters: init, history: { epoch: [], klDivergence: [] }, progress: undefined, run: undefined };
-    this.backend = createBackend(useGPU, visible, hidden, gpu).then(async (b) => {
+    this.backend = createBackend(useGPU, visible, hidden, gpu, threads).then(async (b) => {
       await b.setParameters(init);
       return b;
     });

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from './errors.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 
 /** The options that define a model (not how it runs): what a model file stores. */
-export type ModelConfig = Omit<ResolvedOptions, 'useGPU' | 'gpu'>;
+export type ModelConfig = Omit<ResolvedOptions, 'useGPU' | 'gpu' | 'threads'>;
 
 /** The learning curve: one entry per epoch trained. */
 export interface History {

@@ -18,8 +18,9 @@ export async function bundleScript(name: string, source: string): Promise<string
     bundle: true,
     format: 'esm',
     platform: 'node',
+    target: 'node20',
     packages: 'external',
-    loader: { '.wgsl': 'text' },
+    loader: { '.wgsl': 'text', '.wasm': 'binary' },
     logLevel: 'error',
   });
   return out;
@@ -36,8 +37,9 @@ export async function bundleEntry(path: string): Promise<string> {
     bundle: true,
     format: 'esm',
     platform: 'node',
+    target: 'node20',
     packages: 'external',
-    loader: { '.wgsl': 'text' },
+    loader: { '.wgsl': 'text', '.wasm': 'binary' },
     logLevel: 'error',
   });
   return out;

@@ -150,6 +150,16 @@ describe('energies', () => {
   });
 });
 
+describe('the CPU backend in use', () => {
+  it('is the plain TypeScript reference under WEBGPU_RBM_WASM=0, WebAssembly SIMD otherwise', async () => {
+    const rbm = new RBM({ visible: 3, hidden: 2 });
+    const { device } = await rbm.device();
+    if (process.env.WEBGPU_RBM_WASM === '0') expect(device).toBe('CPU');
+    else expect(device).toMatch(/^CPU \(WebAssembly SIMD/);
+    await rbm.dispose();
+  });
+});
+
 describe('training', () => {
   const data = { data: fixture(200 * 6, 3).map((x) => (x < 0.3 ? 1 : 0)), rows: 200, cols: 6 };
 

@@ -1,0 +1,495 @@
+// The CD-1 epoch of REFERENCE §1 in WebAssembly SIMD, run by every worker of the pool on its
+// share of the rows (forward passes, KL) and of the visible units (gradient and update). The
+// host lays out memory and writes the control block (control.json); workers meet at barriers.
+// Every value is computed the same way whatever the number of threads, so results do not
+// depend on it.
+
+import * as C from './control';
+import { sigmoid4, softplus4 } from './math';
+
+let ctrl: usize = 0;
+let thread: i32 = 0;
+let threads: i32 = 1;
+
+// Per-epoch copies of control values.
+let V: i32 = 0;
+let H: i32 = 0;
+let seed: u32 = 0;
+let epochIndex: u32 = 0;
+let M0: u64 = 0;
+let M1: u64 = 0;
+let W0: u32 = 0;
+let W1: u32 = 0;
+let uniformScale: f32 = 0;
+
+// @ts-ignore: decorator
+@inline function word(slot: usize): i32 {
+  return load<i32>(ctrl + slot);
+}
+// @ts-ignore: decorator
+@inline function real(slot: usize): f32 {
+  return load<f32>(ctrl + slot);
+}
+// @ts-ignore: decorator
+@inline function pointer(slot: usize): usize {
+  return <usize>load<u32>(ctrl + slot);
+}
+// @ts-ignore: decorator
+@inline function f32At(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Philox4x32-10, addressed as on the CPU and the GPU: element (row, col) is word col % 4 of
+// the output for counter (col / 4, row, batch, epoch) and key (seed, phase).
+
+/** Writes `cols` uniforms in [0, 1) for one row into `out`. */
+function uniformRow(out: usize, cols: i32, row: u32, batch: u32, phase: u32): void {
+  for (let g = 0; g < cols; g += 4) {
+    let c0: u32 = <u32>g >> 2;
+    let c1: u32 = row;
+    let c2: u32 = batch;
+    let c3: u32 = epochIndex;
+    let k0: u32 = seed;
+    let k1: u32 = phase;
+    for (let round = 0; round < 10; round++) {
+      if (round > 0) {
+        k0 += W0;
+        k1 += W1;
+      }
+      const p0: u64 = M0 * <u64>c0;
+      const p1: u64 = M1 * <u64>c2;
+      const n0 = <u32>(p1 >> 32) ^ c1 ^ k0;
+      const n2 = <u32>(p0 >> 32) ^ c3 ^ k1;
+      c1 = <u32>p1;
+      c3 = <u32>p0;
+      c0 = n0;
+      c2 = n2;
+    }
+    let words = i32x4.splat(c0);
+    words = i32x4.replace_lane(words, 1, c1);
+    words = i32x4.replace_lane(words, 2, c2);
+    words = i32x4.replace_lane(words, 3, c3);
+    const u = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(words, 8)), f32x4.splat(uniformScale));
+    const at = f32At(out, g);
+    const left = cols - g;
+    if (left >= 4) {
+      v128.store(at, u);
+    } else {
+      store<f32>(at, f32x4.extract_lane(u, 0));
+      if (left > 1) store<f32>(at, f32x4.extract_lane(u, 1), 4);
+      if (left > 2) store<f32>(at, f32x4.extract_lane(u, 2), 8);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row kernels
+
+/** Compresses a row to its non-zero entries; returns how many there are. */
+function compress(row: usize, n: i32, index: usize, value: usize): i32 {
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const v = load<f32>(f32At(row, k));
+    if (v != 0) {
+      store<i32>(index + (<usize>count << 2), k);
+      store<f32>(f32At(value, count), v);
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * out[0..n) = bias + Σ_q value[q] · B[index[q]] (rows of B are n wide). With `binary` the
+ * values are all 1 and the rows are only added.
+ */
+function sumRows(out: usize, bias: usize, B: usize, n: i32, index: usize, value: usize, count: i32, binary: bool): void {
+  const stride = <usize>n << 2;
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    let a0 = v128.load(f32At(bias, j));
+    let a1 = v128.load(f32At(bias, j + 4));
+    let a2 = v128.load(f32At(bias, j + 8));
+    let a3 = v128.load(f32At(bias, j + 12));
+    const column = B + (<usize>j << 2);
+    for (let q = 0; q < count; q++) {
+      const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
+      if (binary) {
+        a0 = f32x4.add(a0, v128.load(row));
+        a1 = f32x4.add(a1, v128.load(row, 16));
+        a2 = f32x4.add(a2, v128.load(row, 32));
+        a3 = f32x4.add(a3, v128.load(row, 48));
+      } else {
+        const s = f32x4.splat(load<f32>(f32At(value, q)));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
+      }
+    }
+    const o = f32At(out, j);
+    v128.store(o, a0);
+    v128.store(o, a1, 16);
+    v128.store(o, a2, 32);
+    v128.store(o, a3, 48);
+  }
+  for (; j < n; j++) {
+    let a = load<f32>(f32At(bias, j));
+    const column = B + (<usize>j << 2);
+    for (let q = 0; q < count; q++) {
+      const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
+      a += binary ? load<f32>(row) : load<f32>(f32At(value, q)) * load<f32>(row);
+    }
+    store<f32>(f32At(out, j), a);
+  }
+}
+
+/** p = σ(pre) in place. */
+function sigmoidRow(pre: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(f32At(pre, j), sigmoid4(v128.load(f32At(pre, j))));
+  for (; j < n; j++) {
+    const v = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(f32At(pre, j)))), 0);
+    store<f32>(f32At(pre, j), v);
+  }
+}
+
+/** sample = p > u ? 1 : 0; also writes the statistic (sample, or p when !bySamples). */
+function sampleRow(p: usize, u: usize, n: i32, sample: usize, stat: usize, bySamples: bool): void {
+  const one = f32x4.splat(1.0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const pv = v128.load(f32At(p, j));
+    const s = v128.and(f32x4.gt(pv, v128.load(f32At(u, j))), one);
+    if (sample) v128.store(f32At(sample, j), s);
+    if (stat) v128.store(f32At(stat, j), bySamples ? s : pv);
+  }
+  for (; j < n; j++) {
+    const pv = load<f32>(f32At(p, j));
+    const s: f32 = pv > load<f32>(f32At(u, j)) ? 1 : 0;
+    if (sample) store<f32>(f32At(sample, j), s);
+    if (stat) store<f32>(f32At(stat, j), bySamples ? s : pv);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synchronisation
+
+/** Waits until every thread has arrived. */
+function barrier(): void {
+  const generation = atomic.load<i32>(ctrl + C.BARRIERGENERATION);
+  if (atomic.add<i32>(ctrl + C.BARRIERCOUNT, 1) == threads - 1) {
+    atomic.store<i32>(ctrl + C.BARRIERCOUNT, 0);
+    atomic.add<i32>(ctrl + C.BARRIERGENERATION, 1);
+    atomic.notify(ctrl + C.BARRIERGENERATION);
+    return;
+  }
+  for (let spin = 0; spin < 2000; spin++) {
+    if (atomic.load<i32>(ctrl + C.BARRIERGENERATION) != generation) return;
+  }
+  while (atomic.load<i32>(ctrl + C.BARRIERGENERATION) == generation) {
+    memory.atomic.wait32(ctrl + C.BARRIERGENERATION, generation, -1);
+  }
+}
+
+/** The share [begin, end) of `n` items that this thread takes. */
+// @ts-ignore: decorator
+@inline function shareBegin(n: i32): i32 {
+  return <i32>((<i64>n * thread) / threads);
+}
+// @ts-ignore: decorator
+@inline function shareEnd(n: i32): i32 {
+  return <i32>((<i64>n * (thread + 1)) / threads);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The epoch
+
+function isFinite4(x: v128): bool {
+  const exponent = i32x4.splat(0x7f800000);
+  return !v128.any_true(i32x4.eq(v128.and(x, exponent), exponent));
+}
+
+let bySamples: bool = false;
+let meanGradient: bool = false;
+let momentum: f32 = 0;
+let stepSize: f32 = 0;
+let phaseHidden: u32 = 0;
+let phaseVisible: u32 = 0;
+let phaseHiddenAgain: u32 = 0;
+let data: usize = 0;
+let order: usize = 0;
+let starts: usize = 0;
+let W: usize = 0;
+let Wt: usize = 0;
+let b: usize = 0;
+let c: usize = 0;
+let dW: usize = 0;
+let db: usize = 0;
+let dc: usize = 0;
+let rowLogLikelihood: usize = 0;
+let hidden0: usize = 0;
+let hidden0Prob: usize = 0;
+let visible1: usize = 0;
+let hidden1: usize = 0;
+let xIndex: usize = 0;
+let xValue: usize = 0;
+let xCount: usize = 0;
+let vIndex: usize = 0;
+let vValue: usize = 0;
+let vCount: usize = 0;
+let gradient: usize = 0;
+let scratch: usize = 0;
+let widest: i32 = 0;
+let pre: usize = 0;
+let uniforms: usize = 0;
+let hIndex: usize = 0;
+let visibleGradient: usize = 0;
+let hiddenGradient: usize = 0;
+let rowBytes: usize = 0;
+let hiddenBytes: usize = 0;
+let statHidden0: usize = 0;
+let batches: i32 = 0;
+
+function trainEpoch(): void {
+  V = word(C.VISIBLE);
+  H = word(C.HIDDEN);
+  seed = <u32>word(C.SEED);
+  epochIndex = <u32>word(C.EPOCH);
+  M0 = <u64>load<u32>(ctrl + C.PHILOXM0);
+  M1 = <u64>load<u32>(ctrl + C.PHILOXM1);
+  W0 = load<u32>(ctrl + C.PHILOXW0);
+  W1 = load<u32>(ctrl + C.PHILOXW1);
+  uniformScale = real(C.UNIFORMSCALE);
+  bySamples = word(C.BYSAMPLES) == 1;
+  meanGradient = word(C.MEANGRADIENT) == 1;
+  momentum = real(C.MOMENTUM);
+  stepSize = real(C.STEPSIZE);
+  phaseHidden = <u32>word(C.PHASEHIDDEN);
+  phaseVisible = <u32>word(C.PHASEVISIBLE);
+  phaseHiddenAgain = <u32>word(C.PHASEHIDDENAGAIN);
+  data = pointer(C.DATA);
+  order = pointer(C.ORDER);
+  starts = pointer(C.BATCHSTARTS);
+  W = pointer(C.WEIGHTS);
+  Wt = pointer(C.WEIGHTST);
+  b = pointer(C.VISIBLEBIAS);
+  c = pointer(C.HIDDENBIAS);
+  dW = pointer(C.WEIGHTVELOCITY);
+  db = pointer(C.VISIBLEBIASVELOCITY);
+  dc = pointer(C.HIDDENBIASVELOCITY);
+  rowLogLikelihood = pointer(C.ROWLOGLIKELIHOOD);
+  hidden0 = pointer(C.HIDDEN0);
+  hidden0Prob = pointer(C.HIDDEN0PROB);
+  visible1 = pointer(C.VISIBLE1);
+  hidden1 = pointer(C.HIDDEN1);
+  xIndex = pointer(C.XINDEX);
+  xValue = pointer(C.XVALUE);
+  xCount = pointer(C.XCOUNT);
+  vIndex = pointer(C.VINDEX);
+  vValue = pointer(C.VVALUE);
+  vCount = pointer(C.VCOUNT);
+  gradient = pointer(C.GRADIENT);
+  scratch = pointer(C.SCRATCH) + <usize>thread * <usize>word(C.SCRATCHBYTES);
+  widest = V > H ? V : H;
+  pre = scratch;
+  uniforms = f32At(pre, widest + 4);
+  hIndex = f32At(uniforms, widest + 4);
+  visibleGradient = hIndex + (<usize>(H + 4) << 2);
+  hiddenGradient = f32At(visibleGradient, V + 4);
+  rowBytes = <usize>V << 2;
+  hiddenBytes = <usize>H << 2;
+  statHidden0 = bySamples ? hidden0 : hidden0Prob;
+  batches = word(C.BATCHES);
+  // Each batch is a call of its own, so that V8 replaces its baseline code with optimised
+  // code after the first batches rather than after the first epoch. Two call sites keep
+  // Binaryen from inlining it back into this loop.
+  const first = word(C.FIRSTBATCH);
+  const last = word(C.LASTBATCH);
+  if (first < last) trainBatch(first);
+  for (let batch = first + 1; batch < last; batch++) trainBatch(batch);
+}
+
+/** One batch: forward passes, gradient and update, KL terms. */
+function trainBatch(batch: i32): void {
+  const start = load<i32>(starts + (<usize>batch << 2));
+  const rows = load<i32>(starts + (<usize>(batch + 1) << 2)) - start;
+
+  // Forward passes on this thread's rows: h0, v1 and h1, each sampled in its epilogue.
+  for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
+    const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
+    const xi = xIndex + <usize>i * rowBytes;
+    const xv = xValue + <usize>i * rowBytes;
+    const xn = compress(x, V, xi, xv);
+    store<i32>(xCount + (<usize>i << 2), xn);
+    sumRows(pre, c, W, H, xi, xv, xn, false);
+    sigmoidRow(pre, H);
+    uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHidden);
+    const h0 = hidden0 + <usize>i * hiddenBytes;
+    sampleRow(pre, uniforms, H, h0, hidden0Prob + <usize>i * hiddenBytes, false);
+    const hn = compress(h0, H, hIndex, pre);
+
+    const v1 = visible1 + <usize>i * rowBytes;
+    sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
+    sigmoidRow(pre, V);
+    if (bySamples) {
+      uniformRow(uniforms, V, <u32>i, <u32>batch, phaseVisible);
+      sampleRow(pre, uniforms, V, 0, v1, true);
+    } else {
+      memory.copy(v1, pre, rowBytes);
+    }
+    const vi = vIndex + <usize>i * rowBytes;
+    const vv = vValue + <usize>i * rowBytes;
+    const vn = compress(v1, V, vi, vv);
+    store<i32>(vCount + (<usize>i << 2), vn);
+
+    sumRows(pre, c, W, H, vi, vv, vn, bySamples);
+    sigmoidRow(pre, H);
+    const h1 = hidden1 + <usize>i * hiddenBytes;
+    if (bySamples) {
+      uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHiddenAgain);
+      sampleRow(pre, uniforms, H, 0, h1, true);
+    } else {
+      memory.copy(h1, pre, hiddenBytes);
+    }
+  }
+  barrier();
+
+  // The gradient for this thread's visible units: G = Xᵀ·h0 − v1ᵀ·h1 and Σ (X − v1).
+  const v0 = shareBegin(V);
+  const vEnd = shareEnd(V);
+  memory.fill(gradient + <usize>v0 * hiddenBytes, 0, <usize>(vEnd - v0) * hiddenBytes);
+  memory.fill(visibleGradient, 0, <usize>V << 2);
+  for (let i = 0; i < rows; i++) {
+    const positive = statHidden0 + <usize>i * hiddenBytes;
+    const negative = hidden1 + <usize>i * hiddenBytes;
+    for (let side = 0; side < 2; side++) {
+      const index = side == 0 ? xIndex + <usize>i * rowBytes : vIndex + <usize>i * rowBytes;
+      const value = side == 0 ? xValue + <usize>i * rowBytes : vValue + <usize>i * rowBytes;
+      const count = load<i32>((side == 0 ? xCount : vCount) + (<usize>i << 2));
+      const source = side == 0 ? positive : negative;
+      const sign: f32 = side == 0 ? 1 : -1;
+      for (let q = 0; q < count; q++) {
+        const v = load<i32>(index + (<usize>q << 2));
+        if (v < v0) continue;
+        if (v >= vEnd) break;
+        const a = sign * load<f32>(f32At(value, q));
+        store<f32>(f32At(visibleGradient, v), load<f32>(f32At(visibleGradient, v)) + a);
+        const g = gradient + <usize>v * hiddenBytes;
+        const s = f32x4.splat(a);
+        let j = 0;
+        for (; j + 4 <= H; j += 4) {
+          const at = f32At(g, j);
+          v128.store(at, f32x4.add(v128.load(at), f32x4.mul(s, v128.load(f32At(source, j)))));
+        }
+        for (; j < H; j++) store<f32>(f32At(g, j), load<f32>(f32At(g, j)) + a * load<f32>(f32At(source, j)));
+      }
+    }
+  }
+  // …and Σ (h0 − h1) for this thread's hidden units.
+  const hBegin = shareBegin(H);
+  const hEnd = shareEnd(H);
+  for (let j = hBegin; j < hEnd; j++) {
+    let s: f32 = 0;
+    for (let i = 0; i < rows; i++) {
+      s += load<f32>(f32At(statHidden0 + <usize>i * hiddenBytes, j)) - load<f32>(f32At(hidden1 + <usize>i * hiddenBytes, j));
+    }
+    store<f32>(f32At(hiddenGradient, j), s);
+  }
+
+  // Momentum updates: dθ = m·dθ + step·scale·g, θ += dθ; Wᵀ kept in step with W.
+  const perRow: f32 = 1.0 / <f32>rows;
+  const weightScale = meanGradient ? stepSize * perRow : stepSize;
+  const m4 = f32x4.splat(momentum);
+  const s4 = f32x4.splat(weightScale);
+  let healthy = true;
+  for (let v = v0; v < vEnd; v++) {
+    const g = gradient + <usize>v * hiddenBytes;
+    const w = W + <usize>v * hiddenBytes;
+    const d = dW + <usize>v * hiddenBytes;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const velocity = f32x4.add(f32x4.mul(m4, v128.load(f32At(d, j))), f32x4.mul(s4, v128.load(f32At(g, j))));
+      const value = f32x4.add(v128.load(f32At(w, j)), velocity);
+      v128.store(f32At(d, j), velocity);
+      v128.store(f32At(w, j), value);
+      healthy = healthy && isFinite4(value) && isFinite4(velocity);
+    }
+    for (; j < H; j++) {
+      const velocity = momentum * load<f32>(f32At(d, j)) + weightScale * load<f32>(f32At(g, j));
+      const value = load<f32>(f32At(w, j)) + velocity;
+      store<f32>(f32At(d, j), velocity);
+      store<f32>(f32At(w, j), value);
+      healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+    }
+    for (let h = 0; h < H; h++) store<f32>(f32At(Wt, h * V + v), load<f32>(f32At(w, h)));
+    const velocity = momentum * load<f32>(f32At(db, v)) + stepSize * load<f32>(f32At(visibleGradient, v)) * perRow;
+    const value = load<f32>(f32At(b, v)) + velocity;
+    store<f32>(f32At(db, v), velocity);
+    store<f32>(f32At(b, v), value);
+    healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+  }
+  for (let j = hBegin; j < hEnd; j++) {
+    const velocity = momentum * load<f32>(f32At(dc, j)) + stepSize * load<f32>(f32At(hiddenGradient, j)) * perRow;
+    const value = load<f32>(f32At(c, j)) + velocity;
+    store<f32>(f32At(dc, j), velocity);
+    store<f32>(f32At(c, j), value);
+    healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+  }
+  if (!healthy) {
+    // Keep the earliest unhealthy batch (WebAssembly has no atomic min).
+    let current = atomic.load<i32>(ctrl + C.HEALTH);
+    while (batch < current) {
+      const previous = atomic.cmpxchg<i32>(ctrl + C.HEALTH, current, batch);
+      if (previous == current) break;
+      current = previous;
+    }
+  }
+  barrier();
+
+  // KL terms from the updated W and b: log P(x | h0) per row, summed by the host per batch.
+  for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
+    const h0 = hidden0 + <usize>i * hiddenBytes;
+    const hn = compress(h0, H, hIndex, pre);
+    sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
+    const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
+    let sum = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= V; j += 4) {
+      const a = v128.load(f32At(pre, j));
+      sum = f32x4.add(sum, f32x4.sub(f32x4.mul(v128.load(f32At(x, j)), a), softplus4(a)));
+    }
+    let total = <f64>f32x4.extract_lane(sum, 0) + <f64>f32x4.extract_lane(sum, 1) + <f64>f32x4.extract_lane(sum, 2) + <f64>f32x4.extract_lane(sum, 3);
+    for (; j < V; j++) {
+      const a = load<f32>(f32At(pre, j));
+      total += <f64>(load<f32>(f32At(x, j)) * a - f32x4.extract_lane(softplus4(f32x4.splat(a)), 0));
+    }
+    store<f64>(rowLogLikelihood + (<usize>(start + i) << 3), total);
+  }
+  // The next batch may share rows out differently (batch sizes differ by one), so no thread
+  // may overwrite a row of this batch until every thread has finished reading it.
+  barrier();
+}
+
+/**
+ * Each worker's life: wait for a command, run it, report it done; until told to exit.
+ * `seen` is the command generation when the pool was made, so a command posted while this
+ * worker was still starting is not missed.
+ */
+export function workerLoop(control: usize, index: i32, seen: i32): void {
+  ctrl = control;
+  thread = index;
+  while (true) {
+    while (atomic.load<i32>(ctrl + C.GENERATION) == seen) {
+      memory.atomic.wait32(ctrl + C.GENERATION, seen, -1);
+    }
+    seen = atomic.load<i32>(ctrl + C.GENERATION);
+    const command = atomic.load<i32>(ctrl + C.COMMAND);
+    if (command == C.COMMAND_EXIT) break;
+    threads = word(C.THREADS);
+    if (command == C.COMMAND_TRAIN) trainEpoch();
+    atomic.add<i32>(ctrl + C.DONE, 1);
+    atomic.notify(ctrl + C.DONE);
+  }
+}

@@ -1,0 +1,57 @@
+// Vectorised exp, sigmoid and softplus on f32x4 lanes. WebAssembly has no exp or log, so
+// these are polynomial approximations accurate to a few units in the last place of a float32.
+
+const LOG2E: f32 = 1.4426950408889634;
+const LN2_HI: f32 = 0.693145751953125;
+const LN2_LO: f32 = 1.428606765330187e-6;
+
+/** e^x for x ≤ 0, lane by lane (0 below −87, where float32 runs out). */
+// @ts-ignore: decorator
+@inline
+export function expNonPositive(x: v128): v128 {
+  const clamped = f32x4.max(x, f32x4.splat(-87.0));
+  const n = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(LOG2E)));
+  // Cody–Waite: r = x − n·ln 2 in two parts, so r is exact to float32 precision.
+  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  // Taylor series of e^r for |r| ≤ ln(2)/2, to degree 7 (Horner).
+  let p = f32x4.splat(1.0 / 5040.0);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 720.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  // 2^n, built in the exponent bits.
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const result = f32x4.mul(p, scale);
+  return v128.and(result, f32x4.gt(x, f32x4.splat(-87.0)));
+}
+
+/** σ(a) = 1 / (1 + e^−a), from e = e^−|a| so that nothing overflows. */
+// @ts-ignore: decorator
+@inline
+export function sigmoid4(a: v128): v128 {
+  const e = expNonPositive(f32x4.neg(f32x4.abs(a)));
+  const inverse = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  return v128.bitselect(inverse, f32x4.mul(e, inverse), f32x4.ge(a, f32x4.splat(0.0)));
+}
+
+/** softplus(a) = max(a, 0) + log(1 + e^−|a|), the log by the atanh series (|z| ≤ 1/3). */
+// @ts-ignore: decorator
+@inline
+export function softplus4(a: v128): v128 {
+  const e = expNonPositive(f32x4.neg(f32x4.abs(a)));
+  const z = f32x4.div(e, f32x4.add(f32x4.splat(2.0), e));
+  const z2 = f32x4.mul(z, z);
+  let s = f32x4.splat(1.0 / 13.0);
+  s = f32x4.add(f32x4.mul(s, z2), f32x4.splat(1.0 / 11.0));
+  s = f32x4.add(f32x4.mul(s, z2), f32x4.splat(1.0 / 9.0));
+  s = f32x4.add(f32x4.mul(s, z2), f32x4.splat(1.0 / 7.0));
+  s = f32x4.add(f32x4.mul(s, z2), f32x4.splat(1.0 / 5.0));
+  s = f32x4.add(f32x4.mul(s, z2), f32x4.splat(1.0 / 3.0));
+  s = f32x4.add(f32x4.mul(s, z2), f32x4.splat(1.0));
+  const log1p = f32x4.mul(f32x4.mul(f32x4.splat(2.0), z), s);
+  return f32x4.add(f32x4.max(a, f32x4.splat(0.0)), log1p);
+}

@@ -1,0 +1,292 @@
+import wasmBytes from './rbm.wasm';
+import { matrix, type Matrix } from '../../matrix.js';
+import { M0, M1, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
+import { Phase, philoxUniforms, type DrawAddress } from '../../rng/stream.js';
+import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
+import { sample, sigmoidInPlace } from '../cpu/cd-step.js';
+import { multiplyAdd, multiplyTransposedAdd, transpose } from '../cpu/kernels.js';
+import { energies, freeEnergies } from '../energies.js';
+import { Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, Slot } from './layout.js';
+import { WorkerPool, workerFactory } from './pool.js';
+
+/** The kernels' worker threads need a factory, SIMD and shared memory. */
+export function wasmSupported(): boolean {
+  if (!workerFactory() || typeof SharedArrayBuffer === 'undefined' || typeof WebAssembly === 'undefined') return false;
+  try {
+    return WebAssembly.validate(wasmBytes);
+  } catch {
+    return false;
+  }
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The health word while no batch has produced a non-finite parameter. */
+const HEALTHY = 0x7fffffff;
+
+class WasmData implements ResidentData {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly address: number,
+    readonly mark: number,
+  ) {}
+  released = false;
+  release(): void {
+    this.released = true;
+  }
+}
+
+type Region = 'weights' | 'weightsT' | 'visibleBias' | 'hiddenBias' | 'weightVelocity' | 'visibleBiasVelocity' | 'hiddenBiasVelocity';
+
+interface TrainingRegions {
+  readonly data: WasmData;
+  readonly maxRows: number;
+  readonly batches: number;
+  readonly order: number;
+  readonly batchStarts: number;
+  readonly rowLogLikelihood: number;
+}
+
+/**
+ * The fast CPU backend: WebAssembly SIMD kernels (src/backend/wasm/assembly) on all cores.
+ * Training runs in a pool of workers that share the model's memory; inference uses the plain
+ * TypeScript kernels on views of that memory.
+ */
+export class WasmBackend implements Backend {
+  readonly info: { backend: 'cpu'; device: string };
+  readonly banner: string;
+  private readonly plan: MemoryPlan;
+  private readonly address: Record<Region, number>;
+  private readonly afterModel: number;
+  private regions: TrainingRegions | undefined;
+
+  private constructor(
+    readonly visible: number,
+    readonly hidden: number,
+    private readonly memory: WebAssembly.Memory,
+    private readonly pool: WorkerPool,
+    plan: MemoryPlan,
+    note?: string,
+  ) {
+    this.plan = plan;
+    this.info = { backend: 'cpu', device: `CPU (WebAssembly SIMD, ${pool.threads} thread${pool.threads === 1 ? '' : 's'})` };
+    this.banner = ['# Computation will proceed on the CPU.', ...(note ? [note] : [])].join('\n');
+    const VH = visible * hidden * 4;
+    this.address = {
+      weights: plan.allocate(VH),
+      weightsT: plan.allocate(VH),
+      visibleBias: plan.allocate(visible * 4),
+      hiddenBias: plan.allocate(hidden * 4),
+      weightVelocity: plan.allocate(VH),
+      visibleBiasVelocity: plan.allocate(visible * 4),
+      hiddenBiasVelocity: plan.allocate(hidden * 4),
+    };
+    this.afterModel = plan.mark();
+    this.setWords({
+      visible,
+      hidden,
+      philoxM0: M0,
+      philoxM1: M1,
+      philoxW0: W0,
+      philoxW1: W1,
+      uniformScale: UNIFORM_SCALE,
+      phaseHidden: Phase.hidden,
+      phaseVisible: Phase.visible,
+      phaseHiddenAgain: Phase.hiddenAgain,
+      ...this.address,
+    });
+  }
+
+  static async create(visible: number, hidden: number, threads: number, note?: string): Promise<WasmBackend> {
+    compiled ??= WebAssembly.compile(wasmBytes);
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+    const plan = new MemoryPlan(memory);
+    const pool = await WorkerPool.start(await compiled, memory, threads);
+    return new WasmBackend(visible, hidden, memory, pool, plan, note);
+  }
+
+  async setParameters(p: Parameters): Promise<void> {
+    const f = this.floats.bind(this);
+    f('weights', this.visible * this.hidden).set(p.weights);
+    f('visibleBias', this.visible).set(p.visibleBias);
+    f('hiddenBias', this.hidden).set(p.hiddenBias);
+    f('weightVelocity', this.visible * this.hidden).set(p.weightVelocity);
+    f('visibleBiasVelocity', this.visible).set(p.visibleBiasVelocity);
+    f('hiddenBiasVelocity', this.hidden).set(p.hiddenBiasVelocity);
+    transpose(p.weights, this.visible, this.hidden, f('weightsT', this.visible * this.hidden));
+  }
+
+  async getParameters(): Promise<Parameters> {
+    return copyParameters(this.views());
+  }
+
+  async upload(x: Matrix): Promise<ResidentData> {
+    this.regions = undefined;
+    this.plan.reset(this.afterModel);
+    const address = this.plan.allocate(x.data.byteLength);
+    new Float32Array(this.memory.buffer, address, x.data.length).set(x.data);
+    return new WasmData(x.rows, x.cols, address, this.plan.mark());
+  }
+
+  async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
+    const data = resident as WasmData;
+    const batches = plan.batchStarts.length - 1;
+    const regions = this.prepare(data, plan, batches);
+    const before = copyParameters(this.views());
+    const starts = plan.batchStarts;
+    new Uint32Array(this.memory.buffer, regions.order, data.rows).set(plan.order);
+    new Uint32Array(this.memory.buffer, regions.batchStarts, batches + 1).set(starts);
+    const { rule } = plan;
+    this.setWords({
+      seed: plan.seed,
+      epoch: plan.epoch,
+      batches,
+      bySamples: rule.statistics === 'samples' ? 1 : 0,
+      meanGradient: rule.gradient === 'mean' ? 1 : 0,
+      momentum: rule.momentum,
+      stepSize: (1 - rule.momentum) * rule.learningRate,
+      health: HEALTHY,
+    });
+    // One command for the whole epoch; batch by batch when a signal may stop it or progress
+    // is reported, so that both happen exactly at batch boundaries.
+    const stepwise = plan.signal !== undefined || plan.onBatch !== undefined;
+    let end = plan.firstBatch;
+    while (end < batches) {
+      const from = end;
+      end = stepwise ? end + 1 : batches;
+      this.setWords({ firstBatch: from, lastBatch: end });
+      await this.pool.run(Command.train);
+      if (!stepwise) break;
+      plan.onBatch?.(from);
+      if (end < batches && plan.signal?.aborted) break;
+    }
+    const done = end - plan.firstBatch;
+
+    const logLikelihood = new Float64Array(this.memory.buffer, regions.rowLogLikelihood, data.rows);
+    const kl = new Float64Array(done);
+    for (let k = 0; k < done; k++) {
+      const b = plan.firstBatch + k;
+      const rows = starts[b + 1] - starts[b];
+      let sum = 0;
+      for (let r = starts[b]; r < starts[b + 1]; r++) sum += logLikelihood[r];
+      kl[k] = (-Math.log(rows) - sum / rows) / this.visible;
+    }
+    const badKl = kl.findIndex((v) => !Number.isFinite(v));
+    const bad = Math.min(this.word('health'), badKl < 0 ? HEALTHY : plan.firstBatch + badKl);
+    if (bad !== HEALTHY) {
+      await this.setParameters(before);
+      return { klDivergence: kl.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
+    }
+    return { klDivergence: kl, parameters: copyParameters(this.views()), stopped: plan.firstBatch + done < batches };
+  }
+
+  async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
+    const p = this.views();
+    const up = to === 'hidden';
+    const cols = up ? this.hidden : this.visible;
+    const out = matrix(x.rows, cols);
+    if (up) multiplyAdd(x.data, x.rows, this.visible, p.weights, cols, p.hiddenBias, out.data);
+    else multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, cols, p.visibleBias, out.data);
+    sigmoidInPlace(out.data, out.data.length);
+    if (draw) {
+      const u = new Float32Array(out.data.length);
+      philoxUniforms(draw, x.rows, cols, u);
+      sample(out.data, u, u.length, out.data);
+    }
+    return out;
+  }
+
+  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
+    return energies(v, h, this.activations(v), this.views().visibleBias);
+  }
+
+  async freeEnergy(v: Matrix): Promise<Float64Array> {
+    return freeEnergies(v, this.activations(v), this.views().visibleBias);
+  }
+
+  async dispose(): Promise<void> {
+    await this.pool.stop();
+  }
+
+  private activations(v: Matrix): Matrix {
+    const p = this.views();
+    const a = matrix(v.rows, this.hidden);
+    multiplyAdd(v.data, v.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
+    return a;
+  }
+
+  /** Lays out the buffers one data set and batch size need, once. */
+  private prepare(data: WasmData, plan: EpochPlan, batches: number): TrainingRegions {
+    let maxRows = 0;
+    for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
+    const r = this.regions;
+    if (r && r.data === data && r.maxRows === maxRows && r.batches === batches) return r;
+    const { visible: V, hidden: H } = this;
+    const a = (bytes: number) => this.plan.allocate(bytes);
+    this.plan.reset(data.mark);
+    const widest = Math.max(V, H) + 4;
+    const scratchBytes = Math.ceil(((2 * widest + (H + 4) + (V + 4) + (H + 4)) * 4) / 64) * 64;
+    const regions: TrainingRegions = {
+      data,
+      maxRows,
+      batches,
+      order: a(data.rows * 4),
+      batchStarts: a((batches + 1) * 4),
+      rowLogLikelihood: a(data.rows * 8),
+    };
+    this.setWords({
+      data: data.address,
+      rows: data.rows,
+      maxRows,
+      order: regions.order,
+      batchStarts: regions.batchStarts,
+      rowLogLikelihood: regions.rowLogLikelihood,
+      hidden0: a(maxRows * H * 4),
+      hidden0Prob: a(maxRows * H * 4),
+      visible1: a(maxRows * V * 4),
+      hidden1: a(maxRows * H * 4),
+      xIndex: a(maxRows * V * 4),
+      xValue: a(maxRows * V * 4),
+      xCount: a(maxRows * 4),
+      vIndex: a(maxRows * V * 4),
+      vValue: a(maxRows * V * 4),
+      vCount: a(maxRows * 4),
+      gradient: a(V * H * 4),
+      scratch: a(scratchBytes * this.pool.threads),
+      scratchBytes,
+    });
+    this.regions = regions;
+    return regions;
+  }
+
+  private views(): Parameters {
+    const f = this.floats.bind(this);
+    const VH = this.visible * this.hidden;
+    return {
+      weights: f('weights', VH),
+      visibleBias: f('visibleBias', this.visible),
+      hiddenBias: f('hiddenBias', this.hidden),
+      weightVelocity: f('weightVelocity', VH),
+      visibleBiasVelocity: f('visibleBiasVelocity', this.visible),
+      hiddenBiasVelocity: f('hiddenBiasVelocity', this.hidden),
+    };
+  }
+
+  private floats(name: Region, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, this.address[name], length);
+  }
+
+  private word(slot: keyof typeof Slot): number {
+    return Atomics.load(new Int32Array(this.memory.buffer, CONTROL_ADDRESS + Slot[slot], 1), 0);
+  }
+
+  private setWords(words: Partial<Record<keyof typeof Slot, number>>): void {
+    const view = new DataView(this.memory.buffer, CONTROL_ADDRESS);
+    for (const [name, value] of Object.entries(words)) {
+      const at = Slot[name as keyof typeof Slot];
+      if (FLOAT_SLOTS.has(name)) view.setFloat32(at, value as number, true);
+      else view.setUint32(at, (value as number) >>> 0, true);
+    }
+  }
+}

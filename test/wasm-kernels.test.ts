@@ -1,0 +1,98 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import '../src/node.js'; // installs the worker factory
+import type { Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
+import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
+import { batchStarts } from '../src/batches.js';
+import { RBM } from '../src/node.js';
+import { permutation } from '../src/rng/stream.js';
+import { binaryData, randomParameters } from './gpu-helpers.js';
+import { expectClose, fixture } from './helpers.js';
+
+const open: Backend[] = [];
+afterAll(async () => {
+  for (const b of open) await b.dispose();
+});
+
+async function wasm(V: number, H: number, threads: number): Promise<WasmBackend> {
+  expect(wasmSupported(), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
+  const b = await WasmBackend.create(V, H, threads);
+  open.push(b);
+  return b;
+}
+
+function plan(rows: number, batches: number, rule: TrainingRule, epoch = 0): EpochPlan {
+  return { order: permutation(rows, 5, epoch), batchStarts: batchStarts(rows, Math.floor(rows / batches)), seed: 5, epoch, rule, firstBatch: 0 };
+}
+
+const RULES: TrainingRule[] = [
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum' },
+  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean' },
+];
+
+// Sizes that are not multiples of the 16-float blocks or the 4-lane vectors, and batch sizes
+// that differ by one (numpy.array_split of the rows into three).
+const SHAPES: [visible: number, hidden: number, rows: number][] = [
+  [1, 1, 5],
+  [7, 5, 23],
+  [13, 67, 30],
+  [785, 7, 41],
+];
+
+describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i rows', (V, H, rows) => {
+  it.each(RULES)('train an epoch as the plain kernels do (%j)', async (rule) => {
+    const parameters = randomParameters(V, H, V + 3 * H, 0.5);
+    const cpu = new CpuBackend(V, H);
+    const fast = await wasm(V, H, 2);
+    await cpu.setParameters(parameters);
+    await fast.setParameters(parameters);
+    const x = { data: fixture(rows * V, 9).map((u) => (u < 0.3 ? u * 3 : 0)), rows, cols: V };
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const p = plan(rows, 3, rule, epoch);
+      const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), p), await fast.trainEpoch(await fast.upload(x), p)];
+      expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: `KL per batch, epoch ${epoch}` });
+      for (const key of Object.keys(a.parameters) as (keyof typeof a.parameters)[]) {
+        expectClose(b.parameters[key], a.parameters[key], { atol: 1e-5, rtol: 1e-4, label: `${key}, epoch ${epoch}` });
+      }
+    }
+  });
+});
+
+describe('the WebAssembly backend', () => {
+  it('gives bit-identical results whatever the number of threads', async () => {
+    const x = binaryData(300, 100, 4, 0.25);
+    const results = [];
+    for (const threads of [1, 2, 3]) {
+      const rbm = new RBM({ visible: 100, hidden: 40, learningRate: 0.01, threads });
+      expect((await rbm.device()).device).toBe(`CPU (WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'})`);
+      const history = await rbm.fit(x, { epochs: 3, batchSize: 37, verbose: false });
+      results.push({ kl: history.klDivergence, weights: Array.from((await rbm.getParameters()).weights) });
+      await rbm.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+
+  it('saturated units: sigmoid, sampling and the KL stay finite and match the plain kernels', async () => {
+    const V = 20;
+    const H = 8;
+    const parameters = randomParameters(V, H, 3, 40);
+    const cpu = new CpuBackend(V, H);
+    const fast = await wasm(V, H, 2);
+    await cpu.setParameters(parameters);
+    await fast.setParameters(parameters);
+    const x = binaryData(16, V, 2, 0.5);
+    const p = plan(16, 2, { learningRate: 1e-6, momentum: 0, statistics: 'samples', gradient: 'sum' });
+    const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), p), await fast.trainEpoch(await fast.upload(x), p)];
+    expect(b.klDivergence.every(Number.isFinite)).toBe(true);
+    expectClose(b.klDivergence, a.klDivergence, { atol: 1e-4, rtol: 1e-5, label: 'KL with |activations| in the hundreds' });
+  });
+
+  it('is chosen by default, and threads: 0 keeps the plain TypeScript kernels', async () => {
+    const fast = new RBM({ visible: 4, hidden: 2 });
+    const plain = new RBM({ visible: 4, hidden: 2, threads: 0 });
+    expect((await fast.device()).device).toMatch(/^CPU \(WebAssembly SIMD, \d+ threads?\)$/);
+    expect((await plain.device()).device).toBe('CPU');
+    await fast.dispose();
+  });
+});
