@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, RBM, type MatrixInput, type RbmOptions } from '../src/index.js';
+import { InvalidArgumentError, RBM, type MatrixInput, type RbmOptions } from '../src/node.js';
 
 const good = (rows = 10) => ({ data: new Float32Array(rows * 4).fill(0.5), rows, cols: 4 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RBM, type Parameters } from '../src/index.js';
+import { RBM, type Parameters } from '../src/node.js';
 import { expectClose, fixture } from './helpers.js';
 
 const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
