@@ -225,7 +225,8 @@ export class WasmBackend implements Backend {
     const { visible: V, hidden: H } = this;
     const a = (bytes: number) => this.plan.allocate(bytes);
     this.plan.reset(data.mark);
-    const widest = Math.max(V, H) + 4;
+    // Must match the kernels' split of their scratch (assembly/index.ts, trainEpoch).
+    const widest = Math.max(V, H) + 16;
     const scratchBytes = Math.ceil(((2 * widest + (H + 4) + (V + 4) + (H + 4)) * 4) / 64) * 64;
     const regions: TrainingRegions = {
       data,
