@@ -1,5 +1,5 @@
-// The CPU backend against a plain float32 NumPy CD-1 (bench/baselines/numpy_cd1.py), in one
-// run on MNIST: seconds per epoch, effective GFLOP/s, the ratio to NumPy, the fraction of the
+// The CPU backend against a plain float32 NumPy CD-1 (bench/baselines/numpy_cd1.py) and, where
+// Debian's python3-sklearn is installed, scikit-learn's BernoulliRBM, in one run on MNIST: seconds per epoch, effective GFLOP/s, the ratio to NumPy, the fraction of the
 // machine's measured WebAssembly SIMD peak, and the speed-up of all threads over one.
 // Usage: npm run bench:cpu [-- --hidden 64,256,1024 --epochs 3 --json FILE]
 import { execFileSync } from 'node:child_process';
@@ -32,13 +32,19 @@ function steady(seconds: number[]): number {
   return rest[Math.floor(rest.length / 2)];
 }
 
-function numpy(hidden: number): number[] {
+/** Runs a Python baseline; undefined when it cannot run here (scikit-learn is optional). */
+function python(script: string, hidden: number): number[] | undefined {
   // OpenBLAS's core-type overrides slow current NumPy down: unset them for this command only.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const out = execFileSync(values.python, ['bench/baselines/numpy_cd1.py', images, '--hidden', String(hidden), '--epochs', String(epochs), '--batch-size', String(batchSize)], { env, encoding: 'utf8' });
-  return out.trim().split('\n').map((line) => JSON.parse(line).seconds);
+  const args = [script, images, '--hidden', String(hidden), '--epochs', String(epochs), '--batch-size', String(batchSize)];
+  try {
+    const out = execFileSync(values.python, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim().split('\n').map((line) => JSON.parse(line).seconds);
+  } catch {
+    return undefined;
+  }
 }
 
 async function ours(hidden: number, threads: number, x: Awaited<ReturnType<typeof loadMnist>>['train']['images']): Promise<number[]> {
@@ -59,7 +65,10 @@ const results = [];
 for (const hidden of hiddens) {
   const flops = 12 * train.images.rows * 784 * hidden;
   console.log(`784-${hidden}: NumPy…`);
-  const numpySeconds = numpy(hidden);
+  const numpySeconds = python('bench/baselines/numpy_cd1.py', hidden);
+  if (!numpySeconds) throw new Error(`${values.python} with NumPy could not run bench/baselines/numpy_cd1.py`);
+  console.log(`784-${hidden}: scikit-learn BernoulliRBM…`);
+  const sklearnSeconds = python('bench/baselines/sklearn_rbm.py', hidden);
   console.log(`784-${hidden}: ours, ${cores} threads…`);
   const allSeconds = await ours(hidden, cores, train.images);
   console.log(`784-${hidden}: ours, 1 thread…`);
@@ -68,6 +77,7 @@ for (const hidden of hiddens) {
   results.push({
     hidden,
     numpySeconds,
+    sklearnSeconds: sklearnSeconds ?? null,
     oursSeconds: allSeconds,
     oneThreadSeconds: oneSeconds,
     threads: cores,
@@ -80,10 +90,11 @@ for (const hidden of hiddens) {
 console.log();
 console.log(
   table([
-    ['model', 'NumPy s/epoch', `ours s/epoch (${cores} thr)`, 'ours 1 thread', 'NumPy / ours', 'GFLOP/s', 'of SIMD peak', `${cores} thr / 1`],
+    ['model', 'NumPy s/epoch', 'sklearn s/epoch', `ours s/epoch (${cores} thr)`, 'ours 1 thread', 'NumPy / ours', 'GFLOP/s', 'of SIMD peak', `${cores} thr / 1`],
     ...results.map((r) => [
       `784-${r.hidden}`,
       steady(r.numpySeconds).toFixed(3),
+      r.sklearnSeconds ? steady(r.sklearnSeconds).toFixed(3) : '-',
       steady(r.oursSeconds).toFixed(3),
       steady(r.oneThreadSeconds).toFixed(3),
       r.ratioToNumpy.toFixed(2),
