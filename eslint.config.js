@@ -10,7 +10,7 @@ export default tseslint.config(
       globals: { console: 'readonly', process: 'readonly', performance: 'readonly', setTimeout: 'readonly' },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
 );

@@ -17,4 +17,5 @@ struct Rule {
   meanGradient: u32,  // 1: divide the weight gradient by B
   momentum: f32,
   stepSize: f32,      // (1 − momentum) · learning rate
+  decayStep: f32,     // stepSize · weight decay λ
 }

@@ -10,7 +10,7 @@ struct Call {
   n: u32,          // output columns
   k: u32,          // inner dimension
   aBlock: u32,     // A starts at row aBlock · rows of its buffer (the halves of a stacked batch)
-  outBlock: u32,   // likewise for the outputs
+  outBlock: u32,   // likewise for the statistic output (samples always start at row 0)
   phase: u32,      // second key word of the random stream
   flags: u32,      // WRITE_STAT | WRITE_SAMPLES
 }
@@ -118,7 +118,7 @@ fn main(
         let p = sigmoid(z);
         let s = select(0.0, 1.0, p > toUniform(draws[j]));
         if ((call.flags & WRITE_SAMPLES) != 0u) {
-          samples[at] = s;
+          samples[row * call.n + col] = s;
         }
         if ((call.flags & WRITE_STAT) != 0u) {
           stat[at] = select(p, s, rule.bySamples != 0u);

@@ -1,6 +1,6 @@
 // Sums the gradient's split-K partials and applies the momentum update, for the weights and
 // both biases at once: dθ = m·dθ + stepSize·scale·g, θ += dθ. Weights are scaled by 1/B when
-// the gradient is a mean; the bias gradients are always batch means. A non-finite result
+// the gradient is a mean, and decay by decayStep·W; the bias gradients are always batch means. A non-finite result
 // records the earliest batch that produced one in `health`.
 
 struct Layout {
@@ -49,7 +49,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   } else {
     at = shape.hiddenBias + n;
   }
-  let dv = rule.momentum * velocity[at] + scale * g;
+  var decay = 0.0;
+  if (m < v && n < h) {
+    decay = rule.decayStep * params[at];
+  }
+  let dv = rule.momentum * velocity[at] + scale * g - decay;
   let value = params[at] + dv;
   velocity[at] = dv;
   params[at] = value;

@@ -23,6 +23,17 @@ export interface RbmOptions {
   readonly gradient?: 'sum' | 'mean';
   /** Multiplies the Xavier bound √(6 / (V + H)) of the initial weights; default 1, echen uses 0.1. */
   readonly initScale?: number;
+  /** Gibbs steps in the negative phase (CD-k); default 1. */
+  readonly cdSteps?: number;
+  /** Persistent contrastive divergence (PCD, as scikit-learn trains); default false. */
+  readonly persistent?: boolean;
+  /** L2 weight decay λ (the weight step becomes (1 − m)·lr·(g − λ·W)); default 0. */
+  readonly weightDecay?: number;
+  /**
+   * Momentum by epoch, as Hinton's guide suggests ([{ epoch: 1, momentum: 0.5 }, { epoch: 6,
+   * momentum: 0.9 }]): each entry applies from its (1-based) epoch on; before the first, `momentum`.
+   */
+  readonly momentumSchedule?: readonly MomentumStep[];
   /** How the WebGPU backend finds its device (Dawn flags, power preference). */
   readonly gpu?: GpuOptions;
   /**
@@ -30,6 +41,11 @@ export interface RbmOptions {
    * the plain TypeScript reference kernels on the calling thread.
    */
   readonly threads?: number;
+}
+
+export interface MomentumStep {
+  readonly epoch: number;
+  readonly momentum: number;
 }
 
 export type ResolvedOptions = Required<Omit<RbmOptions, 'threads'>> & { readonly threads: number | undefined };
@@ -42,6 +58,10 @@ export const DEFAULTS = {
   statistics: 'samples',
   gradient: 'sum',
   initScale: 1,
+  cdSteps: 1,
+  persistent: false,
+  weightDecay: 0,
+  momentumSchedule: [],
   gpu: {},
   threads: undefined,
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
@@ -109,6 +129,10 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     statistics: oneOf('statistics', o.statistics, ['samples', 'probabilities']),
     gradient: oneOf('gradient', o.gradient, ['sum', 'mean']),
     initScale: numberIn('initScale', o.initScale, 0, Infinity, false, true),
+    cdSteps: positiveInteger('cdSteps', o.cdSteps),
+    persistent: boolean('persistent', o.persistent),
+    weightDecay: numberIn('weightDecay', o.weightDecay, 0, Infinity, false, true),
+    momentumSchedule: momentumSchedule(o.momentumSchedule),
     gpu: gpuOptions(o.gpu),
     threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };
@@ -126,4 +150,21 @@ function gpuOptions(gpu: unknown): GpuOptions {
   }
   if (g.powerPreference !== undefined) oneOf('gpu.powerPreference', g.powerPreference, ['low-power', 'high-performance']);
   return g;
+}
+
+function boolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(name, `expected true or false, got ${String(value)}`);
+  return value;
+}
+
+function momentumSchedule(value: unknown): readonly MomentumStep[] {
+  if (!Array.isArray(value)) throw new InvalidArgumentError('momentumSchedule', 'expected an array of { epoch, momentum }');
+  let previous = 0;
+  return value.map((step: unknown, i) => {
+    const s = step as MomentumStep;
+    const epoch = positiveInteger(`momentumSchedule[${i}].epoch`, s?.epoch);
+    if (epoch <= previous) throw new InvalidArgumentError(`momentumSchedule[${i}].epoch`, 'epochs must increase');
+    previous = epoch;
+    return { epoch, momentum: numberIn(`momentumSchedule[${i}].momentum`, s.momentum, 0, 1, false, true) };
+  });
 }

@@ -340,7 +340,7 @@ export class RBM {
         batchStarts: starts,
         seed: this.config.seed,
         epoch,
-        rule: this.rule(),
+        rule: this.rule(epoch),
         firstBatch: earlier.length,
         signal: o.signal,
         onBatch: o.onBatch && ((b) => o.onBatch!({ epoch: shown, batch: b + 1, batches })),
@@ -418,9 +418,12 @@ export class RBM {
     };
   }
 
-  private rule(): TrainingRule {
-    const { learningRate, momentum, statistics, gradient } = this.config;
-    return { learningRate, momentum, statistics, gradient };
+  /** The training rule for `epoch` (0-based), the momentum taken from the schedule if any. */
+  private rule(epoch: number): TrainingRule {
+    const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule } = this.config;
+    let momentum = this.config.momentum;
+    for (const step of momentumSchedule) if (step.epoch <= epoch + 1) momentum = step.momentum;
+    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay };
   }
 
   private nextDraw(phase: Phase): DrawAddress {

@@ -40,8 +40,8 @@ export interface ModelState {
 }
 
 export function configOf(options: ResolvedOptions): ModelConfig {
-  const { visible, hidden, learningRate, momentum, seed, statistics, gradient, initScale } = options;
-  return { visible, hidden, learningRate, momentum, seed, statistics, gradient, initScale };
+  const { useGPU: _useGPU, gpu: _gpu, threads: _threads, ...config } = options;
+  return config;
 }
 
 type Fail = (field: string, message: string) => never;
@@ -88,6 +88,13 @@ export function checkParameters(p: unknown, visible: number, hidden: number, fai
     ['visibleBiasVelocity', visible],
     ['hiddenBiasVelocity', hidden],
   ];
+  const chains = (p as Record<string, unknown>).hiddenChains;
+  if (chains !== undefined) {
+    if (!(chains instanceof Float32Array) || chains.length % hidden !== 0) {
+      fail('hiddenChains', `expected a Float32Array of whole rows of ${hidden} hidden states`);
+    }
+    expected.push(['hiddenChains', (chains as Float32Array).length]);
+  }
   for (const [name, length] of expected) {
     const a = (p as Record<string, unknown>)[name];
     if (!(a instanceof Float32Array) || a.length !== length) fail(name, `expected a Float32Array of length ${length}`);

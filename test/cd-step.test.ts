@@ -29,7 +29,7 @@ function model(): Parameters {
 
 function step(rule: TrainingRule) {
   const p = model();
-  const at = (phase: Phase): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
+  const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
   const kl = contrastiveDivergenceStep(p, X, 2, rule, at, fixedDraws, new StepScratch(2, 3, 2));
   return { p, kl };
 }
@@ -39,7 +39,7 @@ describe('one CD-1 step of a 3-2 model with fixed draws', () => {
     // h0 = [[1,0],[1,1]], v1 = [[1,1,0],[1,1,1]], h1 = [[1,0],[1,0]]
     // G = Xᵀh0 − v1ᵀh1 = [[1,0],[1,1],[1.5,0.5]] − [[2,0],[2,0],[1,0]] = [[-1,0],[-1,1],[0.5,0.5]]
     // dW = 0.5·dW + 0.5·0.1·G;  W += dW;  db, dc from the column means of X − v1 and h0 − h1
-    const { p, kl } = step({ learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum' });
+    const { p, kl } = step({ learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 });
     expectClose(p.weightVelocity, [-0.045, 0, -0.05, 0.045, 0.035, 0.025], { label: 'dW' });
     expectClose(p.weights, [0.055, -0.2, 0.25, 0.045, -0.065, 0.225], { label: 'W' });
     expectClose(p.visibleBias, [-0.0245, 0.075, -0.0875], { label: 'b' });
@@ -48,7 +48,7 @@ describe('one CD-1 step of a 3-2 model with fixed draws', () => {
   });
 
   it("follows echen's rule: probabilities in the statistics, mean weight gradient", () => {
-    const { p, kl } = step({ learningRate: 0.1, momentum: 0.5, statistics: 'probabilities', gradient: 'mean' });
+    const { p, kl } = step({ learningRate: 0.1, momentum: 0.5, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 });
     expectClose(
       p.weights,
       [0.10386677122253415, -0.1999657702237001, 0.297664709951726, -0.006743396919446228, -0.08325473526021429, 0.20704003235131122],

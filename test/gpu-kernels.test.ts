@@ -122,12 +122,15 @@ describe.each(SHAPES)('matmul kernels at %i visible × %i hidden, %i rows', (V, 
 });
 
 const RULES: TrainingRule[] = [
-  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum' },
-  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean' },
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01 },
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
+  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
 ];
 
 describe.each(SHAPES.slice(1))('one training epoch at %i × %i on %i rows', (V, H, rows) => {
-  it.each(RULES)('matches the CPU: gather, forward products, gradient, update and KL (%j)', async (rule) => {
+  it.each(RULES)('matches the CPU: gather, forward products, gradient, update, KL and chains (%j)', async (rule) => {
     const { cpu, gpu } = await pair(V, H, V + H, 0.3);
     const x = binaryData(rows, V, 6, 0.3);
     // Batches of awkward sizes (numpy.array_split of `rows` into three).
@@ -142,8 +145,11 @@ describe.each(SHAPES.slice(1))('one training epoch at %i × %i on %i rows', (V, 
     const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), plan), await gpu.trainEpoch(await gpu.upload(x), plan)];
     expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: 'KL per batch' });
     const [pa, pb] = [await cpu.getParameters(), await gpu.getParameters()];
-    for (const key of Object.keys(pa) as (keyof typeof pa)[]) {
+    for (const key of ['weights', 'visibleBias', 'hiddenBias', 'weightVelocity', 'visibleBiasVelocity', 'hiddenBiasVelocity'] as const) {
       expectClose(pb[key], pa[key], { atol: 1e-5, rtol: 1e-4, label: key });
     }
+    const largestBatch = Math.max(...Array.from(plan.batchStarts.subarray(1), (end, i) => end - plan.batchStarts[i]));
+    expect(pa.hiddenChains?.length ?? 0).toBe(rule.persistent ? largestBatch * H : 0);
+    expectClose(pb.hiddenChains ?? [], pa.hiddenChains ?? [], { atol: 0, rtol: 0, label: 'persistent chains' });
   });
 });

@@ -18,7 +18,7 @@ const plan = (rows: number, batchSize: number, epoch = 0): EpochPlan => ({
   batchStarts: batchStarts(rows, batchSize),
   seed: 1,
   epoch,
-  rule: { learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum' },
+  rule: { learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
   firstBatch: 0,
 });
 

@@ -26,8 +26,11 @@ function plan(rows: number, batches: number, rule: TrainingRule, epoch = 0): Epo
 }
 
 const RULES: TrainingRule[] = [
-  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum' },
-  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean' },
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01 },
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
+  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
 ];
 
 // Sizes that are not multiples of the 16-float blocks or the 4-lane vectors, and batch sizes
@@ -51,9 +54,12 @@ describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i r
       const p = plan(rows, 3, rule, epoch);
       const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), p), await fast.trainEpoch(await fast.upload(x), p)];
       expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: `KL per batch, epoch ${epoch}` });
-      for (const key of Object.keys(a.parameters) as (keyof typeof a.parameters)[]) {
+      for (const key of ['weights', 'visibleBias', 'hiddenBias', 'weightVelocity', 'visibleBiasVelocity', 'hiddenBiasVelocity'] as const) {
         expectClose(b.parameters[key], a.parameters[key], { atol: 1e-5, rtol: 1e-4, label: `${key}, epoch ${epoch}` });
       }
+      const largestBatch = Math.max(...Array.from(p.batchStarts.subarray(1), (end, i) => end - p.batchStarts[i]));
+      expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? largestBatch * H : 0);
+      expectClose(b.parameters.hiddenChains ?? [], a.parameters.hiddenChains ?? [], { atol: 0, rtol: 0, label: `chains, epoch ${epoch}` });
     }
   });
 });
@@ -82,7 +88,7 @@ describe('the WebAssembly backend', () => {
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
     const x = binaryData(16, V, 2, 0.5);
-    const p = plan(16, 2, { learningRate: 1e-6, momentum: 0, statistics: 'samples', gradient: 'sum' });
+    const p = plan(16, 2, { learningRate: 1e-6, momentum: 0, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 });
     const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), p), await fast.trainEpoch(await fast.upload(x), p)];
     expect(b.klDivergence.every(Number.isFinite)).toBe(true);
     expectClose(b.klDivergence, a.klDivergence, { atol: 1e-4, rtol: 1e-5, label: 'KL with |activations| in the hundreds' });

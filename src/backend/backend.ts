@@ -10,6 +10,12 @@ export interface Parameters {
   readonly weightVelocity: Float32Array;
   readonly visibleBiasVelocity: Float32Array;
   readonly hiddenBiasVelocity: Float32Array;
+  /**
+   * Persistent CD's chains: one hidden state per row of the largest batch (rows × H), carried
+   * from batch to batch and epoch to epoch. Absent or empty until persistent training starts
+   * them (at zero, as scikit-learn does).
+   */
+  readonly hiddenChains?: Float32Array;
 }
 
 /** How one contrastive-divergence step turns statistics into an update. */
@@ -20,6 +26,12 @@ export interface TrainingRule {
   readonly statistics: 'samples' | 'probabilities';
   /** 'sum': the weight gradient is summed over the batch (simple_rbm); 'mean': averaged (echen, sklearn). */
   readonly gradient: 'sum' | 'mean';
+  /** Gibbs steps in the negative phase: 1 is CD-1. */
+  readonly cdSteps: number;
+  /** Persistent CD: the negative chains continue from Parameters.hiddenChains instead of h0. */
+  readonly persistent: boolean;
+  /** L2 weight decay λ: the weight step is (1 − m)·lr·(g − λ·W). */
+  readonly weightDecay: number;
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */
@@ -109,5 +121,6 @@ export function copyParameters(p: Parameters): Parameters {
     weightVelocity: p.weightVelocity.slice(),
     visibleBiasVelocity: p.visibleBiasVelocity.slice(),
     hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
+    ...(p.hiddenChains && { hiddenChains: p.hiddenChains.slice() }),
   };
 }

@@ -8,7 +8,7 @@ export const MODEL_FORMAT = 'webgpu-rbm';
 export const MODEL_FORMAT_VERSION = '1';
 
 /** Tensor names as simple_rbm's get_state() names the arrays, so its users recognise them. */
-const TENSORS: readonly [string, keyof Parameters, 'both' | 'visible' | 'hidden'][] = [
+const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains'>, 'both' | 'visible' | 'hidden'][] = [
   ['w', 'weights', 'both'],
   ['visible_bias', 'visibleBias', 'visible'],
   ['hidden_bias', 'hiddenBias', 'hidden'],
@@ -17,13 +17,18 @@ const TENSORS: readonly [string, keyof Parameters, 'both' | 'visible' | 'hidden'
   ['delta_hidden_bias', 'hiddenBiasVelocity', 'hidden'],
 ];
 
+/** Persistent CD's chains, when the model has them: one hidden state per row. */
+const CHAINS = 'persistent_hidden';
+
 /** A model as a safetensors file: six float32 arrays, everything else as JSON in the metadata. */
 export function encodeModel(state: ModelState): Uint8Array {
   const { visible: V, hidden: H } = state.config;
   const shapes = { both: [V, H], visible: [V], hidden: [H] };
-  const tensors = Object.fromEntries(
-    TENSORS.map(([name, key, shape]) => [name, { shape: shapes[shape], data: state.parameters[key] }]),
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = Object.fromEntries(
+    TENSORS.map(([name, key, shape]) => [name, { shape: shapes[shape], data: state.parameters[key] as Float32Array }]),
   );
+  const chains = state.parameters.hiddenChains;
+  if (chains && chains.length > 0) tensors[CHAINS] = { shape: [chains.length / H, H], data: chains };
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
@@ -73,6 +78,13 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
       fail(`has tensor '${name}' of shape [${entry!.shape.join(', ')}]; its config implies [${shapes[shape].join(', ')}]`);
     }
     parameters[key] = readFloat32(entry!);
+  }
+  const chains = file.tensors.get(CHAINS);
+  if (chains) {
+    if (chains.dtype !== 'F32' || chains.shape.length !== 2 || chains.shape[1] !== H) {
+      fail(`has tensor '${CHAINS}' of ${chains.dtype} [${chains.shape.join(', ')}]; expected F32 [n, ${H}]`);
+    }
+    parameters.hiddenChains = readFloat32(chains);
   }
   return checkState(
     {

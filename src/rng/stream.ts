@@ -15,6 +15,12 @@ export const Phase = {
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
+/** Gibbs step t (1-based) of CD-k draws its visible and hidden states with these phases. */
+export const GIBBS_PHASE_STRIDE = 16;
+export function gibbsPhase(base: typeof Phase.visible | typeof Phase.hiddenAgain, step: number): Phase {
+  return (base + GIBBS_PHASE_STRIDE * (step - 1)) as Phase;
+}
+
 /**
  * Where a matrix of draws lives in the stream. Element (row, col) is output word `col % 4` of
  * Philox4x32-10 with counter (col / 4, row, batch, epoch) and key (seed, phase), so a draw
@@ -22,7 +28,7 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
  */
 export interface DrawAddress {
   readonly seed: number;
-  readonly phase: Phase;
+  readonly phase: number;
   readonly epoch: number;
   readonly batch: number;
 }

@@ -1,5 +1,5 @@
 import type { Parameters, TrainingRule } from '../backend.js';
-import { Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
+import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
 import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
 import { bernoulliLogLikelihood, sigmoid } from './math.js';
 
@@ -11,6 +11,7 @@ export class StepScratch {
   readonly visible: Float32Array;
   readonly hiddenAgainProb: Float32Array;
   readonly hiddenAgain: Float32Array;
+  readonly chain: Float32Array;
   readonly uniforms: Float32Array;
   readonly weightsTransposed: Float32Array;
   readonly weightGradient: Float64Array;
@@ -24,6 +25,7 @@ export class StepScratch {
     this.visible = new Float32Array(maxRows * visible);
     this.hiddenAgainProb = new Float32Array(maxRows * hidden);
     this.hiddenAgain = new Float32Array(maxRows * hidden);
+    this.chain = new Float32Array(maxRows * hidden);
     this.uniforms = new Float32Array(maxRows * Math.max(visible, hidden));
     this.weightsTransposed = new Float32Array(visible * hidden);
     this.weightGradient = new Float64Array(visible * hidden);
@@ -61,15 +63,17 @@ function applyMomentum(
 }
 
 /**
- * One CD-1 step on the batch x (rows × V), updating `p` in place (REFERENCE §1), and the
- * batch's KL divergence computed after the update from the same hidden sample.
+ * One CD-k step on the batch x (rows × V), updating `p` in place (REFERENCE §1 for k = 1), and
+ * the batch's KL divergence computed after the update from the same hidden sample. Gibbs step t
+ * draws with gibbsPhase(…, t); persistent CD starts the negative chain from p.hiddenChains
+ * (zero where it has none yet) and leaves its last hidden sample there.
  */
 export function contrastiveDivergenceStep(
   p: Parameters,
   x: Float32Array,
   rows: number,
   rule: TrainingRule,
-  at: (phase: Phase) => DrawAddress,
+  at: (phase: number) => DrawAddress,
   uniforms: UniformSource,
   s: StepScratch,
 ): number {
@@ -83,22 +87,33 @@ export function contrastiveDivergenceStep(
   uniforms(at(Phase.hidden), rows, H, s.uniforms);
   sample(s.hiddenProb, s.uniforms, rows * H, s.hidden);
 
-  multiplyTransposedAdd(s.hidden, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
-  sigmoidInPlace(s.visibleProb, rows * V);
-  let visible = s.visibleProb;
-  if (bySamples) {
-    uniforms(at(Phase.visible), rows, V, s.uniforms);
-    sample(s.visibleProb, s.uniforms, rows * V, s.visible);
-    visible = s.visible;
+  // The negative chain: from h0, or from the persistent chains.
+  let chain = s.hidden;
+  if (rule.persistent) {
+    s.chain.fill(0);
+    if (p.hiddenChains) s.chain.set(p.hiddenChains.subarray(0, Math.min(p.hiddenChains.length, rows * H)));
+    chain = s.chain;
   }
-
-  multiplyAdd(visible, rows, V, W, H, p.hiddenBias, s.hiddenAgainProb);
-  sigmoidInPlace(s.hiddenAgainProb, rows * H);
+  let visible = s.visibleProb;
   let hiddenAgain = s.hiddenAgainProb;
-  if (bySamples) {
-    uniforms(at(Phase.hiddenAgain), rows, H, s.uniforms);
-    sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
-    hiddenAgain = s.hiddenAgain;
+  for (let t = 1; t <= rule.cdSteps; t++) {
+    multiplyTransposedAdd(chain, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
+    sigmoidInPlace(s.visibleProb, rows * V);
+    visible = s.visibleProb;
+    if (bySamples) {
+      uniforms(at(gibbsPhase(Phase.visible, t)), rows, V, s.uniforms);
+      sample(s.visibleProb, s.uniforms, rows * V, s.visible);
+      visible = s.visible;
+    }
+    multiplyAdd(visible, rows, V, W, H, p.hiddenBias, s.hiddenAgainProb);
+    sigmoidInPlace(s.hiddenAgainProb, rows * H);
+    hiddenAgain = s.hiddenAgainProb;
+    if (bySamples || rule.persistent || t < rule.cdSteps) {
+      uniforms(at(gibbsPhase(Phase.hiddenAgain, t)), rows, H, s.uniforms);
+      sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
+      if (bySamples) hiddenAgain = s.hiddenAgain;
+      chain = s.hiddenAgain;
+    }
   }
   const hidden = bySamples ? s.hidden : s.hiddenProb;
 
@@ -110,10 +125,27 @@ export function contrastiveDivergenceStep(
 
   const step = (1 - rule.momentum) * rule.learningRate;
   const weightStep = rule.gradient === 'mean' ? step / rows : step;
+  if (rule.weightDecay !== 0) {
+    // g − λ·W, in units of the weight gradient's scale.
+    const decay = (rule.weightDecay * step) / weightStep;
+    for (let k = 0; k < W.length; k++) s.weightGradient[k] -= decay * W[k];
+  }
   applyMomentum(W, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
   applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
   applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
+  if (rule.persistent) storeChains(p, chain, rows * H);
 
   multiplyTransposedAdd(s.hidden, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
   return klDivergence(x, s.visibleProb, rows, V);
+}
+
+/** Keeps the chains' last hidden samples, growing the store to the largest batch seen. */
+function storeChains(p: Parameters, chain: Float32Array, count: number): void {
+  const store = p as { hiddenChains?: Float32Array };
+  if (!store.hiddenChains || store.hiddenChains.length < count) {
+    const grown = new Float32Array(count);
+    if (store.hiddenChains) grown.set(store.hiddenChains);
+    store.hiddenChains = grown;
+  }
+  store.hiddenChains.set(chain.subarray(0, count));
 }

@@ -1,6 +1,6 @@
 import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { matrix, type Matrix } from '../../matrix.js';
-import { philoxUniforms, type DrawAddress, type Phase, type UniformSource } from '../../rng/stream.js';
+import { philoxUniforms, type DrawAddress, type UniformSource } from '../../rng/stream.js';
 import { contrastiveDivergenceStep, sample, sigmoidInPlace, StepScratch } from './cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './kernels.js';
 import { energies, freeEnergies } from '../energies.js';
@@ -91,7 +91,7 @@ export class CpuBackend implements Backend {
         const src = plan.order[start + r] * x.cols;
         batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
       }
-      const at = (phase: Phase): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
+      const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
       const value = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, this.uniforms, this.scratch);
       if (!Number.isFinite(value) || !allFinite(this.params)) {
         this.params = before;

@@ -41,6 +41,7 @@ type Region = 'weights' | 'weightsT' | 'visibleBias' | 'hiddenBias' | 'weightVel
 
 interface TrainingRegions {
   readonly data: WasmData;
+  readonly chains: number;
   readonly maxRows: number;
   readonly batches: number;
   readonly order: number;
@@ -60,6 +61,8 @@ export class WasmBackend implements Backend {
   private readonly address: Record<Region, number>;
   private readonly afterModel: number;
   private regions: TrainingRegions | undefined;
+  /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
+  private chains = new Float32Array(0);
 
   private constructor(
     readonly visible: number,
@@ -115,6 +118,7 @@ export class WasmBackend implements Backend {
     f('visibleBiasVelocity', this.visible).set(p.visibleBiasVelocity);
     f('hiddenBiasVelocity', this.hidden).set(p.hiddenBiasVelocity);
     transpose(p.weights, this.visible, this.hidden, f('weightsT', this.visible * this.hidden));
+    this.chains = p.hiddenChains?.slice() ?? new Float32Array(0);
   }
 
   async getParameters(): Promise<Parameters> {
@@ -144,10 +148,17 @@ export class WasmBackend implements Backend {
       batches,
       bySamples: rule.statistics === 'samples' ? 1 : 0,
       meanGradient: rule.gradient === 'mean' ? 1 : 0,
+      cdSteps: rule.cdSteps,
+      persistent: rule.persistent ? 1 : 0,
       momentum: rule.momentum,
       stepSize: (1 - rule.momentum) * rule.learningRate,
+      weightDecay: rule.weightDecay,
       health: HEALTHY,
     });
+    const chainFloats = regions.maxRows * this.hidden;
+    const chains = new Float32Array(this.memory.buffer, regions.chains, chainFloats);
+    chains.fill(0);
+    chains.set(this.chains.subarray(0, Math.min(this.chains.length, chainFloats)));
     // One command for the whole epoch; batch by batch when a signal may stop it or progress
     // is reported, so that both happen exactly at batch boundaries.
     const stepwise = plan.signal !== undefined || plan.onBatch !== undefined;
@@ -177,6 +188,12 @@ export class WasmBackend implements Backend {
     if (bad !== HEALTHY) {
       await this.setParameters(before);
       return { klDivergence: kl.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
+    }
+    if (rule.persistent) {
+      const kept = new Float32Array(Math.max(chainFloats, this.chains.length));
+      kept.set(this.chains);
+      kept.set(new Float32Array(this.memory.buffer, regions.chains, chainFloats));
+      this.chains = kept;
     }
     return { klDivergence: kl, parameters: copyParameters(this.views()), stopped: plan.firstBatch + done < batches };
   }
@@ -227,11 +244,12 @@ export class WasmBackend implements Backend {
     this.plan.reset(data.mark);
     // Must match the kernels' split of their scratch (assembly/index.ts, trainEpoch).
     const widest = Math.max(V, H) + 16;
-    const scratchBytes = Math.ceil(((2 * widest + (H + 4) + (V + 4) + (H + 4)) * 4) / 64) * 64;
+    const scratchBytes = Math.ceil(((2 * widest + (H + 4) + (V + 4) + (H + 4) + (H + 16)) * 4) / 64) * 64;
     const regions: TrainingRegions = {
       data,
       maxRows,
       batches,
+      chains: a(maxRows * H * 4),
       order: a(data.rows * 4),
       batchStarts: a((batches + 1) * 4),
       rowLogLikelihood: a(data.rows * 8),
@@ -247,6 +265,7 @@ export class WasmBackend implements Backend {
       hidden0Prob: a(maxRows * H * 4),
       visible1: a(maxRows * V * 4),
       hidden1: a(maxRows * H * 4),
+      chains: regions.chains,
       xIndex: a(maxRows * V * 4),
       xValue: a(maxRows * V * 4),
       xCount: a(maxRows * 4),
@@ -271,6 +290,7 @@ export class WasmBackend implements Backend {
       weightVelocity: f('weightVelocity', VH),
       visibleBiasVelocity: f('visibleBiasVelocity', this.visible),
       hiddenBiasVelocity: f('hiddenBiasVelocity', this.hidden),
+      ...(this.chains.length > 0 && { hiddenChains: this.chains }),
     };
   }
 

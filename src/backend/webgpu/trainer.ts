@@ -1,6 +1,6 @@
 import { BufferUsage } from './constants.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { Phase } from '../../rng/stream.js';
+import { gibbsPhase, Phase } from '../../rng/stream.js';
 import type { EpochPlan, EpochResult } from '../backend.js';
 import { createBuffer, mapForReading, packFields, packSteps, uniformBuffer, Usage, type Field } from './buffers.js';
 import type { Kernels } from './kernels.js';
@@ -15,11 +15,19 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
  * batch with a non-finite parameter, u32), two pass timestamps (u64, 8-byte aligned), then the
  * parameters and the velocities.
  */
-function readbackLayout(batches: number, floats: number) {
+function readbackLayout(batches: number, floats: number, chainFloats: number) {
   const health = batches * 4;
   const timestamps = Math.ceil((health + 4) / 8) * 8;
   const parameters = timestamps + 16;
-  return { health, timestamps, parameters, velocity: parameters + floats * 4, bytes: parameters + 2 * floats * 4 };
+  const velocity = parameters + floats * 4;
+  const chains = velocity + floats * 4;
+  return { health, timestamps, parameters, velocity, chains, bytes: chains + chainFloats * 4 };
+}
+
+/** The shape of the negative chain, fixed for a trainer's dispatches. */
+export interface ChainShape {
+  readonly cdSteps: number;
+  readonly persistent: boolean;
 }
 
 const HEALTHY = 0xffffffff;
@@ -38,6 +46,7 @@ export class Trainer {
   private readonly order: GPUBuffer;
   private readonly epochKl: GPUBuffer;
   private readonly health: GPUBuffer;
+  private readonly chains: GPUBuffer;
   private readonly readback: GPUBuffer;
   private readonly layout: ReturnType<typeof readbackLayout>;
   private readonly stepGroup: GPUBindGroup;
@@ -50,6 +59,7 @@ export class Trainer {
     readonly data: GpuData,
     readonly maxRows: number,
     readonly batches: number,
+    readonly chain: ChainShape,
     kernels: Kernels,
     pipelines: Pipelines,
     timestamps: boolean,
@@ -66,7 +76,8 @@ export class Trainer {
     const klPartials = storage('KL partials', klGrid[0] * klGrid[1]);
     this.epochKl = storage('epoch KL', batches);
     this.health = storage('first non-finite batch', 1);
-    this.layout = readbackLayout(batches, model.floats);
+    this.chains = storage('persistent chains', maxRows * H);
+    this.layout = readbackLayout(batches, model.floats, maxRows * H);
     this.readback = this.own(createBuffer(device, 'epoch readback', this.layout.bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     this.order = this.own(createBuffer(device, 'order', data.rows * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST));
     this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform));
@@ -98,6 +109,31 @@ export class Trainer {
       ceilDiv(V, ELEMENTWISE.wgX),
       ceilDiv(maxRows, ELEMENTWISE.wgY),
     ]);
+    // The negative chain: k Gibbs steps from h0 (or from the persistent chains). Step t reads
+    // the hidden states the step before sampled and draws with gibbsPhase(…, t); the last step
+    // leaves v_k in the visible stack's lower half and its hidden statistic in the hidden stack's.
+    const hiddenSample = storage('h_t samples', maxRows * H);
+    const gibbs: Dispatch[] = [];
+    for (let t = 1; t <= chain.cdSteps; t++) {
+      const last = t === chain.cdSteps;
+      const from = t > 1 ? hiddenSample : chain.persistent ? this.chains : hidden0;
+      gibbs.push([
+        pipelines.sampleDown,
+        matmul(`v${t}`, from, m.visibleBias, visibleStack, m.unused.samples, m.unused.read, m.unused.kl,
+          matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat)),
+        ceilDiv(V, TILE_N),
+        rowsGrid,
+      ]);
+      const samplesTo = !last ? hiddenSample : chain.persistent ? this.chains : m.unused.samples;
+      const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
+      gibbs.push([
+        pipelines.sampleUp,
+        matmul(`h${t}`, visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.kl,
+          matmulCall(`h${t} call`, H, V, 1, 1, gibbsPhase(Phase.hiddenAgain, t), flags)),
+        ceilDiv(H, TILE_N),
+        rowsGrid,
+      ]);
+    }
     this.perBatch = [
       ...gatherDispatches,
       [
@@ -107,20 +143,7 @@ export class Trainer {
         ceilDiv(H, TILE_N),
         rowsGrid,
       ],
-      [
-        pipelines.sampleDown,
-        matmul('v1', hidden0, m.visibleBias, visibleStack, m.unused.samples, m.unused.read, m.unused.kl,
-          matmulCall('v1 call', V, H, 0, 1, Phase.visible, Write.stat)),
-        ceilDiv(V, TILE_N),
-        rowsGrid,
-      ],
-      [
-        pipelines.sampleUp,
-        matmul('h1', visibleStack, m.hiddenBias, hiddenStack, m.unused.samples, m.unused.read, m.unused.kl,
-          matmulCall('h1 call', H, V, 1, 1, Phase.hiddenAgain, Write.stat)),
-        ceilDiv(H, TILE_N),
-        rowsGrid,
-      ],
+      ...gibbs,
       [
         pipelines.gradient,
         group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', [['u32', V], ['u32', H]]))]),
@@ -170,6 +193,7 @@ export class Trainer {
     data: GpuData,
     maxRows: number,
     batches: number,
+    chain: ChainShape,
     maxBindingBytes: number,
     timestamps: boolean,
   ): Promise<Trainer> {
@@ -191,7 +215,7 @@ export class Trainer {
       kernels.kl(),
     ]);
     const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce };
-    return new Trainer(device, model, data, maxRows, batches, kernels, pipelines, timestamps);
+    return new Trainer(device, model, data, maxRows, batches, chain, kernels, pipelines, timestamps);
   }
 
   /**
@@ -199,9 +223,13 @@ export class Trainer {
    * signal may stop the epoch or progress is reported per batch, one submission per batch. Reads the KL values, the health word
    * and the parameters back once.
    */
-  async run(plan: EpochPlan): Promise<EpochResult> {
+  async run(plan: EpochPlan, chains: Float32Array): Promise<EpochResult & { chains: Float32Array }> {
     const { device, model } = this;
     this.writeUniforms(plan);
+    const chainFloats = this.maxRows * model.hidden;
+    const start = new Float32Array(chainFloats);
+    start.set(chains.subarray(0, Math.min(chains.length, chainFloats)));
+    device.queue.writeBuffer(this.chains, 0, start);
     device.queue.writeBuffer(this.health, 0, Uint32Array.of(HEALTHY));
     const first = plan.firstBatch;
     const segmented = plan.signal !== undefined || plan.onBatch !== undefined;
@@ -232,6 +260,7 @@ export class Trainer {
       encoder.copyBufferToBuffer(this.timing.resolve, 0, this.readback, layout.timestamps, 16);
     }
     model.encodeCopyOut(encoder, this.readback, layout.parameters);
+    encoder.copyBufferToBuffer(this.chains, 0, this.readback, layout.chains, chainFloats * 4);
     device.queue.submit([encoder.finish()]);
 
     await mapForReading(this.readback);
@@ -248,6 +277,7 @@ export class Trainer {
       new Float32Array(mapped, layout.parameters, floats),
       new Float32Array(mapped, layout.velocity, floats),
     );
+    const after = new Float32Array(mapped, layout.chains, chainFloats).slice();
     this.readback.unmap();
 
     const badKl = kl.findIndex((v) => !Number.isFinite(v));
@@ -257,9 +287,9 @@ export class Trainer {
       model.encodeRestore(restore);
       device.queue.submit([restore.finish()]);
       parameters = await model.read();
-      return { klDivergence: kl.slice(0, bad - first), parameters, stopped: false, nonFiniteBatch: bad };
+      return { klDivergence: kl.slice(0, bad - first), parameters, stopped: false, nonFiniteBatch: bad, chains };
     }
-    return { klDivergence: kl, parameters, stopped: done < this.batches, deviceSeconds };
+    return { klDivergence: kl, parameters, stopped: done < this.batches, deviceSeconds, chains: after };
   }
 
   private writeUniforms(plan: EpochPlan): void {
@@ -277,13 +307,15 @@ export class Trainer {
     device.queue.writeBuffer(this.steps, 0, packSteps(steps));
     const { rule } = plan;
     const ruleBytes = new ArrayBuffer(32);
+    const stepSize = (1 - rule.momentum) * rule.learningRate;
     packFields(
       [
         ['u32', plan.seed],
         ['u32', rule.statistics === 'samples' ? 1 : 0],
         ['u32', rule.gradient === 'mean' ? 1 : 0],
         ['f32', rule.momentum],
-        ['f32', (1 - rule.momentum) * rule.learningRate],
+        ['f32', stepSize],
+        ['f32', stepSize * rule.weightDecay],
       ],
       ruleBytes,
     );

@@ -25,6 +25,8 @@ export class WebGpuBackend implements Backend {
   private readonly kernels: Kernels;
   private readonly model: ModelBuffers;
   private trainer: Trainer | undefined;
+  /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
+  private chains = new Float32Array(0);
   private lost: string | undefined;
 
   private constructor(
@@ -57,10 +59,15 @@ export class WebGpuBackend implements Backend {
 
   async setParameters(p: Parameters): Promise<void> {
     await this.run('writing parameters', () => this.model.write(p));
+    this.chains = p.hiddenChains?.slice() ?? new Float32Array(0);
   }
 
   async getParameters(): Promise<Parameters> {
-    return this.run('reading parameters', () => this.model.read());
+    return this.withChains(await this.run('reading parameters', () => this.model.read()));
+  }
+
+  private withChains(p: Parameters): Parameters {
+    return this.chains.length > 0 ? { ...p, hiddenChains: this.chains.slice() } : p;
   }
 
   async upload(x: Matrix): Promise<ResidentData> {
@@ -77,15 +84,26 @@ export class WebGpuBackend implements Backend {
     for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
-      if (!trainer || trainer.data !== gpuData || trainer.maxRows !== maxRows || trainer.batches !== batches) {
+      const { cdSteps, persistent } = plan.rule;
+      const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
+        trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent;
+      if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, this.gpu.maxBindingBytes, this.gpu.timestamps,
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent },
+          this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;
       }
-      return trainer.run(plan);
+      const { chains, ...result } = await trainer.run(plan, this.chains);
+      if (persistent) {
+        const kept = new Float32Array(Math.max(chains.length, this.chains.length));
+        kept.set(this.chains);
+        kept.set(chains);
+        this.chains = kept;
+      }
+      return { ...result, parameters: this.withChains(result.parameters) };
     });
   }
 

@@ -242,6 +242,11 @@ function isFinite4(x: v128): bool {
 }
 
 let bySamples: bool = false;
+let persistent: bool = false;
+let cdSteps: i32 = 1;
+let decayStep: f32 = 0;
+let chains: usize = 0;
+let hSample: usize = 0;
 let meanGradient: bool = false;
 let momentum: f32 = 0;
 let stepSize: f32 = 0;
@@ -293,9 +298,12 @@ function trainEpoch(): void {
   W1 = load<u32>(ctrl + C.PHILOXW1);
   uniformScale = real(C.UNIFORMSCALE);
   bySamples = word(C.BYSAMPLES) == 1;
+  persistent = word(C.PERSISTENT) == 1;
+  cdSteps = word(C.CDSTEPS);
   meanGradient = word(C.MEANGRADIENT) == 1;
   momentum = real(C.MOMENTUM);
   stepSize = real(C.STEPSIZE);
+  decayStep = real(C.STEPSIZE) * real(C.WEIGHTDECAY);
   phaseHidden = <u32>word(C.PHASEHIDDEN);
   phaseVisible = <u32>word(C.PHASEVISIBLE);
   phaseHiddenAgain = <u32>word(C.PHASEHIDDENAGAIN);
@@ -314,6 +322,7 @@ function trainEpoch(): void {
   hidden0Prob = pointer(C.HIDDEN0PROB);
   visible1 = pointer(C.VISIBLE1);
   hidden1 = pointer(C.HIDDEN1);
+  chains = pointer(C.CHAINS);
   xIndex = pointer(C.XINDEX);
   xValue = pointer(C.XVALUE);
   xCount = pointer(C.XCOUNT);
@@ -328,6 +337,7 @@ function trainEpoch(): void {
   hIndex = f32At(uniforms, widest + 16);
   visibleGradient = hIndex + (<usize>(H + 4) << 2);
   hiddenGradient = f32At(visibleGradient, V + 4);
+  hSample = f32At(hiddenGradient, H + 4);
   rowBytes = <usize>V << 2;
   hiddenBytes = <usize>H << 2;
   statHidden0 = bySamples ? hidden0 : hidden0Prob;
@@ -346,7 +356,8 @@ function trainBatch(batch: i32): void {
   const start = load<i32>(starts + (<usize>batch << 2));
   const rows = load<i32>(starts + (<usize>(batch + 1) << 2)) - start;
 
-  // Forward passes on this thread's rows: h0, v1 and h1, each sampled in its epilogue.
+  // Forward passes on this thread's rows: h0, then the k Gibbs steps of the negative chain
+  // (from h0, or from the persistent chains), each layer sampled in its epilogue.
   for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
     const xi = xIndex + <usize>i * rowBytes;
@@ -358,31 +369,38 @@ function trainBatch(batch: i32): void {
     uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHidden);
     const h0 = hidden0 + <usize>i * hiddenBytes;
     sampleRow(pre, uniforms, H, h0, hidden0Prob + <usize>i * hiddenBytes, false);
-    const hn = compress(h0, H, hIndex, pre);
+    const chain = chains + <usize>i * hiddenBytes;
+    let hn = compress(persistent ? chain : h0, H, hIndex, pre);
 
     const v1 = visible1 + <usize>i * rowBytes;
-    sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
-    sigmoidRow(pre, V);
-    if (bySamples) {
-      uniformRow(uniforms, V, <u32>i, <u32>batch, phaseVisible);
-      sampleRow(pre, uniforms, V, 0, v1, true);
-    } else {
-      memory.copy(v1, pre, rowBytes);
-    }
     const vi = vIndex + <usize>i * rowBytes;
     const vv = vValue + <usize>i * rowBytes;
-    const vn = compress(v1, V, vi, vv);
-    store<i32>(vCount + (<usize>i << 2), vn);
-
-    sumRows(pre, c, W, H, vi, vv, vn, bySamples);
-    sigmoidRow(pre, H);
     const h1 = hidden1 + <usize>i * hiddenBytes;
-    if (bySamples) {
-      uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHiddenAgain);
-      sampleRow(pre, uniforms, H, 0, h1, true);
-    } else {
-      memory.copy(h1, pre, hiddenBytes);
+    for (let t = 1; t <= cdSteps; t++) {
+      const stride = <u32>(16 * (t - 1));
+      sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
+      sigmoidRow(pre, V);
+      if (bySamples) {
+        uniformRow(uniforms, V, <u32>i, <u32>batch, phaseVisible + stride);
+        sampleRow(pre, uniforms, V, 0, v1, true);
+      } else {
+        memory.copy(v1, pre, rowBytes);
+      }
+      const vn = compress(v1, V, vi, vv);
+      store<i32>(vCount + (<usize>i << 2), vn);
+
+      sumRows(pre, c, W, H, vi, vv, vn, bySamples);
+      sigmoidRow(pre, H);
+      const last = t == cdSteps;
+      if (bySamples || persistent || !last) {
+        uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHiddenAgain + stride);
+        sampleRow(pre, uniforms, H, hSample, last ? h1 : 0, bySamples);
+        hn = compress(hSample, H, hIndex, pre);
+      } else {
+        memory.copy(h1, pre, hiddenBytes);
+      }
     }
+    if (persistent) memory.copy(chain, hSample, hiddenBytes);
   }
   barrier();
 
@@ -433,6 +451,7 @@ function trainBatch(batch: i32): void {
   const weightScale = meanGradient ? stepSize * perRow : stepSize;
   const m4 = f32x4.splat(momentum);
   const s4 = f32x4.splat(weightScale);
+  const decay4 = f32x4.splat(decayStep);
   let healthy = true;
   for (let v = v0; v < vEnd; v++) {
     const g = gradient + <usize>v * hiddenBytes;
@@ -440,15 +459,17 @@ function trainBatch(batch: i32): void {
     const d = dW + <usize>v * hiddenBytes;
     let j = 0;
     for (; j + 4 <= H; j += 4) {
-      const velocity = f32x4.add(f32x4.mul(m4, v128.load(f32At(d, j))), f32x4.mul(s4, v128.load(f32At(g, j))));
-      const value = f32x4.add(v128.load(f32At(w, j)), velocity);
+      const weight = v128.load(f32At(w, j));
+      const velocity = f32x4.sub(f32x4.add(f32x4.mul(m4, v128.load(f32At(d, j))), f32x4.mul(s4, v128.load(f32At(g, j)))), f32x4.mul(decay4, weight));
+      const value = f32x4.add(weight, velocity);
       v128.store(f32At(d, j), velocity);
       v128.store(f32At(w, j), value);
       healthy = healthy && isFinite4(value) && isFinite4(velocity);
     }
     for (; j < H; j++) {
-      const velocity = momentum * load<f32>(f32At(d, j)) + weightScale * load<f32>(f32At(g, j));
-      const value = load<f32>(f32At(w, j)) + velocity;
+      const weight = load<f32>(f32At(w, j));
+      const velocity = momentum * load<f32>(f32At(d, j)) + weightScale * load<f32>(f32At(g, j)) - decayStep * weight;
+      const value = weight + velocity;
       store<f32>(f32At(d, j), velocity);
       store<f32>(f32At(w, j), value);
       healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
