@@ -1,6 +1,17 @@
 /** webgpu-rbm: the parts that run anywhere (Node and browsers). */
-export { RBM, type BatchReport, type DaydreamOptions, type EpochReport, type FitOptions, type LoadOptions } from './rbm.js';
-export { DEFAULTS, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
+export {
+  RBM,
+  type BatchReport,
+  type DaydreamOptions,
+  type EpochReport,
+  type FitOptions,
+  type LoadOptions,
+  type LogPartitionOptions,
+  type PartitionEstimate,
+} from './rbm.js';
+export type { ReconstructionError } from './evaluation/metrics.js';
+export { MAX_EXACT_UNITS } from './evaluation/partition.js';
+export { DEFAULTS, type DeviceChoice, type MomentumStep, type RbmOptions, type ResolvedOptions } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
 export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
 export {

@@ -7,6 +7,7 @@ import { initialParameters } from './init.js';
 import { matrix, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import {
   nonNegativeInteger,
+  oneOf,
   positiveInteger,
   resolveOptions,
   type DeviceChoice,
@@ -14,6 +15,8 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { Phase, permutation, philoxUniforms, type DrawAddress } from './rng/stream.js';
+import { flipOneUnit, mean, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
+import { aisLogPartition, baseRateBiases, exactLogPartition } from './evaluation/partition.js';
 import { checkState, configOf, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
 
 export interface EpochReport {
@@ -69,6 +72,24 @@ export interface DaydreamOptions {
   readonly probabilities?: boolean;
   /** Where the chains start (one row each) instead of uniform noise. */
   readonly start?: MatrixInput;
+}
+
+export interface LogPartitionOptions {
+  readonly method: 'exact' | 'ais';
+  /** AIS runs (default 100). */
+  readonly runs?: number;
+  /** AIS inverse temperatures: a count spaced evenly from 0 to 1 (default 10,000), or the list. */
+  readonly betas?: number | readonly number[];
+  /** Data whose pixel means give AIS's base-rate model (default: a uniform base). */
+  readonly data?: MatrixInput;
+}
+
+export interface PartitionEstimate {
+  readonly method: 'exact' | 'ais';
+  readonly logZ: number;
+  /** AIS: log Z of the mean weight ∓ 3 standard errors; exact: logZ itself. */
+  readonly lower: number;
+  readonly upper: number;
 }
 
 export interface LoadOptions {
@@ -266,6 +287,100 @@ export class RBM {
   async freeEnergy(v: MatrixInput): Promise<Float64Array> {
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => (await this.backend).freeEnergy(m));
+  }
+
+  /** Mean-field reconstruction error of `x`: mean squared, and cross-entropy in nats per example. */
+  async reconstructionError(x: MatrixInput): Promise<ReconstructionError> {
+    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    return reconstructionError(m, await this.reconstruct(m));
+  }
+
+  /**
+   * scikit-learn's pseudo-likelihood (score_samples), one value per row: V·log σ(F(v̂) − F(v))
+   * with v̂ the row with one unit flipped — chosen at random from the model's stream, from
+   * `seed`'s stream (repeatable), or given by `flip` (one unit index per row).
+   */
+  async pseudoLikelihood(x: MatrixInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
+    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    let flip = options.flip;
+    if (flip !== undefined) {
+      if (flip.length !== m.rows || !Array.from(flip).every((j) => Number.isInteger(j) && j >= 0 && j < this.visible)) {
+        throw new InvalidArgumentError('flip', `expected ${m.rows} unit indices in [0, ${this.visible})`);
+      }
+    } else {
+      const seed = options.seed === undefined ? undefined : nonNegativeInteger('seed', options.seed);
+      const u = new Float32Array(m.rows);
+      const address = seed === undefined ? this.nextDraw(Phase.pseudoLikelihood) : { seed, phase: Phase.pseudoLikelihood, epoch: 0, batch: 0 };
+      philoxUniforms(address, m.rows, 1, u);
+      flip = Array.from(u, (r) => Math.floor(r * this.visible));
+    }
+    const [free, flipped] = [await this.freeEnergy(m), await this.freeEnergy(flipOneUnit(m, flip))];
+    return pseudoLikelihood(this.visible, free, flipped);
+  }
+
+  /** Mean free energy of held-out rows minus that of training rows: grows as the model overfits. */
+  async freeEnergyGap(train: MatrixInput, heldOut: MatrixInput): Promise<number> {
+    const a = toMatrix(train, 'train', { cols: this.visible });
+    const b = toMatrix(heldOut, 'heldOut', { cols: this.visible });
+    return mean(await this.freeEnergy(b)) - mean(await this.freeEnergy(a));
+  }
+
+  /**
+   * log Z, the log partition function: 'exact' sums over every state of the smaller layer (up
+   * to 24 units); 'ais' estimates it by annealed importance sampling from a base-rate model
+   * (base rates from `data` when given), with a ±3σ interval.
+   */
+  async logPartition(options: LogPartitionOptions = { method: 'exact' }): Promise<PartitionEstimate> {
+    const method = oneOf('method', options.method, ['exact', 'ais']);
+    const data = options.data === undefined ? undefined : toMatrix(options.data, 'data', { cols: this.visible, unitInterval: true });
+    const p = await this.getParameters();
+    if (method === 'exact') {
+      const logZ = await exactLogPartition(p, this.visible, this.hidden);
+      return { method, logZ, lower: logZ, upper: logZ };
+    }
+    const estimate = await aisLogPartition(p, this.visible, this.hidden, {
+      runs: options.runs === undefined ? undefined : positiveInteger('runs', options.runs),
+      betas: options.betas,
+      baseBias: data && baseRateBiases(data.data, data.rows, this.visible),
+      seed: this.config.seed,
+    });
+    return { method, ...estimate };
+  }
+
+  /**
+   * Mean log-probability log p(v) = −F(v) − log Z of the rows of `x`, in nats per example,
+   * with log Z from logPartition(options) (or `logZ` when already known).
+   */
+  async logLikelihood(x: MatrixInput, options: LogPartitionOptions & { logZ?: number } = { method: 'exact' }): Promise<number> {
+    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    const logZ = options.logZ ?? (await this.logPartition(options)).logZ;
+    return -mean(await this.freeEnergy(m)) - logZ;
+  }
+
+  /**
+   * Fills in the units `mask` marks unknown (0; known units are 1) by Gibbs sampling with the
+   * known units clamped to `x`, from noise; the last step gives the unknown units' probabilities.
+   * Known units are returned exactly as given.
+   */
+  async inpaint(x: MatrixInput, mask: MatrixInput, options: { steps?: number } = {}): Promise<Matrix> {
+    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    const known = toMatrix(mask, 'mask', { cols: this.visible, unitInterval: true });
+    if (known.rows !== m.rows) throw new InvalidArgumentError('mask', `has ${known.rows} rows but x has ${m.rows}`);
+    if (!known.data.every((k) => k === 0 || k === 1)) throw new InvalidArgumentError('mask', 'expected 1 for known units and 0 for unknown ones');
+    const steps = positiveInteger('steps', options.steps ?? 100);
+    const clamp = (v: Matrix) => {
+      for (let k = 0; k < v.data.length; k++) if (known.data[k] === 1) v.data[k] = m.data[k];
+      return v;
+    };
+    return this.exclusive(async () => {
+      const backend = await this.backend;
+      let v = matrix(m.rows, this.visible);
+      philoxUniforms(this.nextDraw(Phase.inferVisible), m.rows, this.visible, v.data);
+      clamp(v);
+      for (let s = 1; s < steps; s++) v = clamp(await this.gibbsStep(backend, v));
+      const h = await backend.propagate(v, 'hidden', this.nextDraw(Phase.inferHidden));
+      return clamp(await backend.propagate(h, 'visible'));
+    });
   }
 
   /** Which backend the model runs on, and the device (the WebGPU adapter's description). */

@@ -12,6 +12,9 @@ export const Phase = {
   hiddenAgain: 4,
   inferHidden: 5,
   inferVisible: 6,
+  aisHidden: 7,
+  aisVisible: 8,
+  pseudoLikelihood: 9,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 

@@ -1,0 +1,191 @@
+import type { Parameters } from '../backend/backend.js';
+import { sigmoid, softplus } from '../backend/cpu/math.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Phase, philoxUniforms } from '../rng/stream.js';
+
+/** Enumerating 2^n states is refused above this n: 2^24 states already take minutes. */
+export const MAX_EXACT_UNITS = 24;
+
+/** log Σ exp(terms), accumulated in chunks without overflow. */
+export class LogSumExp {
+  private max = -Infinity;
+  private sum = 0;
+
+  add(term: number): void {
+    if (term <= this.max) {
+      this.sum += Math.exp(term - this.max);
+    } else {
+      this.sum = this.sum * Math.exp(this.max - term) + 1;
+      this.max = term;
+    }
+  }
+
+  get value(): number {
+    return this.max + Math.log(this.sum);
+  }
+}
+
+/** Lets other work run during long computations. */
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * log Z exactly, summing over every state of the smaller layer with the other summed out
+ * analytically: log Z = log Σ_h exp(c·h + Σ_i softplus(b_i + (W h)_i)), or the same over v.
+ * States are visited in Gray-code order so that each costs one column update. Refuses layers
+ * of more than MAX_EXACT_UNITS units.
+ */
+export async function exactLogPartition(p: Parameters, visible: number, hidden: number): Promise<number> {
+  const overHidden = hidden <= visible;
+  const n = overHidden ? hidden : visible;
+  const m = overHidden ? visible : hidden;
+  if (n > MAX_EXACT_UNITS) {
+    throw new InvalidArgumentError(
+      'method',
+      `'exact' sums over 2^${n} states of the smaller layer; it is limited to ${MAX_EXACT_UNITS} units (use method: 'ais')`,
+    );
+  }
+  // Column k of the enumerated layer's weights, as a row of m values.
+  const columns = new Float64Array(n * m);
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < m; i++) columns[k * m + i] = overHidden ? p.weights[i * hidden + k] : p.weights[k * hidden + i];
+  }
+  const ownBias = overHidden ? p.hiddenBias : p.visibleBias;
+  const otherBias = overHidden ? p.visibleBias : p.hiddenBias;
+  const activation = Float64Array.from(otherBias);
+  const state = new Uint8Array(n);
+  let linear = 0;
+  const total = new LogSumExp();
+  const states = 2 ** n;
+  for (let s = 0; s < states; s++) {
+    if (s > 0) {
+      // Gray code: state s differs from state s − 1 in bit (number of trailing zeros of s).
+      const k = 31 - Math.clz32(s & -s);
+      const sign = state[k] === 0 ? 1 : -1;
+      state[k] ^= 1;
+      linear += sign * ownBias[k];
+      for (let i = 0; i < m; i++) activation[i] += sign * columns[k * m + i];
+    }
+    let term = linear;
+    for (let i = 0; i < m; i++) term += softplus(activation[i]);
+    total.add(term);
+    if ((s & 0xffff) === 0xffff) await pause();
+  }
+  return total.value;
+}
+
+export interface AisOptions {
+  /** Independent annealing runs (default 100). */
+  readonly runs?: number;
+  /** Inverse temperatures from 0 to 1; a number gives that many evenly spaced (default 10,000). */
+  readonly betas?: number | readonly number[];
+  /** Visible biases of the base-rate model (default 0: uniform); see baseRateBiases. */
+  readonly baseBias?: Float32Array;
+  readonly seed?: number;
+}
+
+export interface AisEstimate {
+  /** The estimate of log Z. */
+  readonly logZ: number;
+  /** log Z of the mean importance weight ∓ 3 standard errors (the lower may be −Infinity). */
+  readonly lower: number;
+  readonly upper: number;
+  readonly runs: number;
+  readonly betas: number;
+}
+
+/** Base rates: visible biases log(p / (1 − p)) of the data's pixel means (Salakhutdinov & Murray). */
+export function baseRateBiases(data: Float32Array, rows: number, visible: number): Float32Array {
+  const out = new Float32Array(visible);
+  for (let i = 0; i < visible; i++) {
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += data[r * visible + i];
+    const mean = Math.min(Math.max((s + 0.5) / (rows + 1), 1e-3), 1 - 1e-3);
+    out[i] = Math.log(mean / (1 - mean));
+  }
+  return out;
+}
+
+/**
+ * log Z by annealed importance sampling (Salakhutdinov & Murray 2008): from a base-rate model
+ * (W = 0, visible biases bA) through p_β(v) ∝ e^((1−β)·bA·v + β·b·v) Π_j (1 + e^(β(c_j + v·W_j)))
+ * with one Gibbs transition per β, all runs in parallel.
+ */
+export async function aisLogPartition(p: Parameters, visible: number, hidden: number, options: AisOptions = {}): Promise<AisEstimate> {
+  const runs = options.runs ?? 100;
+  const betas = typeof options.betas === 'object' ? Float64Array.from(options.betas) : linearBetas(options.betas ?? 10_000);
+  const baseBias = options.baseBias ?? new Float32Array(visible);
+  const seed = options.seed ?? 0;
+  const V = visible;
+  const H = hidden;
+  const v = new Float32Array(runs * V);
+  const u = new Float32Array(runs * Math.max(V, H));
+  const hiddenInput = new Float64Array(runs * H); // c + v·W
+  const visibleInput = new Float64Array(runs * V); // b + h·Wᵀ
+  const h = new Float32Array(runs * H);
+  const logWeight = new Float64Array(runs);
+
+  // Start from the base model.
+  philoxUniforms({ seed, phase: Phase.aisVisible, epoch: 0, batch: 0 }, runs, V, u);
+  for (let k = 0; k < runs * V; k++) v[k] = sigmoid(baseBias[k % V]) > u[k] ? 1 : 0;
+
+  const logUnnormalised = (beta: number, r: number): number => {
+    let s = 0;
+    for (let i = 0; i < V; i++) if (v[r * V + i] !== 0) s += (1 - beta) * baseBias[i] + beta * p.visibleBias[i];
+    for (let j = 0; j < H; j++) s += softplus(beta * hiddenInput[r * H + j]);
+    return s;
+  };
+  const computeHiddenInput = () => {
+    for (let r = 0; r < runs; r++) {
+      const row = hiddenInput.subarray(r * H, (r + 1) * H);
+      row.set(p.hiddenBias);
+      for (let i = 0; i < V; i++) {
+        if (v[r * V + i] === 0) continue;
+        for (let j = 0; j < H; j++) row[j] += p.weights[i * H + j];
+      }
+    }
+  };
+
+  computeHiddenInput();
+  for (let k = 1; k < betas.length; k++) {
+    const [previous, beta] = [betas[k - 1], betas[k]];
+    for (let r = 0; r < runs; r++) logWeight[r] += logUnnormalised(beta, r) - logUnnormalised(previous, r);
+    // One Gibbs transition that leaves p_β invariant.
+    philoxUniforms({ seed, phase: Phase.aisHidden, epoch: k, batch: 0 }, runs, H, u);
+    for (let q = 0; q < runs * H; q++) h[q] = sigmoid(beta * hiddenInput[q]) > u[q] ? 1 : 0;
+    for (let r = 0; r < runs; r++) {
+      const row = visibleInput.subarray(r * V, (r + 1) * V);
+      row.set(p.visibleBias);
+      for (let j = 0; j < H; j++) {
+        if (h[r * H + j] === 0) continue;
+        for (let i = 0; i < V; i++) row[i] += p.weights[i * H + j];
+      }
+    }
+    philoxUniforms({ seed, phase: Phase.aisVisible, epoch: k, batch: 0 }, runs, V, u);
+    for (let q = 0; q < runs * V; q++) {
+      v[q] = sigmoid((1 - beta) * baseBias[q % V] + beta * visibleInput[q]) > u[q] ? 1 : 0;
+    }
+    computeHiddenInput();
+    if ((k & 0xff) === 0) await pause();
+  }
+
+  let logZA = H * Math.LN2;
+  for (let i = 0; i < V; i++) logZA += softplus(baseBias[i]);
+  const top = Math.max(...logWeight);
+  const ratios = Array.from(logWeight, (w) => Math.exp(w - top));
+  const mean = ratios.reduce((s, r) => s + r, 0) / runs;
+  const sd = Math.sqrt(ratios.reduce((s, r) => s + (r - mean) ** 2, 0) / Math.max(1, runs - 1));
+  const spread = (3 * sd) / Math.sqrt(runs);
+  return {
+    logZ: logZA + top + Math.log(mean),
+    lower: logZA + top + Math.log(Math.max(mean - spread, 0)),
+    upper: logZA + top + Math.log(mean + spread),
+    runs,
+    betas: betas.length,
+  };
+}
+
+/** Evenly spaced inverse temperatures from 0 to 1. */
+function linearBetas(count: number): Float64Array {
+  if (!Number.isInteger(count) || count < 2) throw new InvalidArgumentError('betas', 'expected at least 2 inverse temperatures');
+  return Float64Array.from({ length: count }, (_, k) => k / (count - 1));
+}
