@@ -4,8 +4,11 @@ export {
   type BatchReport,
   type DaydreamOptions,
   type EpochReport,
+  type EpochMetrics,
+  type FitHistory,
   type FitOptions,
   type LoadOptions,
+  type MetricName,
   type LogPartitionOptions,
   type PartitionEstimate,
 } from './rbm.js';

@@ -16,7 +16,7 @@ import {
 } from './options.js';
 import { Phase, permutation, philoxUniforms, type DrawAddress } from './rng/stream.js';
 import { flipOneUnit, mean, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
-import { aisLogPartition, baseRateBiases, exactLogPartition } from './evaluation/partition.js';
+import { aisLogPartition, baseRateBiases, MAX_EXACT_UNITS } from './evaluation/partition.js';
 import { checkState, configOf, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
 
 export interface EpochReport {
@@ -28,6 +28,17 @@ export interface EpochReport {
   readonly seconds: number;
   /** Time the GPU spent in the epoch's kernels, when it can measure it (timestamp queries). */
   readonly deviceSeconds?: number;
+  /** The metrics asked for with FitOptions.metrics, after this epoch. */
+  readonly metrics?: EpochMetrics;
+}
+
+/** What FitOptions.metrics can ask for after every epoch. */
+export type MetricName = 'reconstructionError' | 'crossEntropy' | 'pseudoLikelihood' | 'freeEnergyGap' | 'logLikelihood';
+export type EpochMetrics = Partial<Record<MetricName, number>>;
+
+/** fit's result: the learning curve of this call, and the metrics asked for, epoch by epoch. */
+export interface FitHistory extends History {
+  readonly metrics?: Partial<Record<MetricName, number[]>>;
 }
 
 export interface BatchReport {
@@ -63,6 +74,15 @@ export interface FitOptions {
   readonly resumeFrom?: string;
   /** Stops training at the end of the current batch; fit then rejects with TrainingInterruptedError. */
   readonly signal?: AbortSignal;
+  /**
+   * Computed after every epoch on up to `metricRows` rows (default 1,000) of x, or of
+   * `validation` where given: reconstruction MSE, cross-entropy (nats per example),
+   * pseudo-likelihood (mean), free-energy gap (validation − x; needs `validation`), and
+   * log-likelihood (exact; needs a layer of at most 24 units).
+   */
+  readonly metrics?: readonly MetricName[];
+  readonly validation?: MatrixInput;
+  readonly metricRows?: number;
 }
 
 export interface DaydreamOptions {
@@ -173,9 +193,16 @@ export class RBM {
    * Trains with CD-1 and resolves to this call's learning curve, which is also appended to
    * `history`. Bad arguments are rejected before anything changes.
    */
-  async fit(x: MatrixInput, options: FitOptions): Promise<History> {
+  async fit(x: MatrixInput, options: FitOptions): Promise<FitHistory> {
     const data = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
     const o = checkFitOptions(options, data.rows);
+    const validation = o.validation === undefined ? undefined : toMatrix(o.validation, 'validation', { cols: this.visible, unitInterval: true });
+    if (o.metrics.includes('freeEnergyGap') && !validation) {
+      throw new InvalidArgumentError('metrics', "'freeEnergyGap' compares with held-out rows: give them as validation");
+    }
+    if (o.metrics.includes('logLikelihood') && Math.min(this.visible, this.hidden) > MAX_EXACT_UNITS) {
+      throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z: a layer of at most ${MAX_EXACT_UNITS} units`);
+    }
     return this.exclusive(async () => {
       const backend = await this.backend;
       const resumed = o.resumeFrom === undefined ? undefined : await this.readCheckpoint(o.resumeFrom);
@@ -190,7 +217,8 @@ export class RBM {
       if (resumed) await this.applyState(backend, resumed);
       const startEpoch = resumed?.run?.startEpoch ?? this.epochsTrained;
       this.host.run = o.checkpoint === undefined ? undefined : { startEpoch, epochs: o.epochs };
-      const result: History = { epoch: [], klDivergence: [] };
+      const result: { epoch: number[]; klDivergence: number[]; metrics?: Partial<Record<MetricName, number[]>> } = { epoch: [], klDivergence: [] };
+      if (o.metrics.length > 0) result.metrics = Object.fromEntries(o.metrics.map((name) => [name, []]));
       if (o.verbose) o.log(backend.banner);
       const resident = await backend.upload(data);
       try {
@@ -203,7 +231,12 @@ export class RBM {
           }
           const e = done.epoch - startEpoch;
           if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], KL Divergence: ${done.klDivergence.toFixed(4)}`);
-          o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds });
+          const metrics = o.metrics.length > 0 ? await this.epochMetrics(backend, o, data, validation) : undefined;
+          if (metrics) {
+            for (const [name, value] of Object.entries(metrics)) result.metrics![name as MetricName]!.push(value);
+            if (o.verbose) o.log(`  ${Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')}`);
+          }
+          o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds, metrics });
           const last = this.epochsTrained === startEpoch + o.epochs;
           if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await this.save(o.checkpoint, false);
         }
@@ -333,11 +366,11 @@ export class RBM {
   async logPartition(options: LogPartitionOptions = { method: 'exact' }): Promise<PartitionEstimate> {
     const method = oneOf('method', options.method, ['exact', 'ais']);
     const data = options.data === undefined ? undefined : toMatrix(options.data, 'data', { cols: this.visible, unitInterval: true });
-    const p = await this.getParameters();
     if (method === 'exact') {
-      const logZ = await exactLogPartition(p, this.visible, this.hidden);
+      const logZ = await this.exclusive(async () => (await this.backend).logPartitionExact());
       return { method, logZ, lower: logZ, upper: logZ };
     }
+    const p = await this.getParameters();
     const estimate = await aisLogPartition(p, this.visible, this.hidden, {
       runs: options.runs === undefined ? undefined : positiveInteger('runs', options.runs),
       betas: options.betas,
@@ -488,6 +521,35 @@ export class RBM {
     };
   }
 
+  /** The metrics FitOptions.metrics asks for, from inside fit (so through the backend directly). */
+  private async epochMetrics(backend: Backend, o: CheckedFitOptions, data: Matrix, validation: Matrix | undefined): Promise<EpochMetrics> {
+    const rows = (m: Matrix) => {
+      const n = Math.min(m.rows, o.metricRows);
+      return { data: m.data.subarray(0, n * m.cols), rows: n, cols: m.cols };
+    };
+    const x = rows(validation ?? data);
+    const out: EpochMetrics = {};
+    if (o.metrics.includes('reconstructionError') || o.metrics.includes('crossEntropy')) {
+      const error = reconstructionError(x, await backend.propagate(await backend.propagate(x, 'hidden'), 'visible'));
+      if (o.metrics.includes('reconstructionError')) out.reconstructionError = error.meanSquared;
+      if (o.metrics.includes('crossEntropy')) out.crossEntropy = error.crossEntropy;
+    }
+    if (o.metrics.includes('pseudoLikelihood')) {
+      const u = new Float32Array(x.rows);
+      philoxUniforms({ seed: this.config.seed, phase: Phase.pseudoLikelihood, epoch: 0, batch: 0 }, x.rows, 1, u);
+      const flip = Array.from(u, (r) => Math.floor(r * this.visible));
+      out.pseudoLikelihood = mean(pseudoLikelihood(this.visible, await backend.freeEnergy(x), await backend.freeEnergy(flipOneUnit(x, flip))));
+    }
+    if (o.metrics.includes('freeEnergyGap') && validation) {
+      out.freeEnergyGap = mean(await backend.freeEnergy(rows(validation))) - mean(await backend.freeEnergy(rows(data)));
+    }
+    if (o.metrics.includes('logLikelihood')) {
+      const logZ = await backend.logPartitionExact();
+      out.logLikelihood = -mean(await backend.freeEnergy(x)) - logZ;
+    }
+    return out;
+  }
+
   /** Saves the checkpoint, if any, and rejects the fit. */
   private async interrupt(o: CheckedFitOptions, reason: unknown): Promise<never> {
     if (o.checkpoint !== undefined) await this.save(o.checkpoint, false);
@@ -585,6 +647,10 @@ function checkFitOptions(options: FitOptions, rows: number) {
     }
   }
   const checkpointEvery = positiveInteger('checkpointEvery', options.checkpointEvery ?? 1);
+  const metrics = options.metrics ?? [];
+  if (!Array.isArray(metrics)) throw new InvalidArgumentError('metrics', 'expected an array of metric names');
+  for (const name of metrics) oneOf('metrics', name, METRICS);
+  const metricRows = positiveInteger('metricRows', options.metricRows ?? 1000);
   const signal = options.signal;
   if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
     throw new InvalidArgumentError('signal', 'expected an AbortSignal');
@@ -600,7 +666,12 @@ function checkFitOptions(options: FitOptions, rows: number) {
     checkpointEvery,
     resumeFrom: options.resumeFrom,
     signal,
+    metrics: metrics as readonly MetricName[],
+    validation: options.validation,
+    metricRows,
   };
 }
 
 type CheckedFitOptions = ReturnType<typeof checkFitOptions>;
+
+const METRICS: readonly MetricName[] = ['reconstructionError', 'crossEntropy', 'pseudoLikelihood', 'freeEnergyGap', 'logLikelihood'];

@@ -68,6 +68,10 @@ describe('rbm, end to end', () => {
     expect(sh(rbm, ['dream', '--model', 'm.safetensors', '--from', digits, '--steps', '6', '--every', '2', '--chains', '3', '--scale', '1', '--out', 'chains.png']).status).toBe(0);
     expect(pngSize('chains.png')).toEqual([3 * 28 + 4, 3 * 28 + 4]);
 
+    // Three digits with their lower halves hidden: original, masked, completed for each.
+    expect(sh(rbm, ['inpaint', '--model', 'm.safetensors', '--data', digits, '--count', '3', '--steps', '5', '--scale', '1', '--out', 'inpaint.png']).status).toBe(0);
+    expect(pngSize('inpaint.png')).toEqual([9 * 28 + 10, 28 + 2]);
+
     expect(sh(rbm, ['plot', '--loss', 'loss.dat', '--out', 'again.svg']).status).toBe(0);
     expect(readFileSync(join(dir, 'again.svg'), 'utf8')).toBe(svg);
 
@@ -102,7 +106,7 @@ describe('rbm errors', () => {
   it('explains every command with --help', () => {
     const help = sh(rbm, ['--help']);
     expect(help.status).toBe(0);
-    for (const command of ['train', 'reconstruct', 'filters', 'dream', 'plot', 'info']) expect(help.stdout).toContain(`  ${command} `);
+    for (const command of ['train', 'reconstruct', 'filters', 'dream', 'inpaint', 'plot', 'info']) expect(help.stdout).toContain(`  ${command} `);
     expect(sh(rbm, ['train', '--help']).stdout).toContain('--batch-size N');
   });
 

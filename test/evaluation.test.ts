@@ -129,6 +129,37 @@ describe('metrics', () => {
   });
 });
 
+describe('metrics while training', () => {
+  it('are computed after every epoch, reported and returned, without changing training', async () => {
+    const x = binaryData(60, 10, 11);
+    const validation = binaryData(20, 10, 12);
+    const reports: (number | undefined)[] = [];
+    const lines: string[] = [];
+    const rbm = new RBM({ visible: 10, hidden: 4, learningRate: 0.05 });
+    const result = await rbm.fit(x, {
+      epochs: 3,
+      batchSize: 10,
+      metrics: ['reconstructionError', 'crossEntropy', 'pseudoLikelihood', 'freeEnergyGap', 'logLikelihood'],
+      validation,
+      log: (l) => lines.push(l),
+      onEpoch: (r) => reports.push(r.metrics?.logLikelihood),
+    });
+    expect(Object.keys(result.metrics!)).toHaveLength(5);
+    expect(result.metrics!.logLikelihood).toEqual(reports);
+    expect(result.metrics!.logLikelihood![2]).toBeCloseTo(await rbm.logLikelihood(validation), 6);
+    expect(result.metrics!.freeEnergyGap![2]).toBeCloseTo(await rbm.freeEnergyGap(x, validation), 6);
+    expect(lines[2]).toMatch(/^ {2}reconstructionError 0\.\d{4}, crossEntropy \d+\.\d{4}, pseudoLikelihood -\d+\.\d{4}/);
+    const plain = new RBM({ visible: 10, hidden: 4, learningRate: 0.05 });
+    await plain.fit(x, { epochs: 3, batchSize: 10, verbose: false });
+    expect((await plain.getParameters()).weights).toEqual((await rbm.getParameters()).weights);
+  });
+
+  it('refuses freeEnergyGap without held-out rows', async () => {
+    const rbm = new RBM({ visible: 10, hidden: 4 });
+    await expect(rbm.fit(binaryData(10, 10, 1), { epochs: 1, batchSize: 5, metrics: ['freeEnergyGap'] })).rejects.toThrow(/give them as validation/);
+  });
+});
+
 describe('inpainting', () => {
   it('never changes a clamped unit and fills the rest with probabilities', async () => {
     const rbm = await model(30, 10, 8);
@@ -149,6 +180,15 @@ describe('inpainting', () => {
 });
 
 describe('evaluation on the GPU', () => {
+  it('sums log Z over 2^21 states in chunks, as the CPU does', async () => {
+    const cpu = await model(40, 21, 13, 0.3);
+    const gpu = new RBM({ visible: 40, hidden: 21, useGPU: true });
+    await gpu.setParameters(await cpu.getParameters());
+    const [a, b] = [await cpu.logPartition({ method: 'exact' }), await gpu.logPartition({ method: 'exact' })];
+    expectClose([b.logZ], [a.logZ], { atol: 1e-3, rtol: 1e-6 });
+    await gpu.dispose();
+  });
+
   it('gives the same exact log-likelihood as on the CPU', async () => {
     const cpu = await model(10, 6, 12);
     const gpu = new RBM({ visible: 10, hidden: 6, useGPU: true });

@@ -110,6 +110,8 @@ export interface Backend {
   energy(v: Matrix, h: Matrix): Promise<Float64Array>;
   /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row. */
   freeEnergy(v: Matrix): Promise<Float64Array>;
+  /** log Z summed over every state of the smaller layer (at most MAX_EXACT_UNITS units). */
+  logPartitionExact(): Promise<number>;
   dispose(): Promise<void>;
 }
 

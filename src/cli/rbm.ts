@@ -2,7 +2,7 @@
 import { setGpuProvider } from '../backend/webgpu/gpu.js';
 import { dawnProvider } from '../backend/webgpu/dawn.js';
 import { run, UsageError } from './cli.js';
-import { dream, DREAM_USAGE, filters, FILTERS_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
+import { dream, DREAM_USAGE, filters, FILTERS_USAGE, inpaint, INPAINT_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
 import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
 import { train, TRAIN_USAGE } from './commands/train.js';
 
@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promis
   reconstruct: { usage: RECONSTRUCT_USAGE, main: reconstruct },
   filters: { usage: FILTERS_USAGE, main: filters },
   dream: { usage: DREAM_USAGE, main: dream },
+  inpaint: { usage: INPAINT_USAGE, main: inpaint },
   plot: { usage: PLOT_USAGE, main: plot },
   info: { usage: INFO_USAGE, main: info },
 };
@@ -24,6 +25,7 @@ Restricted Boltzmann Machines on the CPU or the GPU (WebGPU).
   reconstruct   input_i.png / output_i.png pairs and a grid of reconstructions
   filters       every hidden unit's weights as an image
   dream         Gibbs chains from noise, as an image
+  inpaint       hide part of each image and fill it in; original, masked and completed
   plot          the KL curve of a loss.dat or a model as an SVG
   info          a model file's shapes, options, history and statistics
 

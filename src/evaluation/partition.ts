@@ -28,13 +28,18 @@ export class LogSumExp {
 /** Lets other work run during long computations. */
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/**
- * log Z exactly, summing over every state of the smaller layer with the other summed out
- * analytically: log Z = log Σ_h exp(c·h + Σ_i softplus(b_i + (W h)_i)), or the same over v.
- * States are visited in Gray-code order so that each costs one column update. Refuses layers
- * of more than MAX_EXACT_UNITS units.
- */
-export async function exactLogPartition(p: Parameters, visible: number, hidden: number): Promise<number> {
+/** What exact enumeration sums over: the smaller layer's n units, with the other m summed out. */
+export interface Enumeration {
+  readonly n: number;
+  readonly m: number;
+  /** Row k: the weights from enumerated unit k to each of the m others. */
+  readonly columns: Float32Array;
+  readonly ownBias: Float32Array;
+  readonly otherBias: Float32Array;
+}
+
+/** Chooses the smaller layer to enumerate; refuses more than MAX_EXACT_UNITS units. */
+export function enumeration(p: Parameters, visible: number, hidden: number): Enumeration {
   const overHidden = hidden <= visible;
   const n = overHidden ? hidden : visible;
   const m = overHidden ? visible : hidden;
@@ -44,13 +49,27 @@ export async function exactLogPartition(p: Parameters, visible: number, hidden: 
       `'exact' sums over 2^${n} states of the smaller layer; it is limited to ${MAX_EXACT_UNITS} units (use method: 'ais')`,
     );
   }
-  // Column k of the enumerated layer's weights, as a row of m values.
-  const columns = new Float64Array(n * m);
+  const columns = new Float32Array(n * m);
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < m; i++) columns[k * m + i] = overHidden ? p.weights[i * hidden + k] : p.weights[k * hidden + i];
   }
-  const ownBias = overHidden ? p.hiddenBias : p.visibleBias;
-  const otherBias = overHidden ? p.visibleBias : p.hiddenBias;
+  return {
+    n,
+    m,
+    columns,
+    ownBias: overHidden ? p.hiddenBias : p.visibleBias,
+    otherBias: overHidden ? p.visibleBias : p.hiddenBias,
+  };
+}
+
+/**
+ * log Z exactly, summing over every state of the smaller layer with the other summed out
+ * analytically: log Z = log Σ_h exp(c·h + Σ_i softplus(b_i + (W h)_i)), or the same over v.
+ * States are visited in Gray-code order so that each costs one column update. Refuses layers
+ * of more than MAX_EXACT_UNITS units.
+ */
+export async function exactLogPartition(p: Parameters, visible: number, hidden: number): Promise<number> {
+  const { n, m, columns, ownBias, otherBias } = enumeration(p, visible, hidden);
   const activation = Float64Array.from(otherBias);
   const state = new Uint8Array(n);
   let linear = 0;

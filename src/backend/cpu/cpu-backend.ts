@@ -4,6 +4,7 @@ import { philoxUniforms, type DrawAddress, type UniformSource } from '../../rng/
 import { contrastiveDivergenceStep, sample, sigmoidInPlace, StepScratch } from './cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './kernels.js';
 import { energies, freeEnergies } from '../energies.js';
+import { exactLogPartition } from '../../evaluation/partition.js';
 
 class HostData implements ResidentData {
   constructor(readonly m: Matrix) {}
@@ -139,6 +140,10 @@ export class CpuBackend implements Backend {
     const a = matrix(v.rows, this.hidden);
     multiplyAdd(v.data, v.rows, this.visible, this.params.weights, this.hidden, this.params.hiddenBias, a.data);
     return a;
+  }
+
+  async logPartitionExact(): Promise<number> {
+    return exactLogPartition(this.params, this.visible, this.hidden);
   }
 
   async dispose(): Promise<void> {

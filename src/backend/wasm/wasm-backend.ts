@@ -6,6 +6,7 @@ import { copyParameters, type Backend, type EpochPlan, type EpochResult, type La
 import { sample, sigmoidInPlace } from '../cpu/cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd, transpose } from '../cpu/kernels.js';
 import { energies, freeEnergies } from '../energies.js';
+import { exactLogPartition } from '../../evaluation/partition.js';
 import { Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, Slot } from './layout.js';
 import { WorkerPool, workerFactory } from './pool.js';
 
@@ -220,6 +221,10 @@ export class WasmBackend implements Backend {
 
   async freeEnergy(v: Matrix): Promise<Float64Array> {
     return freeEnergies(v, this.activations(v), this.views().visibleBias);
+  }
+
+  async logPartitionExact(): Promise<number> {
+    return exactLogPartition(this.views(), this.visible, this.hidden);
   }
 
   async dispose(): Promise<void> {

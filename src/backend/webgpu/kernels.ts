@@ -7,6 +7,7 @@ import matmul from '../../../shaders/matmul.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import tile from '../../../shaders/tile.wgsl';
 import update from '../../../shaders/update.wgsl';
+import partition from '../../../shaders/partition.wgsl';
 import { GpuError } from '../../errors.js';
 import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG } from './params.js';
 
@@ -32,6 +33,7 @@ export interface Layouts {
   readonly update: GPUBindGroupLayout;
   readonly kl: GPUBindGroupLayout;
   readonly gather: GPUBindGroupLayout;
+  readonly partition: GPUBindGroupLayout;
 }
 
 /** One matmul variant: whether B is Wᵀ, and what its epilogue computes. */
@@ -57,6 +59,7 @@ export class Kernels {
       update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'write', 'uniform', 'uniform']),
       kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
+      partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'write', 'uniform']),
     };
   }
 
@@ -96,11 +99,16 @@ export class Kernels {
     this.modules.clear();
   }
 
+  partition(): Promise<GPUComputePipeline> {
+    return this.pipeline('partition', this.layouts.partition, [partition], { WG_SIZE: REDUCE_WG }, false);
+  }
+
   private pipeline(
     label: string,
     layout: GPUBindGroupLayout,
     sources: readonly string[],
     constants: Record<string, number>,
+    perBatch = true,
   ): Promise<GPUComputePipeline> {
     let pipeline = this.cache.get(label);
     if (!pipeline) {
@@ -108,7 +116,7 @@ export class Kernels {
       pipeline = this.device
         .createComputePipelineAsync({
           label,
-          layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout, this.layouts.step] }),
+          layout: this.device.createPipelineLayout({ bindGroupLayouts: perBatch ? [layout, this.layouts.step] : [layout] }),
           compute: { module: this.module(sources), entryPoint: 'main', constants },
         })
         .catch((error: unknown) => {

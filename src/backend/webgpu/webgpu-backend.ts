@@ -7,7 +7,11 @@ import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, 
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
 import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
-import { Epilogue, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { Epilogue, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { enumeration, LogSumExp } from '../../evaluation/partition.js';
+
+/** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
+const PARTITION_CHUNK = 2 ** 20;
 import { GpuData } from './resident-data.js';
 import { Trainer } from './trainer.js';
 
@@ -123,6 +127,50 @@ export class WebGpuBackend implements Backend {
     return this.run('computing free energies', async () => {
       const a = await this.multiply(v, 'hidden', Epilogue.activation);
       return freeEnergies(v, a, await this.model.readVisibleBias());
+    });
+  }
+
+  /**
+   * Exact log Z on the GPU: one thread per state of the smaller layer, chunks of
+   * PARTITION_CHUNK states, their terms added on the host with log-sum-exp in float64.
+   */
+  async logPartitionExact(): Promise<number> {
+    const p = await this.getParameters();
+    const { n, m, columns, ownBias, otherBias } = enumeration(p, this.visible, this.hidden);
+    return this.run('computing log Z', async () => {
+      const pipeline = await this.kernels.partition();
+      const states = 2 ** n;
+      const chunk = Math.min(states, PARTITION_CHUNK);
+      const owned = [
+        uploadFloats(this.device, 'columns', columns),
+        uploadFloats(this.device, 'own bias', ownBias),
+        uploadFloats(this.device, 'other bias', otherBias),
+        createBuffer(this.device, 'terms', chunk * 4, Usage.storage),
+        createBuffer(this.device, 'enumeration', 16, Usage.uniform),
+      ];
+      const [, , , terms, job] = owned;
+      const group = this.device.createBindGroup({
+        layout: this.kernels.layouts.partition,
+        entries: owned.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      const total = new LogSumExp();
+      try {
+        for (let first = 0; first < states; first += chunk) {
+          const count = Math.min(chunk, states - first);
+          this.device.queue.writeBuffer(job, 0, Uint32Array.of(n, m, first, count));
+          const encoder = this.device.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          pass.setPipeline(pipeline);
+          pass.setBindGroup(0, group);
+          pass.dispatchWorkgroups(Math.ceil(count / REDUCE_WG));
+          pass.end();
+          this.device.queue.submit([encoder.finish()]);
+          for (const term of await readFloats(this.device, terms, 0, count)) total.add(term);
+        }
+      } finally {
+        for (const b of owned) b.destroy();
+      }
+      return total.value;
     });
   }
 

@@ -6,6 +6,7 @@ import { RBM } from '../../rbm.js';
 import { numberOption, parse, required } from '../cli.js';
 import { firstRows, loadData } from '../data-source.js';
 import { imageShape } from '../image-shape.js';
+import { hideMask, masked } from '../masks.js';
 
 const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => row(m, i));
 
@@ -128,6 +129,49 @@ export async function dream(args: string[]): Promise<void> {
           'CD-1 training often leaves such a state; try --from mnist-test, or a model trained with --gradient mean and a larger --lr.',
       );
     }
+  } finally {
+    await rbm.dispose();
+  }
+}
+
+export const INPAINT_USAGE = `rbm inpaint --model FILE [--data mnist-test] [--count 10] [--hide lower|random] [--out inpaint.png]
+
+Hides part of each image (its lower half, or half its pixels at random), fills it in by Gibbs
+sampling with the known pixels clamped, and draws original, masked and completed side by side.
+  --steps N      Gibbs steps (default 100)
+  --seed N       which pixels --hide random hides (default 0)
+  --shape WxH    the image shape when the visible layer is not a square
+  --scale N      pixels per value (default 4)
+  --gpu          use the GPU`;
+
+export async function inpaint(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    model: { type: 'string' },
+    data: { type: 'string' },
+    count: { type: 'string' },
+    hide: { type: 'string' },
+    steps: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    shape: { type: 'string' },
+    scale: { type: 'string' },
+    gpu: { type: 'boolean' },
+  });
+  const count = numberOption('count', values.count, 10, { integer: true, min: 1 });
+  const steps = numberOption('steps', values.steps, 100, { integer: true, min: 1 });
+  const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
+  const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
+  const rbm = await RBM.load(required('model', values.model), { useGPU: values.gpu ?? false });
+  try {
+    const [width, height] = imageShape(rbm.visible, values.shape);
+    const input = firstRows(await loadData(values.data ?? 'mnist-test'), count);
+    const mask = hideMask(values.hide ?? 'lower', input.rows, width, height, seed);
+    const completed = await rbm.inpaint(input, mask, { steps });
+    const shown = masked(input, mask);
+    const tiles = Array.from({ length: input.rows }, (_, i) => [row(input, i), row(shown, i), row(completed, i)]).flat();
+    const out = values.out ?? 'inpaint.png';
+    await writePng(out, grid(tiles, width, height, { columns: 3 * Math.min(4, input.rows), scale }));
+    console.log(`${out}: ${input.rows} images, each original, with the ${values.hide ?? 'lower'} part hidden, and completed (${steps} Gibbs steps)`);
   } finally {
     await rbm.dispose();
   }

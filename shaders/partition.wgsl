@@ -1,0 +1,47 @@
+// One term of the exact log partition function per thread: for state s of the enumerated layer
+// (the smaller one, n ≤ 24 units), c·s + Σ_i softplus(b_i + Σ_k s_k·W_ki), the other layer
+// summed out. The host adds the terms up with log-sum-exp in float64, one chunk at a time.
+
+struct Enumeration {
+  n: u32,      // units enumerated
+  m: u32,      // units summed out
+  first: u32,  // the chunk's first state
+  count: u32,  // states in this chunk
+}
+
+@group(0) @binding(0) var<storage, read> columns: array<f32>;   // n rows of m weights
+@group(0) @binding(1) var<storage, read> ownBias: array<f32>;   // n
+@group(0) @binding(2) var<storage, read> otherBias: array<f32>; // m
+@group(0) @binding(3) var<storage, read_write> terms: array<f32>;
+@group(0) @binding(4) var<uniform> job: Enumeration;
+
+override WG_SIZE: u32 = 256u;
+
+fn softplus(z: f32) -> f32 {
+  return max(z, 0.0) + log(1.0 + exp(-abs(z)));
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let index = id.y * groups.x * WG_SIZE + id.x;
+  if (index >= job.count) {
+    return;
+  }
+  let state = job.first + index;
+  var term = 0.0;
+  for (var k = 0u; k < job.n; k++) {
+    if (((state >> k) & 1u) == 1u) {
+      term += ownBias[k];
+    }
+  }
+  for (var i = 0u; i < job.m; i++) {
+    var a = otherBias[i];
+    for (var k = 0u; k < job.n; k++) {
+      if (((state >> k) & 1u) == 1u) {
+        a += columns[k * job.m + i];
+      }
+    }
+    term += softplus(a);
+  }
+  terms[index] = term;
+}
