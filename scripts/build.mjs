@@ -33,3 +33,25 @@ if (!quiet) {
   const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
   console.log(`built ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB`);
 }
+
+// The browser bundle: the portable entry only (Node's file and Dawn modules stay out; the
+// dynamic imports behind save/load are left external and never load in a page).
+const browser = await build({
+  entryPoints: { 'webgpu-rbm': 'src/index.ts' },
+  outdir: 'dist/browser',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: true,
+  minify: true,
+  splitting: true,
+  external: ['node:*'],
+  loader: { '.wgsl': 'text', '.wasm': 'binary' },
+  metafile: true,
+  logLevel: 'error',
+});
+const main = browser.metafile.outputs['dist/browser/webgpu-rbm.js'];
+if (!quiet || process.argv.includes('--browser')) {
+  console.log(`browser bundle dist/browser/webgpu-rbm.js: ${(main.bytes / 1024).toFixed(0)} KiB minified (${Object.keys(browser.metafile.outputs).filter((f) => f.endsWith('.js')).length} chunks)`);
+}

@@ -1,6 +1,5 @@
 import { DataFormatError } from '../errors.js';
 import type { History } from '../state.js';
-import { writeFileAtomic } from './atomic-write.js';
 
 /** simple_rbm's loss.dat: a header line, then "epoch value" per line. */
 export function formatLossFile(history: History): string {
@@ -9,9 +8,6 @@ export function formatLossFile(history: History): string {
   return lines.join('\n') + '\n';
 }
 
-export async function writeLossFile(path: string, history: History): Promise<void> {
-  await writeFileAtomic(path, formatLossFile(history));
-}
 
 /** Reads a loss.dat back: "# comments", then "epoch value" lines. */
 export function parseLossFile(text: string, source = 'loss.dat'): History {

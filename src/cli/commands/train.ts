@@ -1,6 +1,6 @@
 import { TrainingInterruptedError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { writeLossFile } from '../../io/loss-file.js';
+import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import { DEFAULTS } from '../../options.js';
 import { RBM } from '../../rbm.js';

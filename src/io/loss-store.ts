@@ -1,0 +1,8 @@
+import type { History } from '../state.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { formatLossFile } from './loss-file.js';
+
+/** Node only: writes loss.dat atomically. */
+export async function writeLossFile(path: string, history: History): Promise<void> {
+  await writeFileAtomic(path, formatLossFile(history));
+}

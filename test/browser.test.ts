@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Debian's Chromium (CI installs it), never a downloaded browser.
+const CHROMIUM = '/usr/bin/chromium';
+
+let server: Server;
+let context: BrowserContext;
+let url: string;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['scripts/build-demo.mjs'], { stdio: 'ignore' });
+  const { serve } = await import('../scripts/serve-demo.mjs');
+  server = await serve(0);
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (CI does)`).toBe(true);
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'rbm-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    // WebGPU in headless Chromium is SwiftShader's; the rest keeps it off the closed network.
+    args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-sandbox'],
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  server?.close();
+});
+
+describe('the demo page', () => {
+  it('trains on the GPU in a real browser: the KL falls and reconstructions appear', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?hidden=32&epochs=3&batch=100&rows=3000&lr=0.1&device=gpu&autostart=1`);
+    await page.waitForFunction(() => (window as unknown as { demo?: { done: boolean } }).demo?.done, null, { timeout: 110_000 });
+    const state = await page.evaluate(() => (window as unknown as { demo: { backend: string; device: string; kl: number[]; error?: string } }).demo);
+    expect(errors).toEqual([]);
+    expect(state.error).toBeUndefined();
+    expect(state.backend, `the page fell back to ${state.device}`).toBe('webgpu');
+    expect(state.kl).toHaveLength(3);
+    expect(state.kl[2]).toBeLessThan(state.kl[0]);
+    // Bright pixels in the reconstruction row of the canvas (its lower half).
+    const ink = await page.evaluate(() => {
+      const canvas = document.getElementById('reconstructions') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, canvas.height / 2, canvas.width, canvas.height / 2);
+      let bright = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 128) bright++;
+      return bright;
+    });
+    expect(ink).toBeGreaterThan(200);
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/demo.png', fullPage: true });
+  });
+});
+
+describe('the browser bundle', () => {
+  it('loads no Node module: file and Dawn access stay behind dynamic imports', () => {
+    execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { stdio: 'ignore' });
+    const entry = readFileSync('dist/browser/webgpu-rbm.js', 'utf8');
+    const staticImports = [...entry.matchAll(/from\s*"\.\/([^"]+)"/g)].map((m) => m[1]);
+    for (const file of ['webgpu-rbm.js', ...staticImports]) {
+      expect(readFileSync(join('dist/browser', file), 'utf8'), file).not.toMatch(/from\s*"node:/);
+    }
+  });
+});
