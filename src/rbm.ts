@@ -392,7 +392,8 @@ export class RBM {
 
   /**
    * Fills in the units `mask` marks unknown (0; known units are 1) by Gibbs sampling with the
-   * known units clamped to `x`, from noise; the last step gives the unknown units' probabilities.
+   * known units clamped to `x`, starting from 0; the last step gives the unknown units'
+   * probabilities.
    * Known units are returned exactly as given.
    */
   async inpaint(x: MatrixInput, mask: MatrixInput, options: { steps?: number } = {}): Promise<Matrix> {
@@ -407,9 +408,9 @@ export class RBM {
     };
     return this.exclusive(async () => {
       const backend = await this.backend;
-      let v = matrix(m.rows, this.visible);
-      philoxUniforms(this.nextDraw(Phase.inferVisible), m.rows, this.visible, v.data);
-      clamp(v);
+      // Unknown units start off (0): the first hidden states then answer to the known units
+      // alone. (Starting from noise lets models whose chains fall silent never recover.)
+      let v = clamp(matrix(m.rows, this.visible));
       for (let s = 1; s < steps; s++) v = clamp(await this.gibbsStep(backend, v));
       const h = await backend.propagate(v, 'hidden', this.nextDraw(Phase.inferHidden));
       return clamp(await backend.propagate(h, 'visible'));

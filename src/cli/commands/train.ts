@@ -20,6 +20,9 @@ Trains an RBM with CD-1 and saves it; prints simple_rbm's lines (with a progress
   --seed N             (default ${DEFAULTS.seed})
   --statistics KIND    samples (default) or probabilities
   --gradient KIND      sum (default) or mean
+  --cd-steps N         Gibbs steps in the negative phase (default 1)
+  --persistent         persistent contrastive divergence (PCD)
+  --weight-decay X     L2 weight decay (default 0)
   --gpu                train on the GPU through WebGPU
   --out FILE           the model file, saved after every epoch (default model.safetensors)
   --resume             continue the run saved in --out
@@ -38,6 +41,9 @@ export async function train(args: string[]): Promise<number> {
     seed: { type: 'string' },
     statistics: { type: 'string' },
     gradient: { type: 'string' },
+    'cd-steps': { type: 'string' },
+    persistent: { type: 'boolean' },
+    'weight-decay': { type: 'string' },
     gpu: { type: 'boolean' },
     out: { type: 'string' },
     resume: { type: 'boolean' },
@@ -53,6 +59,9 @@ export async function train(args: string[]): Promise<number> {
     seed: numberOption('seed', values.seed, DEFAULTS.seed, { integer: true, min: 0 }),
     statistics: (values.statistics as 'samples' | undefined) ?? DEFAULTS.statistics,
     gradient: (values.gradient as 'sum' | undefined) ?? DEFAULTS.gradient,
+    cdSteps: numberOption('cd-steps', values['cd-steps'], DEFAULTS.cdSteps, { integer: true, min: 1 }),
+    persistent: values.persistent ?? false,
+    weightDecay: numberOption('weight-decay', values['weight-decay'], DEFAULTS.weightDecay, { min: 0 }),
     useGPU: values.gpu ?? false,
   };
   const epochs = numberOption('epochs', values.epochs, 10, { integer: true, min: 0 });
