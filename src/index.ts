@@ -1,17 +1,6 @@
 /** webgpu-rbm: the parts that run anywhere (Node and browsers). */
-export {
-  RBM,
-  type BatchReport,
-  type DaydreamOptions,
-  type EpochReport,
-  type EpochMetrics,
-  type FitHistory,
-  type FitOptions,
-  type LoadOptions,
-  type MetricName,
-  type LogPartitionOptions,
-  type PartitionEstimate,
-} from './rbm.js';
+export { RBM, type DaydreamOptions, type LoadOptions, type LogPartitionOptions, type PartitionEstimate } from './rbm.js';
+export type { BatchReport, EpochMetrics, EpochReport, FitHistory, FitOptions, MetricName } from './fit-options.js';
 export type { ReconstructionError } from './evaluation/metrics.js';
 export { MAX_EXACT_UNITS } from './evaluation/partition.js';
 export { DEFAULTS, type DeviceChoice, type MomentumStep, type RbmOptions, type ResolvedOptions } from './options.js';

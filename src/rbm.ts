@@ -15,75 +15,10 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { Phase, permutation, philoxUniforms, type DrawAddress } from './rng/stream.js';
+import { checkFitOptions, type CheckedFitOptions, type EpochMetrics, type FitHistory, type FitOptions, type MetricName } from './fit-options.js';
 import { flipOneUnit, mean, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { aisLogPartition, baseRateBiases, MAX_EXACT_UNITS } from './evaluation/partition.js';
 import { checkState, configOf, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
-
-export interface EpochReport {
-  /** 1-based within this `fit` call (continuing the count when resuming). */
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly klDivergence: number;
-  /** Wall-clock time of the epoch. */
-  readonly seconds: number;
-  /** Time the GPU spent in the epoch's kernels, when it can measure it (timestamp queries). */
-  readonly deviceSeconds?: number;
-  /** The metrics asked for with FitOptions.metrics, after this epoch. */
-  readonly metrics?: EpochMetrics;
-}
-
-/** What FitOptions.metrics can ask for after every epoch. */
-export type MetricName = 'reconstructionError' | 'crossEntropy' | 'pseudoLikelihood' | 'freeEnergyGap' | 'logLikelihood';
-export type EpochMetrics = Partial<Record<MetricName, number>>;
-
-/** fit's result: the learning curve of this call, and the metrics asked for, epoch by epoch. */
-export interface FitHistory extends History {
-  readonly metrics?: Partial<Record<MetricName, number[]>>;
-}
-
-export interface BatchReport {
-  /** The epoch in progress, 1-based within this `fit` call. */
-  readonly epoch: number;
-  /** Batches of it done so far, and in all. */
-  readonly batch: number;
-  readonly batches: number;
-}
-
-export interface FitOptions {
-  readonly epochs: number;
-  readonly batchSize: number;
-  /** Print simple_rbm's lines (default true). */
-  readonly verbose?: boolean;
-  /** Called after every epoch. */
-  readonly onEpoch?: (report: EpochReport) => void;
-  /**
-   * Called after every batch (for progress bars). On the GPU this makes each batch a
-   * submission of its own, which costs a little speed.
-   */
-  readonly onBatch?: (report: BatchReport) => void;
-  /** Where verbose lines go (default console.log). */
-  readonly log?: (line: string) => void;
-  /** Save the model to this file (atomically) every `checkpointEvery` epochs, at the end, and when aborted. Node only. */
-  readonly checkpoint?: string;
-  /** Default 1. */
-  readonly checkpointEvery?: number;
-  /**
-   * Continue the run saved in this checkpoint: load it, then train until the run it belongs to
-   * has `epochs` epochs. Node only.
-   */
-  readonly resumeFrom?: string;
-  /** Stops training at the end of the current batch; fit then rejects with TrainingInterruptedError. */
-  readonly signal?: AbortSignal;
-  /**
-   * Computed after every epoch on up to `metricRows` rows (default 1,000) of x, or of
-   * `validation` where given: reconstruction MSE, cross-entropy (nats per example),
-   * pseudo-likelihood (mean), free-energy gap (validation − x; needs `validation`), and
-   * log-likelihood (exact; needs a layer of at most 24 units).
-   */
-  readonly metrics?: readonly MetricName[];
-  readonly validation?: MatrixInput;
-  readonly metricRows?: number;
-}
 
 export interface DaydreamOptions {
   /** Independent chains, one row each (default 1). */
@@ -624,55 +559,3 @@ export class RBM {
     return run;
   }
 }
-
-function checkFitOptions(options: FitOptions, rows: number) {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError('options', 'expected { epochs, batchSize }');
-  }
-  const epochs = nonNegativeInteger('epochs', options.epochs);
-  const batchSize = positiveInteger('batchSize', options.batchSize);
-  if (batchSize > rows) {
-    throw new InvalidArgumentError('batchSize', `is ${batchSize} but x has only ${rows} rows`);
-  }
-  const verbose = options.verbose ?? true;
-  if (typeof verbose !== 'boolean') throw new InvalidArgumentError('verbose', 'expected true or false');
-  for (const name of ['onEpoch', 'onBatch', 'log'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new InvalidArgumentError(name, 'expected a function');
-    }
-  }
-  for (const name of ['checkpoint', 'resumeFrom'] as const) {
-    const path = options[name];
-    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) {
-      throw new InvalidArgumentError(name, 'expected a file path');
-    }
-  }
-  const checkpointEvery = positiveInteger('checkpointEvery', options.checkpointEvery ?? 1);
-  const metrics = options.metrics ?? [];
-  if (!Array.isArray(metrics)) throw new InvalidArgumentError('metrics', 'expected an array of metric names');
-  for (const name of metrics) oneOf('metrics', name, METRICS);
-  const metricRows = positiveInteger('metricRows', options.metricRows ?? 1000);
-  const signal = options.signal;
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
-    throw new InvalidArgumentError('signal', 'expected an AbortSignal');
-  }
-  return {
-    epochs,
-    batchSize,
-    verbose,
-    onEpoch: options.onEpoch,
-    onBatch: options.onBatch,
-    log: options.log ?? console.log,
-    checkpoint: options.checkpoint,
-    checkpointEvery,
-    resumeFrom: options.resumeFrom,
-    signal,
-    metrics: metrics as readonly MetricName[],
-    validation: options.validation,
-    metricRows,
-  };
-}
-
-type CheckedFitOptions = ReturnType<typeof checkFitOptions>;
-
-const METRICS: readonly MetricName[] = ['reconstructionError', 'crossEntropy', 'pseudoLikelihood', 'freeEnergyGap', 'logLikelihood'];

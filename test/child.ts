@@ -11,26 +11,13 @@ export async function bundleScript(name: string, source: string): Promise<string
   const dir = mkdtempSync(join('test-results', `${name}-`));
   const entry = join(dir, 'entry.ts');
   writeFileSync(entry, source.replaceAll('LIBRARY', JSON.stringify(resolve('src/node.ts'))));
-  const out = resolve(dir, 'entry.mjs');
-  await build({
-    entryPoints: [entry],
-    outfile: out,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    loader: { '.wgsl': 'text', '.wasm': 'binary' },
-    logLevel: 'error',
-  });
-  return out;
+  return bundleEntry(entry);
 }
 
 /** Bundles one of the project's entry points (such as src/cli/rbm.ts) for running in a child process. */
 export async function bundleEntry(path: string): Promise<string> {
   mkdirSync('test-results', { recursive: true });
-  const dir = mkdtempSync(join('test-results', 'entry-'));
-  const out = resolve(dir, 'main.mjs');
+  const out = resolve(mkdtempSync(join('test-results', 'entry-')), 'main.mjs');
   await build({
     entryPoints: [path],
     outfile: out,

@@ -1,5 +1,5 @@
 import '../src/node.js'; // installs Dawn as the WebGPU provider
-import type { Parameters } from '../src/backend/backend.js';
+import type { Parameters, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import type { GpuOptions } from '../src/backend/webgpu/gpu.js';
 import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.js';
@@ -43,4 +43,18 @@ export async function backendPair(visible: number, hidden: number, parameters: P
 /** 0/1 data with roughly `density` ones. */
 export function binaryData(rows: number, cols: number, seed: number, density = 0.3) {
   return { data: fixture(rows * cols, seed).map((u) => (u < density ? 1 : 0)), rows, cols };
+}
+
+/** Training rules every fast backend is checked against the CPU reference with. */
+export const RULES: TrainingRule[] = [
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01 },
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
+  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
+];
+
+/** The rows of the largest batch of an epoch: how many persistent chains it keeps. */
+export function largestBatch(starts: Uint32Array): number {
+  return Math.max(...Array.from(starts.subarray(1), (end, i) => end - starts[i]));
 }

@@ -6,7 +6,7 @@ import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js'
 import { batchStarts } from '../src/batches.js';
 import { RBM } from '../src/node.js';
 import { permutation } from '../src/rng/stream.js';
-import { binaryData, randomParameters } from './gpu-helpers.js';
+import { binaryData, largestBatch, randomParameters, RULES } from './gpu-helpers.js';
 import { expectClose, fixture } from './helpers.js';
 
 const open: Backend[] = [];
@@ -25,13 +25,6 @@ function plan(rows: number, batches: number, rule: TrainingRule, epoch = 0): Epo
   return { order: permutation(rows, 5, epoch), batchStarts: batchStarts(rows, Math.floor(rows / batches)), seed: 5, epoch, rule, firstBatch: 0 };
 }
 
-const RULES: TrainingRule[] = [
-  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
-  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
-  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01 },
-  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
-  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
-];
 
 // Sizes that are not multiples of the 16-float blocks or the 4-lane vectors, and batch sizes
 // that differ by one (numpy.array_split of the rows into three).
@@ -57,8 +50,7 @@ describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i r
       for (const key of ['weights', 'visibleBias', 'hiddenBias', 'weightVelocity', 'visibleBiasVelocity', 'hiddenBiasVelocity'] as const) {
         expectClose(b.parameters[key], a.parameters[key], { atol: 1e-5, rtol: 1e-4, label: `${key}, epoch ${epoch}` });
       }
-      const largestBatch = Math.max(...Array.from(p.batchStarts.subarray(1), (end, i) => end - p.batchStarts[i]));
-      expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? largestBatch * H : 0);
+      expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? largestBatch(p.batchStarts) * H : 0);
       expectClose(b.parameters.hiddenChains ?? [], a.parameters.hiddenChains ?? [], { atol: 0, rtol: 0, label: `chains, epoch ${epoch}` });
     }
   });

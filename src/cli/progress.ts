@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { BatchReport } from '../rbm.js';
+import type { BatchReport } from '../fit-options.js';
 
 /**
  * A progress bar per epoch (batches done, rate, time left) on a terminal; nothing when the
