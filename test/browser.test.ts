@@ -33,11 +33,11 @@ afterAll(async () => {
 });
 
 describe('the demo page', () => {
-  it('trains on the GPU in a real browser: the KL falls and reconstructions appear', async () => {
+  it('trains on the GPU in a real browser: the KL falls, reconstructions, dreams and an inpainted digit appear', async () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}?hidden=32&epochs=3&batch=100&rows=3000&lr=0.1&device=gpu&autostart=1`);
+    await page.goto(`${url}?hidden=32&epochs=3&batch=100&rows=3000&lr=0.1&device=gpu&steps=10&autostart=1`);
     await page.waitForFunction(() => (window as unknown as { demo?: { done: boolean } }).demo?.done, null, { timeout: 110_000 });
     const state = await page.evaluate(() => (window as unknown as { demo: { backend: string; device: string; kl: number[]; error?: string } }).demo);
     expect(errors).toEqual([]);
@@ -54,6 +54,23 @@ describe('the demo page', () => {
       return bright;
     });
     expect(ink).toBeGreaterThan(200);
+
+    // Dreams, and inpainting of a test digit with its lower half hidden.
+    await page.click('#dream');
+    await page.click('#take');
+    await page.click('#hide');
+    await page.click('#complete');
+    const drawn = (id: string) =>
+      page.evaluate((canvasId) => {
+        const canvas = document.getElementById(canvasId) as HTMLCanvasElement;
+        if (canvas.width === 0 || canvas.height === 0) return 0;
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let bright = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] > 160) bright++;
+        return bright;
+      }, id);
+    await expect.poll(() => drawn('dreams'), { timeout: 60_000 }).toBeGreaterThan(100);
+    await expect.poll(() => drawn('completed'), { timeout: 60_000 }).toBeGreaterThan(20);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/demo.png', fullPage: true });
   });

@@ -1,5 +1,5 @@
 // The demo page: trains an RBM on MNIST digits in the browser and shows what it learns.
-// URL parameters (hidden, epochs, batch, lr, rows, device, autostart=1) preset the controls;
+// URL parameters (hidden, epochs, batch, lr, rows, device, steps, autostart=1) preset the controls;
 // window.demo reports progress for the end-to-end test.
 import { RBM, TrainingInterruptedError, row, type Matrix } from '../../src/index.js';
 import { drawCurve, drawTiles } from './canvas.js';
@@ -18,6 +18,8 @@ const demo: DemoState = { status: 'loading', kl: [], done: false };
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
 const params = new URLSearchParams(location.search);
+/** Gibbs steps for dreams and inpainting (?steps= lowers it for slow software adapters). */
+const GIBBS_STEPS = Number(params.get('steps') ?? 200);
 for (const id of ['hidden', 'epochs', 'batch', 'lr', 'rows', 'device']) {
   const value = params.get(id);
   if (value !== null) ($(id) as HTMLInputElement | HTMLSelectElement).value = value;
@@ -111,7 +113,7 @@ $('stop').addEventListener('click', () => controller?.abort());
 $('dream').addEventListener('click', async () => {
   if (!rbm) return;
   const start: Matrix = { data: test.data.subarray(10 * 784, 26 * 784), rows: 16, cols: 784 };
-  const dreams = await rbm.daydream(200, { start, probabilities: true });
+  const dreams = await rbm.daydream(GIBBS_STEPS, { start, probabilities: true });
   drawTiles($('dreams'), Array.from({ length: 16 }, (_, i) => row(dreams, i)), 4);
 });
 
@@ -160,7 +162,7 @@ $('hide').addEventListener('click', () => {
 });
 $('complete').addEventListener('click', async () => {
   if (!rbm) return;
-  const completed = await rbm.inpaint([Array.from(sketch)], [Array.from(known)], { steps: 200 });
+  const completed = await rbm.inpaint([Array.from(sketch)], [Array.from(known)], { steps: GIBBS_STEPS });
   drawTiles($('completed'), [sketch.map((v, i) => (known[i] === 1 ? v : 0.5)), completed.data], 2, 4);
 });
 
