@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, loadMnist, RBM, type Matrix } from '../src/node.js';
 import { binaryData, randomParameters } from './gpu-helpers.js';
-import { expectClose } from './helpers.js';
+import { expectClose, handParameters } from './helpers.js';
 
 /** All 2^n binary vectors of length n. */
 function allStates(n: number): number[][] {
@@ -79,14 +79,7 @@ describe('log Z', () => {
 describe('metrics', () => {
   it('pseudo-likelihood equals the hand computation on fixed bits', async () => {
     const rbm = new RBM({ visible: 3, hidden: 2 });
-    await rbm.setParameters({
-      weights: Float32Array.of(0.5, -1, 1, 0.25, -0.5, 2),
-      visibleBias: Float32Array.of(0.1, -0.2, 0.3),
-      hiddenBias: Float32Array.of(-0.4, 0.6),
-      weightVelocity: new Float32Array(6),
-      visibleBiasVelocity: new Float32Array(3),
-      hiddenBiasVelocity: new Float32Array(2),
-    });
+    await rbm.setParameters(handParameters());
     const softplus = (a: number) => Math.log1p(Math.exp(a));
     // F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j)
     // v = (1,0,1): v·W + c = (0.5 − 0.5 − 0.4, −1 + 2 + 0.6) = (−0.4, 1.6); b·v = 0.4

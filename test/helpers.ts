@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Parameters } from '../src/backend/backend.js';
 
 /**
  * Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, reporting the first
@@ -34,4 +35,16 @@ export function fixture(length: number, seed: number, lo = 0, hi = 1): Float32Ar
     out[i] = lo + ((s >>> 0) / 4294967296) * (hi - lo);
   }
   return out;
+}
+
+/** The 3-visible, 2-hidden parameters the hand-worked tests compute with. */
+export function handParameters(): Parameters {
+  return {
+    weights: Float32Array.of(0.5, -1, 1, 0.25, -0.5, 2),
+    visibleBias: Float32Array.of(0.1, -0.2, 0.3),
+    hiddenBias: Float32Array.of(-0.4, 0.6),
+    weightVelocity: new Float32Array(6),
+    visibleBiasVelocity: new Float32Array(3),
+    hiddenBiasVelocity: new Float32Array(2),
+  };
 }

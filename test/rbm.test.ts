@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { RBM, type Parameters } from '../src/node.js';
-import { expectClose, fixture } from './helpers.js';
+import { expectClose, fixture, handParameters } from './helpers.js';
 
 const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
 
 /** A 3-2 model with hand-chosen parameters. */
 async function smallModel(): Promise<RBM> {
   const rbm = new RBM({ visible: 3, hidden: 2 });
-  await rbm.setParameters({
-    weights: Float32Array.of(0.5, -1, 1, 0.25, -0.5, 2),
-    visibleBias: Float32Array.of(0.1, -0.2, 0.3),
-    hiddenBias: Float32Array.of(-0.4, 0.6),
-    weightVelocity: new Float32Array(6),
-    visibleBiasVelocity: new Float32Array(3),
-    hiddenBiasVelocity: new Float32Array(2),
-  });
+  await rbm.setParameters(handParameters());
   return rbm;
 }
 
