@@ -1,9 +1,10 @@
 // Trains simple_rbm's MNIST example (784-64, defaults, 10 epochs, batch 1000) and prints our
-// KL curve beside the published one. Usage: npm run bench:parity [-- --use-gpu --seed N --json FILE]
+// KL curve beside the published one; exits 1 when an epoch is outside ±PARITY_TOLERANCE of it.
+// Usage: npm run bench:parity [-- --use-gpu --seed N --json FILE]
 import { parseArgs } from 'node:util';
 import { loadMnist, RBM } from '../src/node.js';
 import { PARITY_TOLERANCE, PUBLISHED_KL } from './published.js';
-import { machine, table, writeJson } from './report.js';
+import { machine, table, Validation, writeResults } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,20 +25,22 @@ try {
 }
 
 const ours = rbm.history.klDivergence;
+const validation = new Validation(PARITY_TOLERANCE, "per-epoch KL against simple_rbm's published curve");
 const rows = ours.map((kl, i) => {
   const diff = kl - published[i];
   return [i + 1, published[i].toFixed(4), kl.toFixed(4), diff.toFixed(4), Math.abs(diff) <= PARITY_TOLERANCE ? 'yes' : 'NO', seconds[i].toFixed(2)];
 });
 console.log();
 console.log(table([['epoch', 'published', 'ours', 'diff', `within ±${PARITY_TOLERANCE}`, 'seconds'], ...rows]));
-const within = ours.every((kl, i) => Math.abs(kl - published[i]) <= PARITY_TOLERANCE);
-console.log(`\nall epochs within ±${PARITY_TOLERANCE}: ${within ? 'yes' : 'NO'}; last epoch ${ours[9].toFixed(4)}`);
-await writeJson(values.json, {
+console.log();
+validation.check(`784-64, seed ${values.seed}`, ours.map((kl, i) => [`epoch ${i + 1}`, kl, published[i]]));
+console.log(`last epoch ${ours[ours.length - 1].toFixed(4)}`);
+await writeResults(values.json, {
   machine: machine(),
   backend: values['use-gpu'] ? 'webgpu' : 'cpu',
   seed: Number(values.seed),
   published,
   klDivergence: ours,
   epochSeconds: seconds,
-  withinTolerance: within,
+  validation,
 });

@@ -28,3 +28,82 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
   console.log(`wrote ${path}`);
 }
+
+/** One comparison of measured values with reference values. */
+export interface Check {
+  what: string;
+  passed: boolean;
+  /** The largest |ours − reference|; Infinity (null in JSON) where a value was not finite. */
+  worst: number;
+  /** The label of the pair with that difference. */
+  worstAt: string;
+  compared: number;
+}
+
+/**
+ * A bench's validation: checks against a reference at one tolerance. It goes into the bench's
+ * JSON as `validation: { passed, tolerance, reference, worst, worstAt, checks }`.
+ */
+export class Validation {
+  readonly checks: Check[] = [];
+  constructor(
+    readonly tolerance: number,
+    /** What is compared with what, for the JSON and the failure message. */
+    readonly reference: string,
+  ) {}
+
+  /**
+   * Compares `[label, ours, reference]` pairs; passes when every |ours − reference| is at most
+   * the tolerance (a value that is not finite, or no pairs at all, fails). Prints one line.
+   */
+  check(what: string, pairs: [label: string, ours: number, reference: number][]): Check {
+    let worst = 0;
+    let worstAt = '';
+    pairs.forEach(([label, ours, reference], i) => {
+      const d = Number.isFinite(ours) && Number.isFinite(reference) ? Math.abs(ours - reference) : Infinity;
+      if (i === 0 || d > worst) [worst, worstAt] = [d, label];
+    });
+    const passed = pairs.length > 0 && worst <= this.tolerance;
+    const check = { what, passed, worst, worstAt, compared: pairs.length };
+    this.checks.push(check);
+    console.log(`validation, ${what}: ${describe(check)}, tolerance ${this.tolerance}: ${passed ? 'passed' : 'FAILED'}`);
+    return check;
+  }
+
+  get passed(): boolean {
+    return this.checks.length > 0 && this.checks.every((c) => c.passed);
+  }
+
+  /** The check with the largest difference. */
+  get worst(): Check | undefined {
+    return this.checks.reduce<Check | undefined>((w, c) => (w === undefined || c.worst > w.worst ? c : w), undefined);
+  }
+
+  /** A table cell: the largest difference of a check and whether it passed. */
+  cell(check: Check | undefined): string {
+    return check ? `${check.worst.toExponential(1)} ${check.passed ? 'ok' : 'FAIL'}` : '-';
+  }
+
+  toJSON() {
+    const w = this.worst;
+    return { passed: this.passed, tolerance: this.tolerance, reference: this.reference, worst: w?.worst ?? null, worstAt: w && `${w.what}: ${w.worstAt}`, checks: this.checks };
+  }
+}
+
+function describe(c: Check): string {
+  return c.compared === 0 ? 'nothing compared' : `largest difference ${c.worst.toExponential(1)} (${c.worstAt}) over ${c.compared} values`;
+}
+
+/**
+ * Writes a bench's results with its validation, then, when the validation failed, gives one
+ * line on stderr and exit code 1: nothing measured is lost, and a failed bench cannot pass.
+ */
+export async function writeResults(path: string, value: { validation: Validation } & Record<string, unknown>): Promise<void> {
+  await writeJson(path, value);
+  const v = value.validation;
+  if (v.passed) return;
+  const failed = v.checks.find((c) => !c.passed);
+  const reason = failed ? `${failed.what}: ${describe(failed)}${failed.compared ? `, over the tolerance ${v.tolerance}` : ''}` : 'nothing was validated';
+  console.error(`validation failed (${v.reference}): ${reason}`);
+  process.exitCode = 1;
+}
