@@ -80,7 +80,7 @@ const klPairs = (label: string, a: Run, numpy: Run): [string, number, number][] 
 const peakPerCore = await measureSimdPeak();
 console.log(`WebAssembly SIMD peak: ${peakPerCore.toFixed(1)} GFLOP/s per core, ${cores} cores`);
 const { train } = await loadMnist();
-const validation = new Validation(KL_TOLERANCE, 'per-epoch KL, ours against bench/baselines/numpy_cd1.py (same recipe, other random stream)');
+const validation = new Validation(KL_TOLERANCE, 'per-epoch KL, ours against bench/baselines/numpy_cd1.py, the same recipe with another random stream');
 const numpyScript = 'bench/baselines/numpy_cd1.py';
 const missing = `${values.python} with NumPy could not run ${numpyScript}`;
 const few: Matrix = { data: train.images.data.subarray(0, CHECK.rows * 784), rows: CHECK.rows, cols: 784 };

@@ -91,7 +91,7 @@ export class Validation {
 }
 
 function describe(c: Check): string {
-  return c.compared === 0 ? 'nothing compared' : `largest difference ${c.worst.toExponential(1)} (${c.worstAt}) over ${c.compared} value${c.compared === 1 ? "" : "s"}`;
+  return c.compared === 0 ? 'nothing compared' : `largest difference ${c.worst.toExponential(1)} (${c.worstAt}) over ${c.compared} value${c.compared === 1 ? '' : 's'}`;
 }
 
 /**
@@ -103,7 +103,7 @@ export async function writeResults(path: string, value: { validation: Validation
   const v = value.validation;
   if (v.passed) return;
   const failed = v.checks.find((c) => !c.passed);
-  const reason = failed ? `${failed.what}: ${describe(failed)}${failed.compared ? `, over the tolerance ${v.tolerance}` : ''}` : 'nothing was validated';
-  console.error(`validation failed (${v.reference}): ${reason}`);
+  const reason = failed ? `${failed.what}: ${describe(failed)}${failed.compared ? `, above the tolerance ${v.tolerance}` : ''}` : 'nothing was validated';
+  console.error(`validation failed: ${reason} (${v.reference})`);
   process.exitCode = 1;
 }
