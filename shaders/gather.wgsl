@@ -2,11 +2,7 @@
 // resident data set into the top half of the stacked visible buffer. A data set larger than
 // one storage binding lives in several chunks; the batch is gathered with one dispatch each.
 
-struct Chunk {
-  first: u32,  // first data-set row held by this chunk
-  rows: u32,
-  cols: u32,
-}
+// Chunk and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> data: array<f32>;
 @group(0) @binding(1) var<storage, read> order: array<u32>;

@@ -5,10 +5,7 @@
 // workgroups (z) so that a small output such as 785 × 65 still fills the GPU; each slice writes
 // its partial sums, which update.wgsl adds up.
 
-struct Dims {
-  v: u32,
-  h: u32,
-}
+// Dims and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> visibleStack: array<f32>;
 @group(0) @binding(1) var<storage, read> hiddenStack: array<f32>;

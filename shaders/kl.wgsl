@@ -1,10 +1,7 @@
 // Turns the KL epilogue's per-workgroup sums of log P(x | h0) into the batch's value
 // (−log B − Σ / B) / V and stores it in the epoch's array, which is read back once per epoch.
 
-struct KlCall {
-  count: u32,    // partial sums to add
-  visible: u32,  // V
-}
+// KlCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> klPartials: array<f32>;
 @group(0) @binding(1) var<storage, read_write> epochKl: array<f32>;

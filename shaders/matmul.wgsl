@@ -6,14 +6,7 @@
 override TRANSPOSE_B: bool = false;
 override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
 
-struct Call {
-  n: u32,          // output columns
-  k: u32,          // inner dimension
-  aBlock: u32,     // A starts at row aBlock · rows of its buffer (the halves of a stacked batch)
-  outBlock: u32,   // likewise for the statistic output (samples always start at row 0)
-  phase: u32,      // second key word of the random stream
-  flags: u32,      // WRITE_STAT | WRITE_SAMPLES
-}
+// Call, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;

@@ -2,12 +2,7 @@
 // (the smaller one, n ≤ 24 units), c·s + Σ_i softplus(b_i + Σ_k s_k·W_ki), the other layer
 // summed out. The host adds the terms up with log-sum-exp in float64, one chunk at a time.
 
-struct Enumeration {
-  n: u32,      // units enumerated
-  m: u32,      // units summed out
-  first: u32,  // the chunk's first state
-  count: u32,  // states in this chunk
-}
+// Enumeration is declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> columns: array<f32>;   // n rows of m weights
 @group(0) @binding(1) var<storage, read> ownBias: array<f32>;   // n

@@ -3,13 +3,7 @@
 // the gradient is a mean, and decay by decayStep·W; the bias gradients are always batch means. A non-finite result
 // records the earliest batch that produced one in `health`.
 
-struct Layout {
-  v: u32,
-  h: u32,
-  visibleBias: u32,  // element offset of b in the parameter (and velocity) buffer
-  hiddenBias: u32,   // element offset of c
-  slices: u32,       // split-K partials to add
-}
+// Layout, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> partials: array<f32>;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;

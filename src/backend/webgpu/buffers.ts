@@ -1,6 +1,7 @@
 import { BufferUsage, MapMode } from './constants.js';
 import { GpuError } from '../../errors.js';
 import { UNIFORM_STRIDE } from './params.js';
+import { Step, type Scalar, type StructValues, type UniformStruct, type ValuesOf } from './uniforms.js';
 
 export const Usage = {
   storage: BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC,
@@ -53,51 +54,22 @@ export async function mapForReading(buffer: GPUBuffer): Promise<void> {
   }
 }
 
-export type Field = ['u32' | 'f32', number];
-
-/** Packs uniform fields (each 4 bytes, in order) at `offset` of `target`. */
-export function packFields(fields: readonly Field[], target: ArrayBuffer, offset = 0): void {
-  const view = new DataView(target, offset, fields.length * 4);
-  fields.forEach(([type, value], i) => {
-    if (type === 'u32') view.setUint32(i * 4, value, true);
-    else view.setFloat32(i * 4, value, true);
-  });
-}
-
-/** A uniform buffer holding one struct. */
-export function uniformBuffer(device: GPUDevice, label: string, fields: readonly Field[]): GPUBuffer {
-  const bytes = new ArrayBuffer(Math.ceil((fields.length * 4) / 16) * 16 || 16);
-  packFields(fields, bytes);
-  const buffer = device.createBuffer({ label, size: bytes.byteLength, usage: Usage.uniform });
-  device.queue.writeBuffer(buffer, 0, bytes);
+/** A uniform buffer holding one `struct` with `values`. */
+export function uniformBuffer<F extends Record<string, Scalar>>(
+  device: GPUDevice,
+  label: string,
+  struct: UniformStruct<F>,
+  values: StructValues<F>,
+): GPUBuffer {
+  const buffer = device.createBuffer({ label, size: struct.size, usage: Usage.uniform });
+  device.queue.writeBuffer(buffer, 0, struct.pack(values));
   return buffer;
 }
 
-/** The fields of the WGSL `Step` struct (shaders/common.wgsl). */
-export interface StepFields {
-  readonly rows: number;
-  readonly start: number;
-  readonly drawBatch: number;
-  readonly drawEpoch: number;
-  readonly index: number;
-  readonly rowOffset: number;
-}
-
-export function stepFields(s: StepFields): Field[] {
-  return [
-    ['u32', s.rows],
-    ['u32', s.start],
-    ['u32', s.drawBatch],
-    ['u32', s.drawEpoch],
-    ['u32', s.index],
-    ['u32', s.rowOffset],
-  ];
-}
-
 /** Steps packed UNIFORM_STRIDE bytes apart, for binding with dynamic offsets. */
-export function packSteps(steps: readonly StepFields[]): ArrayBuffer {
+export function packSteps(steps: readonly ValuesOf<typeof Step>[]): ArrayBuffer {
   const bytes = new ArrayBuffer(Math.max(1, steps.length) * UNIFORM_STRIDE);
-  steps.forEach((s, i) => packFields(stepFields(s), bytes, i * UNIFORM_STRIDE));
+  steps.forEach((s, i) => Step.pack(s, bytes, i * UNIFORM_STRIDE));
   return bytes;
 }
 

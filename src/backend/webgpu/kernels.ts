@@ -1,5 +1,4 @@
 import { ShaderStage } from './constants.js';
-import common from '../../../shaders/common.wgsl';
 import gather from '../../../shaders/gather.wgsl';
 import gradient from '../../../shaders/gradient.wgsl';
 import kl from '../../../shaders/kl.wgsl';
@@ -10,6 +9,7 @@ import update from '../../../shaders/update.wgsl';
 import partition from '../../../shaders/partition.wgsl';
 import { GpuError } from '../../errors.js';
 import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG } from './params.js';
+import { structDeclarations } from './uniforms.js';
 
 type Slot = 'read' | 'write' | 'uniform';
 
@@ -64,7 +64,7 @@ export class Kernels {
   }
 
   matmul(v: MatmulVariant): Promise<GPUComputePipeline> {
-    return this.pipeline(`matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}`, this.layouts.matmul, [common, philox, tile, matmul], {
+    return this.pipeline(`matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}`, this.layouts.matmul, [philox, tile, matmul], {
       WG_X: MATMUL.wgX,
       WG_Y: MATMUL.wgY,
       TRANSPOSE_B: v.transposeB ? 1 : 0,
@@ -74,7 +74,7 @@ export class Kernels {
   }
 
   gradient(): Promise<GPUComputePipeline> {
-    return this.pipeline('gradient', this.layouts.gradient, [common, tile, gradient], {
+    return this.pipeline('gradient', this.layouts.gradient, [tile, gradient], {
       WG_X: MATMUL.wgX,
       WG_Y: MATMUL.wgY,
       A_CONTIGUOUS_IN_M: 1,
@@ -82,15 +82,15 @@ export class Kernels {
   }
 
   update(): Promise<GPUComputePipeline> {
-    return this.pipeline('update', this.layouts.update, [common, update], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+    return this.pipeline('update', this.layouts.update, [update], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
   kl(): Promise<GPUComputePipeline> {
-    return this.pipeline('kl', this.layouts.kl, [common, kl], { WG_SIZE: REDUCE_WG });
+    return this.pipeline('kl', this.layouts.kl, [kl], { WG_SIZE: REDUCE_WG });
   }
 
   gather(): Promise<GPUComputePipeline> {
-    return this.pipeline('gather', this.layouts.gather, [common, gather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+    return this.pipeline('gather', this.layouts.gather, [gather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
   /** Forgets the pipelines and modules (their GPU objects go with the device or the garbage collector). */
@@ -128,7 +128,7 @@ export class Kernels {
   }
 
   private module(sources: readonly string[]): GPUShaderModule {
-    const code = prelude() + sources.join('\n');
+    const code = prelude() + structDeclarations() + sources.join('\n');
     let module = this.modules.get(code);
     if (!module) {
       module = this.device.createShaderModule({ code });

@@ -1,6 +1,7 @@
 import type { Matrix } from '../../matrix.js';
 import type { ResidentData } from '../backend.js';
 import { uniformBuffer, uploadFloats } from './buffers.js';
+import { Chunk } from './uniforms.js';
 
 /** A contiguous block of the data set's rows in one storage buffer. */
 export interface DataChunk {
@@ -32,11 +33,7 @@ export class GpuData implements ResidentData {
         first,
         rows,
         buffer: uploadFloats(device, `data rows ${first}..${first + rows - 1}`, data),
-        uniform: uniformBuffer(device, 'chunk', [
-          ['u32', first],
-          ['u32', rows],
-          ['u32', x.cols],
-        ]),
+        uniform: uniformBuffer(device, 'chunk', Chunk, { first, rows, cols: x.cols }),
       });
     }
   }

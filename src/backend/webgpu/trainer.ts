@@ -2,11 +2,12 @@ import { BufferUsage } from './constants.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { gibbsPhase, Phase } from '../../rng/stream.js';
 import type { EpochPlan, EpochResult } from '../backend.js';
-import { createBuffer, mapForReading, packFields, packSteps, uniformBuffer, Usage, type Field } from './buffers.js';
+import { createBuffer, mapForReading, packSteps, uniformBuffer, Usage } from './buffers.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
 import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
 import type { GpuData } from './resident-data.js';
+import { Call, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -66,7 +67,8 @@ export class Trainer {
   ) {
     const { visible: V, hidden: H } = model;
     const storage = (label: string, floats: number) => this.own(createBuffer(device, label, floats * 4, Usage.storage));
-    const uniform = (label: string, fields: Field[]) => this.own(uniformBuffer(device, label, fields));
+    const uniform = <F extends Record<string, Scalar>>(label: string, struct: UniformStruct<F>, values: StructValues<F>) =>
+      this.own(uniformBuffer(device, label, struct, values));
     const visibleStack = storage('visible stack [X; v1]', 2 * maxRows * V);
     const hiddenStack = storage('hidden stack [h0; h1]', 2 * maxRows * H);
     const hidden0 = storage('h0 samples', maxRows * H);
@@ -81,23 +83,16 @@ export class Trainer {
     this.readback = this.own(createBuffer(device, 'epoch readback', this.layout.bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     this.order = this.own(createBuffer(device, 'order', data.rows * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST));
     this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform));
-    this.rule = this.own(createBuffer(device, 'rule', 32, Usage.uniform));
+    this.rule = this.own(createBuffer(device, 'rule', Rule.size, Usage.uniform));
 
     const group = (layout: GPUBindGroupLayout, label: string, resources: GPUBindingResource[]) =>
       device.createBindGroup({ label, layout, entries: resources.map((resource, binding) => ({ binding, resource })) });
     const whole = (buffer: GPUBuffer): GPUBufferBinding => ({ buffer });
     const layouts = kernels.layouts;
-    this.stepGroup = group(layouts.step, 'step', [{ buffer: this.steps, size: 32 }]);
+    this.stepGroup = group(layouts.step, 'step', [{ buffer: this.steps, size: Step.size }]);
 
     const matmulCall = (label: string, n: number, k: number, aBlock: number, outBlock: number, phase: number, flags: number) =>
-      uniform(label, [
-        ['u32', n],
-        ['u32', k],
-        ['u32', aBlock],
-        ['u32', outBlock],
-        ['u32', phase],
-        ['u32', flags],
-      ]);
+      uniform(label, Call, { n, k, aBlock, outBlock, phase, flags });
     const m = model;
     const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, target: GPUBuffer, kl: GPUBuffer, call: GPUBuffer) =>
       group(layouts.matmul, label, [whole(a), m.weights, bias, whole(stat), whole(samples), whole(target), whole(kl), whole(call), whole(this.rule)]);
@@ -146,7 +141,7 @@ export class Trainer {
       ...gibbs,
       [
         pipelines.gradient,
-        group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', [['u32', V], ['u32', H]]))]),
+        group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', Dims, { v: V, h: H }))]),
         ceilDiv(H + 1, TILE_N),
         ceilDiv(V + 1, TILE_M),
         slices,
@@ -158,7 +153,7 @@ export class Trainer {
           whole(m.params),
           whole(m.velocity),
           whole(this.health),
-          whole(uniform('layout', [['u32', V], ['u32', H], ['u32', m.visibleBiasOffset], ['u32', m.hiddenBiasOffset], ['u32', slices]])),
+          whole(uniform('layout', Layout, { v: V, h: H, visibleBias: m.visibleBiasOffset, hiddenBias: m.hiddenBiasOffset, slices })),
           whole(this.rule),
         ]),
         ceilDiv(H + 1, ELEMENTWISE.wgX),
@@ -173,7 +168,7 @@ export class Trainer {
       ],
       [
         pipelines.klReduce,
-        group(layouts.kl, 'KL reduce', [whole(klPartials), whole(this.epochKl), whole(uniform('KL reduce call', [['u32', klGrid[0] * klGrid[1]], ['u32', V]]))]),
+        group(layouts.kl, 'KL reduce', [whole(klPartials), whole(this.epochKl), whole(uniform('KL reduce call', KlCall, { count: klGrid[0] * klGrid[1], visible: V }))]),
         1,
         1,
       ],
@@ -306,19 +301,15 @@ export class Trainer {
     device.queue.writeBuffer(this.order, 0, plan.order as Uint32Array<ArrayBuffer>);
     device.queue.writeBuffer(this.steps, 0, packSteps(steps));
     const { rule } = plan;
-    const ruleBytes = new ArrayBuffer(32);
     const stepSize = (1 - rule.momentum) * rule.learningRate;
-    packFields(
-      [
-        ['u32', plan.seed],
-        ['u32', rule.statistics === 'samples' ? 1 : 0],
-        ['u32', rule.gradient === 'mean' ? 1 : 0],
-        ['f32', rule.momentum],
-        ['f32', stepSize],
-        ['f32', stepSize * rule.weightDecay],
-      ],
-      ruleBytes,
-    );
+    const ruleBytes = Rule.pack({
+      seed: plan.seed,
+      bySamples: rule.statistics === 'samples' ? 1 : 0,
+      meanGradient: rule.gradient === 'mean' ? 1 : 0,
+      momentum: rule.momentum,
+      stepSize,
+      decayStep: stepSize * rule.weightDecay,
+    });
     device.queue.writeBuffer(this.rule, 0, ruleBytes);
   }
 

@@ -14,6 +14,7 @@ import { enumeration, LogSumExp } from '../../evaluation/partition.js';
 const PARTITION_CHUNK = 2 ** 20;
 import { GpuData } from './resident-data.js';
 import { Trainer } from './trainer.js';
+import { Call, Enumeration, Rule, Step } from './uniforms.js';
 
 /** The largest workgroup count WebGPU guarantees per dispatch dimension. */
 const MAX_GROUPS = 65535;
@@ -146,7 +147,7 @@ export class WebGpuBackend implements Backend {
         uploadFloats(this.device, 'own bias', ownBias),
         uploadFloats(this.device, 'other bias', otherBias),
         createBuffer(this.device, 'terms', chunk * 4, Usage.storage),
-        createBuffer(this.device, 'enumeration', 16, Usage.uniform),
+        createBuffer(this.device, 'enumeration', Enumeration.size, Usage.uniform),
       ];
       const [, , , terms, job] = owned;
       const group = this.device.createBindGroup({
@@ -157,7 +158,7 @@ export class WebGpuBackend implements Backend {
       try {
         for (let first = 0; first < states; first += chunk) {
           const count = Math.min(chunk, states - first);
-          this.device.queue.writeBuffer(job, 0, Uint32Array.of(n, m, first, count));
+          this.device.queue.writeBuffer(job, 0, Enumeration.pack({ n, m, first, count }));
           const encoder = this.device.createCommandEncoder();
           const pass = encoder.beginComputePass();
           pass.setPipeline(pipeline);
@@ -202,10 +203,13 @@ export class WebGpuBackend implements Backend {
       try {
         const input = own(uploadFloats(this.device, 'input', x.data.subarray(first * k, (first + rows) * k)));
         const output = own(createBuffer(this.device, 'output', rows * n * 4, Usage.storage));
-        const call = own(uniformBuffer(this.device, 'call', [
-          ['u32', n], ['u32', k], ['u32', 0], ['u32', 0], ['u32', draw?.phase ?? 0], ['u32', sampling ? Write.samples : Write.stat],
-        ]));
-        const rule = own(uniformBuffer(this.device, 'rule', [['u32', draw?.seed ?? 0], ['u32', 1], ['u32', 0], ['f32', 0], ['f32', 0]]));
+        const call = own(uniformBuffer(this.device, 'call', Call, {
+          n, k, aBlock: 0, outBlock: 0, phase: draw?.phase ?? 0, flags: sampling ? Write.samples : Write.stat,
+        }));
+        // The matmul kernel reads only seed and bySamples; the other fields belong to the update.
+        const rule = own(uniformBuffer(this.device, 'rule', Rule, {
+          seed: draw?.seed ?? 0, bySamples: 1, meanGradient: 0, momentum: 0, stepSize: 0, decayStep: 0,
+        }));
         const step = own(createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform));
         this.device.queue.writeBuffer(step, 0, packSteps([
           { rows, start: 0, drawBatch: draw?.batch ?? 0, drawEpoch: draw?.epoch ?? 0, index: 0, rowOffset: first },
@@ -224,7 +228,7 @@ export class WebGpuBackend implements Backend {
         const group = this.device.createBindGroup({ layout: this.kernels.layouts.matmul, entries });
         const stepGroup = this.device.createBindGroup({
           layout: this.kernels.layouts.step,
-          entries: [{ binding: 0, resource: { buffer: step, size: 32 } }],
+          entries: [{ binding: 0, resource: { buffer: step, size: Step.size } }],
         });
         const encoder = this.device.createCommandEncoder();
         const pass = encoder.beginComputePass();

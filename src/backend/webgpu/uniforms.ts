@@ -1,0 +1,155 @@
+/**
+ * The uniform structs of the shaders, declared once here: their WGSL text is prepended to every
+ * shader module (kernels.ts) and their bytes are packed from the same declaration, so the host
+ * and the shaders cannot disagree on a field's place or type.
+ */
+
+/** The scalar types a uniform field may have; each takes 4 bytes. */
+export type Scalar = 'u32' | 'i32' | 'f32';
+
+/** A value for every field of a struct, by name. */
+export type StructValues<F extends Record<string, Scalar>> = { readonly [K in keyof F]: number };
+
+/** The values `S.pack` takes: `ValuesOf<typeof Step>`. */
+export type ValuesOf<S> = S extends UniformStruct<infer F> ? StructValues<F> : never;
+
+/** A WGSL uniform struct whose fields are 4-byte scalars, in declaration order. */
+export interface UniformStruct<F extends Record<string, Scalar>> {
+  readonly name: string;
+  readonly fields: F;
+  /** The WGSL declaration: `struct Name { field: type, … }`. */
+  readonly wgsl: string;
+  /** Bytes the struct takes in a uniform buffer: its fields, rounded up to 16. */
+  readonly size: number;
+  /** Writes `values` at `offset` of `target` (a new buffer of `size` bytes by default) and returns `target`. */
+  pack(values: StructValues<F>, target?: ArrayBuffer, offset?: number): ArrayBuffer;
+}
+
+const writers: Record<Scalar, (view: DataView, at: number, value: number) => void> = {
+  u32: (view, at, value) => view.setUint32(at, value, true),
+  i32: (view, at, value) => view.setInt32(at, value, true),
+  f32: (view, at, value) => view.setFloat32(at, value, true),
+};
+
+/**
+ * Declares a uniform struct: `fields` maps each field's name to its type, in WGSL order.
+ * Doc comments on the fields document the WGSL struct too.
+ */
+export function uniformStruct<const F extends Record<string, Scalar>>(name: string, fields: F): UniformStruct<F> {
+  const entries = Object.entries(fields) as [keyof F & string, Scalar][];
+  const size = Math.max(16, Math.ceil((entries.length * 4) / 16) * 16);
+  return {
+    name,
+    fields,
+    wgsl: `struct ${name} {\n${entries.map(([field, type]) => `  ${field}: ${type},\n`).join('')}}\n`,
+    size,
+    pack(values, target = new ArrayBuffer(size), offset = 0) {
+      const view = new DataView(target, offset, size);
+      entries.forEach(([field, type], i) => {
+        const value = values[field];
+        // A caller that escaped the type check would otherwise write 0 without a word.
+        if (typeof value !== 'number') throw new TypeError(`uniform ${name}.${field} is missing`);
+        writers[type](view, i * 4, value);
+      });
+      return target;
+    },
+  };
+}
+
+/** Per batch (bound with a dynamic offset, UNIFORM_STRIDE apart), or per inference call. */
+export const Step = uniformStruct('Step', {
+  /** B, the rows in this batch. */
+  rows: 'u32',
+  /** Its first entry in the epoch's order. */
+  start: 'u32',
+  /** Random-stream address: counter = (col / 4, rowOffset + row, drawBatch, drawEpoch). */
+  drawBatch: 'u32',
+  drawEpoch: 'u32',
+  /** Where this batch's KL goes in the epoch's array. */
+  index: 'u32',
+  rowOffset: 'u32',
+});
+
+/** Per epoch: the training rule. */
+export const Rule = uniformStruct('Rule', {
+  seed: 'u32',
+  /** 1: sampled states in the statistics; 0: probabilities. */
+  bySamples: 'u32',
+  /** 1: divide the weight gradient by B. */
+  meanGradient: 'u32',
+  momentum: 'f32',
+  /** (1 − momentum) · learning rate. */
+  stepSize: 'f32',
+  /** stepSize · weight decay λ. */
+  decayStep: 'f32',
+});
+
+/** One matmul dispatch (matmul.wgsl). */
+export const Call = uniformStruct('Call', {
+  /** Output columns. */
+  n: 'u32',
+  /** Inner dimension. */
+  k: 'u32',
+  /** A starts at row aBlock · rows of its buffer (the halves of a stacked batch). */
+  aBlock: 'u32',
+  /** Likewise for the statistic output (samples always start at row 0). */
+  outBlock: 'u32',
+  /** Second key word of the random stream. */
+  phase: 'u32',
+  /** WRITE_STAT | WRITE_SAMPLES. */
+  flags: 'u32',
+});
+
+/** The gradient product's output shape (gradient.wgsl). */
+export const Dims = uniformStruct('Dims', {
+  v: 'u32',
+  h: 'u32',
+});
+
+/** Where the update kernel finds each parameter (update.wgsl). */
+export const Layout = uniformStruct('Layout', {
+  v: 'u32',
+  h: 'u32',
+  /** Element offset of b in the parameter (and velocity) buffer. */
+  visibleBias: 'u32',
+  /** Element offset of c. */
+  hiddenBias: 'u32',
+  /** Split-K partials to add. */
+  slices: 'u32',
+});
+
+/** One chunk of the resident data set (gather.wgsl). */
+export const Chunk = uniformStruct('Chunk', {
+  /** First data-set row held by this chunk. */
+  first: 'u32',
+  rows: 'u32',
+  cols: 'u32',
+});
+
+/** The KL reduction (kl.wgsl). */
+export const KlCall = uniformStruct('KlCall', {
+  /** Partial sums to add. */
+  count: 'u32',
+  /** V. */
+  visible: 'u32',
+});
+
+/** One chunk of the exact log partition function (partition.wgsl). */
+export const Enumeration = uniformStruct('Enumeration', {
+  /** Units enumerated. */
+  n: 'u32',
+  /** Units summed out. */
+  m: 'u32',
+  /** The chunk's first state. */
+  first: 'u32',
+  /** States in this chunk. */
+  count: 'u32',
+});
+
+/** Every struct above, in the order their WGSL is prepended. */
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Chunk, KlCall, Enumeration] as const;
+
+/** The WGSL declarations of every uniform struct, prepended to every shader module. */
+export function structDeclarations(): string {
+  return UNIFORM_STRUCTS.map((s) => s.wgsl).join('');
+}
