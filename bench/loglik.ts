@@ -1,10 +1,14 @@
 // Test log-likelihood of MNIST RBMs trained with CD-1, CD-10 and PCD: exact log Z for 784-16,
 // annealed importance sampling (checked against exact at 784-16) for 784-64. Data binarised at
 // 0.5, as log-likelihoods of binary RBMs are reported.
+// Validation (LOG_Z_TOLERANCE, 0.5 nats, well below the gaps of several nats between the
+// algorithms ranked): AIS log Z within it of exact log Z where exact is computable, AIS's ±3σ
+// interval within it either side of the estimate everywhere (an interval unbounded below
+// fails), and every log-likelihood finite; a failure exits 1 after the JSON is written.
 // Usage: npm run bench:loglik [-- --hidden 16,64 --epochs 10 --runs 100 --betas 5000 --json FILE]
 import { parseArgs } from 'node:util';
 import { loadMnist, MAX_EXACT_UNITS, RBM, type Matrix, type RbmOptions } from '../src/node.js';
-import { machine, table, writeJson } from './report.js';
+import { machine, table, Validation, writeResults } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +28,8 @@ const ALGORITHMS: [string, Partial<RbmOptions>][] = [
   ['CD-10', { cdSteps: 10 }],
   ['PCD', { persistent: true }],
 ];
+const LOG_Z_TOLERANCE = 0.5;
+const validation = new Validation(LOG_Z_TOLERANCE, 'log Z in nats: AIS against exact, and against its own ±3σ bounds; log-likelihoods finite');
 const results = [];
 for (const hidden of values.hidden.split(',').map(Number)) {
   for (const [name, algorithm] of ALGORITHMS) {
@@ -42,6 +48,14 @@ for (const hidden of values.hidden.split(',').map(Number)) {
     const ais = await rbm.logPartition({ method: 'ais', runs: Number(values.runs), betas: Number(values.betas), data: x });
     const exact = hidden <= MAX_EXACT_UNITS ? (await rbm.logPartition({ method: 'exact' })).logZ : undefined;
     const logZ = exact ?? ais.logZ;
+    const [trainLL, testLL] = [await rbm.logLikelihood(x, { method: 'exact', logZ }), await rbm.logLikelihood(y, { method: 'exact', logZ })];
+    const pairs: [string, number, number][] = [
+      ['AIS − lower 3σ bound', ais.logZ, ais.lower],
+      ['upper 3σ bound − AIS', ais.upper, ais.logZ],
+      ['log-likelihoods finite', trainLL + testLL, trainLL + testLL], // 0 unless one is not finite
+    ];
+    if (exact !== undefined) pairs.unshift(['AIS − exact', ais.logZ, exact]);
+    const check = validation.check(`784-${hidden} ${name}`, pairs);
     const row = {
       hidden,
       algorithm: name,
@@ -51,8 +65,9 @@ for (const hidden of values.hidden.split(',').map(Number)) {
       logZMethod: exact === undefined ? 'ais' : 'exact',
       aisLogZ: ais.logZ,
       aisInterval: [ais.lower, ais.upper],
-      trainLogLikelihood: await rbm.logLikelihood(x, { method: 'exact', logZ }),
-      testLogLikelihood: await rbm.logLikelihood(y, { method: 'exact', logZ }),
+      trainLogLikelihood: trainLL,
+      testLogLikelihood: testLL,
+      check,
     };
     console.log(JSON.stringify(row));
     results.push(row);
@@ -62,7 +77,7 @@ for (const hidden of values.hidden.split(',').map(Number)) {
 console.log();
 console.log(
   table([
-    ['model', 'training', 'log Z', 'AIS log Z (±3σ)', 'train LL', 'test LL', 'train s'],
+    ['model', 'training', 'log Z', 'AIS log Z (±3σ)', 'train LL', 'test LL', 'train s', `log Z checks ≤ ${LOG_Z_TOLERANCE}`],
     ...results.map((r) => [
       `784-${r.hidden}`,
       r.algorithm,
@@ -71,8 +86,10 @@ console.log(
       r.trainLogLikelihood.toFixed(2),
       r.testLogLikelihood.toFixed(2),
       r.trainSeconds.toFixed(0),
+      validation.cell(r.check),
     ]),
   ]),
 );
 console.log('\nLog-likelihoods are mean nats per example on binarised MNIST (60,000 train, 10,000 test).');
-await writeJson(values.json, { machine: machine(), epochs: Number(values.epochs), runs: Number(values.runs), betas: Number(values.betas), results });
+console.log('The last column is the largest of |AIS − exact log Z| (where exact) and the ±3σ half-widths of the AIS interval.');
+await writeResults(values.json, { machine: machine(), epochs: Number(values.epochs), runs: Number(values.runs), betas: Number(values.betas), results, validation });

@@ -91,7 +91,7 @@ export class Validation {
 }
 
 function describe(c: Check): string {
-  return c.compared === 0 ? 'nothing compared' : `largest difference ${c.worst.toExponential(1)} (${c.worstAt}) over ${c.compared} value${c.compared === 1 ? '' : 's'}`;
+  return c.compared === 0 ? 'nothing compared' : `largest difference ${c.worst.toExponential(1)} (${c.worstAt}) among ${c.compared} pair${c.compared === 1 ? '' : 's'}`;
 }
 
 /**
