@@ -29,6 +29,7 @@ export default defineConfig({
         },
       },
     ],
+    globalSetup: ['test/global-setup.ts'],
     // dawn.node is not safe inside worker threads; each file gets its own process.
     pool: 'forks',
     testTimeout: 120_000,

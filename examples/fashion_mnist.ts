@@ -2,8 +2,7 @@
 // epochs, then writes the first 10 test images beside their reconstructions to
 // fashion_reconstructions.png. Usage: npm run fashion:mnist [-- --use-gpu]
 import { parseArgs } from 'node:util';
-import { grid, writePng } from '../src/io/images.js';
-import { loadFashionMnist, RBM, row } from '../src/node.js';
+import { grid, loadFashionMnist, RBM, row, writePng } from '../src/node.js';
 
 const { values } = parseArgs({ options: { 'use-gpu': { type: 'boolean', default: false } } });
 const { train, test } = await loadFashionMnist();

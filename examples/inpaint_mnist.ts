@@ -4,9 +4,7 @@
 // whose chains fall silent, so this trains one as Hinton's guide suggests, once, and keeps it
 // in rbm_generative.safetensors. Usage: npm run inpaint:mnist
 import { existsSync } from 'node:fs';
-import { hideMask, masked } from '../src/cli/masks.js';
-import { grid, writePng } from '../src/io/images.js';
-import { loadMnist, RBM, row } from '../src/node.js';
+import { grid, hideMask, loadMnist, masked, RBM, row, writePng } from '../src/node.js';
 
 const MODEL = 'rbm_generative.safetensors';
 const { train, test } = await loadMnist();
@@ -26,7 +24,7 @@ if (existsSync(MODEL)) {
   await rbm.save(MODEL);
 }
 const input = { data: test.images.data.subarray(0, 12 * 784), rows: 12, cols: 784 };
-for (const hide of ['lower', 'random']) {
+for (const hide of ['lower', 'random'] as const) {
   const mask = hideMask(hide, input.rows, 28, 28, 0);
   const completed = await rbm.inpaint(input, mask, { steps: 200 });
   const shown = masked(input, mask);

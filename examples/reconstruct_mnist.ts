@@ -1,8 +1,7 @@
 // simple_rbm's reconstruct example: the first 10 MNIST test digits through the model that
 // train_mnist saved. Usage: npm run train:mnist && npm run reconstruct:mnist
 import { existsSync } from 'node:fs';
-import { grid, writePng } from '../src/io/images.js';
-import { loadMnist, RBM, row } from '../src/node.js';
+import { grid, loadMnist, RBM, row, writePng } from '../src/node.js';
 
 const MODEL = 'rbm_mnist.safetensors';
 if (!existsSync(MODEL)) {

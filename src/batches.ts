@@ -11,3 +11,10 @@ export function batchStarts(rows: number, batchSize: number): Uint32Array {
   for (let b = 0; b < count; b++) starts[b + 1] = starts[b] + small + (b < large ? 1 : 0);
   return starts;
 }
+
+/** The rows of the largest batch of `starts` (as batchStarts gives them). */
+export function largestBatch(starts: Uint32Array): number {
+  let largest = 0;
+  for (let b = 0; b + 1 < starts.length; b++) largest = Math.max(largest, starts[b + 1] - starts[b]);
+  return largest;
+}

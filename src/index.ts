@@ -2,7 +2,7 @@
 export { RBM, type DaydreamOptions, type LoadOptions, type LogPartitionOptions, type PartitionEstimate } from './rbm.js';
 export type { BatchReport, EpochMetrics, EpochReport, FitHistory, FitOptions, MetricName } from './fit-options.js';
 export type { ReconstructionError } from './evaluation/metrics.js';
-export { MAX_EXACT_UNITS } from './evaluation/partition.js';
+export { MAX_EXACT_UNITS } from './backend/exact-partition.js';
 export { DEFAULTS, type DeviceChoice, type MomentumStep, type RbmOptions, type ResolvedOptions } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
 export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
@@ -18,7 +18,9 @@ export {
 } from './errors.js';
 export type { EpochProgress, History, ModelConfig, ModelState, RunInfo } from './state.js';
 export { decodeModel, encodeModel } from './io/model-file.js';
-export { setGpuProvider, type GpuOptions, type GpuProvider } from './backend/webgpu/gpu.js';
+export type { GpuOptions } from './backend/webgpu/gpu.js';
+export { browserPlatform, currentPlatform, installPlatform, setGpuProvider, type GpuProvider, type Platform } from './platform/platform.js';
+export { hideMask, masked, type HiddenRegion } from './masks.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';
 export { formatLossFile } from './io/loss-file.js';

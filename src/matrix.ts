@@ -92,3 +92,9 @@ function checkValues(m: Matrix, argument: string, unitInterval: boolean): void {
     throw new InvalidArgumentError(argument, `${where} is ${v}; expected a value in [0, 1]`);
   }
 }
+
+/** The first `count` rows of m (all of them if fewer), without copying. */
+export function firstRows(m: Matrix, count: number): Matrix {
+  const rows = Math.min(count, m.rows);
+  return { data: m.data.subarray(0, rows * m.cols), rows, cols: m.cols };
+}

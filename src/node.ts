@@ -1,16 +1,13 @@
-/** webgpu-rbm for Node: everything in the portable entry, plus files, data sets and Dawn. */
-import { availableParallelism } from 'node:os';
-import { nodeWorkerFactory } from './backend/wasm/node-workers.js';
-import { setWorkerFactory } from './backend/wasm/pool.js';
-import { dawnProvider } from './backend/webgpu/dawn.js';
-import { setGpuProvider } from './backend/webgpu/gpu.js';
+/** webgpu-rbm for Node: everything in the portable entry, plus files, data sets, Dawn and worker threads. */
+import { installPlatform } from './platform/platform.js';
+import { nodePlatform } from './platform/node.js';
 
-setGpuProvider(dawnProvider);
-// WEBGPU_RBM_WASM=0 keeps the CPU backend on the plain TypeScript kernels (the reference).
-if (process.env.WEBGPU_RBM_WASM !== '0') setWorkerFactory(nodeWorkerFactory, availableParallelism());
+installPlatform(nodePlatform());
 
 export * from './index.js';
 export { readIdxFile, readMatrixFile } from './data/files.js';
 export { FASHION_MNIST_DIR, loadFashionMnist, loadMnist, type ImageDataSet, type LabelledImages } from './data/mnist.js';
 export { writeFileAtomic } from './io/atomic-write.js';
 export { writeLossFile } from './io/loss-store.js';
+export { nodePlatform } from './platform/node.js';
+export { encodePng, grid, writePng, type GrayImage, type GridOptions } from './io/images.js';

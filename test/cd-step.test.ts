@@ -5,7 +5,7 @@ import { Phase, type DrawAddress, type UniformSource } from '../src/rng/stream.j
 import { expectClose } from './helpers.js';
 
 // A 3-visible, 2-hidden model, a batch of two rows and fixed uniform draws for each phase.
-// The expected values were worked out by hand (in float64) from REFERENCE §1's formulas.
+// The expected values were worked out by hand (in float64) from the formulas of docs/training-step.md.
 const X = Float32Array.of(1, 0, 1, 0, 1, 0.5);
 const DRAWS: Record<number, number[]> = {
   [Phase.hidden]: [0.5, 0.6, 0.4, 0.3],

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, loadMnist, RBM, type Matrix } from '../src/node.js';
-import { binaryData, randomParameters } from './gpu-helpers.js';
-import { expectClose, handParameters } from './helpers.js';
+import { binaryData, expectClose, handParameters, randomParameters } from './helpers.js';
 
 /** All 2^n binary vectors of length n. */
 function allStates(n: number): number[][] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchStarts } from '../src/batches.js';
 import { klDivergence } from '../src/backend/cpu/cd-step.js';
-import { bernoulliLogLikelihood, sigmoid, softplus } from '../src/backend/cpu/math.js';
+import { bernoulliLogLikelihood, sigmoid, softplus } from '../src/math.js';
 
 describe('sigmoid and softplus', () => {
   it('match hand values', () => {

@@ -1,14 +1,12 @@
 import { BufferUsage, MapMode } from '../src/backend/webgpu/constants.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, EpochPlan } from '../src/backend/backend.js';
-import { acquireDevice } from '../src/backend/webgpu/gpu.js';
+import type { Backend } from '../src/backend/backend.js';
 import { prelude } from '../src/backend/webgpu/params.js';
-import { batchStarts } from '../src/batches.js';
 import { matrix } from '../src/matrix.js';
-import { Phase, permutation, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
+import { Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
 import philoxSource from '../shaders/philox.wgsl';
-import { backendPair, binaryData, largestBatch, randomParameters, RULES } from './gpu-helpers.js';
-import { expectClose, fixture } from './helpers.js';
+import { backendPair, gpuDevice } from './gpu-helpers.js';
+import { binaryData, epochPlan, expectClose, fixture, randomParameters, RULES } from './helpers.js';
 
 const open: Backend[] = [];
 async function pair(V: number, H: number, seed: number, scale = 1) {
@@ -30,7 +28,7 @@ const SHAPES: [visible: number, hidden: number, rows: number][] = [
 
 describe('Philox on the GPU', () => {
   it("matches Random123's known answers and the CPU stream", async () => {
-    const { device } = await acquireDevice();
+    const { device } = await gpuDevice();
     try {
       const cases = [
         [0, 0, 0, 0, 0, 0],
@@ -127,21 +125,14 @@ describe.each(SHAPES.slice(1))('one training epoch at %i × %i on %i rows', (V, 
     const { cpu, gpu } = await pair(V, H, V + H, 0.3);
     const x = binaryData(rows, V, 6, 0.3);
     // Batches of awkward sizes (numpy.array_split of `rows` into three).
-    const plan: EpochPlan = {
-      order: permutation(rows, 3, 0),
-      batchStarts: batchStarts(rows, Math.max(1, Math.floor(rows / 3))),
-      seed: 3,
-      epoch: 0,
-      rule,
-      firstBatch: 0,
-    };
+    const plan = epochPlan(rows, Math.max(1, Math.floor(rows / 3)), 3, 0, rule);
     const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), plan), await gpu.trainEpoch(await gpu.upload(x), plan)];
     expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: 'KL per batch' });
     const [pa, pb] = [await cpu.getParameters(), await gpu.getParameters()];
     for (const key of ['weights', 'visibleBias', 'hiddenBias', 'weightVelocity', 'visibleBiasVelocity', 'hiddenBiasVelocity'] as const) {
       expectClose(pb[key], pa[key], { atol: 1e-5, rtol: 1e-4, label: key });
     }
-    expect(pa.hiddenChains?.length ?? 0).toBe(rule.persistent ? largestBatch(plan.batchStarts) * H : 0);
+    expect(pa.hiddenChains?.length ?? 0).toBe(rule.persistent ? plan.largestBatch * H : 0);
     expectClose(pb.hiddenChains ?? [], pa.hiddenChains ?? [], { atol: 0, rtol: 0, label: 'persistent chains' });
   });
 });

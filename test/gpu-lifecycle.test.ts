@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { acquireDevice } from '../src/backend/webgpu/gpu.js';
+import { gpuDevice } from './gpu-helpers.js';
 import { RBM } from '../src/node.js';
-import { binaryData } from './gpu-helpers.js';
+import { binaryData } from './helpers.js';
 
 const x = binaryData(300, 100, 31);
 const wide = binaryData(50, 784, 32);
@@ -17,7 +17,7 @@ describe('long-running use of the GPU backend', () => {
   it('trains and disposes many models without growing memory', async () => {
     // On one device, so that what is measured is this library's buffers, not what the driver
     // keeps for each device it has opened (lavapipe keeps about 0.4 MB).
-    const { device } = await acquireDevice();
+    const { device } = await gpuDevice();
     try {
       const options = { visible: 784, hidden: 512, useGPU: true, gpu: { device } } as const;
       const rss = () => process.memoryUsage().rss / 2 ** 20;
@@ -35,7 +35,7 @@ describe('long-running use of the GPU backend', () => {
   });
 
   it('lets two models share one device, training at once', async () => {
-    const { device } = await acquireDevice();
+    const { device } = await gpuDevice();
     try {
       const alone = await trainOnce({ visible: 100, hidden: 32, useGPU: true, seed: 1 });
       const expected = await alone.getParameters();

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
-import type { Parameters } from '../src/backend/backend.js';
+import type { EpochPlan, Parameters, TrainingRule } from '../src/backend/backend.js';
+import { batchStarts, largestBatch } from '../src/batches.js';
+import { permutation } from '../src/rng/stream.js';
 
 /**
  * Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, reporting the first
@@ -47,4 +49,36 @@ export function handParameters(): Parameters {
     visibleBiasVelocity: new Float32Array(3),
     hiddenBiasVelocity: new Float32Array(2),
   };
+}
+
+/** Random parameters in [−scale, scale) and small random momentum, for comparing backends. */
+export function randomParameters(visible: number, hidden: number, seed: number, scale = 1): Parameters {
+  return {
+    weights: fixture(visible * hidden, seed, -scale, scale),
+    visibleBias: fixture(visible, seed + 1, -scale, scale),
+    hiddenBias: fixture(hidden, seed + 2, -scale, scale),
+    weightVelocity: fixture(visible * hidden, seed + 3, -0.01, 0.01),
+    visibleBiasVelocity: fixture(visible, seed + 4, -0.01, 0.01),
+    hiddenBiasVelocity: fixture(hidden, seed + 5, -0.01, 0.01),
+  };
+}
+
+/** 0/1 data with roughly `density` ones. */
+export function binaryData(rows: number, cols: number, seed: number, density = 0.3) {
+  return { data: fixture(rows * cols, seed).map((u) => (u < density ? 1 : 0)), rows, cols };
+}
+
+/** Training rules every fast backend is checked against the CPU reference with. */
+export const RULES: TrainingRule[] = [
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01 },
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
+  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
+];
+
+/** An epoch of `rows` rows in batches of `batchSize` (numpy.array_split), as fit plans it. */
+export function epochPlan(rows: number, batchSize: number, seed: number, epoch: number, rule: TrainingRule): EpochPlan {
+  const starts = batchStarts(rows, batchSize);
+  return { order: permutation(rows, seed, epoch), batchStarts: starts, largestBatch: largestBatch(starts), seed, epoch, rule, firstBatch: 0 };
 }

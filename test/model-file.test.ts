@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import { DataFormatError, decodeModel, encodeModel, FileAccessError, InvalidArgumentError, RBM, type ModelState } from '../src/node.js';
-import { binaryData } from './gpu-helpers.js';
+import { binaryData } from './helpers.js';
 
 let dir: string;
 let trained: RBM;

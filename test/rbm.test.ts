@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { RBM, type Parameters } from '../src/node.js';
-import { expectClose, fixture, handParameters } from './helpers.js';
+import { RBM } from '../src/node.js';
+import { expectClose, fixture, handParameters, randomParameters } from './helpers.js';
 
 const sigmoid = (a: number) => 1 / (1 + Math.exp(-a));
 
@@ -9,17 +10,6 @@ async function smallModel(): Promise<RBM> {
   const rbm = new RBM({ visible: 3, hidden: 2 });
   await rbm.setParameters(handParameters());
   return rbm;
-}
-
-function randomParameters(visible: number, hidden: number, seed: number): Parameters {
-  return {
-    weights: fixture(visible * hidden, seed, -1, 1),
-    visibleBias: fixture(visible, seed + 1, -1, 1),
-    hiddenBias: fixture(hidden, seed + 2, -1, 1),
-    weightVelocity: new Float32Array(visible * hidden),
-    visibleBiasVelocity: new Float32Array(visible),
-    hiddenBiasVelocity: new Float32Array(hidden),
-  };
 }
 
 /** All 2^n binary vectors of length n, as rows. */
@@ -147,7 +137,7 @@ describe('the CPU backend in use', () => {
   it('is the plain TypeScript reference under WEBGPU_RBM_WASM=0, WebAssembly SIMD otherwise', async () => {
     const rbm = new RBM({ visible: 3, hidden: 2 });
     const { device } = await rbm.device();
-    if (process.env.WEBGPU_RBM_WASM === '0') expect(device).toBe('CPU');
+    if (process.env.WEBGPU_RBM_WASM === '0') expect(device).toBe('CPU (TypeScript)');
     else expect(device).toMatch(/^CPU \(WebAssembly SIMD/);
     await rbm.dispose();
   });
@@ -187,7 +177,8 @@ describe('training', () => {
       log: (line) => lines.push(line),
       onEpoch: (r) => reports.push(r.epoch),
     });
-    expect(lines[0]).toBe('# Computation will proceed on the CPU.');
+    const kernels = process.env.WEBGPU_RBM_WASM === '0' ? 'TypeScript' : `WebAssembly SIMD, ${availableParallelism()} threads?`;
+    expect(lines[0]).toMatch(new RegExp(`^# Computation will proceed on the CPU\\.\n# CPU: ${kernels}$`));
     expect(lines[1]).toMatch(/^Epoch \[1\/2\], KL Divergence: \d\.\d{4}$/);
     expect(lines[2]).toBe(`Epoch [2/2], KL Divergence: ${history.klDivergence[1].toFixed(4)}`);
     expect(reports).toEqual([1, 2]);

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel, GpuError, InvalidArgumentError, NonFiniteError, RBM, TrainingInterruptedError, type RbmOptions } from '../src/node.js';
-import { acquireDevice } from '../src/backend/webgpu/gpu.js';
-import { binaryData } from './gpu-helpers.js';
+import { binaryData } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -136,7 +135,7 @@ describe('training that diverges', () => {
 
 describe('losing the GPU mid-fit', () => {
   it('raises a typed error and keeps the last completed epoch on the host, to continue on the CPU', async () => {
-    const { device } = await acquireDevice();
+    const { device } = await (await import('./gpu-helpers.js')).gpuDevice();
     const rbm = new RBM({ visible: 10, hidden: 4, useGPU: true, gpu: { device } });
     const error = await rbm
       .fit(x, { ...fitOptions, onEpoch: (r) => r.epoch === 2 && device.destroy() })

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { batchStarts } from '../src/batches.js';
 import { InvalidArgumentError, RBM, type Parameters, type RbmOptions } from '../src/node.js';
-import { permutation } from '../src/rng/stream.js';
-import { binaryData, randomParameters } from './gpu-helpers.js';
-import { expectClose } from './helpers.js';
+import { binaryData, epochPlan, expectClose, randomParameters } from './helpers.js';
 
 const x = binaryData(40, 12, 8, 0.3);
 const V = 12;
@@ -15,14 +12,7 @@ async function oneEpoch(parameters: Parameters, rule: Partial<TrainingRule>, epo
   const cpu = new CpuBackend(V, H);
   await cpu.setParameters(parameters);
   const base = { learningRate: 0.1, momentum: 0, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 } as const;
-  return cpu.trainEpoch(await cpu.upload(x), {
-    order: permutation(40, 1, epoch),
-    batchStarts: batchStarts(40, 40),
-    seed: 1,
-    epoch,
-    rule: { ...base, ...rule },
-    firstBatch: 0,
-  });
+  return cpu.trainEpoch(await cpu.upload(x), epochPlan(40, 40, 1, epoch, { ...base, ...rule }));
 }
 
 describe('weight decay', () => {

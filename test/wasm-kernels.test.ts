@@ -1,13 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import '../src/node.js'; // installs the worker factory
+import { nodeWorkerFactory } from '../src/platform/node-workers.js';
 import type { Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
-import { batchStarts } from '../src/batches.js';
 import { RBM } from '../src/node.js';
-import { permutation } from '../src/rng/stream.js';
-import { binaryData, largestBatch, randomParameters, RULES } from './gpu-helpers.js';
-import { expectClose, fixture } from './helpers.js';
+import { binaryData, epochPlan, expectClose, fixture, randomParameters, RULES } from './helpers.js';
 
 const open: Backend[] = [];
 afterAll(async () => {
@@ -15,14 +12,14 @@ afterAll(async () => {
 });
 
 async function wasm(V: number, H: number, threads: number): Promise<WasmBackend> {
-  expect(wasmSupported(), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
-  const b = await WasmBackend.create(V, H, threads);
+  expect(wasmSupported(nodeWorkerFactory), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
+  const b = await WasmBackend.create(V, H, nodeWorkerFactory, threads);
   open.push(b);
   return b;
 }
 
 function plan(rows: number, batches: number, rule: TrainingRule, epoch = 0): EpochPlan {
-  return { order: permutation(rows, 5, epoch), batchStarts: batchStarts(rows, Math.floor(rows / batches)), seed: 5, epoch, rule, firstBatch: 0 };
+  return epochPlan(rows, Math.floor(rows / batches), 5, epoch, rule);
 }
 
 
@@ -50,7 +47,7 @@ describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i r
       for (const key of ['weights', 'visibleBias', 'hiddenBias', 'weightVelocity', 'visibleBiasVelocity', 'hiddenBiasVelocity'] as const) {
         expectClose(b.parameters[key], a.parameters[key], { atol: 1e-5, rtol: 1e-4, label: `${key}, epoch ${epoch}` });
       }
-      expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? largestBatch(p.batchStarts) * H : 0);
+      expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? p.largestBatch * H : 0);
       expectClose(b.parameters.hiddenChains ?? [], a.parameters.hiddenChains ?? [], { atol: 0, rtol: 0, label: `chains, epoch ${epoch}` });
     }
   });
@@ -90,7 +87,7 @@ describe('the WebAssembly backend', () => {
     const fast = new RBM({ visible: 4, hidden: 2 });
     const plain = new RBM({ visible: 4, hidden: 2, threads: 0 });
     expect((await fast.device()).device).toMatch(/^CPU \(WebAssembly SIMD, \d+ threads?\)$/);
-    expect((await plain.device()).device).toBe('CPU');
+    expect((await plain.device()).device).toBe('CPU (TypeScript)');
     await fast.dispose();
   });
 });

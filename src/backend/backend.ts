@@ -40,6 +40,8 @@ export interface EpochPlan {
   readonly order: Uint32Array;
   /** Batch b is order[batchStarts[b] .. batchStarts[b + 1]). */
   readonly batchStarts: Uint32Array;
+  /** The rows of the largest batch: what a backend sizes its batch buffers and persistent chains for. */
+  readonly largestBatch: number;
   readonly seed: number;
   /** The epoch's position in the random stream (epochs trained before it). */
   readonly epoch: number;
@@ -81,20 +83,20 @@ export interface ResidentData {
 
 export type Layer = 'hidden' | 'visible';
 
+/** Which backend a model runs on, and on what device. */
+export interface DeviceInfo {
+  readonly backend: 'cpu' | 'webgpu';
+  /** 'CPU (TypeScript)', 'CPU (WebAssembly SIMD, 2 threads)', or the WebGPU adapter's description. */
+  readonly device: string;
+}
+
 /**
  * The operations a model needs, at the size of an RBM step; implemented once per kind of
  * device. A backend holds one model's parameters; the model never asks which backend it has.
  */
-/** Which backend a model runs on, and on what device. */
-export interface DeviceInfo {
-  readonly backend: 'cpu' | 'webgpu';
-  /** 'CPU', or the WebGPU adapter's description. */
-  readonly device: string;
-}
-
 export interface Backend {
   readonly info: DeviceInfo;
-  /** The line `fit` prints first, as simple_rbm does. */
+  /** The lines `fit` prints first: simple_rbm's, then which kernels or adapter run. */
   readonly banner: string;
   setParameters(p: Parameters): Promise<void>;
   getParameters(): Promise<Parameters>;
@@ -125,4 +127,26 @@ export function copyParameters(p: Parameters): Parameters {
     hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
     ...(p.hiddenChains && { hiddenChains: p.hiddenChains.slice() }),
   };
+}
+
+/**
+ * Persistent CD's chains after an epoch: the epoch's `latest` chains over the first rows of
+ * those `kept` from earlier (larger) batches, so a smaller batch never forgets the others.
+ */
+export function mergeChains(kept: Float32Array, latest: Float32Array): Float32Array {
+  const merged = new Float32Array(Math.max(kept.length, latest.length));
+  merged.set(kept);
+  merged.set(latest);
+  return merged;
+}
+
+/**
+ * The first batch that went bad in an epoch that trained batches from `firstBatch` on: the
+ * earlier of the first non-finite KL value and the batch a device reported a non-finite
+ * parameter in (`reported`, undefined when none); undefined when every batch was finite.
+ */
+export function firstBadBatch(kl: Float64Array, firstBatch: number, reported: number | undefined): number | undefined {
+  const badKl = kl.findIndex((v) => !Number.isFinite(v));
+  const candidates = [...(badKl < 0 ? [] : [firstBatch + badKl]), ...(reported === undefined ? [] : [reported])];
+  return candidates.length === 0 ? undefined : Math.min(...candidates);
 }

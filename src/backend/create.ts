@@ -1,38 +1,45 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { DeviceChoice } from '../options.js';
+import type { Platform } from '../platform/platform.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
 import type { GpuOptions } from './webgpu/gpu.js';
 import { WebGpuBackend } from './webgpu/webgpu-backend.js';
-import { defaultThreads } from './wasm/pool.js';
 import { WasmBackend, wasmSupported } from './wasm/wasm-backend.js';
 
+/** What a model asks of createBackend. */
+export interface BackendRequest {
+  readonly useGPU: DeviceChoice;
+  readonly visible: number;
+  readonly hidden: number;
+  readonly gpu: GpuOptions;
+  /** CPU threads; undefined: the platform's cores. */
+  readonly threads: number | undefined;
+}
+
 /**
- * The one place that chooses a backend: the CPU, the GPU (an error when there is none), or
- * for 'auto' the GPU when there is one, saying in the banner which it chose.
+ * The one place that chooses a backend, on what `platform` offers: the CPU, the GPU (an error
+ * when there is none), or for 'auto' the GPU when there is one, saying in the banner which it
+ * chose.
  */
-export async function createBackend(
-  useGPU: DeviceChoice,
-  visible: number,
-  hidden: number,
-  gpu: GpuOptions,
-  threads: number | undefined,
-): Promise<Backend> {
-  if (useGPU === false) return cpuBackend(visible, hidden, threads);
-  if (useGPU === true) return WebGpuBackend.create(visible, hidden, gpu);
+export async function createBackend(request: BackendRequest, platform: Platform): Promise<Backend> {
+  const { useGPU, visible, hidden, gpu } = request;
+  if (useGPU === false) return cpuBackend(request, platform);
+  if (useGPU === true) return WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
   try {
-    return await WebGpuBackend.create(visible, hidden, gpu);
+    return await WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
   } catch (error) {
     if (!(error instanceof BackendUnavailableError)) throw error;
-    return cpuBackend(visible, hidden, threads, `# useGPU: 'auto' found no WebGPU adapter (${error.message.split('. ')[0]}).`);
+    return cpuBackend(request, platform, `# useGPU: 'auto' found no WebGPU adapter (${error.message.split('. ')[0]}).`);
   }
 }
 
 /**
- * The WebAssembly SIMD backend on `threads` workers where the engine has SIMD, shared memory
- * and workers; the plain TypeScript reference otherwise (or with threads: 0).
+ * The WebAssembly SIMD backend where the platform has workers and the engine SIMD and shared
+ * memory; the plain TypeScript reference otherwise (or with threads: 0).
  */
-async function cpuBackend(visible: number, hidden: number, threads = defaultThreads(), note?: string): Promise<Backend> {
-  if (threads >= 1 && wasmSupported()) return WasmBackend.create(visible, hidden, threads, note);
+async function cpuBackend({ visible, hidden, threads }: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
+  const count = threads ?? platform.cores;
+  if (count >= 1 && wasmSupported(platform.workers)) return WasmBackend.create(visible, hidden, platform.workers, count, note);
   return new CpuBackend(visible, hidden, note);
 }

@@ -1,5 +1,5 @@
 import type { Matrix } from '../matrix.js';
-import { softplus } from './cpu/math.js';
+import { softplus } from '../math.js';
 
 /**
  * E(v, h) = −(v·W·hᵀ + b·v + c·h) per row, from the hidden pre-activations a = v·W + c:

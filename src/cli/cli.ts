@@ -30,6 +30,13 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   return n;
 }
 
+/** An option that takes one of `choices`. */
+export function choiceOption<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) throw new UsageError(`--${name} expects ${choices.join(' or ')}, got '${value}'`);
+  return value as T;
+}
+
 export function required(name: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;

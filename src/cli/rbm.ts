@@ -1,12 +1,8 @@
 #!/usr/bin/env node
-import { setGpuProvider } from '../backend/webgpu/gpu.js';
-import { dawnProvider } from '../backend/webgpu/dawn.js';
 import { run, UsageError } from './cli.js';
 import { dream, DREAM_USAGE, filters, FILTERS_USAGE, inpaint, INPAINT_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
 import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
 import { train, TRAIN_USAGE } from './commands/train.js';
-
-setGpuProvider(dawnProvider);
 
 const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promise<number | void> }> = {
   train: { usage: TRAIN_USAGE, main: train },

@@ -1,14 +1,10 @@
 #!/usr/bin/env node
 // echen's rbmcmd: the same syntax and text input and output, with the state in our model file.
 import { readFileSync } from 'node:fs';
-import { setGpuProvider } from '../backend/webgpu/gpu.js';
-import { dawnProvider } from '../backend/webgpu/dawn.js';
 import { formatTextMatrix, parseTextMatrix } from '../data/text.js';
 import type { Matrix } from '../matrix.js';
-import { RBM } from '../rbm.js';
+import { RBM } from '../node.js';
 import { numberOption, run, UsageError } from './cli.js';
-
-setGpuProvider(dawnProvider);
 
 const USAGE = `Usage: rbmcmd STATE COMMAND [arguments]     (data rows on standard input, one per line)
 

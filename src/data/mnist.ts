@@ -47,10 +47,9 @@ export async function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<ImageDa
 }
 
 async function loadImageFolder(dir: string, hint = ''): Promise<ImageDataSet> {
-  const [train, test] = await Promise.all([
-    loadPair(dir, FILES.train[0], FILES.train[1], hint),
-    loadPair(dir, FILES.test[0], FILES.test[1], hint),
-  ]);
+  // One after the other, so a missing folder is always reported by its first file.
+  const train = await loadPair(dir, FILES.train[0], FILES.train[1], hint);
+  const test = await loadPair(dir, FILES.test[0], FILES.test[1], hint);
   return { train, test };
 }
 

@@ -1,4 +1,4 @@
-import { softplus } from '../backend/cpu/math.js';
+import { softplus } from '../math.js';
 import type { Matrix } from '../matrix.js';
 
 /** How well mean-field reconstructions match their inputs. */
@@ -36,10 +36,4 @@ export function flipOneUnit(x: Matrix, flip: ArrayLike<number>): Matrix {
  */
 export function pseudoLikelihood(visible: number, free: Float64Array, flipped: Float64Array): Float64Array {
   return free.map((f, i) => -visible * softplus(-(flipped[i] - f)));
-}
-
-export function mean(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i];
-  return s / values.length;
 }

@@ -1,7 +1,7 @@
 import type { Parameters, TrainingRule } from '../backend.js';
 import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
 import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
-import { bernoulliLogLikelihood, sigmoid } from './math.js';
+import { bernoulliLogLikelihood, sigmoid } from '../../math.js';
 
 /** Working memory for steps on batches of up to `maxRows` rows, allocated once. */
 export class StepScratch {
@@ -63,7 +63,7 @@ function applyMomentum(
 }
 
 /**
- * One CD-k step on the batch x (rows × V), updating `p` in place (REFERENCE §1 for k = 1), and
+ * One CD-k step on the batch x (rows × V), updating `p` in place (docs/training-step.md), and
  * the batch's KL divergence computed after the update from the same hidden sample. Gibbs step t
  * draws with gibbsPhase(…, t); persistent CD starts the negative chain from p.hiddenChains
  * (zero where it has none yet) and leaves its last hidden sample there.

@@ -1,10 +1,9 @@
-import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
-import { matrix, type Matrix } from '../../matrix.js';
-import { philoxUniforms, type DrawAddress, type UniformSource } from '../../rng/stream.js';
-import { contrastiveDivergenceStep, sample, sigmoidInPlace, StepScratch } from './cd-step.js';
-import { multiplyAdd, multiplyTransposedAdd } from './kernels.js';
-import { energies, freeEnergies } from '../energies.js';
-import { exactLogPartition } from '../../evaluation/partition.js';
+import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
+import type { Matrix } from '../../matrix.js';
+import { philoxUniforms, type DrawAddress } from '../../rng/stream.js';
+import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
+import { contrastiveDivergenceStep, StepScratch } from './cd-step.js';
+import { cpuBanner, HostBackend } from '../host-backend.js';
 
 class HostData implements ResidentData {
   constructor(readonly m: Matrix) {}
@@ -17,7 +16,6 @@ class HostData implements ResidentData {
   release(): void {}
 }
 
-
 /** Whether every parameter and momentum value is finite (a sum is, exactly when its terms are). */
 function allFinite(p: Parameters): boolean {
   for (const a of Object.values(p) as Float32Array[]) {
@@ -28,29 +26,17 @@ function allFinite(p: Parameters): boolean {
   return true;
 }
 
-/** How long training may hold the event loop before letting timers, I/O and signals run. */
-const YIELD_EVERY_MS = 20;
-
-/** Lets other work run between batches, in Node and in browsers. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /** The reference backend: plain TypeScript on Float32Arrays, the spec the GPU must match. */
-export class CpuBackend implements Backend {
-  readonly info = { backend: 'cpu', device: 'CPU' } as const;
+export class CpuBackend extends HostBackend implements Backend {
+  readonly info = { backend: 'cpu', device: 'CPU (TypeScript)' } as const;
   readonly banner: string;
-  private readonly uniforms: UniformSource = philoxUniforms;
   private params: Parameters;
   private scratch: StepScratch | undefined;
 
   /** `note` adds a line to the banner (why the CPU was chosen). */
-  constructor(
-    readonly visible: number,
-    readonly hidden: number,
-    note?: string,
-  ) {
-    this.banner = ['# Computation will proceed on the CPU.', ...(note ? [note] : [])].join('\n');
+  constructor(visible: number, hidden: number, note?: string) {
+    super(visible, hidden);
+    this.banner = cpuBanner('TypeScript', note);
     this.params = {
       weights: new Float32Array(visible * hidden),
       visibleBias: new Float32Array(visible),
@@ -76,8 +62,7 @@ export class CpuBackend implements Backend {
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const x = (data as HostData).m;
     const batches = plan.batchStarts.length - 1;
-    let maxRows = 0;
-    for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
+    const maxRows = plan.largestBatch;
     if (!this.scratch || this.scratch.maxRows < maxRows) {
       this.scratch = new StepScratch(maxRows, this.visible, this.hidden);
     }
@@ -93,7 +78,7 @@ export class CpuBackend implements Backend {
         batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
       }
       const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
-      const value = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, this.uniforms, this.scratch);
+      const value = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
       if (!Number.isFinite(value) || !allFinite(this.params)) {
         this.params = before;
         return { klDivergence: Float64Array.from(kl), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
@@ -111,42 +96,11 @@ export class CpuBackend implements Backend {
     return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: false };
   }
 
-  async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
-    const { weights, visibleBias, hiddenBias } = this.params;
-    const up = to === 'hidden';
-    const cols = up ? this.hidden : this.visible;
-    const out = matrix(x.rows, cols);
-    if (up) multiplyAdd(x.data, x.rows, this.visible, weights, cols, hiddenBias, out.data);
-    else multiplyTransposedAdd(x.data, x.rows, this.hidden, weights, cols, visibleBias, out.data);
-    sigmoidInPlace(out.data, out.data.length);
-    if (draw) {
-      const u = new Float32Array(out.data.length);
-      this.uniforms(draw, x.rows, cols, u);
-      sample(out.data, u, u.length, out.data);
-    }
-    return out;
-  }
-
-  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    return energies(v, h, this.activations(v), this.params.visibleBias);
-  }
-
-  async freeEnergy(v: Matrix): Promise<Float64Array> {
-    return freeEnergies(v, this.activations(v), this.params.visibleBias);
-  }
-
-  /** The hidden pre-activations v·W + c. */
-  private activations(v: Matrix): Matrix {
-    const a = matrix(v.rows, this.hidden);
-    multiplyAdd(v.data, v.rows, this.visible, this.params.weights, this.hidden, this.params.hiddenBias, a.data);
-    return a;
-  }
-
-  async logPartitionExact(): Promise<number> {
-    return exactLogPartition(this.params, this.visible, this.hidden);
-  }
-
   async dispose(): Promise<void> {
     this.scratch = undefined;
+  }
+
+  protected view(): Parameters {
+    return this.params;
   }
 }

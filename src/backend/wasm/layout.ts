@@ -8,12 +8,46 @@ export const Slot = Object.fromEntries(control.slots.map((name, i) => [name, i *
 export const FLOAT_SLOTS: ReadonlySet<string> = new Set(control.floatSlots);
 export const Command = control.commands;
 
-/** Where the control block lives; the kernels keep their own data below 64 KiB (--memoryBase). */
+/** Where the control block lives, below the kernels' own static data. */
 export const CONTROL_ADDRESS = 4096;
-/** The first byte the host hands out. */
+/** Where the kernels' static data starts (asc --memoryBase, set by scripts/build-wasm.mjs from here). */
+export const KERNEL_STATIC_BASE = 65536;
+/** The first byte the host hands out, above the kernels' static data. */
 export const HEAP_START = 131072;
 const PAGE = 65536;
 const ALIGN = 64;
+const FLOAT = 4;
+
+/**
+ * Each worker's scratch: byte offsets from the start of its share, and the share's size. The
+ * kernels read these offsets from the control block, so the layout is defined only here.
+ */
+export interface ScratchLayout {
+  /** A row of pre-activations or probabilities (the wider layer, plus one 16-float block). */
+  readonly pre: number;
+  /** A row of uniforms: uniformRow writes whole 16-float blocks. */
+  readonly uniforms: number;
+  /** The indices of a compressed hidden row (H, plus a vector of padding). */
+  readonly hiddenIndex: number;
+  readonly visibleGradient: number;
+  readonly hiddenGradient: number;
+  /** A sampled hidden row (whole 16-float blocks). */
+  readonly hiddenSample: number;
+  /** The share's size, a multiple of 64 bytes so shares never share a cache line. */
+  readonly bytes: number;
+}
+
+export function scratchLayout(visible: number, hidden: number): ScratchLayout {
+  const row = (Math.max(visible, hidden) + 16) * FLOAT;
+  const pre = 0;
+  const uniforms = pre + row;
+  const hiddenIndex = uniforms + row;
+  const visibleGradient = hiddenIndex + (hidden + 4) * FLOAT;
+  const hiddenGradient = visibleGradient + (visible + 4) * FLOAT;
+  const hiddenSample = hiddenGradient + (hidden + 4) * FLOAT;
+  const end = hiddenSample + (hidden + 16) * FLOAT;
+  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenGradient, hiddenSample, bytes: Math.ceil(end / ALIGN) * ALIGN };
+}
 
 /**
  * Hands out 64-byte-aligned regions of the shared memory, growing it as needed. `reset`

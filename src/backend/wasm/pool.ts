@@ -16,24 +16,6 @@ export interface PoolWorker {
   unref?(): void;
 }
 
-let factory: WorkerFactory | undefined;
-let cores = 1;
-
-/** Installs how workers are started and how many cores there are (the Node entry installs worker_threads). */
-export function setWorkerFactory(f: WorkerFactory | undefined, coreCount = 1): void {
-  factory = f;
-  cores = coreCount;
-}
-
-export function workerFactory(): WorkerFactory | undefined {
-  return factory;
-}
-
-/** The default number of threads: the machine's cores. */
-export function defaultThreads(): number {
-  return cores;
-}
-
 /**
  * Worker threads that run the kernels' commands, created once per model. The host writes a
  * command into the control block, bumps its generation and waits (without blocking its own
@@ -43,15 +25,13 @@ export class WorkerPool {
   private readonly words: Int32Array;
 
   private constructor(
-    private readonly memory: WebAssembly.Memory,
+    memory: WebAssembly.Memory,
     private readonly workers: PoolWorker[],
   ) {
     this.words = new Int32Array(memory.buffer, CONTROL_ADDRESS, Object.keys(Slot).length);
   }
 
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<WorkerPool> {
-    const start = workerFactory();
-    if (!start) throw new Error('no worker factory is installed');
+  static async start(start: WorkerFactory, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<WorkerPool> {
     const control = new Int32Array(memory.buffer, CONTROL_ADDRESS, Object.keys(Slot).length);
     Atomics.store(control, Slot.threads / 4, threads);
     const generation = Atomics.load(control, Slot.generation / 4);
@@ -90,9 +70,5 @@ export class WorkerPool {
     Atomics.add(w, Slot.generation / 4, 1);
     Atomics.notify(w, Slot.generation / 4);
     for (const worker of this.workers) worker.terminate();
-  }
-
-  get buffer(): ArrayBufferLike {
-    return this.memory.buffer;
   }
 }

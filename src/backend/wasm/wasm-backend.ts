@@ -1,18 +1,14 @@
 import wasmBytes from './rbm.wasm';
-import { matrix, type Matrix } from '../../matrix.js';
-import { M0, M1, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
-import { Phase, philoxUniforms, type DrawAddress } from '../../rng/stream.js';
-import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
-import { sample, sigmoidInPlace } from '../cpu/cd-step.js';
-import { multiplyAdd, multiplyTransposedAdd, transpose } from '../cpu/kernels.js';
-import { energies, freeEnergies } from '../energies.js';
-import { exactLogPartition } from '../../evaluation/partition.js';
-import { Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, Slot } from './layout.js';
-import { WorkerPool, workerFactory } from './pool.js';
+import type { Matrix } from '../../matrix.js';
+import { copyParameters, firstBadBatch, mergeChains, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
+import { transpose } from '../cpu/kernels.js';
+import { cpuBanner, HostBackend } from '../host-backend.js';
+import { Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot } from './layout.js';
+import { WorkerPool, type WorkerFactory } from './pool.js';
 
-/** The kernels' worker threads need a factory, SIMD and shared memory. */
-export function wasmSupported(): boolean {
-  if (!workerFactory() || typeof SharedArrayBuffer === 'undefined' || typeof WebAssembly === 'undefined') return false;
+/** Whether this engine can run the kernels: workers (a factory), SIMD and shared memory. */
+export function wasmSupported(workers: WorkerFactory | undefined): workers is WorkerFactory {
+  if (!workers || typeof SharedArrayBuffer === 'undefined' || typeof WebAssembly === 'undefined') return false;
   try {
     return WebAssembly.validate(wasmBytes);
   } catch {
@@ -32,10 +28,8 @@ class WasmData implements ResidentData {
     readonly address: number,
     readonly mark: number,
   ) {}
-  released = false;
-  release(): void {
-    this.released = true;
-  }
+  /** Its memory is reused by the next upload. */
+  release(): void {}
 }
 
 type Region = 'weights' | 'weightsT' | 'visibleBias' | 'hiddenBias' | 'weightVelocity' | 'visibleBiasVelocity' | 'hiddenBiasVelocity';
@@ -55,7 +49,7 @@ interface TrainingRegions {
  * Training runs in a pool of workers that share the model's memory; inference uses the plain
  * TypeScript kernels on views of that memory.
  */
-export class WasmBackend implements Backend {
+export class WasmBackend extends HostBackend implements Backend {
   readonly info: { backend: 'cpu'; device: string };
   readonly banner: string;
   private readonly plan: MemoryPlan;
@@ -63,19 +57,21 @@ export class WasmBackend implements Backend {
   private readonly afterModel: number;
   private regions: TrainingRegions | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
-  private chains = new Float32Array(0);
+  private chains: Float32Array = new Float32Array(0);
 
   private constructor(
-    readonly visible: number,
-    readonly hidden: number,
+    visible: number,
+    hidden: number,
     private readonly memory: WebAssembly.Memory,
     private readonly pool: WorkerPool,
     plan: MemoryPlan,
     note?: string,
   ) {
+    super(visible, hidden);
     this.plan = plan;
-    this.info = { backend: 'cpu', device: `CPU (WebAssembly SIMD, ${pool.threads} thread${pool.threads === 1 ? '' : 's'})` };
-    this.banner = ['# Computation will proceed on the CPU.', ...(note ? [note] : [])].join('\n');
+    const kernels = `WebAssembly SIMD, ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
+    this.info = { backend: 'cpu', device: `CPU (${kernels})` };
+    this.banner = cpuBanner(kernels, note);
     const VH = visible * hidden * 4;
     this.address = {
       weights: plan.allocate(VH),
@@ -87,26 +83,15 @@ export class WasmBackend implements Backend {
       hiddenBiasVelocity: plan.allocate(hidden * 4),
     };
     this.afterModel = plan.mark();
-    this.setWords({
-      visible,
-      hidden,
-      philoxM0: M0,
-      philoxM1: M1,
-      philoxW0: W0,
-      philoxW1: W1,
-      uniformScale: UNIFORM_SCALE,
-      phaseHidden: Phase.hidden,
-      phaseVisible: Phase.visible,
-      phaseHiddenAgain: Phase.hiddenAgain,
-      ...this.address,
-    });
+    this.setWords({ visible, hidden, ...this.address });
   }
 
-  static async create(visible: number, hidden: number, threads: number, note?: string): Promise<WasmBackend> {
+  /** A backend whose kernels run on `threads` workers started by `workers`. */
+  static async create(visible: number, hidden: number, workers: WorkerFactory, threads: number, note?: string): Promise<WasmBackend> {
     compiled ??= WebAssembly.compile(wasmBytes);
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
     const plan = new MemoryPlan(memory);
-    const pool = await WorkerPool.start(await compiled, memory, threads);
+    const pool = await WorkerPool.start(workers, await compiled, memory, threads);
     return new WasmBackend(visible, hidden, memory, pool, plan, note);
   }
 
@@ -123,7 +108,7 @@ export class WasmBackend implements Backend {
   }
 
   async getParameters(): Promise<Parameters> {
-    return copyParameters(this.views());
+    return copyParameters(this.view());
   }
 
   async upload(x: Matrix): Promise<ResidentData> {
@@ -138,7 +123,7 @@ export class WasmBackend implements Backend {
     const data = resident as WasmData;
     const batches = plan.batchStarts.length - 1;
     const regions = this.prepare(data, plan, batches);
-    const before = copyParameters(this.views());
+    const before = copyParameters(this.view());
     const starts = plan.batchStarts;
     new Uint32Array(this.memory.buffer, regions.order, data.rows).set(plan.order);
     new Uint32Array(this.memory.buffer, regions.batchStarts, batches + 1).set(starts);
@@ -184,72 +169,29 @@ export class WasmBackend implements Backend {
       for (let r = starts[b]; r < starts[b + 1]; r++) sum += logLikelihood[r];
       kl[k] = (-Math.log(rows) - sum / rows) / this.visible;
     }
-    const badKl = kl.findIndex((v) => !Number.isFinite(v));
-    const bad = Math.min(this.word('health'), badKl < 0 ? HEALTHY : plan.firstBatch + badKl);
-    if (bad !== HEALTHY) {
+    const health = this.word('health');
+    const bad = firstBadBatch(kl, plan.firstBatch, health === HEALTHY ? undefined : health);
+    if (bad !== undefined) {
       await this.setParameters(before);
       return { klDivergence: kl.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
     }
-    if (rule.persistent) {
-      const kept = new Float32Array(Math.max(chainFloats, this.chains.length));
-      kept.set(this.chains);
-      kept.set(new Float32Array(this.memory.buffer, regions.chains, chainFloats));
-      this.chains = kept;
-    }
-    return { klDivergence: kl, parameters: copyParameters(this.views()), stopped: plan.firstBatch + done < batches };
-  }
-
-  async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
-    const p = this.views();
-    const up = to === 'hidden';
-    const cols = up ? this.hidden : this.visible;
-    const out = matrix(x.rows, cols);
-    if (up) multiplyAdd(x.data, x.rows, this.visible, p.weights, cols, p.hiddenBias, out.data);
-    else multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, cols, p.visibleBias, out.data);
-    sigmoidInPlace(out.data, out.data.length);
-    if (draw) {
-      const u = new Float32Array(out.data.length);
-      philoxUniforms(draw, x.rows, cols, u);
-      sample(out.data, u, u.length, out.data);
-    }
-    return out;
-  }
-
-  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    return energies(v, h, this.activations(v), this.views().visibleBias);
-  }
-
-  async freeEnergy(v: Matrix): Promise<Float64Array> {
-    return freeEnergies(v, this.activations(v), this.views().visibleBias);
-  }
-
-  async logPartitionExact(): Promise<number> {
-    return exactLogPartition(this.views(), this.visible, this.hidden);
+    if (rule.persistent) this.chains = mergeChains(this.chains, chains);
+    return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches };
   }
 
   async dispose(): Promise<void> {
     await this.pool.stop();
   }
 
-  private activations(v: Matrix): Matrix {
-    const p = this.views();
-    const a = matrix(v.rows, this.hidden);
-    multiplyAdd(v.data, v.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
-    return a;
-  }
-
   /** Lays out the buffers one data set and batch size need, once. */
   private prepare(data: WasmData, plan: EpochPlan, batches: number): TrainingRegions {
-    let maxRows = 0;
-    for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
+    const maxRows = plan.largestBatch;
     const r = this.regions;
     if (r && r.data === data && r.maxRows === maxRows && r.batches === batches) return r;
     const { visible: V, hidden: H } = this;
     const a = (bytes: number) => this.plan.allocate(bytes);
     this.plan.reset(data.mark);
-    // Must match the kernels' split of their scratch (assembly/index.ts, trainEpoch).
-    const widest = Math.max(V, H) + 16;
-    const scratchBytes = Math.ceil(((2 * widest + (H + 4) + (V + 4) + (H + 4) + (H + 16)) * 4) / 64) * 64;
+    const scratch = scratchLayout(V, H);
     const regions: TrainingRegions = {
       data,
       maxRows,
@@ -278,14 +220,19 @@ export class WasmBackend implements Backend {
       vValue: a(maxRows * V * 4),
       vCount: a(maxRows * 4),
       gradient: a(V * H * 4),
-      scratch: a(scratchBytes * this.pool.threads),
-      scratchBytes,
+      scratch: a(scratch.bytes * this.pool.threads),
+      scratchBytes: scratch.bytes,
+      scratchUniforms: scratch.uniforms,
+      scratchHiddenIndex: scratch.hiddenIndex,
+      scratchVisibleGradient: scratch.visibleGradient,
+      scratchHiddenGradient: scratch.hiddenGradient,
+      scratchHiddenSample: scratch.hiddenSample,
     });
     this.regions = regions;
     return regions;
   }
 
-  private views(): Parameters {
+  protected view(): Parameters {
     const f = this.floats.bind(this);
     const VH = this.visible * this.hidden;
     return {

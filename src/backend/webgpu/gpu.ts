@@ -1,4 +1,5 @@
 import { BackendUnavailableError } from '../../errors.js';
+import type { GpuProvider } from '../../platform/platform.js';
 
 /** How the WebGPU backend finds its device. */
 export interface GpuOptions {
@@ -18,16 +19,6 @@ export interface GpuOptions {
    * then leaves it open on dispose(); whoever created it destroys it.
    */
   readonly device?: GPUDevice;
-}
-
-/** Returns the `GPU` object of this platform, or undefined when it has none. */
-export type GpuProvider = (flags: readonly string[]) => Promise<GPU | undefined>;
-
-let provider: GpuProvider = async () => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-
-/** Replaces how the GPU is found (the Node entry installs Dawn's). */
-export function setGpuProvider(p: GpuProvider): void {
-  provider = p;
 }
 
 const HOW_TO_GET_ONE =
@@ -51,8 +42,8 @@ function describe(info: GPUAdapterInfo): string {
   return kind ? `${name} (${kind})` : name;
 }
 
-/** Finds an adapter and opens a device with the largest limits it offers (or uses options.device). */
-export async function acquireDevice(options: GpuOptions = {}): Promise<AcquiredDevice> {
+/** Finds an adapter through `provider` and opens a device with the largest limits it offers (or uses options.device). */
+export async function acquireDevice(provider: GpuProvider, options: GpuOptions = {}): Promise<AcquiredDevice> {
   if (options.device) return shared(options.device, options);
   const gpu = await provider(options.flags ?? []);
   if (!gpu) throw new BackendUnavailableError(`WebGPU is not available here. ${HOW_TO_GET_ONE}`);

@@ -38,10 +38,6 @@ export class GpuData implements ResidentData {
     }
   }
 
-  get isReleased(): boolean {
-    return this.released;
-  }
-
   release(): void {
     if (this.released) return;
     this.released = true;

@@ -1,7 +1,7 @@
 import { BufferUsage } from './constants.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { gibbsPhase, Phase } from '../../rng/stream.js';
-import type { EpochPlan, EpochResult } from '../backend.js';
+import { firstBadBatch, type EpochPlan, type EpochResult } from '../backend.js';
 import { createBuffer, mapForReading, packSteps, uniformBuffer, Usage } from './buffers.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
@@ -275,9 +275,8 @@ export class Trainer {
     const after = new Float32Array(mapped, layout.chains, chainFloats).slice();
     this.readback.unmap();
 
-    const badKl = kl.findIndex((v) => !Number.isFinite(v));
-    const bad = Math.min(health, badKl < 0 ? HEALTHY : first + badKl);
-    if (bad !== HEALTHY) {
+    const bad = firstBadBatch(kl, first, health === HEALTHY ? undefined : health);
+    if (bad !== undefined) {
       const restore = device.createCommandEncoder({ label: 'restore' });
       model.encodeRestore(restore);
       device.queue.submit([restore.finish()]);

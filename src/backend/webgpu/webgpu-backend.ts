@@ -1,21 +1,22 @@
 import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
+import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
+import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
-import type { Backend, DeviceInfo, EpochPlan, EpochResult, Layer, Parameters, ResidentData } from '../backend.js';
+import { mergeChains, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
+import { enumeration } from '../exact-partition.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
 import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
 import { Epilogue, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
-import { enumeration, LogSumExp } from '../../evaluation/partition.js';
-
-/** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
-const PARTITION_CHUNK = 2 ** 20;
 import { GpuData } from './resident-data.js';
 import { Trainer } from './trainer.js';
 import { Call, Enumeration, Rule, Step } from './uniforms.js';
 
+/** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
+const PARTITION_CHUNK = 2 ** 20;
 /** The largest workgroup count WebGPU guarantees per dispatch dimension. */
 const MAX_GROUPS = 65535;
 
@@ -31,7 +32,7 @@ export class WebGpuBackend implements Backend {
   private readonly model: ModelBuffers;
   private trainer: Trainer | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
-  private chains = new Float32Array(0);
+  private chains: Float32Array = new Float32Array(0);
   private lost: string | undefined;
 
   private constructor(
@@ -49,8 +50,9 @@ export class WebGpuBackend implements Backend {
     });
   }
 
-  static async create(visible: number, hidden: number, options: GpuOptions = {}): Promise<WebGpuBackend> {
-    const gpu = await acquireDevice(options);
+  /** A backend on a device from `provider` (or options.device). */
+  static async create(provider: GpuProvider, visible: number, hidden: number, options: GpuOptions = {}): Promise<WebGpuBackend> {
+    const gpu = await acquireDevice(provider, options);
     const weightBytes = visible * hidden * 4;
     if (weightBytes > gpu.maxBindingBytes) {
       if (gpu.owned) gpu.device.destroy();
@@ -85,8 +87,7 @@ export class WebGpuBackend implements Backend {
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const gpuData = data as GpuData;
     const batches = plan.batchStarts.length - 1;
-    let maxRows = 0;
-    for (let b = 0; b < batches; b++) maxRows = Math.max(maxRows, plan.batchStarts[b + 1] - plan.batchStarts[b]);
+    const maxRows = plan.largestBatch;
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
       const { cdSteps, persistent } = plan.rule;
@@ -102,12 +103,7 @@ export class WebGpuBackend implements Backend {
         this.trainer = trainer;
       }
       const { chains, ...result } = await trainer.run(plan, this.chains);
-      if (persistent) {
-        const kept = new Float32Array(Math.max(chains.length, this.chains.length));
-        kept.set(this.chains);
-        kept.set(chains);
-        this.chains = kept;
-      }
+      if (persistent) this.chains = mergeChains(this.chains, chains);
       return { ...result, parameters: this.withChains(result.parameters) };
     });
   }

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { grid, writePng } from '../../io/images.js';
-import { row, type Matrix } from '../../matrix.js';
-import { RBM } from '../../rbm.js';
-import { numberOption, parse, required } from '../cli.js';
-import { firstRows, loadData } from '../data-source.js';
+import { firstRows, row, type Matrix } from '../../matrix.js';
+import { RBM } from '../../node.js';
+import { choiceOption, numberOption, parse, required } from '../cli.js';
+import { loadData } from '../data-source.js';
 import { imageShape } from '../image-shape.js';
-import { hideMask, masked } from '../masks.js';
+import { HIDDEN_REGIONS, hideMask, masked } from '../../masks.js';
 
 const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => row(m, i));
 
@@ -161,17 +161,18 @@ export async function inpaint(args: string[]): Promise<void> {
   const steps = numberOption('steps', values.steps, 100, { integer: true, min: 1 });
   const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
   const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
+  const hide = choiceOption('hide', values.hide, HIDDEN_REGIONS, 'lower');
   const rbm = await RBM.load(required('model', values.model), { useGPU: values.gpu ?? false });
   try {
     const [width, height] = imageShape(rbm.visible, values.shape);
     const input = firstRows(await loadData(values.data ?? 'mnist-test'), count);
-    const mask = hideMask(values.hide ?? 'lower', input.rows, width, height, seed);
+    const mask = hideMask(hide, input.rows, width, height, seed);
     const completed = await rbm.inpaint(input, mask, { steps });
     const shown = masked(input, mask);
     const tiles = Array.from({ length: input.rows }, (_, i) => [row(input, i), row(shown, i), row(completed, i)]).flat();
     const out = values.out ?? 'inpaint.png';
     await writePng(out, grid(tiles, width, height, { columns: 3 * Math.min(4, input.rows), scale }));
-    console.log(`${out}: ${input.rows} images, each original, with the ${values.hide ?? 'lower'} part hidden, and completed (${steps} Gibbs steps)`);
+    console.log(`${out}: ${input.rows} images, each original, with the ${hide} part hidden, and completed (${steps} Gibbs steps)`);
   } finally {
     await rbm.dispose();
   }

@@ -3,14 +3,15 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import { DEFAULTS } from '../../options.js';
-import { RBM } from '../../rbm.js';
+import { RBM } from '../../node.js';
 import { EXIT_INTERRUPTED, numberOption, parse } from '../cli.js';
 import { loadData } from '../data-source.js';
 import { EpochProgress } from '../progress.js';
 
 export const TRAIN_USAGE = `rbm train --data mnist|fashion-mnist|FILE [options]
 
-Trains an RBM with CD-1 and saves it; prints simple_rbm's lines (with a progress bar on a terminal).
+Trains an RBM (CD-1 by default; CD-k or persistent CD as asked) and saves it; prints simple_rbm's
+lines (with a progress bar on a terminal).
   --data SET|FILE      mnist, fashion-mnist, or a file: IDX (.gz or not), CSV or whitespace text, values in [0, 1]
   --hidden N           hidden units (default 64)
   --epochs N           (default 10)

@@ -1,10 +1,11 @@
-// The CD-1 epoch of REFERENCE §1 in WebAssembly SIMD, run by every worker of the pool on its
-// share of the rows (forward passes, KL) and of the visible units (gradient and update). The
-// host lays out memory and writes the control block (control.json); workers meet at barriers.
-// Every value is computed the same way whatever the number of threads, so results do not
-// depend on it.
+// The CD-k training epoch of docs/training-step.md in WebAssembly SIMD, run by every worker of
+// the pool on its share of the rows (forward passes, KL) and of the visible units (gradient and
+// update). The host lays out memory and writes the control block (control.json); workers meet
+// at barriers. Every value is computed the same way whatever the number of threads, so results
+// do not depend on it.
 
 import * as C from './control';
+import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
 import { sigmoid4, softplus4 } from './math';
 
 let ctrl: usize = 0;
@@ -16,11 +17,6 @@ let V: i32 = 0;
 let H: i32 = 0;
 let seed: u32 = 0;
 let epochIndex: u32 = 0;
-let M0: u64 = 0;
-let M1: u64 = 0;
-let W0: u32 = 0;
-let W1: u32 = 0;
-let uniformScale: f32 = 0;
 
 // @ts-ignore: decorator
 @inline function word(slot: usize): i32 {
@@ -56,9 +52,9 @@ let uniformScale: f32 = 0;
  * of 16 (the buffer has room). Philox runs on four column groups at once, one per lane.
  */
 function uniformRow(out: usize, cols: i32, row: u32, batch: u32, phase: u32): void {
-  const m0 = i32x4.splat(<i32>M0);
-  const m1 = i32x4.splat(<i32>M1);
-  const scale = f32x4.splat(uniformScale);
+  const m0 = i32x4.splat(<i32>PHILOX_M0);
+  const m1 = i32x4.splat(<i32>PHILOX_M1);
+  const scale = f32x4.splat(UNIFORM_SCALE);
   for (let g = 0; g < cols; g += 16) {
     const group = <i32>(<u32>g >> 2);
     let c0 = i32x4.add(i32x4.splat(group), i32x4(0, 1, 2, 3));
@@ -67,10 +63,10 @@ function uniformRow(out: usize, cols: i32, row: u32, batch: u32, phase: u32): vo
     let c3 = i32x4.splat(<i32>epochIndex);
     let k0: u32 = seed;
     let k1: u32 = phase;
-    for (let round = 0; round < 10; round++) {
+    for (let round: u32 = 0; round < PHILOX_ROUNDS; round++) {
       if (round > 0) {
-        k0 += W0;
-        k1 += W1;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
       }
       const hi0 = mulhi4(m0, c0);
       const lo0 = i32x4.mul(m0, c0);
@@ -250,9 +246,6 @@ let hSample: usize = 0;
 let meanGradient: bool = false;
 let momentum: f32 = 0;
 let stepSize: f32 = 0;
-let phaseHidden: u32 = 0;
-let phaseVisible: u32 = 0;
-let phaseHiddenAgain: u32 = 0;
 let data: usize = 0;
 let order: usize = 0;
 let starts: usize = 0;
@@ -275,8 +268,6 @@ let vIndex: usize = 0;
 let vValue: usize = 0;
 let vCount: usize = 0;
 let gradient: usize = 0;
-let scratch: usize = 0;
-let widest: i32 = 0;
 let pre: usize = 0;
 let uniforms: usize = 0;
 let hIndex: usize = 0;
@@ -292,11 +283,6 @@ function trainEpoch(): void {
   H = word(C.HIDDEN);
   seed = <u32>word(C.SEED);
   epochIndex = <u32>word(C.EPOCH);
-  M0 = <u64>load<u32>(ctrl + C.PHILOXM0);
-  M1 = <u64>load<u32>(ctrl + C.PHILOXM1);
-  W0 = load<u32>(ctrl + C.PHILOXW0);
-  W1 = load<u32>(ctrl + C.PHILOXW1);
-  uniformScale = real(C.UNIFORMSCALE);
   bySamples = word(C.BYSAMPLES) == 1;
   persistent = word(C.PERSISTENT) == 1;
   cdSteps = word(C.CDSTEPS);
@@ -304,9 +290,6 @@ function trainEpoch(): void {
   momentum = real(C.MOMENTUM);
   stepSize = real(C.STEPSIZE);
   decayStep = real(C.STEPSIZE) * real(C.WEIGHTDECAY);
-  phaseHidden = <u32>word(C.PHASEHIDDEN);
-  phaseVisible = <u32>word(C.PHASEVISIBLE);
-  phaseHiddenAgain = <u32>word(C.PHASEHIDDENAGAIN);
   data = pointer(C.DATA);
   order = pointer(C.ORDER);
   starts = pointer(C.BATCHSTARTS);
@@ -330,14 +313,13 @@ function trainEpoch(): void {
   vValue = pointer(C.VVALUE);
   vCount = pointer(C.VCOUNT);
   gradient = pointer(C.GRADIENT);
-  scratch = pointer(C.SCRATCH) + <usize>thread * <usize>word(C.SCRATCHBYTES);
-  widest = V > H ? V : H;
-  pre = scratch;
-  uniforms = f32At(pre, widest + 16);
-  hIndex = f32At(uniforms, widest + 16);
-  visibleGradient = hIndex + (<usize>(H + 4) << 2);
-  hiddenGradient = f32At(visibleGradient, V + 4);
-  hSample = f32At(hiddenGradient, H + 4);
+  // This thread's scratch, laid out by the host (layout.ts, scratchLayout).
+  pre = pointer(C.SCRATCH) + <usize>thread * pointer(C.SCRATCHBYTES);
+  uniforms = pre + pointer(C.SCRATCHUNIFORMS);
+  hIndex = pre + pointer(C.SCRATCHHIDDENINDEX);
+  visibleGradient = pre + pointer(C.SCRATCHVISIBLEGRADIENT);
+  hiddenGradient = pre + pointer(C.SCRATCHHIDDENGRADIENT);
+  hSample = pre + pointer(C.SCRATCHHIDDENSAMPLE);
   rowBytes = <usize>V << 2;
   hiddenBytes = <usize>H << 2;
   statHidden0 = bySamples ? hidden0 : hidden0Prob;
@@ -366,7 +348,7 @@ function trainBatch(batch: i32): void {
     store<i32>(xCount + (<usize>i << 2), xn);
     sumRows(pre, c, W, H, xi, xv, xn, false);
     sigmoidRow(pre, H);
-    uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHidden);
+    uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN);
     const h0 = hidden0 + <usize>i * hiddenBytes;
     sampleRow(pre, uniforms, H, h0, hidden0Prob + <usize>i * hiddenBytes, false);
     const chain = chains + <usize>i * hiddenBytes;
@@ -377,11 +359,11 @@ function trainBatch(batch: i32): void {
     const vv = vValue + <usize>i * rowBytes;
     const h1 = hidden1 + <usize>i * hiddenBytes;
     for (let t = 1; t <= cdSteps; t++) {
-      const stride = <u32>(16 * (t - 1));
+      const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
       sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
       sigmoidRow(pre, V);
       if (bySamples) {
-        uniformRow(uniforms, V, <u32>i, <u32>batch, phaseVisible + stride);
+        uniformRow(uniforms, V, <u32>i, <u32>batch, PHASE_VISIBLE + stride);
         sampleRow(pre, uniforms, V, 0, v1, true);
       } else {
         memory.copy(v1, pre, rowBytes);
@@ -393,7 +375,7 @@ function trainBatch(batch: i32): void {
       sigmoidRow(pre, H);
       const last = t == cdSteps;
       if (bySamples || persistent || !last) {
-        uniformRow(uniforms, H, <u32>i, <u32>batch, phaseHiddenAgain + stride);
+        uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN_AGAIN + stride);
         sampleRow(pre, uniforms, H, hSample, last ? h1 : 0, bySamples);
         hn = compress(hSample, H, hIndex, pre);
       } else {

@@ -1,96 +1,8 @@
 import type { Parameters } from '../backend/backend.js';
-import { sigmoid, softplus } from '../backend/cpu/math.js';
 import { InvalidArgumentError } from '../errors.js';
+import { sigmoid, softplus } from '../math.js';
 import { Phase, philoxUniforms } from '../rng/stream.js';
-
-/** Enumerating 2^n states is refused above this n: 2^24 states already take minutes. */
-export const MAX_EXACT_UNITS = 24;
-
-/** log Σ exp(terms), accumulated in chunks without overflow. */
-export class LogSumExp {
-  private max = -Infinity;
-  private sum = 0;
-
-  add(term: number): void {
-    if (term <= this.max) {
-      this.sum += Math.exp(term - this.max);
-    } else {
-      this.sum = this.sum * Math.exp(this.max - term) + 1;
-      this.max = term;
-    }
-  }
-
-  get value(): number {
-    return this.max + Math.log(this.sum);
-  }
-}
-
-/** Lets other work run during long computations. */
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** What exact enumeration sums over: the smaller layer's n units, with the other m summed out. */
-export interface Enumeration {
-  readonly n: number;
-  readonly m: number;
-  /** Row k: the weights from enumerated unit k to each of the m others. */
-  readonly columns: Float32Array;
-  readonly ownBias: Float32Array;
-  readonly otherBias: Float32Array;
-}
-
-/** Chooses the smaller layer to enumerate; refuses more than MAX_EXACT_UNITS units. */
-export function enumeration(p: Parameters, visible: number, hidden: number): Enumeration {
-  const overHidden = hidden <= visible;
-  const n = overHidden ? hidden : visible;
-  const m = overHidden ? visible : hidden;
-  if (n > MAX_EXACT_UNITS) {
-    throw new InvalidArgumentError(
-      'method',
-      `'exact' sums over 2^${n} states of the smaller layer; it is limited to ${MAX_EXACT_UNITS} units (use method: 'ais')`,
-    );
-  }
-  const columns = new Float32Array(n * m);
-  for (let k = 0; k < n; k++) {
-    for (let i = 0; i < m; i++) columns[k * m + i] = overHidden ? p.weights[i * hidden + k] : p.weights[k * hidden + i];
-  }
-  return {
-    n,
-    m,
-    columns,
-    ownBias: overHidden ? p.hiddenBias : p.visibleBias,
-    otherBias: overHidden ? p.visibleBias : p.hiddenBias,
-  };
-}
-
-/**
- * log Z exactly, summing over every state of the smaller layer with the other summed out
- * analytically: log Z = log Σ_h exp(c·h + Σ_i softplus(b_i + (W h)_i)), or the same over v.
- * States are visited in Gray-code order so that each costs one column update. Refuses layers
- * of more than MAX_EXACT_UNITS units.
- */
-export async function exactLogPartition(p: Parameters, visible: number, hidden: number): Promise<number> {
-  const { n, m, columns, ownBias, otherBias } = enumeration(p, visible, hidden);
-  const activation = Float64Array.from(otherBias);
-  const state = new Uint8Array(n);
-  let linear = 0;
-  const total = new LogSumExp();
-  const states = 2 ** n;
-  for (let s = 0; s < states; s++) {
-    if (s > 0) {
-      // Gray code: state s differs from state s − 1 in bit (number of trailing zeros of s).
-      const k = 31 - Math.clz32(s & -s);
-      const sign = state[k] === 0 ? 1 : -1;
-      state[k] ^= 1;
-      linear += sign * ownBias[k];
-      for (let i = 0; i < m; i++) activation[i] += sign * columns[k * m + i];
-    }
-    let term = linear;
-    for (let i = 0; i < m; i++) term += softplus(activation[i]);
-    total.add(term);
-    if ((s & 0xffff) === 0xffff) await pause();
-  }
-  return total.value;
-}
+import { yieldToEventLoop } from '../event-loop.js';
 
 export interface AisOptions {
   /** Independent annealing runs (default 100). */
@@ -184,7 +96,7 @@ export async function aisLogPartition(p: Parameters, visible: number, hidden: nu
       v[q] = sigmoid((1 - beta) * baseBias[q % V] + beta * visibleInput[q]) > u[q] ? 1 : 0;
     }
     computeHiddenInput();
-    if ((k & 0xff) === 0) await pause();
+    if ((k & 0xff) === 0) await yieldToEventLoop();
   }
 
   let logZA = H * Math.LN2;

@@ -1,5 +1,5 @@
-import { BackendUnavailableError } from '../../errors.js';
-import type { GpuProvider } from './gpu.js';
+import { BackendUnavailableError } from '../errors.js';
+import type { GpuProvider } from './platform.js';
 
 const instances = new Map<string, GPU>();
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { WorkerFactory } from './pool.js';
+import type { WorkerFactory } from '../backend/wasm/pool.js';
 
 // Plain JavaScript, so that it runs the same from the sources (tests) and from the bundle.
 const SOURCE = `

@@ -17,3 +17,28 @@ export function softplus(x: number): number {
 export function bernoulliLogLikelihood(x: number, a: number): number {
   return x * a - softplus(a);
 }
+
+/** log Σ exp(terms), accumulated one term at a time without overflow. */
+export class LogSumExp {
+  private max = -Infinity;
+  private sum = 0;
+
+  add(term: number): void {
+    if (term <= this.max) {
+      this.sum += Math.exp(term - this.max);
+    } else {
+      this.sum = this.sum * Math.exp(this.max - term) + 1;
+      this.max = term;
+    }
+  }
+
+  get value(): number {
+    return this.max + Math.log(this.sum);
+  }
+}
+
+export function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / values.length;
+}

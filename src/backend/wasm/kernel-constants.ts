@@ -1,0 +1,24 @@
+import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
+import { GIBBS_PHASE_STRIDE, Phase } from '../../rng/stream.js';
+
+export { KERNEL_STATIC_BASE } from './layout.js';
+
+/**
+ * The constants the WebAssembly kernels are compiled with, taken from their one definition on
+ * the host: scripts/build-wasm.mjs loads this module and writes assembly/constants.ts from it.
+ * Integers become u32 constants; the entries in FLOAT_CONSTANTS become f32.
+ */
+export const KERNEL_CONSTANTS = {
+  PHILOX_M0: M0,
+  PHILOX_M1: M1,
+  PHILOX_W0: W0,
+  PHILOX_W1: W1,
+  PHILOX_ROUNDS: ROUNDS,
+  UNIFORM_SCALE,
+  PHASE_HIDDEN: Phase.hidden,
+  PHASE_VISIBLE: Phase.visible,
+  PHASE_HIDDEN_AGAIN: Phase.hiddenAgain,
+  GIBBS_PHASE_STRIDE,
+} as const;
+
+export const FLOAT_CONSTANTS: readonly (keyof typeof KERNEL_CONSTANTS)[] = ['UNIFORM_SCALE'];

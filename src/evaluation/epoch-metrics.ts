@@ -1,0 +1,35 @@
+import type { Backend } from '../backend/backend.js';
+import type { CheckedFitOptions, EpochMetrics } from '../fit-options.js';
+import { mean } from '../math.js';
+import { firstRows, type Matrix } from '../matrix.js';
+import { Phase, philoxUniforms } from '../rng/stream.js';
+import { flipOneUnit, pseudoLikelihood, reconstructionError } from './metrics.js';
+
+/**
+ * The metrics FitOptions.metrics asks for, computed inside fit through the backend on the
+ * first metricRows rows of the validation data (or of the training data without it). The
+ * pseudo-likelihood flips the same units every epoch (from `seed`'s stream), so epochs compare.
+ */
+export async function epochMetrics(backend: Backend, seed: number, o: CheckedFitOptions, data: Matrix, validation: Matrix | undefined): Promise<EpochMetrics> {
+  const x = firstRows(validation ?? data, o.metricRows);
+  const out: EpochMetrics = {};
+  if (o.metrics.includes('reconstructionError') || o.metrics.includes('crossEntropy')) {
+    const error = reconstructionError(x, await backend.propagate(await backend.propagate(x, 'hidden'), 'visible'));
+    if (o.metrics.includes('reconstructionError')) out.reconstructionError = error.meanSquared;
+    if (o.metrics.includes('crossEntropy')) out.crossEntropy = error.crossEntropy;
+  }
+  if (o.metrics.includes('pseudoLikelihood')) {
+    const u = new Float32Array(x.rows);
+    philoxUniforms({ seed, phase: Phase.pseudoLikelihood, epoch: 0, batch: 0 }, x.rows, 1, u);
+    const flip = Array.from(u, (r) => Math.floor(r * x.cols));
+    out.pseudoLikelihood = mean(pseudoLikelihood(x.cols, await backend.freeEnergy(x), await backend.freeEnergy(flipOneUnit(x, flip))));
+  }
+  if (o.metrics.includes('freeEnergyGap') && validation) {
+    out.freeEnergyGap = mean(await backend.freeEnergy(firstRows(validation, o.metricRows))) - mean(await backend.freeEnergy(firstRows(data, o.metricRows)));
+  }
+  if (o.metrics.includes('logLikelihood')) {
+    const logZ = await backend.logPartitionExact();
+    out.logLikelihood = -mean(await backend.freeEnergy(x)) - logZ;
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import { copyParameters, type Parameters, type TrainingRule } from './backend/backend.js';
+import type { ResolvedOptions } from './options.js';
+import type { DrawAddress, Phase } from './rng/stream.js';
+import { configOf, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
+
+/**
+ * A model as the host last saw it complete: its options, parameters, learning curve, any epoch
+ * stopped part-way, and its position in the random stream. Updated after every completed
+ * epoch, so a failed device loses nothing that finished; what getState() returns and save()
+ * writes.
+ */
+export class ModelRecord {
+  parameters: Parameters;
+  history: History = { epoch: [], klDivergence: [] };
+  progress: EpochProgress | undefined;
+  run: RunInfo | undefined;
+  /** Sampling calls made outside training. */
+  inferenceDraws = 0;
+
+  constructor(
+    public config: ResolvedOptions,
+    parameters: Parameters,
+  ) {
+    this.parameters = parameters;
+  }
+
+  /** Epochs trained so far; also the next epoch's position in the random stream. */
+  get epochsTrained(): number {
+    return this.history.epoch.length;
+  }
+
+  /** A copy of everything needed to continue exactly. */
+  state(): ModelState {
+    const { parameters, history, progress, run } = this;
+    return {
+      config: configOf(this.config),
+      parameters: copyParameters(parameters),
+      history: { epoch: [...history.epoch], klDivergence: [...history.klDivergence] },
+      inferenceDraws: this.inferenceDraws,
+      progress: progress && { ...progress, klDivergence: [...progress.klDivergence] },
+      run,
+    };
+  }
+
+  /** Takes a checked state's values (copies of them). */
+  apply(state: ModelState): void {
+    this.config = { ...this.config, ...state.config };
+    this.inferenceDraws = state.inferenceDraws;
+    this.parameters = copyParameters(state.parameters);
+    this.history = { epoch: [...state.history.epoch], klDivergence: [...state.history.klDivergence] };
+    this.progress = state.progress && { ...state.progress, klDivergence: [...state.progress.klDivergence] };
+    this.run = state.run;
+  }
+
+  /** The training rule for `epoch` (0-based), the momentum taken from the schedule if any. */
+  rule(epoch: number): TrainingRule {
+    const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule } = this.config;
+    let momentum = this.config.momentum;
+    for (const step of momentumSchedule) if (step.epoch <= epoch + 1) momentum = step.momentum;
+    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay };
+  }
+
+  /** The next address in the inference stream of `phase`. */
+  nextDraw(phase: Phase): DrawAddress {
+    return { seed: this.config.seed, phase, epoch: this.inferenceDraws++, batch: 0 };
+  }
+}

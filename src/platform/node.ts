@@ -1,0 +1,17 @@
+import { availableParallelism } from 'node:os';
+import { nodeWorkerFactory } from './node-workers.js';
+import { dawnProvider } from './dawn.js';
+import type { Platform } from './platform.js';
+
+/**
+ * Node's platform: Dawn for WebGPU and worker_threads for the WebAssembly kernels, one per core.
+ * WEBGPU_RBM_WASM=0 leaves the workers out, so the CPU backend runs the plain TypeScript kernels
+ * (the reference).
+ */
+export function nodePlatform(env: NodeJS.ProcessEnv = process.env): Platform {
+  return {
+    gpu: dawnProvider,
+    workers: env.WEBGPU_RBM_WASM === '0' ? undefined : nodeWorkerFactory,
+    cores: availableParallelism(),
+  };
+}

@@ -1,0 +1,40 @@
+import type { WorkerFactory } from '../backend/wasm/pool.js';
+
+/** Returns the `GPU` object of this platform, or undefined when it has none. */
+export type GpuProvider = (flags: readonly string[]) => Promise<GPU | undefined>;
+
+/**
+ * What the host environment offers the backends: where WebGPU comes from, how the
+ * WebAssembly kernels' worker threads start, and how many cores there are. Backends receive it
+ * when they are created; nothing below the RBM class reads a global.
+ */
+export interface Platform {
+  readonly gpu: GpuProvider;
+  /** Absent where the engine has no usable workers: the CPU backend then runs the plain TypeScript kernels. */
+  readonly workers?: WorkerFactory;
+  /** The default number of CPU threads. */
+  readonly cores: number;
+}
+
+/** A page's platform: the browser's navigator.gpu, and no worker pool. */
+export const browserPlatform: Platform = {
+  gpu: async () => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu,
+  cores: 1,
+};
+
+let installed: Platform = browserPlatform;
+
+/** Makes `platform` the one new models use (the Node entry installs Node's on import). */
+export function installPlatform(platform: Platform): void {
+  installed = platform;
+}
+
+/** The platform new models are created on. */
+export function currentPlatform(): Platform {
+  return installed;
+}
+
+/** Replaces how the GPU is found, keeping the rest of the platform (e.g. a `GPU` of your own in a page). */
+export function setGpuProvider(provider: GpuProvider): void {
+  installed = { ...installed, gpu: provider };
+}

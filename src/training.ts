@@ -1,0 +1,137 @@
+import type { Backend, EpochResult, ResidentData } from './backend/backend.js';
+import { batchStarts, largestBatch } from './batches.js';
+import { InvalidArgumentError, NonFiniteError, TrainingInterruptedError } from './errors.js';
+import { epochMetrics } from './evaluation/epoch-metrics.js';
+import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js';
+import type { Matrix } from './matrix.js';
+import type { ModelRecord } from './model-record.js';
+import { permutation } from './rng/stream.js';
+import type { ModelState } from './state.js';
+
+/** Writes the record's state to a model file, atomically. Node only (the module loads on first use). */
+export async function saveRecord(path: string, record: ModelRecord): Promise<void> {
+  const { writeModelFile } = await import('./io/model-store.js');
+  await writeModelFile(path, record.state());
+}
+
+/**
+ * The training loop behind RBM.fit: resumes from a checkpoint if asked, trains epoch after
+ * epoch through the backend, prints simple_rbm's lines, computes the asked-for metrics, and
+ * saves checkpoints. `record` advances after every completed epoch, so a failure keeps every
+ * epoch that finished.
+ */
+export async function train(record: ModelRecord, backend: Backend, data: Matrix, validation: Matrix | undefined, o: CheckedFitOptions): Promise<FitHistory> {
+  const resumed = o.resumeFrom === undefined ? undefined : await readCheckpoint(o.resumeFrom, record);
+  const progress = resumed ? resumed.progress : record.progress;
+  if (progress && (progress.rows !== data.rows || progress.batchSize !== o.batchSize)) {
+    throw new InvalidArgumentError(
+      'batchSize',
+      `the model stopped part-way through an epoch of ${progress.rows} rows in batches of ${progress.batchSize}; ` +
+        `continue it with the same data and batch size (got ${data.rows} rows, batch size ${o.batchSize})`,
+    );
+  }
+  if (resumed) {
+    await backend.setParameters(resumed.parameters);
+    record.apply(resumed);
+  }
+  const startEpoch = resumed?.run?.startEpoch ?? record.epochsTrained;
+  record.run = o.checkpoint === undefined ? undefined : { startEpoch, epochs: o.epochs };
+  const result: { epoch: number[]; klDivergence: number[]; metrics?: Partial<Record<MetricName, number[]>> } = { epoch: [], klDivergence: [] };
+  if (o.metrics.length > 0) result.metrics = Object.fromEntries(o.metrics.map((name) => [name, []]));
+  if (o.verbose) o.log(backend.banner);
+  const resident = await backend.upload(data);
+  try {
+    while (record.epochsTrained < startEpoch + o.epochs) {
+      if (o.signal?.aborted) await interrupt(record, o, o.signal.reason);
+      const done = await trainEpoch(record, backend, resident, data.rows, o, startEpoch);
+      for (const h of [record.history, result]) {
+        h.epoch.push(done.epoch);
+        h.klDivergence.push(done.klDivergence);
+      }
+      const e = done.epoch - startEpoch;
+      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], KL Divergence: ${done.klDivergence.toFixed(4)}`);
+      const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, o, data, validation) : undefined;
+      if (metrics) {
+        for (const [name, value] of Object.entries(metrics)) result.metrics![name as MetricName]!.push(value);
+        if (o.verbose) o.log(`  ${Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')}`);
+      }
+      o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds, metrics });
+      const last = record.epochsTrained === startEpoch + o.epochs;
+      if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await saveRecord(o.checkpoint, record);
+    }
+  } finally {
+    resident.release();
+  }
+  return result;
+}
+
+/** One epoch (or the rest of one stopped part-way); rejects when stopped or diverged. */
+async function trainEpoch(record: ModelRecord, backend: Backend, resident: ResidentData, rows: number, o: CheckedFitOptions, startEpoch: number) {
+  const began = performance.now();
+  const epoch = record.epochsTrained;
+  const earlier = record.progress?.klDivergence ?? [];
+  const starts = batchStarts(rows, o.batchSize);
+  const batches = starts.length - 1;
+  const shown = epoch + 1 - startEpoch;
+  const { seed } = record.config;
+  let result: EpochResult;
+  try {
+    result = await backend.trainEpoch(resident, {
+      order: permutation(rows, seed, epoch),
+      batchStarts: starts,
+      largestBatch: largestBatch(starts),
+      seed,
+      epoch,
+      rule: record.rule(epoch),
+      firstBatch: earlier.length,
+      signal: o.signal,
+      onBatch: o.onBatch && ((b) => o.onBatch!({ epoch: shown, batch: b + 1, batches })),
+    });
+  } catch (error) {
+    // Whatever the device did to its copy, the model goes on from the last completed epoch.
+    await backend.setParameters(record.parameters).catch(() => {});
+    throw error;
+  }
+  record.parameters = result.parameters;
+  const kl = [...earlier, ...result.klDivergence];
+  if (result.nonFiniteBatch !== undefined) {
+    throw new NonFiniteError(
+      epoch + 1,
+      result.nonFiniteBatch + 1,
+      `training diverged: epoch ${epoch + 1}, batch ${result.nonFiniteBatch + 1} produced a non-finite KL divergence or parameter ` +
+        `(is the learning rate of ${record.config.learningRate} too high?); the model keeps its parameters from before that epoch`,
+    );
+  }
+  if (result.stopped) {
+    record.progress = { batchesDone: kl.length, klDivergence: kl, rows, batchSize: o.batchSize };
+    await interrupt(record, o, o.signal?.reason);
+  }
+  record.progress = undefined;
+  return {
+    epoch: epoch + 1,
+    klDivergence: kl.reduce((s, v) => s + v, 0) / kl.length,
+    seconds: (performance.now() - began) / 1000,
+    deviceSeconds: result.deviceSeconds,
+  };
+}
+
+/** Saves the checkpoint, if any, and rejects the fit. */
+async function interrupt(record: ModelRecord, o: CheckedFitOptions, reason: unknown): Promise<never> {
+  if (o.checkpoint !== undefined) await saveRecord(o.checkpoint, record);
+  const where = record.progress
+    ? `after batch ${record.progress.batchesDone} of epoch ${record.epochsTrained + 1}`
+    : `after epoch ${record.epochsTrained}`;
+  const saved = o.checkpoint === undefined ? '' : `; saved to ${o.checkpoint}`;
+  throw new TrainingInterruptedError(`training was stopped ${where}${saved}`, { cause: reason });
+}
+
+async function readCheckpoint(path: string, record: ModelRecord): Promise<ModelState> {
+  const { readModelFile } = await import('./io/model-store.js');
+  const state = await readModelFile(path);
+  for (const size of ['visible', 'hidden'] as const) {
+    if (state.config[size] !== record.config[size]) {
+      throw new InvalidArgumentError('resumeFrom', `${path} holds a model with ${size} = ${state.config[size]}; this model has ${record.config[size]}`);
+    }
+  }
+  return state;
+}
