@@ -1,20 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../src/node.js';
-import { bundleEntry } from './child.js';
 
-let rbm: string;
-let rbmcmd: string;
+// The built commands, as npm installs them (the suite's global setup builds them).
+const rbm = resolve('dist/src/cli/rbm.js');
+const rbmcmd = resolve('dist/src/cli/rbmcmd.js');
 let dir: string;
 let digits: string;
 
 beforeAll(async () => {
-  [rbm, rbmcmd] = await Promise.all([bundleEntry('src/cli/rbm.ts'), bundleEntry('src/cli/rbmcmd.ts')]);
   dir = mkdtempSync(join(tmpdir(), 'rbm-cli-'));
   // The first 300 MNIST training digits as a gzipped IDX file.
   const { train } = await loadMnist();
@@ -45,7 +44,9 @@ describe('rbm, end to end', () => {
     expect(train.status).toBe(0);
     const lines = train.stdout.trim().split('\n');
     expect(lines[0]).toBe('# Computation will proceed on the CPU.');
-    expect(lines.slice(1, 4).every((l, i) => l.startsWith(`Epoch [${i + 1}/3], KL Divergence: `))).toBe(true);
+    // The commands run the WebAssembly kernels on every core, as the library does.
+    expect(lines[1]).toMatch(new RegExp(`^# CPU: WebAssembly SIMD, ${availableParallelism()} threads?$`));
+    expect(lines.slice(2, 5).every((l, i) => l.startsWith(`Epoch [${i + 1}/3], KL Divergence: `))).toBe(true);
     expect(readFileSync(join(dir, 'loss.dat'), 'utf8')).toMatch(/^# epoch KL_divergence\n1 0\.\d+\n2 /);
     const svg = readFileSync(join(dir, 'kl.svg'), 'utf8');
     expect(svg).toContain('<svg');
@@ -78,6 +79,7 @@ describe('rbm, end to end', () => {
     const info = sh(rbm, ['info', '--model', 'm.safetensors']);
     expect(info.stdout).toContain('784 visible × 16 hidden');
     expect(info.stdout).toMatch(/epochs {7}3; KL first/);
+    expect(info.stdout).toContain('algorithm    CD-1, weight decay 0');
   });
 
   it('stops on Ctrl-C at the end of a batch, saves, and --resume finishes the run', async () => {
