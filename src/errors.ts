@@ -68,6 +68,21 @@ export class NonFiniteError extends RbmError {
   }
 }
 
+/**
+ * Training exploded without leaving the finite numbers: an epoch's KL divergence is beyond
+ * what any model that is still learning gives (usually a learning rate far too high). The
+ * model keeps the parameters it had before the epoch (`epoch`, 1-based) began.
+ */
+export class DivergenceError extends RbmError {
+  readonly epoch: number;
+  readonly klDivergence: number;
+  constructor(epoch: number, klDivergence: number, message: string) {
+    super('DIVERGED', message);
+    this.epoch = epoch;
+    this.klDivergence = klDivergence;
+  }
+}
+
 /** `fit` was stopped through its AbortSignal; the model is consistent and can continue training. */
 export class TrainingInterruptedError extends RbmError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,7 +1,7 @@
 /** What fit accepts and reports, and the checks of its options (before anything changes). */
 import { InvalidArgumentError } from './errors.js';
 import type { MatrixInput } from './matrix.js';
-import { nonNegativeInteger, oneOf, positiveInteger } from './options.js';
+import { checkKeys, nonNegativeInteger, oneOf, positiveInteger } from './options.js';
 import type { History } from './state.js';
 
 export interface EpochReport {
@@ -70,10 +70,16 @@ export interface FitOptions {
   readonly metricRows?: number;
 }
 
+const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
+  'epochs', 'batchSize', 'verbose', 'onEpoch', 'onBatch', 'log', 'checkpoint', 'checkpointEvery', 'resumeFrom', 'signal',
+  'metrics', 'validation', 'metricRows',
+];
+
 export function checkFitOptions(options: FitOptions, rows: number) {
-  if (options === null || typeof options !== 'object') {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError('options', 'expected { epochs, batchSize }');
   }
+  checkKeys('options', options, FIT_OPTION_KEYS);
   const epochs = nonNegativeInteger('epochs', options.epochs);
   const batchSize = positiveInteger('batchSize', options.batchSize);
   if (batchSize > rows) {

@@ -9,6 +9,7 @@ export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js'
 export {
   BackendUnavailableError,
   DataFormatError,
+  DivergenceError,
   FileAccessError,
   GpuError,
   InvalidArgumentError,

@@ -32,11 +32,12 @@ export interface MatrixRequirements {
 }
 
 /**
- * Checks `input` and returns it as a Matrix, without copying when it already is one.
- * Throws InvalidArgumentError naming `argument` and the first defect found.
+ * Checks `input` and returns it as a Matrix of its own: a Matrix is copied, so that a caller
+ * changing its array after the call (while the model's queue has not reached it) changes
+ * nothing. Throws InvalidArgumentError naming `argument` and the first defect found.
  */
 export function toMatrix(input: MatrixInput, argument: string, req: MatrixRequirements): Matrix {
-  const m = Array.isArray(input) ? fromArrays(input, argument) : checkShape(input as Matrix, argument);
+  const m = Array.isArray(input) ? fromArrays(input, argument) : copyOf(checkShape(input as Matrix, argument));
   if (m.rows === 0) throw new InvalidArgumentError(argument, 'is empty; expected at least one row');
   if (m.cols !== req.cols) {
     throw new InvalidArgumentError(argument, `has ${m.cols} columns; expected ${req.cols}`);
@@ -60,6 +61,10 @@ function fromArrays(rows: readonly (readonly number[])[], argument: string): Mat
     }
   });
   return { data: out, rows: rows.length, cols };
+}
+
+function copyOf(m: Matrix): Matrix {
+  return { data: m.data.slice(), rows: m.rows, cols: m.cols };
 }
 
 function checkShape(m: Matrix, argument: string): Matrix {

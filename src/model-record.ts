@@ -1,7 +1,8 @@
 import { copyParameters, type Parameters, type TrainingRule } from './backend/backend.js';
 import type { ResolvedOptions } from './options.js';
 import type { DrawAddress, Phase } from './rng/stream.js';
-import { configOf, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
+import { RbmError } from './errors.js';
+import { configOf, MAX_INFERENCE_DRAWS, type EpochProgress, type History, type ModelState, type RunInfo } from './state.js';
 
 /**
  * A model as the host last saw it complete: its options, parameters, learning curve, any epoch
@@ -62,6 +63,9 @@ export class ModelRecord {
 
   /** The next address in the inference stream of `phase`. */
   nextDraw(phase: Phase): DrawAddress {
+    if (this.inferenceDraws >= MAX_INFERENCE_DRAWS) {
+      throw new RbmError('STREAM_EXHAUSTED', `this model has made all ${MAX_INFERENCE_DRAWS} sampling calls its random stream addresses; reseed it (a new seed in state.config)`);
+    }
     return { seed: this.config.seed, phase, epoch: this.inferenceDraws++, batch: 0 };
   }
 }

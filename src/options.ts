@@ -103,11 +103,70 @@ export function oneOf<T extends string>(name: string, value: unknown, choices: r
   return value as T;
 }
 
+/** Edit distance between two names, ignoring case (a misspelling's distance to what was meant). */
+function distance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[y.length];
+}
+
+/** The length of the case-insensitive common prefix of two names. */
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n].toLowerCase() === b[n].toLowerCase()) n++;
+  return n;
+}
+
+/** " (did you mean 'x'?)" for the known name a misspelling most likely meant, or ''. */
+function closestName(key: string, allowed: readonly string[]): string {
+  const scored = allowed.map((name) => ({ name, d: distance(key, name), prefix: commonPrefix(key, name) }));
+  const near = scored.filter((s) => s.d <= Math.max(2, Math.floor(key.length / 3)) || (s.prefix >= 3 && s.prefix >= Math.min(key.length, s.name.length) * 0.6));
+  near.sort((a, b) => a.d - b.d || b.prefix - a.prefix);
+  return near.length > 0 ? ` (did you mean '${near[0].name}'?)` : '';
+}
+
+/**
+ * Refuses keys of an options object that are not in `allowed`, suggesting the closest known
+ * key ("did you mean 'useGPU'?"): a misspelled option must never be silently ignored.
+ * `argument` names the object in the error ('options', 'fit options', …); `hint` adds advice.
+ */
+export function checkKeys(argument: string, options: object, allowed: readonly string[], hint = ''): void {
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const suggestion = closestName(key, allowed);
+    throw new InvalidArgumentError(argument, `unknown option '${key}'${suggestion}; the options are ${allowed.join(', ')}${hint}`);
+  }
+}
+
+/**
+ * An options argument: undefined gives {}, anything but a plain object is refused, and so is
+ * any key not in `allowed` (checkKeys).
+ */
+export function optionsObject<T extends object>(argument: string, value: T | undefined, allowed: readonly (keyof T & string)[], hint = ''): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidArgumentError(argument, `expected an object with some of ${allowed.join(', ')}, got ${value === null ? 'null' : typeof value}`);
+  }
+  checkKeys(argument, value, allowed, hint);
+  return value;
+}
+
+/** Every key RbmOptions accepts. */
+export const RBM_OPTION_KEYS: readonly (keyof RbmOptions)[] = ['visible', 'hidden', ...(Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[])];
+
 /** Checks every option and fills in the defaults; throws InvalidArgumentError naming the first bad one. */
 export function resolveOptions(options: RbmOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidArgumentError('options', 'expected an object such as { visible: 784, hidden: 64 }');
   }
+  checkKeys('options', options, RBM_OPTION_KEYS);
   const o = { ...DEFAULTS, ...options };
   const visible = positiveInteger('visible', o.visible);
   const hidden = positiveInteger('hidden', o.hidden);
@@ -139,7 +198,8 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
 }
 
 function gpuOptions(gpu: unknown): GpuOptions {
-  if (gpu === null || typeof gpu !== 'object') throw new InvalidArgumentError('gpu', 'expected an object');
+  if (gpu === null || typeof gpu !== 'object' || Array.isArray(gpu)) throw new InvalidArgumentError('gpu', 'expected an object');
+  checkKeys('gpu', gpu, ['flags', 'powerPreference', 'maxBindingBytes', 'device']);
   const g = gpu as GpuOptions;
   if (g.flags !== undefined && !(Array.isArray(g.flags) && g.flags.every((f) => typeof f === 'string'))) {
     throw new InvalidArgumentError('gpu.flags', "expected an array of strings such as ['backend=vulkan']");
@@ -161,7 +221,7 @@ function momentumSchedule(value: unknown): readonly MomentumStep[] {
   if (!Array.isArray(value)) throw new InvalidArgumentError('momentumSchedule', 'expected an array of { epoch, momentum }');
   let previous = 0;
   return value.map((step: unknown, i) => {
-    const s = step as MomentumStep;
+    const s = optionsObject<MomentumStep>(`momentumSchedule[${i}]`, step as MomentumStep, ['epoch', 'momentum']);
     const epoch = positiveInteger(`momentumSchedule[${i}].epoch`, s?.epoch);
     if (epoch <= previous) throw new InvalidArgumentError(`momentumSchedule[${i}].epoch`, 'epochs must increase');
     previous = epoch;

@@ -3,7 +3,7 @@ import { createBackend } from './backend/create.js';
 import { MAX_EXACT_UNITS } from './backend/exact-partition.js';
 import type { GpuOptions } from './backend/webgpu/gpu.js';
 import { InvalidArgumentError } from './errors.js';
-import { aisLogPartition, baseRateBiases } from './evaluation/ais.js';
+import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS } from './evaluation/ais.js';
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
@@ -12,8 +12,9 @@ import { mean } from './math.js';
 import { toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
-import { nonNegativeInteger, oneOf, positiveInteger, resolveOptions, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
-import { currentPlatform } from './platform/platform.js';
+import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
+import { currentPlatform, type Platform } from './platform/platform.js';
+import { checkMemory, checkModelResources } from './memory.js';
 import { Phase, philoxUniforms } from './rng/stream.js';
 import { checkState, type History, type ModelState } from './state.js';
 import { saveRecord, train } from './training.js';
@@ -51,6 +52,12 @@ export interface LoadOptions {
   readonly threads?: number;
 }
 
+/** Load options say where a model runs; what it is and how it trains come from the file or state. */
+function loadOptions(options: LoadOptions): LoadOptions {
+  return optionsObject('options', options, ['useGPU', 'gpu', 'threads'],
+    "; a model's training options come with it (to change them, edit state.config and use RBM.fromState)");
+}
+
 
 /**
  * A Bernoulli–Bernoulli Restricted Boltzmann Machine. Defaults reproduce simple_rbm;
@@ -63,14 +70,18 @@ export class RBM {
   private readonly queue = new OperationQueue();
   private readonly record: ModelRecord;
   private readonly draws: Draws;
+  /** What the model was created on: where its backend came from, and its memory limit. */
+  private readonly platform: Platform;
 
   constructor(options: RbmOptions) {
     const config = resolveOptions(options);
+    this.platform = currentPlatform();
+    checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
     const { visible, hidden, seed, initScale } = config;
     const init = initialParameters(visible, hidden, seed, initScale);
     this.record = new ModelRecord(config, init);
     this.draws = (phase) => this.record.nextDraw(phase);
-    this.backend = createBackend(config, currentPlatform()).then(async (b) => {
+    this.backend = createBackend(config, this.platform).then(async (b) => {
       await b.setParameters(init);
       return b;
     });
@@ -80,14 +91,17 @@ export class RBM {
 
   /** Reads a model file written by save() (validating all of it) into a new model. Node only. */
   static async load(path: string, options: LoadOptions = {}): Promise<RBM> {
+    const o = loadOptions(options);
+    if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path');
     const { readModelFile } = await import('./io/model-store.js');
-    return RBM.fromState(await readModelFile(path), options);
+    return RBM.fromState(await readModelFile(path), o);
   }
 
   /** A new model holding `state` (from getState() or decodeModel()). */
   static async fromState(state: ModelState, options: LoadOptions = {}): Promise<RBM> {
+    const o = loadOptions(options);
     const checked = checkState(state);
-    const rbm = new RBM({ ...checked.config, ...options });
+    const rbm = new RBM({ ...checked.config, ...o });
     await rbm.setState(checked);
     return rbm;
   }
@@ -130,7 +144,13 @@ export class RBM {
     if (o.metrics.includes('logLikelihood') && Math.min(this.visible, this.hidden) > MAX_EXACT_UNITS) {
       throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z: a layer of at most ${MAX_EXACT_UNITS} units`);
     }
-    return this.exclusive(async () => train(this.record, await this.backend, data, validation, o));
+    const dataBytes = (data.data.byteLength + (validation?.data.byteLength ?? 0)) * 2;
+    checkMemory('x', `training on ${data.rows} rows of ${data.cols} values`, dataBytes, this.platform.memoryBytes);
+    return this.exclusive(async () => {
+      // Before anything changes: a checkpoint that cannot be written must not cost an epoch.
+      if (o.checkpoint !== undefined) await (await import('./io/paths.js')).checkWritable(o.checkpoint);
+      return train(this.record, await this.backend, data, validation, o);
+    });
   }
 
   /** P(h = 1 | v): sklearn's transform, simple_rbm's get_hidden. */
@@ -178,9 +198,12 @@ export class RBM {
    */
   async daydream(steps: number, options: DaydreamOptions = {}): Promise<Matrix> {
     nonNegativeInteger('steps', steps);
-    const start = options.start === undefined ? undefined : toMatrix(options.start, 'start', { cols: this.visible });
-    const chains = start?.rows ?? positiveInteger('chains', options.chains ?? 1);
-    const probabilities = options.probabilities === true;
+    const o = optionsObject('options', options, ['chains', 'probabilities', 'start']);
+    if (o.probabilities !== undefined && typeof o.probabilities !== 'boolean') throw new InvalidArgumentError('probabilities', 'expected true or false');
+    const start = o.start === undefined ? undefined : toMatrix(o.start, 'start', { cols: this.visible });
+    const chains = start?.rows ?? positiveInteger('chains', o.chains ?? 1);
+    this.checkRows('chains', `${chains} chains`, chains);
+    const probabilities = o.probabilities === true;
     return this.exclusive(async () => daydream(await this.backend, this.draws, { steps, chains, visible: this.visible, start, probabilities }));
   }
 
@@ -212,14 +235,15 @@ export class RBM {
    * `seed`'s stream (repeatable), or given by `flip` (one unit index per row).
    */
   async pseudoLikelihood(x: MatrixInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
+    const o = optionsObject('options', options, ['seed', 'flip']);
     const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
-    let flip = options.flip;
+    let flip = o.flip;
     if (flip !== undefined) {
       if (flip.length !== m.rows || !Array.from(flip).every((j) => Number.isInteger(j) && j >= 0 && j < this.visible)) {
         throw new InvalidArgumentError('flip', `expected ${m.rows} unit indices in [0, ${this.visible})`);
       }
     } else {
-      const seed = options.seed === undefined ? undefined : nonNegativeInteger('seed', options.seed);
+      const seed = o.seed === undefined ? undefined : nonNegativeInteger('seed', o.seed);
       const u = new Float32Array(m.rows);
       const address = seed === undefined ? this.draws(Phase.pseudoLikelihood) : { seed, phase: Phase.pseudoLikelihood, epoch: 0, batch: 0 };
       philoxUniforms(address, m.rows, 1, u);
@@ -242,16 +266,23 @@ export class RBM {
    * (base rates from `data` when given), with a ±3σ interval.
    */
   async logPartition(options: LogPartitionOptions = { method: 'exact' }): Promise<PartitionEstimate> {
-    const method = oneOf('method', options.method, ['exact', 'ais']);
-    const data = options.data === undefined ? undefined : toMatrix(options.data, 'data', { cols: this.visible, unitInterval: true });
+    const o = optionsObject('options', options, ['method', 'runs', 'betas', 'data']);
+    const method = oneOf('method', o.method, ['exact', 'ais']);
     if (method === 'exact') {
+      for (const key of ['runs', 'betas', 'data'] as const) {
+        if (o[key] !== undefined) throw new InvalidArgumentError(key, "applies to method: 'ais' only");
+      }
       const logZ = await this.exclusive(async () => (await this.backend).logPartitionExact());
       return { method, logZ, lower: logZ, upper: logZ };
     }
+    const data = o.data === undefined ? undefined : toMatrix(o.data, 'data', { cols: this.visible, unitInterval: true });
+    const runs = positiveInteger('runs', o.runs ?? DEFAULT_AIS_RUNS);
+    const betas = checkBetas(o.betas ?? DEFAULT_AIS_BETAS);
+    this.checkRows('runs', `${runs} AIS runs`, runs);
     const p = await this.getParameters();
     const estimate = await aisLogPartition(p, this.visible, this.hidden, {
-      runs: options.runs === undefined ? undefined : positiveInteger('runs', options.runs),
-      betas: options.betas,
+      runs,
+      betas,
       baseBias: data && baseRateBiases(data.data, data.rows, this.visible),
       seed: this.record.config.seed,
     });
@@ -263,8 +294,10 @@ export class RBM {
    * with log Z from logPartition(options) (or `logZ` when already known).
    */
   async logLikelihood(x: MatrixInput, options: LogPartitionOptions & { logZ?: number } = { method: 'exact' }): Promise<number> {
+    const { logZ: given, ...partition } = optionsObject('options', options, ['method', 'runs', 'betas', 'data', 'logZ']);
+    if (given !== undefined && (typeof given !== 'number' || !Number.isFinite(given))) throw new InvalidArgumentError('logZ', `expected a finite number, got ${String(given)}`);
     const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
-    const logZ = options.logZ ?? (await this.logPartition(options)).logZ;
+    const logZ = given ?? (await this.logPartition(partition as LogPartitionOptions)).logZ;
     return -mean(await this.freeEnergy(m)) - logZ;
   }
 
@@ -274,11 +307,12 @@ export class RBM {
    * probabilities. Known units are returned exactly as given.
    */
   async inpaint(x: MatrixInput, mask: MatrixInput, options: { steps?: number } = {}): Promise<Matrix> {
+    const o = optionsObject('options', options, ['steps']);
     const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
     const known = toMatrix(mask, 'mask', { cols: this.visible, unitInterval: true });
     if (known.rows !== m.rows) throw new InvalidArgumentError('mask', `has ${known.rows} rows but x has ${m.rows}`);
     if (!known.data.every((k) => k === 0 || k === 1)) throw new InvalidArgumentError('mask', 'expected 1 for known units and 0 for unknown ones');
-    const steps = positiveInteger('steps', options.steps ?? 100);
+    const steps = positiveInteger('steps', o.steps ?? 100);
     return this.exclusive(async () => inpaint(await this.backend, this.draws, m, known, steps));
   }
 
@@ -334,8 +368,17 @@ export class RBM {
   async dispose(): Promise<void> {
     return this.exclusive(async () => {
       this.queue.close();
-      await (await this.backend).dispose();
+      // A backend that never started has nothing to free; its error was reported where it mattered.
+      const backend = await this.backend.catch(() => undefined);
+      await backend?.dispose();
     });
+  }
+
+  /** Refuses an operation on `rows` rows whose working matrices would exceed the memory limit. */
+  private checkRows(argument: string, what: string, rows: number): void {
+    // The visible and hidden rows of each step, and the uniforms drawn to sample them.
+    const bytes = 2 * rows * (this.visible + this.hidden) * 4;
+    checkMemory(argument, what, bytes, this.platform.memoryBytes);
   }
 
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {

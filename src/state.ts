@@ -28,6 +28,9 @@ export interface RunInfo {
   readonly epochs: number;
 }
 
+/** Inference draws are addressed by a 32-bit counter word: a model may make this many. */
+export const MAX_INFERENCE_DRAWS = 2 ** 32 - 1;
+
 /** Everything needed to continue a model exactly: what save() writes and load() reads. */
 export interface ModelState {
   readonly config: ModelConfig;
@@ -148,6 +151,7 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   const parameters = checkParameters(s.parameters, config.visible, config.hidden, fail);
   const history = checkHistory(s.history, fail);
   const inferenceDraws = count(s.inferenceDraws, 'inferenceDraws', fail);
+  if (inferenceDraws > MAX_INFERENCE_DRAWS) fail('inferenceDraws', `expected at most ${MAX_INFERENCE_DRAWS}, got ${inferenceDraws}`);
   const progress = checkProgress(s.progress, fail);
   const run = checkRun(s.run, fail);
   if (run && run.startEpoch > history.epoch.length) {

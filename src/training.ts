@@ -1,12 +1,19 @@
 import type { Backend, EpochResult, ResidentData } from './backend/backend.js';
 import { batchStarts, largestBatch } from './batches.js';
-import { InvalidArgumentError, NonFiniteError, TrainingInterruptedError } from './errors.js';
+import { DivergenceError, InvalidArgumentError, NonFiniteError, TrainingInterruptedError } from './errors.js';
 import { epochMetrics } from './evaluation/epoch-metrics.js';
 import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js';
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
+
+/**
+ * An epoch whose KL divergence exceeds this many nats per visible unit has diverged: the model
+ * then gives each unit of its own reconstructions a probability below e^−20 on average, where
+ * an untrained one gives about ½ (ln 2 ≈ 0.69 nats).
+ */
+export const MAX_PLAUSIBLE_KL = 20;
 
 /** Writes the record's state to a model file, atomically. Node only (the module loads on first use). */
 export async function saveRecord(path: string, record: ModelRecord): Promise<void> {
@@ -92,6 +99,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     await backend.setParameters(record.parameters).catch(() => {});
     throw error;
   }
+  const before = record.parameters;
   record.parameters = result.parameters;
   const kl = [...earlier, ...result.klDivergence];
   if (result.nonFiniteBatch !== undefined) {
@@ -106,10 +114,21 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     record.progress = { batchesDone: kl.length, klDivergence: kl, rows, batchSize: o.batchSize };
     await interrupt(record, o, o.signal?.reason);
   }
+  const klDivergence = kl.reduce((s, v) => s + v, 0) / kl.length;
+  if (klDivergence > MAX_PLAUSIBLE_KL) {
+    await backend.setParameters(before);
+    record.parameters = before;
+    throw new DivergenceError(
+      epoch + 1,
+      klDivergence,
+      `training diverged: epoch ${epoch + 1}'s KL divergence is ${klDivergence.toPrecision(3)} nats per unit, above ${MAX_PLAUSIBLE_KL} ` +
+        `(is the learning rate of ${record.config.learningRate} too high?); the model keeps its parameters from before that epoch`,
+    );
+  }
   record.progress = undefined;
   return {
     epoch: epoch + 1,
-    klDivergence: kl.reduce((s, v) => s + v, 0) / kl.length,
+    klDivergence,
     seconds: (performance.now() - began) / 1000,
     deviceSeconds: result.deviceSeconds,
   };

@@ -5,6 +5,7 @@ import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
 import type { GpuOptions } from './webgpu/gpu.js';
 import { WebGpuBackend } from './webgpu/webgpu-backend.js';
+import { MAX_PAGES, modelMemoryBytes } from './wasm/layout.js';
 import { WasmBackend, wasmSupported } from './wasm/wasm-backend.js';
 
 /** What a model asks of createBackend. */
@@ -29,8 +30,9 @@ export async function createBackend(request: BackendRequest, platform: Platform)
   try {
     return await WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
   } catch (error) {
-    if (!(error instanceof BackendUnavailableError)) throw error;
-    return cpuBackend(request, platform, `# useGPU: 'auto' found no WebGPU adapter (${error.message.split('. ')[0]}).`);
+    // 'auto' always falls back: no adapter, a device that cannot be opened, a model too large for it.
+    const reason = error instanceof BackendUnavailableError ? `found no WebGPU adapter (${error.message.split('. ')[0]})` : `could not use the GPU (${(error as Error)?.message ?? String(error)})`;
+    return cpuBackend(request, platform, `# useGPU: 'auto' ${reason}.`);
   }
 }
 
@@ -40,6 +42,9 @@ export async function createBackend(request: BackendRequest, platform: Platform)
  */
 async function cpuBackend({ visible, hidden, threads }: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
   const count = threads ?? platform.cores;
-  if (count >= 1 && wasmSupported(platform.workers)) return WasmBackend.create(visible, hidden, platform.workers, count, note);
+  if (count >= 1 && wasmSupported(platform.workers)) {
+    if (modelMemoryBytes(visible, hidden) <= MAX_PAGES * 65536) return WasmBackend.create(visible, hidden, platform.workers, count, note);
+    note = [note, `# A ${visible} × ${hidden} model does not fit in WebAssembly's 4 GiB, so the TypeScript kernels run.`].filter(Boolean).join('\n');
+  }
   return new CpuBackend(visible, hidden, note);
 }

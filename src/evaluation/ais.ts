@@ -8,7 +8,7 @@ export interface AisOptions {
   /** Independent annealing runs (default 100). */
   readonly runs?: number;
   /** Inverse temperatures from 0 to 1; a number gives that many evenly spaced (default 10,000). */
-  readonly betas?: number | readonly number[];
+  readonly betas?: number | ArrayLike<number>;
   /** Visible biases of the base-rate model (default 0: uniform); see baseRateBiases. */
   readonly baseBias?: Float32Array;
   readonly seed?: number;
@@ -42,8 +42,8 @@ export function baseRateBiases(data: Float32Array, rows: number, visible: number
  * with one Gibbs transition per β, all runs in parallel.
  */
 export async function aisLogPartition(p: Parameters, visible: number, hidden: number, options: AisOptions = {}): Promise<AisEstimate> {
-  const runs = options.runs ?? 100;
-  const betas = typeof options.betas === 'object' ? Float64Array.from(options.betas) : linearBetas(options.betas ?? 10_000);
+  const runs = options.runs ?? DEFAULT_AIS_RUNS;
+  const betas = checkBetas(options.betas ?? DEFAULT_AIS_BETAS);
   const baseBias = options.baseBias ?? new Float32Array(visible);
   const seed = options.seed ?? 0;
   const V = visible;
@@ -115,8 +115,33 @@ export async function aisLogPartition(p: Parameters, visible: number, hidden: nu
   };
 }
 
-/** Evenly spaced inverse temperatures from 0 to 1. */
-function linearBetas(count: number): Float64Array {
-  if (!Number.isInteger(count) || count < 2) throw new InvalidArgumentError('betas', 'expected at least 2 inverse temperatures');
-  return Float64Array.from({ length: count }, (_, k) => k / (count - 1));
+export const DEFAULT_AIS_RUNS = 100;
+export const DEFAULT_AIS_BETAS = 10_000;
+/** More inverse temperatures than this would run for days; a list longer than it is refused too. */
+export const MAX_AIS_BETAS = 10_000_000;
+
+/**
+ * The inverse temperatures of an AIS run: a count (evenly spaced from 0 to 1) or a list that
+ * starts at 0, ends at 1 and never decreases. Anything else would give a log Z that looks
+ * exact and is not, so it is refused.
+ */
+export function checkBetas(betas: number | ArrayLike<number>): Float64Array {
+  if (typeof betas === 'number') {
+    if (!Number.isInteger(betas) || betas < 2 || betas > MAX_AIS_BETAS) {
+      throw new InvalidArgumentError('betas', `expected a count of inverse temperatures from 2 to ${MAX_AIS_BETAS}, got ${betas}`);
+    }
+    return Float64Array.from({ length: betas }, (_, k) => k / (betas - 1));
+  }
+  if (!(Array.isArray(betas) || betas instanceof Float64Array) || betas.length < 2 || betas.length > MAX_AIS_BETAS) {
+    throw new InvalidArgumentError('betas', `expected a count or a list of 2 to ${MAX_AIS_BETAS} inverse temperatures from 0 to 1`);
+  }
+  for (let k = 0; k < betas.length; k++) {
+    const beta = betas[k];
+    if (typeof beta !== 'number' || !(beta >= 0 && beta <= 1)) throw new InvalidArgumentError(`betas[${k}]`, `expected a number in [0, 1], got ${String(beta)}`);
+    if (k > 0 && beta < betas[k - 1]) throw new InvalidArgumentError(`betas[${k}]`, `is ${beta}, below betas[${k - 1}] = ${betas[k - 1]}; the list must not decrease`);
+  }
+  if (betas[0] !== 0 || betas[betas.length - 1] !== 1) {
+    throw new InvalidArgumentError('betas', `must start at 0 and end at 1 (got ${betas[0]} … ${betas[betas.length - 1]})`);
+  }
+  return Float64Array.from(betas);
 }

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { nodeWorkerFactory } from './node-workers.js';
 import { dawnProvider } from './dawn.js';
 import type { Platform } from './platform.js';
@@ -13,5 +13,7 @@ export function nodePlatform(env: NodeJS.ProcessEnv = process.env): Platform {
     gpu: dawnProvider,
     workers: env.WEBGPU_RBM_WASM === '0' ? undefined : nodeWorkerFactory,
     cores: availableParallelism(),
+    // Half the machine: room for the data, the operating system and other programs.
+    memoryBytes: Math.floor(totalmem() / 2),
   };
 }

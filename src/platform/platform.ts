@@ -14,12 +14,19 @@ export interface Platform {
   readonly workers?: WorkerFactory;
   /** The default number of CPU threads. */
   readonly cores: number;
+  /**
+   * How much host memory one model may plan to use, in bytes: work estimated to need more is
+   * refused up front with a typed error instead of exhausting the machine.
+   */
+  readonly memoryBytes: number;
 }
 
 /** A page's platform: the browser's navigator.gpu, and no worker pool. */
 export const browserPlatform: Platform = {
   gpu: async () => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu,
   cores: 1,
+  // A page's heap is a few GiB at most, shared with everything else on the page.
+  memoryBytes: 2 ** 31,
 };
 
 let installed: Platform = browserPlatform;

@@ -1,4 +1,6 @@
 import control from './control.json';
+import { InvalidArgumentError } from '../../errors.js';
+import { formatBytes } from '../../memory.js';
 
 /** Byte offset of each slot of the control block (control.json, shared with the kernels). */
 export const Slot = Object.fromEntries(control.slots.map((name, i) => [name, i * 4])) as Record<
@@ -15,8 +17,15 @@ export const KERNEL_STATIC_BASE = 65536;
 /** The first byte the host hands out, above the kernels' static data. */
 export const HEAP_START = 131072;
 const PAGE = 65536;
+/** WebAssembly's 32-bit address space: 65,536 pages of 64 KiB. */
+export const MAX_PAGES = 65536;
 const ALIGN = 64;
 const FLOAT = 4;
+
+/** Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient, and the biases. */
+export function modelMemoryBytes(visible: number, hidden: number): number {
+  return HEAP_START + 4 * visible * hidden * FLOAT + 4 * (visible + hidden) * FLOAT + 8 * ALIGN;
+}
 
 /**
  * Each worker's scratch: byte offsets from the start of its share, and the share's size. The
@@ -58,9 +67,20 @@ export class MemoryPlan {
 
   constructor(readonly memory: WebAssembly.Memory) {}
 
-  allocate(bytes: number): number {
+  /**
+   * A region of `bytes`; `argument` and `what` name the request in the InvalidArgumentError
+   * thrown, before anything grows, when the 4 GiB address space cannot hold it.
+   */
+  allocate(bytes: number, argument = 'x', what = 'the data'): number {
     const at = this.top;
-    this.top = Math.ceil((at + Math.max(bytes, 4)) / ALIGN) * ALIGN;
+    const top = Math.ceil((at + Math.max(bytes, 4)) / ALIGN) * ALIGN;
+    if (top > MAX_PAGES * PAGE) {
+      throw new InvalidArgumentError(
+        argument,
+        `${what} would need ${formatBytes(top)} of WebAssembly memory, above its 4 GiB limit (threads: 0 runs the TypeScript kernels, which have no such limit)`,
+      );
+    }
+    this.top = top;
     const needed = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (needed > 0) this.memory.grow(needed);
     return at;

@@ -114,7 +114,7 @@ export class WasmBackend extends HostBackend implements Backend {
   async upload(x: Matrix): Promise<ResidentData> {
     this.regions = undefined;
     this.plan.reset(this.afterModel);
-    const address = this.plan.allocate(x.data.byteLength);
+    const address = this.plan.allocate(x.data.byteLength, 'x', `${x.rows} rows of ${x.cols} values`);
     new Float32Array(this.memory.buffer, address, x.data.length).set(x.data);
     return new WasmData(x.rows, x.cols, address, this.plan.mark());
   }
@@ -189,7 +189,7 @@ export class WasmBackend extends HostBackend implements Backend {
     const r = this.regions;
     if (r && r.data === data && r.maxRows === maxRows && r.batches === batches) return r;
     const { visible: V, hidden: H } = this;
-    const a = (bytes: number) => this.plan.allocate(bytes);
+    const a = (bytes: number) => this.plan.allocate(bytes, 'batchSize', `training on ${data.rows} rows in batches of ${maxRows}`);
     this.plan.reset(data.mark);
     const scratch = scratchLayout(V, H);
     const regions: TrainingRegions = {

@@ -45,21 +45,35 @@ function describe(info: GPUAdapterInfo): string {
 /** Finds an adapter through `provider` and opens a device with the largest limits it offers (or uses options.device). */
 export async function acquireDevice(provider: GpuProvider, options: GpuOptions = {}): Promise<AcquiredDevice> {
   if (options.device) return shared(options.device, options);
-  const gpu = await provider(options.flags ?? []);
+  // Whatever the platform throws while starting WebGPU (Dawn with flags it does not know, a
+  // browser that refuses) means the same to the caller: no GPU here.
+  const unavailable = (step: string) => (error: unknown): never => {
+    if (error instanceof BackendUnavailableError) throw error;
+    throw new BackendUnavailableError(`WebGPU could not ${step} (${(error as Error)?.message ?? String(error)}). ${HOW_TO_GET_ONE}`, { cause: error });
+  };
+  const gpu = await Promise.resolve()
+    .then(() => provider(options.flags ?? []))
+    .catch(unavailable('be started'));
   if (!gpu) throw new BackendUnavailableError(`WebGPU is not available here. ${HOW_TO_GET_ONE}`);
-  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
+  const adapter = await Promise.resolve()
+    .then(() => gpu.requestAdapter({ powerPreference: options.powerPreference }))
+    .catch(unavailable('find an adapter'));
   if (!adapter) throw new BackendUnavailableError(`No WebGPU adapter was found. ${HOW_TO_GET_ONE}`);
   const limits = adapter.limits;
   const timestamps = adapter.features.has('timestamp-query');
-  const device = await adapter.requestDevice({
-    requiredFeatures: timestamps ? ['timestamp-query'] : [],
-    requiredLimits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-    },
-  });
+  const device = await Promise.resolve()
+    .then(() =>
+      adapter.requestDevice({
+        requiredFeatures: timestamps ? ['timestamp-query'] : [],
+        requiredLimits: {
+          maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+          maxBufferSize: limits.maxBufferSize,
+          maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+          maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        },
+      }),
+    )
+    .catch(unavailable('open a device'));
   const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   return {
     device,
