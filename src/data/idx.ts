@@ -1,5 +1,7 @@
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, InvalidArgumentError } from '../errors.js';
 import { matrix, type Matrix } from '../matrix.js';
+import { checkMemory } from '../memory.js';
+import { currentPlatform } from '../platform/platform.js';
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -12,7 +14,8 @@ export interface IdxArray {
 interface IdxType {
   readonly name: string;
   readonly bytes: number;
-  read(view: DataView, offset: number, count: number): IdxData;
+  /** The values at `offset`; `copy` false lets a byte type share the buffer (one the caller owns). */
+  read(view: DataView, offset: number, count: number, copy: boolean): IdxData;
 }
 
 function bigEndian<T extends IdxData>(
@@ -32,21 +35,48 @@ function bigEndian<T extends IdxData>(
   };
 }
 
+function bytewise(name: string, view: (buffer: ArrayBufferLike, offset: number, length: number) => Uint8Array | Int8Array): IdxType {
+  return {
+    name,
+    bytes: 1,
+    read(v, o, n, copy) {
+      const values = view(v.buffer, v.byteOffset + o, n);
+      return copy ? values.slice() : values;
+    },
+  };
+}
+
 const TYPES: Record<number, IdxType> = {
-  0x08: { name: 'unsigned byte', bytes: 1, read: (v, o, n) => new Uint8Array(v.buffer, v.byteOffset + o, n).slice() },
-  0x09: { name: 'signed byte', bytes: 1, read: (v, o, n) => new Int8Array(v.buffer, v.byteOffset + o, n).slice() },
+  0x08: bytewise('unsigned byte', (b, o, n) => new Uint8Array(b, o, n)),
+  0x09: bytewise('signed byte', (b, o, n) => new Int8Array(b, o, n)),
   0x0b: bigEndian('short', 2, (n) => new Int16Array(n), (v, at) => v.getInt16(at)),
   0x0c: bigEndian('int', 4, (n) => new Int32Array(n), (v, at) => v.getInt32(at)),
   0x0d: bigEndian('float', 4, (n) => new Float32Array(n), (v, at) => v.getFloat32(at)),
   0x0e: bigEndian('double', 8, (n) => new Float64Array(n), (v, at) => v.getFloat64(at)),
 };
 
+/** The longest IDX header: 4 bytes of magic number and 255 dimensions of 4 bytes. */
+export const MAX_IDX_HEADER_BYTES = 4 + 4 * 255;
+
+/** What an IDX header declares, read before anything is allocated from it. */
+export interface IdxLayout {
+  readonly typeName: string;
+  readonly dims: readonly number[];
+  /** Bytes of header. */
+  readonly header: number;
+  readonly count: number;
+  /** Bytes per value. */
+  readonly valueBytes: number;
+  /** Bytes of data (count × valueBytes), which follow the header. */
+  readonly dataBytes: number;
+}
+
 /**
- * Parses an IDX file's bytes, checking the magic number, the type code, and that the
- * dimensions account for exactly the bytes present. Nothing is allocated from a size in the
- * header before it has been checked against the length of `bytes`.
+ * Reads an IDX header from the first bytes of a file (at least MAX_IDX_HEADER_BYTES of them
+ * when the file is that long), checking the magic number, the type code and the dimension
+ * count. Throws DataFormatError naming `source`.
  */
-export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
+export function readIdxHeader(bytes: Uint8Array, source: string): IdxLayout {
   if (bytes.length < 4) throw new DataFormatError(source, `is ${bytes.length} bytes long; an IDX header needs at least 4`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DataFormatError(source, 'is not an IDX file (its first two bytes are not zero)');
@@ -67,28 +97,101 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
     dims.push(size);
     count *= size;
   }
-  const expected = count * type.bytes;
-  const actual = bytes.length - header;
-  if (expected !== actual) {
-    const what = expected > actual ? 'truncated' : 'longer than its header says';
-    throw new DataFormatError(
-      source,
-      `is ${what}: dimensions ${dims.join(' × ')} of ${type.name} need ${expected} bytes of data, found ${actual}`,
-    );
-  }
-  return { dims, data: type.read(view, header, count) };
+  return { typeName: type.name, dims, header, count, valueBytes: type.bytes, dataBytes: count * type.bytes };
+}
+
+/** Throws DataFormatError unless the header accounts for exactly `dataBytes` bytes after it. */
+export function checkIdxLength(layout: IdxLayout, dataBytes: number, source: string): void {
+  const expected = layout.dataBytes;
+  if (expected === dataBytes) return;
+  const what = expected > dataBytes ? 'truncated' : 'longer than its header says';
+  const needed = Number.isSafeInteger(expected) ? String(expected) : `about ${expected.toPrecision(3)}`;
+  throw new DataFormatError(
+    source,
+    `is ${what}: dimensions ${layout.dims.join(' × ')} of ${layout.typeName} need ${needed} bytes of data, found ${dataBytes}`,
+  );
+}
+
+/**
+ * Parses an IDX file's bytes, checking the magic number, the type code, and that the
+ * dimensions account for exactly the bytes present. Nothing is allocated from a size in the
+ * header before it has been checked against the length of `bytes`. The values are copied.
+ */
+export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
+  checkBytes('bytes', bytes);
+  if (typeof source !== 'string') throw new InvalidArgumentError('source', `expected a string, got ${describe(source)}`);
+  return decodeIdx(bytes, source, true);
+}
+
+/** parseIdx without the argument checks; `copy` false when the caller owns `bytes` (byte values then share them). */
+export function decodeIdx(bytes: Uint8Array, source: string, copy: boolean): IdxArray {
+  const layout = readIdxHeader(bytes, source);
+  checkIdxLength(layout, bytes.length - layout.header, source);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { dims: layout.dims, data: TYPES[bytes[2]].read(view, layout.header, layout.count, copy) };
 }
 
 /**
  * Flattens an IDX array of N images (N × d1 × d2 …) into an N × (d1·d2…) matrix, dividing
- * unsigned bytes by 255 so pixels lie in [0, 1].
+ * unsigned bytes by 255 so pixels lie in [0, 1]. The matrix's memory is checked against the
+ * platform's limit before it is allocated.
  */
 export function idxToMatrix(idx: IdxArray, source = 'IDX data'): Matrix {
+  if (typeof source !== 'string') throw new InvalidArgumentError('source', `expected a string, got ${describe(source)}`);
+  checkIdxArray(idx);
   const [rows, ...rest] = idx.dims;
   const cols = rest.reduce((a, b) => a * b, 1);
   if (rows === 0 || cols === 0) throw new DataFormatError(source, `holds no values (dimensions ${idx.dims.join(' × ')})`);
+  checkMatrixMemory(source, rows, cols);
   const out = matrix(rows, cols);
   const scale = idx.data instanceof Uint8Array ? 1 / 255 : 1;
   for (let k = 0; k < out.data.length; k++) out.data[k] = idx.data[k] * scale;
   return out;
+}
+
+/** The longest typed array JavaScript engines allocate (V8's limit, in elements). */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
+/**
+ * Refuses, before it is allocated, a float32 matrix larger than the platform's memory limit
+ * or than the longest typed array: an InvalidArgumentError naming `source`.
+ */
+export function checkMatrixMemory(source: string, rows: number, cols: number): void {
+  const limit = Math.min(currentPlatform().memoryBytes, MAX_ARRAY_LENGTH * 4);
+  checkMemory(source, `a ${rows} × ${cols} float32 matrix`, rows * cols * 4, limit);
+}
+
+const IDX_DATA_TYPES = [Uint8Array, Int8Array, Int16Array, Int32Array, Float32Array, Float64Array];
+
+function checkIdxArray(idx: unknown): void {
+  const fail = (message: string): never => {
+    throw new InvalidArgumentError('idx', message);
+  };
+  if (idx === null || typeof idx !== 'object') fail(`expected { dims, data }, got ${describe(idx)}`);
+  const { dims, data } = idx as Record<string, unknown>;
+  if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    fail('dims: expected a non-empty array of non-negative integers');
+  }
+  if (!IDX_DATA_TYPES.some((Type) => data instanceof Type)) fail(`data: expected a typed array of an IDX type, got ${describe(data)}`);
+  const count = (dims as number[]).reduce((a, b) => a * b, 1);
+  if ((data as IdxData).length !== count) fail(`data: has ${(data as IdxData).length} values; dims ${(dims as number[]).join(' × ')} need ${count}`);
+}
+
+/**
+ * Throws InvalidArgumentError naming `argument` unless `value` is a Uint8Array (a Node Buffer
+ * is one) over ordinary memory: a SharedArrayBuffer could change while it is being checked.
+ */
+export function checkBytes(argument: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(argument, `expected a Uint8Array of file bytes, got ${describe(value)}`);
+  if (typeof SharedArrayBuffer !== 'undefined' && value.buffer instanceof SharedArrayBuffer) {
+    throw new InvalidArgumentError(argument, 'is backed by a SharedArrayBuffer, which another thread could change while it is read; copy it into an ordinary Uint8Array first');
+  }
+}
+
+/** A value's type, for a message about a wrong argument. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
+  return typeof value;
 }

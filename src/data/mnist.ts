@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DataFormatError, FileAccessError } from '../errors.js';
+import { DataFormatError, FileAccessError, InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { readIdxFile } from './files.js';
+import { readIdx } from './files.js';
 import { idxToMatrix } from './idx.js';
 
 export interface LabelledImages {
@@ -43,6 +43,7 @@ export async function loadMnist(): Promise<ImageDataSet> {
  * dataset-fashion-mnist package puts them.
  */
 export async function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<ImageDataSet> {
+  if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', `expected a folder name, got ${typeof dir === 'string' ? '""' : typeof dir}`);
   return loadImageFolder(dir, dir === FASHION_MNIST_DIR ? ' (apt-get install dataset-fashion-mnist)' : '');
 }
 
@@ -68,7 +69,7 @@ async function findFile(dir: string, name: string, hint: string): Promise<string
 async function loadPair(dir: string, imageName: string, labelName: string, hint: string): Promise<LabelledImages> {
   const imagePath = await findFile(dir, imageName, hint);
   const labelPath = await findFile(dir, labelName, hint);
-  const [images, labels] = await Promise.all([readIdxFile(imagePath), readIdxFile(labelPath)]);
+  const [images, labels] = await Promise.all([readIdx(imagePath, true), readIdx(labelPath, false)]);
   if (images.dims.length !== 3 || !(images.data instanceof Uint8Array)) {
     throw new DataFormatError(imagePath, `expected N × rows × cols unsigned bytes, found dimensions ${images.dims.join(' × ')}`);
   }

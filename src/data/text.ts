@@ -1,34 +1,91 @@
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
+import { checkMatrixMemory, describe } from './idx.js';
+
+/** A byte-order mark: allowed as the text's first character only. */
+const BOM = '\uFEFF';
+/** Whitespace (as JavaScript's \s) except the byte-order mark, which must not vanish silently. */
+const EDGES = /^[^\S\uFEFF]+|[^\S\uFEFF]+$/g;
+const SEPARATOR = /[^\S\uFEFF]*,[^\S\uFEFF]*|[^\S\uFEFF]+/;
+/** A decimal number: no hexadecimal, octal or binary, no NaN or Infinity. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Parses rows of numbers separated by whitespace or commas (CSV without a header), one
- * example per line. Blank lines and lines starting with '#' are skipped.
+ * example per line; lines end with \n, \r\n or \r. Blank lines and lines starting with '#'
+ * are skipped, and a byte-order mark is allowed at the start. Anything else that is not a
+ * decimal number within float32's range is a DataFormatError naming the line and column; a
+ * matrix larger than the platform's memory limit is refused before it is allocated.
  */
 export function parseTextMatrix(text: string, source = 'text data'): Matrix {
-  const values: number[] = [];
-  let cols = -1;
+  if (typeof text !== 'string') throw new InvalidArgumentError('text', `expected a string, got ${describe(text)}`);
+  if (typeof source !== 'string') throw new InvalidArgumentError('source', `expected a string, got ${describe(source)}`);
+  return parseTextPieces([text.startsWith(BOM) ? text.slice(1) : text], source);
+}
+
+/**
+ * parseTextMatrix for text in pieces that each end with a whole line (a file too large for
+ * one JavaScript string): the first pass counts the rows, so the matrix is allocated once,
+ * at its final size, after its memory has been checked.
+ */
+export function parseTextPieces(pieces: readonly string[], source: string): Matrix {
   let rows = 0;
-  const lines = text.split(/\r?\n/);
-  lines.forEach((line, index) => {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    const fields = trimmed.split(/\s*,\s*|\s+/);
-    if (cols === -1) cols = fields.length;
-    else if (fields.length !== cols) {
-      throw new DataFormatError(source, `line ${index + 1} has ${fields.length} values; earlier lines have ${cols}`);
-    }
-    fields.forEach((field, column) => {
-      const v = Number(field);
-      if (field === '' || !Number.isFinite(v)) {
-        throw new DataFormatError(source, `line ${index + 1}, column ${column + 1}: '${field}' is not a finite number`);
-      }
-      values.push(v);
-    });
+  let cols = -1;
+  forEachLine(pieces, (line) => {
+    const content = line.replace(EDGES, '');
+    if (content === '' || content.startsWith('#')) return;
+    if (cols === -1) cols = content.split(SEPARATOR).length;
     rows++;
   });
   if (rows === 0) throw new DataFormatError(source, 'contains no rows of numbers');
-  return { data: Float32Array.from(values), rows, cols };
+  checkMatrixMemory(source, rows, cols);
+  const data = new Float32Array(rows * cols);
+  let at = 0;
+  forEachLine(pieces, (line, number) => {
+    const content = line.replace(EDGES, '');
+    if (content === '' || content.startsWith('#')) return;
+    const fields = content.split(SEPARATOR);
+    if (fields.length !== cols) throw new DataFormatError(source, `line ${number} has ${fields.length} values; earlier lines have ${cols}`);
+    fields.forEach((field, column) => {
+      data[at++] = parseField(field, source, number, column + 1);
+    });
+  });
+  return { data, rows, cols };
+}
+
+/** Calls `visit` with each line (without its line break) and its 1-based number. */
+function forEachLine(pieces: readonly string[], visit: (line: string, number: number) => void): void {
+  let number = 0;
+  for (const piece of pieces) {
+    let start = 0;
+    while (start < piece.length) {
+      let end = start;
+      while (end < piece.length && piece.charCodeAt(end) !== 10 && piece.charCodeAt(end) !== 13) end++;
+      visit(piece.slice(start, end), ++number);
+      start = end + (piece.charCodeAt(end) === 13 && piece.charCodeAt(end + 1) === 10 ? 2 : 1);
+    }
+  }
+}
+
+function parseField(field: string, source: string, line: number, column: number): number {
+  const fail = (problem: string): never => {
+    throw new DataFormatError(source, `line ${line}, column ${column}: ${problem}`);
+  };
+  if (field === '') fail('is empty (a separator with no number before or after it)');
+  if (!DECIMAL.test(field)) {
+    if (field.includes(BOM)) fail(`${quote(field)} contains a byte-order mark (U+FEFF), allowed only at the start of the text`);
+    if (/^[+-]?0[xob]/i.test(field)) fail(`${quote(field)} is not a decimal number (hexadecimal, octal and binary are not read)`);
+    fail(`${quote(field)} is not a finite number`);
+  }
+  const value = Number(field);
+  if (!Number.isFinite(Math.fround(value))) fail(`${quote(field)} is outside float32's range (±3.4e38)`);
+  return value;
+}
+
+/** A field for a message: short, with invisible characters made visible. */
+function quote(field: string): string {
+  const shown = field.length > 32 ? `${field.slice(0, 32)}…` : field;
+  return `'${shown.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
 }
 
 /** Writes a matrix as whitespace-separated rows, the format parseTextMatrix reads. */
