@@ -1,7 +1,7 @@
 import type { Parameters } from '../backend/backend.js';
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, InvalidArgumentError } from '../errors.js';
 import { checkState, type ModelState } from '../state.js';
-import { decodeSafetensors, encodeSafetensors, readFloat32 } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, excerpt, readFloat32, showShape } from './safetensors.js';
 
 /** The format name written into every model file's metadata. */
 export const MODEL_FORMAT = 'webgpu-rbm';
@@ -20,8 +20,20 @@ const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains'>, 'bot
 /** Persistent CD's chains, when the model has them: one hidden state per row. */
 const CHAINS = 'persistent_hidden';
 
-/** A model as a safetensors file: six float32 arrays, everything else as JSON in the metadata. */
+/**
+ * Metadata that is small in every model file, and the most of it a file may hold (characters):
+ * JSON.parse would otherwise build, from a long string, a large array only to refuse it.
+ */
+const SMALL_METADATA = { format: 64, version: 64, inferenceDraws: 64, run: 1024 } as const;
+
+/**
+ * A model as a safetensors file: six float32 arrays, everything else as JSON in the metadata.
+ * Throws InvalidArgumentError, naming the field, for a state that load() would refuse.
+ */
 export function encodeModel(state: ModelState): Uint8Array {
+  state = checkState(state, (field, message) => {
+    throw new InvalidArgumentError(field === 'state' ? 'state' : `state.${field}`, message);
+  });
   const { visible: V, hidden: H } = state.config;
   const shapes = { both: [V, H], visible: [V], hidden: [H] };
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = Object.fromEntries(
@@ -45,7 +57,7 @@ export function encodeModel(state: ModelState): Uint8Array {
  * Reads a model file, checking the container (decodeSafetensors), then that it is a model of
  * this library's format, that every array has the shape the configuration implies, and that
  * every value is finite. Never evaluates anything from the file. Throws DataFormatError
- * naming `source` and the defect.
+ * naming `source` and the defect, and InvalidArgumentError when `bytes` is not a Uint8Array.
  */
 export function decodeModel(bytes: Uint8Array, source: string): ModelState {
   const fail = (message: string): never => {
@@ -53,8 +65,12 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
   };
   const file = decodeSafetensors(bytes, source);
   const meta = file.metadata;
-  if (meta.format !== MODEL_FORMAT) fail(`is not a ${MODEL_FORMAT} model file (metadata format is ${JSON.stringify(meta.format)})`);
-  if (meta.version !== MODEL_FORMAT_VERSION) fail(`has model format version ${JSON.stringify(meta.version)}; this library reads version ${MODEL_FORMAT_VERSION}`);
+  const show = (text: string | undefined) => JSON.stringify(text === undefined ? text : excerpt(text));
+  if (meta.format !== MODEL_FORMAT) fail(`is not a ${MODEL_FORMAT} model file (metadata format is ${show(meta.format)})`);
+  if (meta.version !== MODEL_FORMAT_VERSION) fail(`has model format version ${show(meta.version)}; this library reads version ${MODEL_FORMAT_VERSION}`);
+  for (const [key, most] of Object.entries(SMALL_METADATA)) {
+    if (meta[key] !== undefined && meta[key].length > most) fail(`has metadata '${key}' of ${meta[key].length} characters; at most ${most} are expected`);
+  }
   const json = (key: string, required: boolean): unknown => {
     const text = meta[key];
     if (text === undefined) return required ? fail(`has no '${key}' in its metadata`) : undefined;
@@ -75,14 +91,14 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
     if (!entry) fail(`has no tensor '${name}'`);
     if (entry!.dtype !== 'F32') fail(`has tensor '${name}' of dtype ${entry!.dtype}; expected F32`);
     if (entry!.shape.join(',') !== shapes[shape].join(',')) {
-      fail(`has tensor '${name}' of shape [${entry!.shape.join(', ')}]; its config implies [${shapes[shape].join(', ')}]`);
+      fail(`has tensor '${name}' of shape ${showShape(entry!.shape)}; its config implies [${shapes[shape].join(', ')}]`);
     }
     parameters[key] = readFloat32(entry!);
   }
   const chains = file.tensors.get(CHAINS);
   if (chains) {
     if (chains.dtype !== 'F32' || chains.shape.length !== 2 || chains.shape[1] !== H) {
-      fail(`has tensor '${CHAINS}' of ${chains.dtype} [${chains.shape.join(', ')}]; expected F32 [n, ${H}]`);
+      fail(`has tensor '${CHAINS}' of ${chains.dtype} ${showShape(chains.shape)}; expected F32 [n, ${H}]`);
     }
     parameters.hiddenChains = readFloat32(chains);
   }

@@ -1,4 +1,5 @@
-import { DataFormatError } from '../errors.js';
+import { checkBytes, describe } from '../data/idx.js';
+import { DataFormatError, InvalidArgumentError } from '../errors.js';
 
 /**
  * The safetensors format: an 8-byte little-endian header length N, N bytes of JSON naming
@@ -59,6 +60,22 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** A string from the file for a message: a hostile file's megabyte-long name must not become a megabyte-long error. */
+export function excerpt(text: string, length = 64): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+/** A value from the file for a message: short strings and numbers as JSON, anything larger by its type. */
+function showValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(excerpt(value));
+  return value !== null && typeof value === 'object' ? describe(value) : String(value);
+}
+
+/** A shape from the file for a message, its first dimensions only when it has many. */
+export function showShape(shape: readonly unknown[]): string {
+  return `[${shape.slice(0, 8).map((d) => excerpt(String(d), 24)).join(', ')}${shape.length > 8 ? `, … (${shape.length} dimensions)` : ''}]`;
+}
+
 /**
  * Parses and checks a safetensors file without trusting any of it: the header length against
  * the file, the JSON, every dtype, shape and byte range (in bounds, sized as the shape says,
@@ -66,6 +83,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * before anything is allocated from them. Throws DataFormatError naming `source`.
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
+  checkBytes('bytes', bytes);
+  if (typeof source !== 'string') throw new InvalidArgumentError('source', `expected a string, got ${describe(source)}`);
   const fail: (message: string) => never = (message) => {
     throw new DataFormatError(source, message);
   };
@@ -90,12 +109,13 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   if (!isObject(header)) fail('has a header that is not a JSON object');
   const h = header as Record<string, unknown>;
 
-  const metadata: Record<string, string> = {};
+  // No prototype: a key such as __proto__ or constructor is stored, not inherited or dropped.
+  const metadata: Record<string, string> = Object.create(null);
   const rawMetadata = h.__metadata__;
   if (rawMetadata !== undefined) {
     if (!isObject(rawMetadata)) fail('has __metadata__ that is not an object');
     for (const [key, value] of Object.entries(rawMetadata as Record<string, unknown>)) {
-      if (typeof value !== 'string') fail(`has __metadata__.${key} that is not a string`);
+      if (typeof value !== 'string') fail(`has __metadata__.${excerpt(key)} that is not a string`);
       metadata[key] = value as string;
     }
   }
@@ -106,11 +126,12 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   const tensors = new Map<string, TensorEntry>();
   for (const [name, raw] of Object.entries(h)) {
     if (name === '__metadata__') continue;
-    const what = `tensor '${name}'`;
+    const what = `tensor '${excerpt(name)}'`;
     if (!isObject(raw)) fail(`${what} is not an object`);
     const entry = raw as Record<string, unknown>;
     const dtype = entry.dtype;
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`${what} has unknown dtype ${JSON.stringify(dtype)}`);
+    // hasOwn: with `in`, a dtype of "toString" or "__proto__" would pass as a type.
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) fail(`${what} has unknown dtype ${showValue(dtype)}`);
     const shape = entry.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       fail(`${what} has a shape that is not a list of non-negative integers`);
@@ -124,10 +145,10 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
     let elements = 1;
     for (const d of shape as number[]) {
       elements *= d;
-      if (elements * DTYPE_BYTES[dtype as string] > dataLength) fail(`${what} has shape [${shape.join(', ')}], larger than the file`);
+      if (elements * DTYPE_BYTES[dtype as string] > dataLength) fail(`${what} has shape ${showShape(shape)}, larger than the file`);
     }
     if (end - begin !== elements * DTYPE_BYTES[dtype as string]) {
-      fail(`${what} has shape [${shape.join(', ')}] of ${dtype} (${elements * DTYPE_BYTES[dtype as string]} bytes) but data_offsets span ${end - begin} bytes`);
+      fail(`${what} has shape ${showShape(shape)} of ${dtype} (${elements * DTYPE_BYTES[dtype as string]} bytes) but data_offsets span ${end - begin} bytes`);
     }
     ranges.push({ name, begin, end });
     tensors.set(name, { dtype: dtype as string, shape: shape as number[], bytes: bytes.subarray(dataStart + begin, dataStart + end) });
@@ -135,8 +156,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const r of ranges) {
-    if (r.begin < covered) fail(`tensor '${r.name}' overlaps another tensor's bytes`);
-    if (r.begin > covered) fail(`has ${r.begin - covered} bytes before tensor '${r.name}' that belong to no tensor`);
+    if (r.begin < covered) fail(`tensor '${excerpt(r.name)}' overlaps another tensor's bytes`);
+    if (r.begin > covered) fail(`has ${r.begin - covered} bytes before tensor '${excerpt(r.name)}' that belong to no tensor`);
     covered = r.end;
   }
   if (covered !== dataLength) fail(`has ${dataLength - covered} bytes after the last tensor that belong to no tensor`);
