@@ -1,6 +1,8 @@
 // Bundles the library, examples and benchmarks into dist/ with esbuild; WGSL files load as text.
+// The library and the commands go to dist/src with their shared chunks (what the npm package
+// ships); the examples and benchmarks are a second build, whose chunks stay out of dist/src.
 import { build } from 'esbuild';
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const quiet = process.argv.includes('--quiet');
@@ -11,11 +13,17 @@ function entries(dir) {
     .map((name) => join(dir, name));
 }
 
-const result = await build({
-  entryPoints: ['src/node.ts', 'src/index.ts', 'src/cli/rbm.ts', 'src/cli/rbmcmd.ts', ...entries('examples'), ...entries('bench')],
+// Nothing from an earlier build (renamed chunks, removed entries) may linger into a package:
+// the full build (npm run build, which npm pack runs) starts clean, keeping tsc's dist/types.
+// Quick builds (tests, examples) leave dist in place, since other processes may be running it.
+if (!quiet) for (const old of existsSync('dist') ? readdirSync('dist') : []) if (old !== 'types') rmSync(join('dist', old), { recursive: true, force: true });
+
+const node = (entryPoints, chunkNames) => ({
+  entryPoints,
   outdir: 'dist',
   outbase: '.',
   entryNames: '[dir]/[name]',
+  chunkNames,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -27,11 +35,15 @@ const result = await build({
   metafile: true,
   logLevel: quiet ? 'error' : 'info',
 });
+const results = [
+  await build(node(['src/node.ts', 'src/index.ts', 'src/cli/rbm.ts', 'src/cli/rbmcmd.ts'], 'src/chunks/[name]-[hash]')),
+  await build(node([...entries('examples'), ...entries('bench')], 'chunks/[name]-[hash]')),
+];
 
 for (const cli of ['dist/src/cli/rbm.js', 'dist/src/cli/rbmcmd.js']) chmodSync(cli, 0o755);
 if (!quiet) {
-  const bytes = Object.values(result.metafile.outputs).reduce((s, o) => s + o.bytes, 0);
-  console.log(`built ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB`);
+  const outputs = results.flatMap((r) => Object.values(r.metafile.outputs));
+  console.log(`built ${outputs.length} files, ${(outputs.reduce((s, o) => s + o.bytes, 0) / 1024).toFixed(0)} KiB`);
 }
 
 // The browser bundle: the portable entry only (Node's file and Dawn modules stay out; the
