@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { run, UsageError } from './cli.js';
+import { quote, run, UsageError } from './cli.js';
 import { dream, DREAM_USAGE, filters, FILTERS_USAGE, inpaint, INPAINT_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
 import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
 import { train, TRAIN_USAGE } from './commands/train.js';
@@ -32,9 +32,9 @@ Add --debug to any command to see stack traces.`;
 const [command, ...rest] = process.argv.slice(2);
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   console.log(USAGE);
-} else if (!(command in COMMANDS)) {
+} else if (!Object.hasOwn(COMMANDS, command)) {
   await run('rbm', USAGE, [], async () => {
-    throw new UsageError(`unknown command '${command}'`);
+    throw new UsageError(`unknown command ${quote(command)}`);
   });
 } else if (rest.includes('--help') || rest.includes('-h')) {
   console.log(COMMANDS[command].usage);
