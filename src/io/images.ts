@@ -1,5 +1,7 @@
+import { constants } from 'node:buffer';
 import { PNG } from 'pngjs';
 import { InvalidArgumentError } from '../errors.js';
+import { checkMemory } from '../memory.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** A grayscale picture, one byte per pixel, row-major. */
@@ -34,14 +36,52 @@ export function squareSide(pixels: number, argument: string): number {
   return side;
 }
 
-/** Lays tiles (each tileWidth × tileHeight values) out in a grid, scaled up, on a gray background. */
-export function grid(tiles: readonly Float32Array[], tileWidth: number, tileHeight: number, o: GridOptions): GrayImage {
+/** The size in pixels of the picture `grid` draws from `tiles` tiles, and its layout. */
+export function gridSize(tiles: number, tileWidth: number, tileHeight: number, o: GridOptions) {
   const scale = o.scale ?? 4;
   const gap = o.gap ?? scale;
-  const columns = Math.max(1, Math.min(o.columns, tiles.length));
-  const rows = Math.ceil(tiles.length / columns);
+  const columns = Math.max(1, Math.min(o.columns, tiles));
+  const rows = Math.ceil(tiles / columns);
   const width = columns * tileWidth * scale + (columns + 1) * gap;
   const height = rows * tileHeight * scale + (rows + 1) * gap;
+  return { width, height, columns, scale, gap };
+}
+
+/**
+ * Host bytes per pixel at the peak of drawing and writing a picture: the gray pixels, pngjs's
+ * RGBA bitmap, its gray scanlines before and after filtering, the deflated stream and its copy
+ * (measured: about 10).
+ */
+const PICTURE_BYTES_PER_PIXEL = 10;
+/** pngjs holds the picture as one RGBA Buffer, so it can encode at most this many pixels. */
+const MAX_PNG_PIXELS = Math.floor(constants.MAX_LENGTH / 4);
+
+/** The host memory that drawing and encoding a width × height picture needs, estimated before anything is allocated. */
+export function pictureBytes(width: number, height: number): number {
+  return width * height * PICTURE_BYTES_PER_PIXEL;
+}
+
+/** Memory a caller holds beside a picture, and what it is ("16 chains"), for checkPicture's message. */
+export interface OtherMemory {
+  readonly what: string;
+  readonly bytes: number;
+}
+
+/**
+ * Refuses, before anything is allocated, a grid picture (as `grid` would draw `tiles` tiles)
+ * that would need more than `limit` bytes, with `besides` held beside it, or that is larger
+ * than a PNG can be written: an InvalidArgumentError naming `argument`.
+ */
+export function checkPicture(argument: string, tiles: number, tileWidth: number, tileHeight: number, o: GridOptions, limit: number, besides?: OtherMemory): void {
+  const { width, height } = gridSize(tiles, tileWidth, tileHeight, o);
+  const picture = `a ${width} × ${height}-pixel picture`;
+  checkMemory(argument, besides ? `${besides.what} and ${picture}` : picture, pictureBytes(width, height) + (besides?.bytes ?? 0), limit);
+  if (!(width * height <= MAX_PNG_PIXELS)) throw new InvalidArgumentError(argument, `${picture} is larger than a PNG can be written (${MAX_PNG_PIXELS} pixels)`);
+}
+
+/** Lays tiles (each tileWidth × tileHeight values) out in a grid, scaled up, on a gray background. */
+export function grid(tiles: readonly Float32Array[], tileWidth: number, tileHeight: number, o: GridOptions): GrayImage {
+  const { width, height, columns, scale, gap } = gridSize(tiles.length, tileWidth, tileHeight, o);
   const pixels = new Uint8Array(width * height).fill(128);
   tiles.forEach((tile, t) => {
     const gray = shade(tile, o.shading ?? 'unit');

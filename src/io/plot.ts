@@ -10,9 +10,23 @@ function ticks(low: number, high: number, count: number): number[] {
   const rough = span / count;
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? rough;
+  const first = Math.ceil(low / step) * step;
+  // Counted, not accumulated: where the step is below the values' float spacing, v + step == v.
+  const n = Math.min(2 * count, Math.floor((high - first) / step + 1e-9));
   const out: number[] = [];
-  for (let v = Math.ceil(low / step) * step; v <= high + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let i = 0; i <= n; i++) out.push(Number((first + i * step).toPrecision(12)));
   return out;
+}
+
+/** The smallest and largest value, without spreading (a long history is more arguments than a call takes). */
+function extent(values: readonly number[]): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of values) {
+    low = Math.min(low, v);
+    high = Math.max(high, v);
+  }
+  return [low, high];
 }
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -20,13 +34,13 @@ const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 /** The learning curve as a standalone SVG line chart with labelled axes. */
 export function klPlotSvg(history: History, title = 'KL divergence per epoch'): string {
   const { epoch, klDivergence: kl } = history;
-  const first = Math.min(...epoch, 1);
-  const last = Math.max(...epoch, first + 1);
+  const [lowEpoch, highEpoch] = extent(epoch);
+  const first = Math.min(lowEpoch, 1);
+  const last = Math.max(highEpoch, first + 1);
   // A little room either side, so the end points are not cut by the axes.
   const x0 = first - (last - first) * 0.03;
   const x1 = last + (last - first) * 0.03;
-  const lowKl = Math.min(...kl);
-  const highKl = Math.max(...kl);
+  const [lowKl, highKl] = extent(kl);
   const pad = (highKl - lowKl) * 0.05 || Math.abs(highKl) * 0.05 || 0.01;
   const [y0, y1] = [lowKl - pad, highKl + pad];
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
