@@ -2,6 +2,19 @@ import { readMatrixFile } from '../data/files.js';
 import { loadFashionMnist, loadMnist } from '../data/mnist.js';
 import type { Matrix } from '../matrix.js';
 
+/** The data sets known by name, and the values per row of each (28 × 28 pixels). */
+const NAMED_SETS: Readonly<Record<string, number>> = { mnist: 784, 'mnist-test': 784, 'fashion-mnist': 784, 'fashion-mnist-test': 784 };
+
+/** Whether `spec` names a data set (read from its package, not from a file of that name). */
+export function isNamedSet(spec: string): boolean {
+  return Object.hasOwn(NAMED_SETS, spec);
+}
+
+/** The values per row of a named data set, known before reading it; undefined for a file. */
+export function namedSetColumns(spec: string): number | undefined {
+  return isNamedSet(spec) ? NAMED_SETS[spec] : undefined;
+}
+
 /** The data sets known by name (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file: IDX (.gz or not), CSV or whitespace text. */
 export async function loadData(spec: string): Promise<Matrix> {
   switch (spec) {
