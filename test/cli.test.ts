@@ -97,8 +97,9 @@ describe('rbm, end to end', () => {
     );
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/training was stopped after (batch \d+ of epoch \d+|epoch \d+); saved to stopped.safetensors\. Continue with the same command and --resume\./);
-    const resumed = sh(rbm, [...args, '--resume', '--epochs', '3']);
+    expect(stderr).toMatch(/training was stopped after (batch \d+ of epoch \d+|epoch \d+); saved to stopped.safetensors\. Continue with --resume and the same --data, --batch-size and --out\./);
+    // The checkpoint holds the model's options, so --hidden is left out.
+    const resumed = sh(rbm, ['train', '--data', digits, '--epochs', '3', '--batch-size', '10', '--out', 'stopped.safetensors', '--resume']);
     expect(resumed.status).toBe(0);
     expect(resumed.stdout.trim().split('\n').at(-2)).toMatch(/^Epoch \[3\/3\]/);
   });
@@ -140,7 +141,7 @@ describe('rbm errors', () => {
     writeFileSync(join(dir, 'bad.csv'), '0,1,2,0\n');
     const r = sh(rbm, ['train', '--data', 'bad.csv', '--hidden', '2', '--batch-size', '1']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('rbm train: x: row 0, column 2 is 2; expected a value in [0, 1]\n');
+    expect(r.stderr).toBe('rbm train: bad.csv: row 0, column 2 is 2; expected a value in [0, 1]\n');
   });
 });
 

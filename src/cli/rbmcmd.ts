@@ -2,9 +2,15 @@
 // echen's rbmcmd: the same syntax and text input and output, with the state in our model file.
 import { readFileSync } from 'node:fs';
 import { formatTextMatrix, parseTextMatrix } from '../data/text.js';
+import { DataFormatError } from '../errors.js';
+import { checkOutputFile } from '../io/paths.js';
 import type { Matrix } from '../matrix.js';
+import { checkMemory } from '../memory.js';
 import { RBM } from '../node.js';
-import { numberOption, run, UsageError } from './cli.js';
+import { numberOption, quote, run, UsageError } from './cli.js';
+import { pathOption } from './files.js';
+import { floatBytes, memoryLimit } from './inputs.js';
+import { checkModelOptions, naming } from './model-options.js';
 
 const USAGE = `Usage: rbmcmd STATE COMMAND [arguments]     (data rows on standard input, one per line)
 
@@ -20,59 +26,67 @@ STATE is a webgpu-rbm model file (safetensors), rewritten after each command.`;
 /** echen's training rule, expressed with the library's options. */
 const ECHEN = { momentum: 0, statistics: 'probabilities', gradient: 'mean', initScale: 0.1 } as const;
 
-function stdinRows(cols: number) {
-  const m = parseTextMatrix(readFileSync(0, 'utf8'), 'standard input');
-  if (m.cols !== cols) throw new UsageError(`standard input has rows of ${m.cols} values; this model needs ${cols}`);
+/** How init's arguments name the library's options, for its error messages. */
+const INIT_NAMES = { visible: 'NV', hidden: 'NH', learningRate: 'LR' };
+
+/** The rows given on standard input, read only once the command line has been checked. */
+const STDIN = 'standard input';
+
+/** A positional count: a positive integer. */
+const count = (name: string, value: string) => numberOption(name, value, 0, { integer: true, min: 1, positional: true });
+
+/** The rows on standard input, each of `cols` values. */
+function stdinRows(cols: number): Matrix {
+  const m = parseTextMatrix(readFileSync(0, 'utf8'), STDIN);
+  if (m.cols !== cols) throw new DataFormatError(STDIN, `has rows of ${m.cols} values; this model needs ${cols}`);
   return m;
 }
 
-function count(name: string, value: string | undefined): number {
-  if (value === undefined) throw new UsageError(`${name} is missing`);
-  return numberOption(name, value, 0, { integer: true, min: 1 });
+/** Waiting on a terminal for rows nobody will type looks like a hang; a pipe or a file is meant. */
+function refuseTerminalInput(): void {
+  if (process.stdin.isTTY) throw new UsageError('this command reads rows on standard input: pipe them in or redirect a file (< rows.txt)');
 }
 
 /** Binary states print as 0 and 1, as echen's do. */
-const print = (rows: Matrix) => process.stdout.write(formatTextMatrix(rows));
+function print(rows: Matrix): void {
+  process.stdout.write(formatTextMatrix(rows));
+}
 
-async function main(args: string[]): Promise<void> {
-  const [state, command, ...rest] = args.filter((a) => a !== '--debug');
-  if (state === undefined || command === undefined) throw new UsageError('STATE and COMMAND are required');
-  const expect = (n: number) => {
-    if (rest.length !== n) throw new UsageError(`${command} takes ${n} argument${n === 1 ? '' : 's'}, got ${rest.length}`);
-  };
-  if (command === 'init') {
-    expect(3);
-    const rbm = new RBM({
-      visible: count('NV', rest[0]),
-      hidden: count('NH', rest[1]),
-      learningRate: numberOption('LR', rest[2], 0.1, { min: Number.MIN_VALUE }),
-      ...ECHEN,
-    });
-    await rbm.save(state);
-    return;
-  }
-  const commands: Record<string, (rbm: RBM) => Promise<void>> = {
-    train: async (rbm) => {
-      expect(1);
+/** A command on an existing model: its arguments' names, whether it reads rows, and what it does. */
+interface Command {
+  readonly args: readonly string[];
+  readonly stdin?: boolean;
+  /** Refuses, before any work, what the model cannot do with these arguments. */
+  readonly check?: (rbm: RBM, n: readonly number[]) => void;
+  readonly run: (rbm: RBM, n: readonly number[]) => Promise<void>;
+}
+
+/** Each printed value takes about 2 bytes of text, made twice (the lines, then their join). */
+const TEXT_BYTES_PER_VALUE = 8;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  train: {
+    args: ['EPOCHS'],
+    stdin: true,
+    run: async (rbm, [epochs]) => {
       const x = stdinRows(rbm.visible);
-      await rbm.fit(x, { epochs: count('EPOCHS', rest[0]), batchSize: x.rows, verbose: false });
+      await naming({ x: STDIN }, () => rbm.fit(x, { epochs, batchSize: x.rows, verbose: false }));
     },
-    run_visible: async (rbm) => {
-      expect(0);
-      print(await rbm.sampleHidden(stdinRows(rbm.visible)));
+  },
+  run_visible: { args: [], stdin: true, run: async (rbm) => print(await rbm.sampleHidden(stdinRows(rbm.visible))) },
+  run_hidden: { args: [], stdin: true, run: async (rbm) => print(await rbm.sampleVisible(stdinRows(rbm.hidden))) },
+  daydream: {
+    args: ['STEPS', 'N'],
+    check: (rbm, [, chains]) => {
+      const bytes = floatBytes(chains, 3 * rbm.visible + 2 * rbm.hidden) + chains * rbm.visible * TEXT_BYTES_PER_VALUE;
+      checkMemory('N', `${chains} chains and their text`, bytes, memoryLimit());
     },
-    run_hidden: async (rbm) => {
-      expect(0);
-      print(await rbm.sampleVisible(stdinRows(rbm.hidden)));
-    },
-    daydream: async (rbm) => {
-      expect(2);
-      print(await rbm.daydream(count('STEPS', rest[0]), { chains: count('N', rest[1]) }));
-    },
-    daydream_trace: async (rbm) => {
-      expect(1);
+    run: async (rbm, [steps, chains]) => print(await rbm.daydream(steps, { chains })),
+  },
+  daydream_trace: {
+    args: ['STEPS'],
+    run: async (rbm, [steps]) => {
       // As echen's daydream: the random start, then the state after each Gibbs step.
-      const steps = count('STEPS', rest[0]);
       let v = await rbm.daydream(0);
       print(v);
       for (let s = 1; s < steps; s++) {
@@ -80,12 +94,48 @@ async function main(args: string[]): Promise<void> {
         print(v);
       }
     },
+  },
+};
+
+/** Refuses a command given the wrong number of arguments. */
+function expect(command: string, args: readonly string[], names: readonly string[]): void {
+  if (args.length !== names.length) {
+    const takes = names.length === 0 ? 'no arguments' : `${names.length} argument${names.length === 1 ? '' : 's'} (${names.join(' ')})`;
+    throw new UsageError(`${command} takes ${takes}, got ${args.length}`);
+  }
+}
+
+/** init NV NH LR: a new model, checked with the library's rules before anything is written. */
+async function init(state: string, args: readonly string[]): Promise<void> {
+  expect('init', args, ['NV', 'NH', 'LR']);
+  const options = {
+    visible: count('NV', args[0]),
+    hidden: count('NH', args[1]),
+    learningRate: numberOption('LR', args[2], 0, { positional: true }),
+    ...ECHEN,
   };
-  const action = commands[command];
-  if (!action) throw new UsageError(`unknown command '${command}'`);
+  checkModelOptions(options, INIT_NAMES);
+  await checkOutputFile(state);
+  const rbm = await naming(INIT_NAMES, () => new RBM(options));
+  try {
+    await rbm.save(state);
+  } finally {
+    await rbm.dispose();
+  }
+}
+
+/** A command on the model in STATE: arguments, then the file, then the model are checked before it runs; STATE is rewritten after. */
+async function onModel(state: string, name: string, args: readonly string[]): Promise<void> {
+  if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command ${quote(name)}`);
+  const command = COMMANDS[name];
+  expect(name, args, command.args);
+  const n = command.args.map((argument, i) => count(argument, args[i]));
+  if (command.stdin) refuseTerminalInput();
+  await checkOutputFile(state);
   const rbm = await RBM.load(state);
   try {
-    await action(rbm);
+    command.check?.(rbm, n);
+    await command.run(rbm, n);
     // Samples advance the random stream, so the next command draws fresh ones.
     await rbm.save(state);
   } finally {
@@ -93,4 +143,16 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-await run('rbmcmd', USAGE, process.argv.slice(2), main);
+async function main(args: string[]): Promise<void> {
+  const [state, command, ...rest] = args.filter((a) => a !== '--debug');
+  const option = args.find((a) => a.startsWith('--') && a !== '--debug');
+  if (option !== undefined) throw new UsageError(`unknown option ${quote(option)}`);
+  if (state === undefined || command === undefined) throw new UsageError('STATE and COMMAND are required');
+  pathOption('STATE', state, '', true);
+  if (command === 'init') await init(state, rest);
+  else await onModel(state, command, rest);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--help' || args[0] === '-h') console.log(USAGE);
+else await run('rbmcmd', USAGE, args, main);

@@ -1,14 +1,30 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { grid, writePng } from '../../io/images.js';
-import { firstRows, row, type Matrix } from '../../matrix.js';
+import { checkPicture, grid, writePng, type GridOptions } from '../../io/images.js';
+import { row, type Matrix } from '../../matrix.js';
 import { RBM } from '../../node.js';
-import { choiceOption, numberOption, parse, required } from '../cli.js';
-import { loadData } from '../data-source.js';
-import { imageShape } from '../image-shape.js';
+import { choiceOption, numberOption, parse } from '../cli.js';
+import { checkFiles, checkOutputFolder, createFolder, fileArgument, pathOption, type FileArgument } from '../files.js';
+import { imageShape, parseShape } from '../image-shape.js';
+import { dataArgument, files, firstRowsFor, floatBytes, memoryLimit, modelArgument } from '../inputs.js';
 import { HIDDEN_REGIONS, hideMask, masked } from '../../masks.js';
 
 const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => row(m, i));
+
+/** --scale: pixels per value. */
+const scaleOption = (value: string | undefined) => numberOption('scale', value, 4, { integer: true, min: 1 });
+
+/** Loads the model and works out its tiles' shape; refuses a --scale at which one tile is already too large. */
+async function loadForPictures(model: FileArgument, shape: string | undefined, scale: number, useGPU = false) {
+  const rbm = await RBM.load(model.path, { useGPU });
+  try {
+    const [width, height] = imageShape(rbm.visible, shape);
+    checkPicture('--scale', 1, width, height, { columns: 1, scale, gap: 0 }, memoryLimit());
+    return { rbm, width, height };
+  } catch (error) {
+    await rbm.dispose();
+    throw error;
+  }
+}
 
 export const RECONSTRUCT_USAGE = `rbm reconstruct --model FILE [--data mnist-test] [--count 10] [--out DIR]
 
@@ -18,6 +34,16 @@ beside its reconstruction.
   --shape WxH    the image shape when the visible layer is not a square
   --scale N      pixels per value (default 4)
   --gpu          use the GPU`;
+
+/** The files reconstruct writes in its folder, for the first `count` rows. */
+function reconstructOutput(count: number) {
+  return (name: string) => {
+    const match = /^(?:input|output)_(\d+)\.png$/.exec(name);
+    return name === 'grid.png' || (match !== null && Number(match[1]) < count);
+  };
+}
+
+const pairsGrid = (rows: number, scale: number): GridOptions => ({ columns: 2 * Math.min(5, rows), scale });
 
 export async function reconstruct(args: string[]): Promise<void> {
   const { values } = parse(args, {
@@ -29,23 +55,31 @@ export async function reconstruct(args: string[]): Promise<void> {
     scale: { type: 'string' },
     gpu: { type: 'boolean' },
   });
-  const rbm = await RBM.load(required('model', values.model), { useGPU: values.gpu ?? false });
+  const count = numberOption('count', values.count, 10, { integer: true, min: 1 });
+  const scale = scaleOption(values.scale);
+  parseShape(values.shape);
+  const model = modelArgument(values.model);
+  const data = dataArgument('data', values.data, 'mnist-test');
+  const dir = fileArgument('out', values.out, '.', 'the pictures');
+  await checkOutputFolder(dir, reconstructOutput(count), files(model, data));
+  const { rbm, width, height } = await loadForPictures(model, values.shape, scale, values.gpu);
   try {
-    const [width, height] = imageShape(rbm.visible, values.shape);
-    const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
-    const input = firstRows(await loadData(values.data ?? 'mnist-test'), numberOption('count', values.count, 10, { integer: true, min: 1 }));
+    const input = await firstRowsFor(rbm, data, model, count);
+    const n = input.rows;
+    const matrices = { what: `${n} rows`, bytes: floatBytes(n, 3 * rbm.visible + rbm.hidden) };
+    checkPicture('--count', 2 * n, width, height, pairsGrid(n, scale), memoryLimit(), matrices);
     const output = await rbm.reconstruct(input);
-    const dir = values.out ?? '.';
-    await mkdir(dir, { recursive: true });
+    await createFolder(dir.path);
+    const single = { columns: 1, scale, gap: 0 };
     const pairs: Float32Array[] = [];
-    for (let i = 0; i < input.rows; i++) {
-      await writePng(join(dir, `input_${i}.png`), grid([row(input, i)], width, height, { columns: 1, scale, gap: 0 }));
-      await writePng(join(dir, `output_${i}.png`), grid([row(output, i)], width, height, { columns: 1, scale, gap: 0 }));
+    for (let i = 0; i < n; i++) {
+      await writePng(join(dir.path, `input_${i}.png`), grid([row(input, i)], width, height, single));
+      await writePng(join(dir.path, `output_${i}.png`), grid([row(output, i)], width, height, single));
       pairs.push(row(input, i), row(output, i));
       console.log(`input_${i}.png -> RBM -> output_${i}.png`);
     }
-    await writePng(join(dir, 'grid.png'), grid(pairs, width, height, { columns: 2 * Math.min(5, input.rows), scale }));
-    console.log(`${join(dir, 'grid.png')}: inputs with their reconstructions beside them`);
+    await writePng(join(dir.path, 'grid.png'), grid(pairs, width, height, pairsGrid(n, scale)));
+    console.log(`${join(dir.path, 'grid.png')}: inputs with their reconstructions beside them`);
   } finally {
     await rbm.dispose();
   }
@@ -59,16 +93,21 @@ Draws every hidden unit's weights as a tile: mid-gray is 0, white positive, blac
 
 export async function filters(args: string[]): Promise<void> {
   const { values } = parse(args, { model: { type: 'string' }, out: { type: 'string' }, shape: { type: 'string' }, scale: { type: 'string' } });
-  const rbm = await RBM.load(required('model', values.model));
+  const scale = scaleOption(values.scale);
+  parseShape(values.shape);
+  const model = modelArgument(values.model);
+  const out = fileArgument('out', values.out, 'filters.png', 'the picture');
+  await checkFiles([model], [out]);
+  const { rbm, width, height } = await loadForPictures(model, values.shape, scale);
   try {
-    const [width, height] = imageShape(rbm.visible, values.shape);
-    const { weights } = await rbm.getParameters();
     const H = rbm.hidden;
+    const layout: GridOptions = { columns: Math.ceil(Math.sqrt(H)), scale, shading: 'signed' };
+    // The parameters' copy (weights and their velocities) and the tiles.
+    checkPicture('--scale', H, width, height, layout, memoryLimit(), { what: `${H} filters`, bytes: floatBytes(3 * rbm.visible, H) });
+    const { weights } = await rbm.getParameters();
     const tiles = Array.from({ length: H }, (_, j) => Float32Array.from({ length: rbm.visible }, (_, i) => weights[i * H + j]));
-    const out = values.out ?? 'filters.png';
-    const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
-    await writePng(out, grid(tiles, width, height, { columns: Math.ceil(Math.sqrt(H)), scale, shading: 'signed' }));
-    console.log(`${out}: the weights of ${H} hidden units`);
+    await writePng(out.path, grid(tiles, width, height, layout));
+    console.log(`${out.path}: the weights of ${H} hidden units`);
   } finally {
     await rbm.dispose();
   }
@@ -87,6 +126,12 @@ is not speckled).
 Chains of models trained with CD-1 often fall into a state with every hidden unit off (then
 they draw uniform gray); the command says so. Starting from data shows what the model keeps.`;
 
+/** --from: 'noise', or a data set whose first rows start the chains. */
+function fromArgument(value: string | undefined) {
+  const spec = pathOption('from', value, 'noise');
+  return spec === 'noise' ? undefined : dataArgument('from', spec, spec);
+}
+
 export async function dream(args: string[]): Promise<void> {
   const { values } = parse(args, {
     model: { type: 'string' },
@@ -101,28 +146,39 @@ export async function dream(args: string[]): Promise<void> {
   });
   const steps = numberOption('steps', values.steps, 1000, { integer: true, min: 1 });
   const chains = numberOption('chains', values.chains, 16, { integer: true, min: 1 });
-  const every = numberOption('every', values.every, steps, { integer: true, min: 1 });
-  const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
-  const rbm = await RBM.load(required('model', values.model), { useGPU: values.gpu ?? false });
+  const every = Math.min(steps, numberOption('every', values.every, steps, { integer: true, min: 1 }));
+  const scale = scaleOption(values.scale);
+  parseShape(values.shape);
+  const model = modelArgument(values.model);
+  const from = fromArgument(values.from);
+  const out = fileArgument('out', values.out, 'dreams.png', 'the picture');
+  await checkFiles(files(model, from), [out]);
+  const { rbm, width, height } = await loadForPictures(model, values.shape, scale, values.gpu);
   try {
-    const [width, height] = imageShape(rbm.visible, values.shape);
-    const from = values.from ?? 'noise';
-    let v = from === 'noise' ? await rbm.daydream(0, { chains }) : firstRows(await loadData(from), chains);
+    const start = from === undefined ? undefined : await firstRowsFor(rbm, from, model, chains);
+    const n = start?.rows ?? chains;
+    const snapshots = Math.ceil(steps / every);
+    const layout: GridOptions = { columns: snapshots > 1 ? n : Math.ceil(Math.sqrt(n)), scale };
+    // Each step holds v, h and the next v with the backend's copies; every snapshot is kept for the picture.
+    const chainBytes = floatBytes(n, 3 * rbm.visible + 2 * rbm.hidden) + floatBytes(n * snapshots, rbm.visible);
+    const argument = snapshots > 1 ? '--chains and --every' : '--chains';
+    checkPicture(argument, n * snapshots, width, height, layout, memoryLimit(), { what: `${n} chains`, bytes: chainBytes });
+    let v = start ?? (await rbm.daydream(0, { chains }));
     const tiles: Float32Array[] = [];
     let hiddenOn = 0;
     for (let done = 0; done < steps; ) {
-      const n = Math.min(every, steps - done);
-      if (n > 1) v = await rbm.daydream(n - 1, { chains: v.rows, start: v });
+      const k = Math.min(every, steps - done);
+      if (k > 1) v = await rbm.daydream(k - 1, { chains: v.rows, start: v });
       const h = await rbm.sampleHidden(v);
       const p = await rbm.expectVisible(h);
       v = await rbm.sampleVisible(h);
-      done += n;
-      tiles.push(...rows(p));
+      done += k;
+      // One by one: a push of every row at once is more arguments than a call takes.
+      for (const tile of rows(p)) tiles.push(tile);
       hiddenOn = h.data.reduce((s, x) => s + x, 0);
     }
-    const out = values.out ?? 'dreams.png';
-    await writePng(out, grid(tiles, width, height, { columns: every < steps ? v.rows : Math.ceil(Math.sqrt(v.rows)), scale }));
-    console.log(`${out}: ${v.rows} chains from ${from} after ${steps} Gibbs steps`);
+    await writePng(out.path, grid(tiles, width, height, layout));
+    console.log(`${out.path}: ${v.rows} chains from ${from?.spec ?? 'noise'} after ${steps} Gibbs steps`);
     if (hiddenOn === 0) {
       console.log(
         'Every chain ended with all hidden units off, so the picture is the visible biases alone. ' +
@@ -159,20 +215,29 @@ export async function inpaint(args: string[]): Promise<void> {
   });
   const count = numberOption('count', values.count, 10, { integer: true, min: 1 });
   const steps = numberOption('steps', values.steps, 100, { integer: true, min: 1 });
-  const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0 });
-  const scale = numberOption('scale', values.scale, 4, { integer: true, min: 1 });
+  // The mask's random stream is keyed by a 32-bit seed, as the model's is.
+  const seed = numberOption('seed', values.seed, 0, { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const scale = scaleOption(values.scale);
   const hide = choiceOption('hide', values.hide, HIDDEN_REGIONS, 'lower');
-  const rbm = await RBM.load(required('model', values.model), { useGPU: values.gpu ?? false });
+  parseShape(values.shape);
+  const model = modelArgument(values.model);
+  const data = dataArgument('data', values.data, 'mnist-test');
+  const out = fileArgument('out', values.out, 'inpaint.png', 'the picture');
+  await checkFiles(files(model, data), [out]);
+  const { rbm, width, height } = await loadForPictures(model, values.shape, scale, values.gpu);
   try {
-    const [width, height] = imageShape(rbm.visible, values.shape);
-    const input = firstRows(await loadData(values.data ?? 'mnist-test'), count);
-    const mask = hideMask(hide, input.rows, width, height, seed);
+    const input = await firstRowsFor(rbm, data, model, count);
+    const n = input.rows;
+    const layout: GridOptions = { columns: 3 * Math.min(4, n), scale };
+    // The rows, the mask (and its random draws), the masked copy, the chain's v and h, and the result.
+    const matrices = { what: `${n} images`, bytes: floatBytes(n, 7 * rbm.visible + 2 * rbm.hidden) };
+    checkPicture('--count', 3 * n, width, height, layout, memoryLimit(), matrices);
+    const mask = hideMask(hide, n, width, height, seed);
     const completed = await rbm.inpaint(input, mask, { steps });
     const shown = masked(input, mask);
-    const tiles = Array.from({ length: input.rows }, (_, i) => [row(input, i), row(shown, i), row(completed, i)]).flat();
-    const out = values.out ?? 'inpaint.png';
-    await writePng(out, grid(tiles, width, height, { columns: 3 * Math.min(4, input.rows), scale }));
-    console.log(`${out}: ${input.rows} images, each original, with the ${hide} part hidden, and completed (${steps} Gibbs steps)`);
+    const tiles = Array.from({ length: n }, (_, i) => [row(input, i), row(shown, i), row(completed, i)]).flat();
+    await writePng(out.path, grid(tiles, width, height, layout));
+    console.log(`${out.path}: ${n} images, each original, with the ${hide} part hidden, and completed (${steps} Gibbs steps)`);
   } finally {
     await rbm.dispose();
   }

@@ -1,11 +1,15 @@
-import { TrainingInterruptedError } from '../../errors.js';
+import { DataFormatError, InvalidArgumentError, TrainingInterruptedError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
-import { DEFAULTS } from '../../options.js';
+import type { Matrix } from '../../matrix.js';
+import { DEFAULTS, type RbmOptions } from '../../options.js';
 import { RBM } from '../../node.js';
-import { EXIT_INTERRUPTED, numberOption, parse } from '../cli.js';
-import { loadData } from '../data-source.js';
+import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
+import { loadData, namedSetColumns } from '../data-source.js';
+import { checkFiles, fileArgument, type FileArgument } from '../files.js';
+import { dataArgument, files, type DataArgument } from '../inputs.js';
+import { checkModelOptions, naming } from '../model-options.js';
 import { EpochProgress } from '../progress.js';
 
 export const TRAIN_USAGE = `rbm train --data mnist|fashion-mnist|FILE [options]
@@ -26,83 +30,182 @@ lines (with a progress bar on a terminal).
   --weight-decay X     L2 weight decay (default 0)
   --gpu                train on the GPU through WebGPU
   --out FILE           the model file, saved after every epoch (default model.safetensors)
-  --resume             continue the run saved in --out
+  --resume             continue the run saved in --out, with the options saved there
   --loss FILE          also write the KL curve as loss.dat
   --plot FILE          also draw the KL curve as an SVG
 Ctrl-C stops at the end of the current batch and saves; --resume continues exactly.`;
 
-export async function train(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    data: { type: 'string' },
-    hidden: { type: 'string' },
-    epochs: { type: 'string' },
-    'batch-size': { type: 'string' },
-    lr: { type: 'string' },
-    momentum: { type: 'string' },
-    seed: { type: 'string' },
-    statistics: { type: 'string' },
-    gradient: { type: 'string' },
-    'cd-steps': { type: 'string' },
-    persistent: { type: 'boolean' },
-    'weight-decay': { type: 'string' },
-    gpu: { type: 'boolean' },
-    out: { type: 'string' },
-    resume: { type: 'boolean' },
-    loss: { type: 'string' },
-    plot: { type: 'string' },
-  });
-  // Every option is checked before the data set is read.
-  const out = values.out ?? 'model.safetensors';
-  const model = {
+const OPTIONS = {
+  data: { type: 'string' },
+  hidden: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  momentum: { type: 'string' },
+  seed: { type: 'string' },
+  statistics: { type: 'string' },
+  gradient: { type: 'string' },
+  'cd-steps': { type: 'string' },
+  persistent: { type: 'boolean' },
+  'weight-decay': { type: 'string' },
+  gpu: { type: 'boolean' },
+  out: { type: 'string' },
+  resume: { type: 'boolean' },
+  loss: { type: 'string' },
+  plot: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+
+/** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
+const MODEL_FLAGS = ['hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay'] as const;
+
+/** How this command's flags name the library's arguments, for its error messages. */
+const FLAG_NAMES = {
+  hidden: '--hidden',
+  learningRate: '--lr',
+  momentum: '--momentum',
+  seed: '--seed',
+  statistics: '--statistics',
+  gradient: '--gradient',
+  cdSteps: '--cd-steps',
+  persistent: '--persistent',
+  weightDecay: '--weight-decay',
+  useGPU: '--gpu',
+  epochs: '--epochs',
+  batchSize: '--batch-size',
+} as const;
+
+/** The model options the flags ask for, checked with the library's rules before any data is read. */
+function modelOptions(values: Values, visible: number): RbmOptions {
+  const options = {
+    visible,
     hidden: numberOption('hidden', values.hidden, 64, { integer: true, min: 1 }),
     learningRate: numberOption('lr', values.lr, DEFAULTS.learningRate),
     momentum: numberOption('momentum', values.momentum, DEFAULTS.momentum),
     seed: numberOption('seed', values.seed, DEFAULTS.seed, { integer: true, min: 0 }),
-    statistics: (values.statistics as 'samples' | undefined) ?? DEFAULTS.statistics,
-    gradient: (values.gradient as 'sum' | undefined) ?? DEFAULTS.gradient,
+    statistics: choiceOption('statistics', values.statistics, ['samples', 'probabilities'], DEFAULTS.statistics),
+    gradient: choiceOption('gradient', values.gradient, ['sum', 'mean'], DEFAULTS.gradient),
     cdSteps: numberOption('cd-steps', values['cd-steps'], DEFAULTS.cdSteps, { integer: true, min: 1 }),
     persistent: values.persistent ?? false,
     weightDecay: numberOption('weight-decay', values['weight-decay'], DEFAULTS.weightDecay, { min: 0 }),
     useGPU: values.gpu ?? false,
   };
-  const epochs = numberOption('epochs', values.epochs, 10, { integer: true, min: 0 });
-  const batchSize = numberOption('batch-size', values['batch-size'], 1000, { integer: true, min: 1 });
-  const data = await loadData(values.data ?? 'mnist');
-  const rbm = new RBM({ visible: data.cols, ...model });
+  checkModelOptions(options, FLAG_NAMES);
+  return options;
+}
+
+/** With --resume the checkpoint's options hold; a model flag beside it would be silently ignored. */
+function refuseModelFlags(values: Values, out: FileArgument): void {
+  const given = MODEL_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (given.length > 0) {
+    const list = given.map((flag) => `--${flag}`).join(', ');
+    throw new UsageError(`${list} cannot be given with --resume: the run continues with the options saved in ${out.path}`);
+  }
+}
+
+/** The files train reads and writes; with --resume, --out is read as well. */
+function trainFiles(values: Values) {
+  const data = dataArgument('data', values.data, 'mnist');
+  const out = fileArgument('out', values.out, 'model.safetensors', 'the model');
+  const loss = values.loss === undefined ? undefined : fileArgument('loss', values.loss, '', 'the loss file');
+  const plot = values.plot === undefined ? undefined : fileArgument('plot', values.plot, '', 'the plot');
+  return { data, out, loss, plot, outputs: [out, loss, plot].filter((f) => f !== undefined) };
+}
+
+/**
+ * The model to train, made before the data is read where its width is known (a named data
+ * set, or the checkpoint of a resumed run), so that a model too large is refused first.
+ */
+async function earlyModel(values: Values, options: RbmOptions, data: DataArgument, out: FileArgument): Promise<RBM | undefined> {
+  if (values.resume) return RBM.load(out.path, { useGPU: options.useGPU });
+  const visible = namedSetColumns(data.spec);
+  return visible === undefined ? undefined : naming(FLAG_NAMES, () => new RBM({ ...options, visible }));
+}
+
+/** Reads the training data; a model made already must fit it, and --batch-size must not exceed its rows. */
+async function trainingData(rbm: RBM | undefined, data: DataArgument, out: FileArgument, batchSize: number): Promise<Matrix> {
+  const x = await loadData(data.spec);
+  if (rbm && x.cols !== rbm.visible) {
+    throw new DataFormatError(data.spec, `has rows of ${x.cols} values, but the model in ${out.path} has ${rbm.visible} visible units`);
+  }
+  if (batchSize > x.rows) throw new InvalidArgumentError('--batch-size', `is ${batchSize}, but ${data.spec} has only ${x.rows} rows`);
+  return x;
+}
+
+interface Run {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly data: DataArgument;
+  readonly out: FileArgument;
+  readonly resume: boolean;
+}
+
+/** Trains with a progress bar, saving to --out; Ctrl-C stops at the end of a batch. Resolves to the exit status. */
+async function fit(rbm: RBM, x: Matrix, run: Run): Promise<number> {
   const progress = new EpochProgress();
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted (Ctrl-C)'));
   process.once('SIGINT', stop);
   try {
-    await rbm.fit(data, {
-      epochs,
-      batchSize,
-      checkpoint: out,
-      resumeFrom: values.resume ? out : undefined,
-      signal: controller.signal,
-      onBatch: progress.enabled ? (r) => progress.update(r) : undefined,
-      log: (line) => {
-        progress.finish();
-        console.log(line);
-      },
-    });
+    await naming({ ...FLAG_NAMES, x: run.data.spec }, () =>
+      rbm.fit(x, {
+        epochs: run.epochs,
+        batchSize: run.batchSize,
+        checkpoint: run.out.path,
+        resumeFrom: run.resume ? run.out.path : undefined,
+        signal: controller.signal,
+        onBatch: progress.enabled ? (r) => progress.update(r) : undefined,
+        log: (line) => {
+          progress.finish();
+          console.log(line);
+        },
+      }),
+    );
+    return 0;
   } catch (error) {
     progress.finish();
     if (!(error instanceof TrainingInterruptedError)) throw error;
-    console.error(`${error.message}. Continue with the same command and --resume.`);
+    console.error(`${error.message}. Continue with --resume and the same --data, --batch-size and --out.`);
     return EXIT_INTERRUPTED;
   } finally {
     process.off('SIGINT', stop);
-    await rbm.dispose();
   }
-  console.log(`Model saved to ${out}`);
-  if (values.loss) {
-    await writeLossFile(values.loss, rbm.history);
-    console.log(`Loss history saved to ${values.loss}`);
+}
+
+/** Makes (or, resuming, loads) the model, reads the data and trains; resolves to the exit status and the history. */
+async function trainModel(values: Values, options: RbmOptions, run: Run) {
+  let rbm = await earlyModel(values, options, run.data, run.out);
+  try {
+    const x = await trainingData(rbm, run.data, run.out, run.batchSize);
+    rbm ??= await naming(FLAG_NAMES, () => new RBM({ ...options, visible: x.cols }));
+    return { status: await fit(rbm, x, run), history: rbm.history };
+  } finally {
+    await rbm?.dispose();
   }
-  if (values.plot) {
-    await writeFileAtomic(values.plot, klPlotSvg(rbm.history));
-    console.log(`KL curve drawn in ${values.plot}`);
+}
+
+export async function train(args: string[]): Promise<number> {
+  const { values } = parse(args, OPTIONS);
+  // Every option and path is checked before the data set is read.
+  const { data, out, loss, plot, outputs } = trainFiles(values);
+  const resume = values.resume ?? false;
+  if (resume) refuseModelFlags(values, out);
+  const options = modelOptions(values, namedSetColumns(data.spec) ?? 1);
+  const epochs = numberOption('epochs', values.epochs, 10, { integer: true, min: 0 });
+  const batchSize = numberOption('batch-size', values['batch-size'], 1000, { integer: true, min: 1 });
+  // With --resume, --out is read and then written: deliberately the same file, so not an input here.
+  await checkFiles(files(data), outputs);
+  const { status, history } = await trainModel(values, options, { epochs, batchSize, data, out, resume });
+  if (status !== 0) return status;
+  console.log(`Model saved to ${out.path}`);
+  if (loss) {
+    await writeLossFile(loss.path, history);
+    console.log(`Loss history saved to ${loss.path}`);
+  }
+  if (plot) {
+    await writeFileAtomic(plot.path, klPlotSvg(history));
+    console.log(`KL curve drawn in ${plot.path}`);
   }
   return 0;
 }
