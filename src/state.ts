@@ -98,6 +98,9 @@ export function checkParameters(p: unknown, visible: number, hidden: number, fai
     }
     expected.push(['hiddenChains', (chains as Float32Array).length]);
   }
+  const offsets = ['visibleOffset', 'hiddenOffset'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
+  if (offsets.length === 1) fail(offsets[0], 'centering needs both visibleOffset and hiddenOffset');
+  if (offsets.length === 2) expected.push(['visibleOffset', visible], ['hiddenOffset', hidden]);
   for (const [name, length] of expected) {
     const a = (p as Record<string, unknown>)[name];
     if (!(a instanceof Float32Array) || a.length !== length) fail(name, `expected a Float32Array of length ${length}`);

@@ -16,6 +16,15 @@ export interface Parameters {
    * them (at zero, as scikit-learn does).
    */
   readonly hiddenChains?: Float32Array;
+  /**
+   * Centering's offsets (Melchior, Fischer & Wiskott, "How to Center Deep Boltzmann
+   * Machines", JMLR 2016): μ (V) and λ (H), present exactly when the model is centred. The
+   * weights and biases above stay those of the plain RBM the model is, so every reader sees
+   * an ordinary RBM; the offsets only change how training updates them (docs/training-step.md),
+   * and the three velocities are those of the centred parameters.
+   */
+  readonly visibleOffset?: Float32Array;
+  readonly hiddenOffset?: Float32Array;
 }
 
 /** How one contrastive-divergence step turns statistics into an update. */
@@ -32,6 +41,11 @@ export interface TrainingRule {
   readonly persistent: boolean;
   /** L2 weight decay λ: the weight step is (1 − m)·lr·(g − λ·W). */
   readonly weightDecay: number;
+  /**
+   * Centred gradients (Parameters.visibleOffset and hiddenOffset must be present), with the
+   * hidden offsets following the positive phase's mean statistic at this rate.
+   */
+  readonly centering?: { readonly offsetRate: number };
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */
@@ -126,6 +140,8 @@ export function copyParameters(p: Parameters): Parameters {
     visibleBiasVelocity: p.visibleBiasVelocity.slice(),
     hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
     ...(p.hiddenChains && { hiddenChains: p.hiddenChains.slice() }),
+    ...(p.visibleOffset && { visibleOffset: p.visibleOffset.slice() }),
+    ...(p.hiddenOffset && { hiddenOffset: p.hiddenOffset.slice() }),
   };
 }
 
