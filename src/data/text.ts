@@ -5,10 +5,13 @@ import { checkMatrixMemory, describe } from './idx.js';
 /** A byte-order mark: allowed as the text's first character only. */
 const BOM = '\uFEFF';
 /** Whitespace (as JavaScript's \s) except the byte-order mark, which must not vanish silently. */
-const EDGES = /^[^\S\uFEFF]+|[^\S\uFEFF]+$/g;
+const SPACE = /[^\S\uFEFF]/;
 const SEPARATOR = /[^\S\uFEFF]*,[^\S\uFEFF]*|[^\S\uFEFF]+/;
-/** A decimal number: no hexadecimal, octal or binary, no NaN or Infinity. */
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/**
+ * A decimal number: no hexadecimal, octal or binary, no NaN or Infinity. Each digit can match
+ * one way only, so a long field is checked in linear time.
+ */
+export const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Parses rows of numbers separated by whitespace or commas (CSV without a header), one
@@ -32,7 +35,7 @@ export function parseTextPieces(pieces: readonly string[], source: string): Matr
   let rows = 0;
   let cols = -1;
   forEachLine(pieces, (line) => {
-    const content = line.replace(EDGES, '');
+    const content = trimSpaces(line);
     if (content === '' || content.startsWith('#')) return;
     if (cols === -1) cols = content.split(SEPARATOR).length;
     rows++;
@@ -42,7 +45,7 @@ export function parseTextPieces(pieces: readonly string[], source: string): Matr
   const data = new Float32Array(rows * cols);
   let at = 0;
   forEachLine(pieces, (line, number) => {
-    const content = line.replace(EDGES, '');
+    const content = trimSpaces(line);
     if (content === '' || content.startsWith('#')) return;
     const fields = content.split(SEPARATOR);
     if (fields.length !== cols) throw new DataFormatError(source, `line ${number} has ${fields.length} values; earlier lines have ${cols}`);
@@ -51,6 +54,19 @@ export function parseTextPieces(pieces: readonly string[], source: string): Matr
     });
   });
   return { data, rows, cols };
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || (code > 127 && SPACE.test(String.fromCharCode(code))) || (code >= 10 && code <= 13);
+}
+
+/** `line` without whitespace at either end; a loop, as a regex like /\s+$/ takes quadratic time on a long run of spaces. */
+function trimSpaces(line: string): string {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isSpace(line.charCodeAt(start))) start++;
+  while (end > start && isSpace(line.charCodeAt(end - 1))) end--;
+  return line.slice(start, end);
 }
 
 /** Calls `visit` with each line (without its line break) and its 1-based number. */
@@ -84,8 +100,8 @@ function parseField(field: string, source: string, line: number, column: number)
 
 /** A field for a message: short, with invisible characters made visible. */
 function quote(field: string): string {
-  const shown = field.length > 32 ? `${field.slice(0, 32)}…` : field;
-  return `'${shown.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+  const visible = field.slice(0, 32).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `'${visible}${field.length > 32 ? '…' : ''}'`;
 }
 
 /** Writes a matrix as whitespace-separated rows, the format parseTextMatrix reads. */

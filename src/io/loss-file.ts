@@ -1,4 +1,5 @@
 import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { DECIMAL } from '../data/text.js';
 import type { History } from '../state.js';
 
 /**
@@ -57,5 +58,3 @@ export function parseLossFile(text: string, source = 'loss.dat'): History {
   return history;
 }
 
-/** A decimal number, as Python writes a float: no hexadecimal, NaN or Infinity. */
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
