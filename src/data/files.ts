@@ -228,7 +228,9 @@ function gunzipHead(bytes: Uint8Array, wanted: number, source: string): Uint8Arr
       long = n;
       break;
     }
-    if (out.length >= wanted || n === bytes.length) return out;
+    if (out.length >= wanted) return out;
+    // All of a short stream: decompressed again to the end, so that a truncated one is reported as such.
+    if (n === bytes.length) return gunzip(bytes, source, { maxOutputLength: HEAD_PROBE_BYTES }) ?? out;
     short = n;
   }
   while (long - short > 1) {

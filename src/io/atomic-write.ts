@@ -64,6 +64,8 @@ function reason(error: NodeJS.ErrnoException, folder: string): string {
       return `no permission to write in ${folder}`;
     case 'EROFS':
       return `${folder} is on a read-only file system`;
+    case 'ENAMETOOLONG':
+      return 'its name is too long';
     case 'ENOSPC':
     case 'EDQUOT':
       return 'the disk is full';
