@@ -20,3 +20,46 @@ export function initialParameters(visible: number, hidden: number, seed: number,
     hiddenBiasVelocity: new Float32Array(hidden),
   };
 }
+
+/** Offsets for a centred model before it has seen data: μ = λ = ½ (the first fit sets μ from the data). */
+export function withOffsets(p: Parameters): Parameters {
+  return { ...p, visibleOffset: new Float32Array(p.visibleBias.length).fill(0.5), hiddenOffset: new Float32Array(p.hiddenBias.length).fill(0.5) };
+}
+
+/** The mean of each column of `data` (rows × cols), accumulated in float64. */
+export function columnMeans(data: Float32Array, rows: number, cols: number): Float32Array {
+  const sums = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) sums[i] += data[r * cols + i];
+  return Float32Array.from(sums, (s) => s / rows);
+}
+
+/** log(p / (1 − p)) with p clipped to [0.001, 0.999]: a unit's bias that makes its mean p. */
+export function logOdds(p: number): number {
+  const q = Math.min(Math.max(p, 1e-3), 1 - 1e-3);
+  return Math.log(q / (1 - q));
+}
+
+/**
+ * The parameters the first fit starts from, given the data's visible means: with
+ * visibleBiasInit 'data', visible biases at the means' log-odds; centred, μ at the means, λ at ½,
+ * the centred visible bias at the means' log-odds and the centred hidden bias at 0, stored as
+ * the plain biases b = b_c − W·λ and c = −Wᵀ·μ (docs/training-step.md). W and the velocities stay.
+ */
+export function parametersFromData(p: Parameters, mean: Float32Array, o: { readonly visibleBiasInit: 'zero' | 'data'; readonly centering: unknown }): Parameters {
+  const [V, H] = [p.visibleBias.length, p.hiddenBias.length];
+  const centred = o.centering !== false;
+  if (!centred && o.visibleBiasInit === 'zero') return p;
+  const visibleBias = Float32Array.from(mean, logOdds);
+  if (!centred) return { ...p, visibleBias };
+  const lambda = new Float32Array(H).fill(0.5);
+  const hiddenBias = new Float32Array(H);
+  for (let i = 0; i < V; i++) {
+    let shift = 0;
+    for (let j = 0; j < H; j++) {
+      shift += p.weights[i * H + j] * lambda[j];
+      hiddenBias[j] -= p.weights[i * H + j] * mean[i];
+    }
+    visibleBias[i] -= shift;
+  }
+  return { ...p, visibleBias, hiddenBias, visibleOffset: mean.slice(), hiddenOffset: lambda };
+}

@@ -17,6 +17,8 @@ export class ModelRecord {
   run: RunInfo | undefined;
   /** Sampling calls made outside training. */
   inferenceDraws = 0;
+  /** The visible means of the data of the first fit; undefined until then. */
+  dataMean: Float32Array | undefined;
 
   constructor(
     public config: ResolvedOptions,
@@ -40,6 +42,7 @@ export class ModelRecord {
       inferenceDraws: this.inferenceDraws,
       progress: progress && { ...progress, klDivergence: [...progress.klDivergence] },
       run,
+      ...(this.dataMean && { dataMean: this.dataMean.slice() }),
     };
   }
 
@@ -51,14 +54,15 @@ export class ModelRecord {
     this.history = { epoch: [...state.history.epoch], klDivergence: [...state.history.klDivergence] };
     this.progress = state.progress && { ...state.progress, klDivergence: [...state.progress.klDivergence] };
     this.run = state.run;
+    this.dataMean = state.dataMean?.slice();
   }
 
   /** The training rule for `epoch` (0-based), the momentum taken from the schedule if any. */
   rule(epoch: number): TrainingRule {
-    const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule } = this.config;
+    const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule, centering } = this.config;
     let momentum = this.config.momentum;
     for (const step of momentumSchedule) if (step.epoch <= epoch + 1) momentum = step.momentum;
-    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay };
+    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay, ...(centering && { centering }) };
   }
 
   /** The next address in the inference stream of `phase`. */

@@ -34,6 +34,17 @@ export interface RbmOptions {
    * momentum: 0.9 }]): each entry applies from its (1-based) epoch on; before the first, `momentum`.
    */
   readonly momentumSchedule?: readonly MomentumStep[];
+  /**
+   * The visible biases at the first fit: 'zero' (simple_rbm's default) or 'data', the
+   * log-odds log(p / (1 − p)) of the training data's visible means (p clipped to [0.001, 0.999]).
+   */
+  readonly visibleBiasInit?: 'zero' | 'data';
+  /**
+   * Centred training (Melchior, Fischer & Wiskott, JMLR 2016): gradients centred on the data's
+   * visible means and on hidden offsets that follow the positive phase's mean at `offsetRate`
+   * (default 0.01); the visible biases start from the data. `true` for the default rate.
+   */
+  readonly centering?: boolean | { readonly offsetRate?: number };
   /** How the WebGPU backend finds its device (Dawn flags, power preference). */
   readonly gpu?: GpuOptions;
   /**
@@ -48,7 +59,13 @@ export interface MomentumStep {
   readonly momentum: number;
 }
 
-export type ResolvedOptions = Required<Omit<RbmOptions, 'threads'>> & { readonly threads: number | undefined };
+export type ResolvedOptions = Required<Omit<RbmOptions, 'threads' | 'centering'>> & {
+  readonly threads: number | undefined;
+  readonly centering: false | { readonly offsetRate: number };
+};
+
+/** The offset rate `centering: true` means. */
+export const DEFAULT_OFFSET_RATE = 0.01;
 
 export const DEFAULTS = {
   useGPU: false,
@@ -62,6 +79,8 @@ export const DEFAULTS = {
   persistent: false,
   weightDecay: 0,
   momentumSchedule: [],
+  visibleBiasInit: 'zero',
+  centering: false,
   gpu: {},
   threads: undefined,
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
@@ -192,6 +211,8 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     persistent: boolean('persistent', o.persistent),
     weightDecay: numberIn('weightDecay', o.weightDecay, 0, Infinity, false, true),
     momentumSchedule: momentumSchedule(o.momentumSchedule),
+    visibleBiasInit: oneOf('visibleBiasInit', o.visibleBiasInit, ['zero', 'data']),
+    centering: centering(o.centering),
     gpu: gpuOptions(o.gpu),
     threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };
@@ -215,6 +236,14 @@ function gpuOptions(gpu: unknown): GpuOptions {
 function boolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new InvalidArgumentError(name, `expected true or false, got ${String(value)}`);
   return value;
+}
+
+function centering(value: unknown): ResolvedOptions['centering'] {
+  if (value === false) return false;
+  if (value === true) return { offsetRate: DEFAULT_OFFSET_RATE };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('centering', `expected true, false or { offsetRate }, got ${String(value)}`);
+  const o = optionsObject<{ offsetRate?: number }>('centering', value, ['offsetRate']);
+  return { offsetRate: numberIn('centering.offsetRate', o.offsetRate ?? DEFAULT_OFFSET_RATE, 0, 1, true, false) };
 }
 
 function momentumSchedule(value: unknown): readonly MomentumStep[] {

@@ -7,7 +7,7 @@ import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
-import { initialParameters } from './init.js';
+import { initialParameters, logOdds, withOffsets } from './init.js';
 import { mean } from './math.js';
 import { toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { ModelRecord } from './model-record.js';
@@ -78,7 +78,8 @@ export class RBM {
     this.platform = currentPlatform();
     checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
     const { visible, hidden, seed, initScale } = config;
-    const init = initialParameters(visible, hidden, seed, initScale);
+    const plain = initialParameters(visible, hidden, seed, initScale);
+    const init = config.centering ? withOffsets(plain) : plain;
     this.record = new ModelRecord(config, init);
     this.draws = (phase) => this.record.nextDraw(phase);
     this.backend = createBackend(config, this.platform).then(async (b) => {
@@ -283,7 +284,8 @@ export class RBM {
     const estimate = await aisLogPartition(p, this.visible, this.hidden, {
       runs,
       betas,
-      baseBias: data && baseRateBiases(data.data, data.rows, this.visible),
+      // Base rates from `data`, else from the data the model first trained on, else uniform.
+      baseBias: data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
     });
     return { method, ...estimate };

@@ -40,6 +40,8 @@ export interface ModelState {
   readonly inferenceDraws: number;
   readonly progress?: EpochProgress;
   readonly run?: RunInfo;
+  /** The visible means of the data the model first trained on: AIS's base rates. */
+  readonly dataMean?: Float32Array;
 }
 
 export function configOf(options: ResolvedOptions): ModelConfig {
@@ -146,6 +148,16 @@ export function checkRun(v: unknown, fail: Fail = argumentFailure): RunInfo | un
   return { startEpoch: count(r.startEpoch, 'run.startEpoch', fail), epochs: count(r.epochs, 'run.epochs', fail) };
 }
 
+function checkDataMean(v: unknown, visible: number, fail: Fail): Float32Array | undefined {
+  if (v === undefined) return undefined;
+  if (!(v instanceof Float32Array) || v.length !== visible) fail('dataMean', `expected a Float32Array of length ${visible}`);
+  const mean = v as Float32Array;
+  for (let k = 0; k < mean.length; k++) {
+    if (!(mean[k] >= 0 && mean[k] <= 1)) fail('dataMean', `element ${k} is ${mean[k]}; expected a value in [0, 1]`);
+  }
+  return mean;
+}
+
 /** Checks a whole state; the first defect throws through `fail`. */
 export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState {
   if (!isObject(v)) fail('state', 'expected an object');
@@ -160,5 +172,8 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   if (run && run.startEpoch > history.epoch.length) {
     fail('run.startEpoch', `is ${run.startEpoch} but only ${history.epoch.length} epochs were trained`);
   }
-  return { config, parameters, history, inferenceDraws, progress, run };
+  const dataMean = checkDataMean(s.dataMean, config.visible, fail);
+  if (config.centering !== false && !parameters.visibleOffset) fail('parameters.visibleOffset', 'a centred model needs its offsets');
+  if (config.centering === false && parameters.visibleOffset) fail('parameters.visibleOffset', 'only a centred model has offsets');
+  return { config, parameters, history, inferenceDraws, progress, run, ...(dataMean && { dataMean }) };
 }

@@ -5,6 +5,7 @@ import { epochMetrics } from './evaluation/epoch-metrics.js';
 import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js';
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
+import { columnMeans, parametersFromData } from './init.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
 
@@ -41,6 +42,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
     await backend.setParameters(resumed.parameters);
     record.apply(resumed);
   }
+  if (record.dataMean === undefined) await startFromData(record, backend, data);
   const startEpoch = resumed?.run?.startEpoch ?? record.epochsTrained;
   record.run = o.checkpoint === undefined ? undefined : { startEpoch, epochs: o.epochs };
   const result: { epoch: number[]; klDivergence: number[]; metrics?: Partial<Record<MetricName, number[]>> } = { epoch: [], klDivergence: [] };
@@ -70,6 +72,22 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
     resident.release();
   }
   return result;
+}
+
+/**
+ * At a model's first fit: records the data's visible means (AIS's base rates) and, before any
+ * epoch, starts the biases (and a centred model's offsets) from them as the options say.
+ */
+async function startFromData(record: ModelRecord, backend: Backend, data: Matrix): Promise<void> {
+  const mean = columnMeans(data.data, data.rows, data.cols);
+  if (record.epochsTrained === 0 && !record.progress) {
+    const start = parametersFromData(record.parameters, mean, record.config);
+    if (start !== record.parameters) {
+      await backend.setParameters(start);
+      record.parameters = start;
+    }
+  }
+  record.dataMean = mean;
 }
 
 /** One epoch (or the rest of one stopped part-way); rejects when stopped or diverged. */

@@ -75,7 +75,9 @@ describe('save and load', () => {
     if (!python) throw new Error('this test needs python3 with NumPy (CI installs python3-numpy)');
     const output = execFileSync(python, ['-c', script, path], { encoding: 'utf8' });
     const { arrays, shapes, info } = JSON.parse(output);
-    expect(shapes).toEqual({ w: [6, 3], visible_bias: [6], hidden_bias: [3], delta_w: [6, 3], delta_visible_bias: [6], delta_hidden_bias: [3] });
+    // data_mean: the visible means of the data the model first trained on.
+    expect(shapes).toEqual({ w: [6, 3], visible_bias: [6], hidden_bias: [3], delta_w: [6, 3], delta_visible_bias: [6], delta_hidden_bias: [3], data_mean: [6] });
+    expect(arrays.data_mean).toEqual(Array.from(state.dataMean!));
     expect(arrays.w).toEqual(Array.from(state.parameters.weights));
     expect(arrays.delta_hidden_bias).toEqual(Array.from(state.parameters.hiddenBiasVelocity));
     expect(info.config).toEqual(state.config);
@@ -135,7 +137,7 @@ describe('loading refuses a broken or hostile file, naming it and the defect', (
     ['a huge dimension', () => withHeader((h) => (h.w.shape = [2 ** 40, 2 ** 40])), /larger than the file/],
     ['overlapping ranges', () => withHeader((h) => (h.visible_bias.data_offsets = (h.w.data_offsets as number[]).map((o) => o))), /overlaps|data_offsets span/],
     ['ranges past the end', () => withHeader((h) => (h.delta_hidden_bias.data_offsets = [1000, 1012])), /outside the \d+ bytes of data/],
-    ['a non-finite value', lastValueNaN, /element 2 is NaN/],
+    ['a non-finite value', lastValueNaN, /element \d+ is NaN/],
     ['a missing tensor', () => withHeader((h) => delete h.delta_w), /overlaps|belong to no tensor|has no tensor 'delta_w'/],
     ['another format', () => withMetadata('format', 'pickle'), /not a webgpu-rbm model file/],
     ['a newer version', () => withMetadata('version', '9'), /version "9"/],

@@ -8,7 +8,7 @@ export const MODEL_FORMAT = 'webgpu-rbm';
 export const MODEL_FORMAT_VERSION = '1';
 
 /** Tensor names as simple_rbm's get_state() names the arrays, so its users recognise them. */
-const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains'>, 'both' | 'visible' | 'hidden'][] = [
+const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | 'visibleOffset' | 'hiddenOffset'>, 'both' | 'visible' | 'hidden'][] = [
   ['w', 'weights', 'both'],
   ['visible_bias', 'visibleBias', 'visible'],
   ['hidden_bias', 'hiddenBias', 'hidden'],
@@ -19,6 +19,15 @@ const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains'>, 'bot
 
 /** Persistent CD's chains, when the model has them: one hidden state per row. */
 const CHAINS = 'persistent_hidden';
+
+/** Centring's offsets, in a centred model's file only. */
+const OFFSETS: readonly [string, 'visibleOffset' | 'hiddenOffset', 'visible' | 'hidden'][] = [
+  ['visible_offset', 'visibleOffset', 'visible'],
+  ['hidden_offset', 'hiddenOffset', 'hidden'],
+];
+
+/** The training data's visible means, recorded at the first fit (AIS's base rates). */
+const DATA_MEAN = 'data_mean';
 
 /**
  * Metadata that is small in every model file, and the most of it a file may hold (characters):
@@ -41,6 +50,11 @@ export function encodeModel(state: ModelState): Uint8Array {
   );
   const chains = state.parameters.hiddenChains;
   if (chains && chains.length > 0) tensors[CHAINS] = { shape: [chains.length / H, H], data: chains };
+  for (const [name, key, shape] of OFFSETS) {
+    const offset = state.parameters[key];
+    if (offset) tensors[name] = { shape: shapes[shape], data: offset };
+  }
+  if (state.dataMean) tensors[DATA_MEAN] = { shape: [V], data: state.dataMean };
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
@@ -86,15 +100,19 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
   if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H)) fail('has a config without integer visible and hidden sizes');
   const shapes = { both: [V, H], visible: [V], hidden: [H] };
   const parameters: Partial<Record<keyof Parameters, Float32Array>> = {};
-  for (const [name, key, shape] of TENSORS) {
+  const tensor = (name: string, shape: number[], required: boolean): Float32Array | undefined => {
     const entry = file.tensors.get(name);
-    if (!entry) fail(`has no tensor '${name}'`);
-    if (entry!.dtype !== 'F32') fail(`has tensor '${name}' of dtype ${entry!.dtype}; expected F32`);
-    if (entry!.shape.join(',') !== shapes[shape].join(',')) {
-      fail(`has tensor '${name}' of shape ${showShape(entry!.shape)}; its config implies [${shapes[shape].join(', ')}]`);
-    }
-    parameters[key] = readFloat32(entry!);
+    if (!entry) return required ? fail(`has no tensor '${name}'`) : undefined;
+    if (entry.dtype !== 'F32') fail(`has tensor '${name}' of dtype ${entry.dtype}; expected F32`);
+    if (entry.shape.join(',') !== shape.join(',')) fail(`has tensor '${name}' of shape ${showShape(entry.shape)}; its config implies [${shape.join(', ')}]`);
+    return readFloat32(entry);
+  };
+  for (const [name, key, shape] of TENSORS) parameters[key] = tensor(name, shapes[shape] as number[], true);
+  for (const [name, key, shape] of OFFSETS) {
+    const offset = tensor(name, shapes[shape] as number[], false);
+    if (offset) parameters[key] = offset;
   }
+  const dataMean = tensor(DATA_MEAN, [V as number], false);
   const chains = file.tensors.get(CHAINS);
   if (chains) {
     if (chains.dtype !== 'F32' || chains.shape.length !== 2 || chains.shape[1] !== H) {
@@ -110,6 +128,7 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
       inferenceDraws: json('inferenceDraws', true),
       progress: json('progress', false),
       run: json('run', false),
+      ...(dataMean && { dataMean }),
     },
     (field, message) => fail(`${field}: ${message}`),
   );

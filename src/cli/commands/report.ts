@@ -72,7 +72,9 @@ export async function info(args: string[]): Promise<void> {
     `  shape        ${c.visible} visible × ${c.hidden} hidden (${c.visible * c.hidden + c.visible + c.hidden} parameters)`,
     `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, init scale ${c.initScale}`,
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
-      (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : ''),
+      (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +
+      (c.centering ? `, centred (offset rate ${c.centering.offsetRate})` : '') +
+      (c.visibleBiasInit === 'data' ? ', visible biases from the data' : ''),
     `  epochs       ${kl.length}` +
       (kl.length ? `; KL first ${kl[0].toFixed(4)}, last ${kl[kl.length - 1].toFixed(4)}, best ${kl[best].toFixed(4)} (epoch ${best + 1})` : ''),
   ];

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import type { Matrix } from '../../matrix.js';
-import { DEFAULTS, type RbmOptions } from '../../options.js';
+import { DEFAULT_OFFSET_RATE, DEFAULTS, type RbmOptions } from '../../options.js';
 import { RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
 import { loadData, namedSetColumns } from '../data-source.js';
@@ -28,6 +28,10 @@ lines (with a progress bar on a terminal).
   --cd-steps N         Gibbs steps in the negative phase (default 1)
   --persistent         persistent contrastive divergence (PCD)
   --weight-decay X     L2 weight decay (default 0)
+  --init-visible-bias zero|data
+                       visible biases at 0 (default) or at the log-odds of the data's means
+  --centering          centred gradients (Melchior et al. 2016); visible biases from the data
+  --offset-rate X      with --centering: how fast the hidden offsets follow (default ${DEFAULT_OFFSET_RATE})
   --gpu                train on the GPU through WebGPU
   --out FILE           the model file, saved after every epoch (default model.safetensors)
   --resume             continue the run saved in --out, with the options saved there
@@ -48,6 +52,9 @@ const OPTIONS = {
   'cd-steps': { type: 'string' },
   persistent: { type: 'boolean' },
   'weight-decay': { type: 'string' },
+  'init-visible-bias': { type: 'string' },
+  centering: { type: 'boolean' },
+  'offset-rate': { type: 'string' },
   gpu: { type: 'boolean' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
@@ -58,7 +65,9 @@ const OPTIONS = {
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
 /** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
-const MODEL_FLAGS = ['hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay'] as const;
+const MODEL_FLAGS = [
+  'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init-visible-bias', 'centering', 'offset-rate',
+] as const;
 
 /** How this command's flags name the library's arguments, for its error messages. */
 const FLAG_NAMES = {
@@ -71,10 +80,20 @@ const FLAG_NAMES = {
   cdSteps: '--cd-steps',
   persistent: '--persistent',
   weightDecay: '--weight-decay',
+  visibleBiasInit: '--init-visible-bias',
+  centering: '--centering',
+  'centering.offsetRate': '--offset-rate',
   useGPU: '--gpu',
   epochs: '--epochs',
   batchSize: '--batch-size',
 } as const;
+
+/** --centering, with --offset-rate when given (which alone is a usage error). */
+function centeringOption(values: Values): RbmOptions['centering'] {
+  if (values['offset-rate'] !== undefined && !values.centering) throw new UsageError('--offset-rate applies with --centering only');
+  if (!values.centering) return false;
+  return { offsetRate: numberOption('offset-rate', values['offset-rate'], DEFAULT_OFFSET_RATE) };
+}
 
 /** The model options the flags ask for, checked with the library's rules before any data is read. */
 function modelOptions(values: Values, visible: number): RbmOptions {
@@ -89,6 +108,8 @@ function modelOptions(values: Values, visible: number): RbmOptions {
     cdSteps: numberOption('cd-steps', values['cd-steps'], DEFAULTS.cdSteps, { integer: true, min: 1 }),
     persistent: values.persistent ?? false,
     weightDecay: numberOption('weight-decay', values['weight-decay'], DEFAULTS.weightDecay, { min: 0 }),
+    visibleBiasInit: choiceOption('init-visible-bias', values['init-visible-bias'], ['zero', 'data'], DEFAULTS.visibleBiasInit),
+    centering: centeringOption(values),
     useGPU: values.gpu ?? false,
   };
   checkModelOptions(options, FLAG_NAMES);
