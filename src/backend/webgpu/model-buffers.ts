@@ -1,4 +1,5 @@
 import type { Parameters } from '../backend.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { createBuffer, readFloats, Usage } from './buffers.js';
 
 /** Storage bindings must start at multiples of 256 bytes: 64 floats. */
@@ -6,9 +7,10 @@ const ALIGN_FLOATS = 64;
 const align = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 
 /**
- * A model's parameters on the GPU: W, b and c in one buffer and their momentum in a second of
- * the same layout, so one update kernel covers all three; plus two tiny buffers bound where a
- * kernel variant leaves a binding unused (one for read-only bindings, one for writable ones).
+ * A model's parameters on the GPU: W, b, c and centring's offsets μ, λ in one buffer and the
+ * momentum of W, b and c in a second of the same layout (its offset slots stay zero), so one
+ * update kernel covers all three and the offsets are saved, restored and read back with the
+ * rest; plus tiny buffers bound where a kernel variant leaves a binding unused.
  */
 export class ModelBuffers {
   readonly params: GPUBuffer;
@@ -18,12 +20,17 @@ export class ModelBuffers {
   /** Element offsets of b and c in both buffers. */
   readonly visibleBiasOffset: number;
   readonly hiddenBiasOffset: number;
+  /** Element offsets of μ and λ in the parameter buffer. */
+  readonly muOffset: number;
+  readonly lambdaOffset: number;
   readonly weights: GPUBufferBinding;
   readonly visibleBias: GPUBufferBinding;
   readonly hiddenBias: GPUBufferBinding;
   readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly kl: GPUBuffer };
   /** Floats in each of the parameter and velocity buffers. */
   readonly floats: number;
+  /** Whether the parameters last written carried offsets: only then are they read back. */
+  private hasOffsets = false;
 
   constructor(
     private readonly device: GPUDevice,
@@ -32,8 +39,10 @@ export class ModelBuffers {
   ) {
     this.visibleBiasOffset = align(visible * hidden);
     this.hiddenBiasOffset = this.visibleBiasOffset + align(visible);
-    this.floats = this.hiddenBiasOffset + hidden;
-    this.params = createBuffer(device, 'parameters W, b, c', this.floats * 4, Usage.storage);
+    this.muOffset = this.hiddenBiasOffset + align(hidden);
+    this.lambdaOffset = this.muOffset + align(visible);
+    this.floats = this.lambdaOffset + hidden;
+    this.params = createBuffer(device, 'parameters W, b, c, μ, λ', this.floats * 4, Usage.storage);
     this.velocity = createBuffer(device, 'momentum dW, db, dc', this.floats * 4, Usage.storage);
     this.saved = [
       createBuffer(device, 'parameters at epoch start', this.floats * 4, Usage.storage),
@@ -46,16 +55,27 @@ export class ModelBuffers {
     this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), kl: unused('kl') };
   }
 
+  /** Whether the model is centred: its parameters carry the offsets μ and λ. */
+  get centred(): boolean {
+    return this.hasOffsets;
+  }
+
   write(p: Parameters): void {
-    const pack = (w: Float32Array, b: Float32Array, c: Float32Array) => {
+    if ((p.visibleOffset === undefined) !== (p.hiddenOffset === undefined)) {
+      throw new InvalidArgumentError('parameters', 'a centred model needs both offsets, visibleOffset and hiddenOffset');
+    }
+    const pack = (w: Float32Array, b: Float32Array, c: Float32Array, mu?: Float32Array, lambda?: Float32Array) => {
       const out = new Float32Array(this.floats);
       out.set(w, 0);
       out.set(b, this.visibleBiasOffset);
       out.set(c, this.hiddenBiasOffset);
+      if (mu) out.set(mu, this.muOffset);
+      if (lambda) out.set(lambda, this.lambdaOffset);
       return out;
     };
-    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias));
+    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias, p.visibleOffset, p.hiddenOffset));
     this.device.queue.writeBuffer(this.velocity, 0, pack(p.weightVelocity, p.visibleBiasVelocity, p.hiddenBiasVelocity));
+    this.hasOffsets = p.visibleOffset !== undefined;
   }
 
   async read(): Promise<Parameters> {
@@ -77,10 +97,11 @@ export class ModelBuffers {
       weightVelocity: at(v, 0, V * H),
       visibleBiasVelocity: at(v, this.visibleBiasOffset, V),
       hiddenBiasVelocity: at(v, this.hiddenBiasOffset, H),
+      ...(this.hasOffsets && { visibleOffset: at(p, this.muOffset, V), hiddenOffset: at(p, this.lambdaOffset, H) }),
     };
   }
 
-  /** Encodes a copy of the parameters and velocities, to be restored by encodeRestore. */
+  /** Encodes a copy of the parameters (offsets included) and velocities, to be restored by encodeRestore. */
   encodeSave(encoder: GPUCommandEncoder): void {
     encoder.copyBufferToBuffer(this.params, 0, this.saved[0], 0, this.floats * 4);
     encoder.copyBufferToBuffer(this.velocity, 0, this.saved[1], 0, this.floats * 4);
