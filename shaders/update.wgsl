@@ -2,6 +2,10 @@
 // both biases at once: dθ = m·dθ + stepSize·scale·g, θ += dθ. Weights are scaled by 1/B when
 // the gradient is a mean, and decay by decayStep·W; the bias gradients are always batch means. A non-finite result
 // records the earliest batch that produced one in `health`.
+//
+// CENTRED (Melchior et al. 2016): the weight gradient is the centred one, and the biases'
+// velocities are those of the centred biases, so only they are updated here; centred-biases.wgsl
+// then moves the plain biases once every weight has its new velocity.
 
 // Layout, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
@@ -15,6 +19,16 @@
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;
+override CENTRED: bool = false;
+
+fn summed(m: u32, n: u32) -> f32 {
+  let size = (shape.v + 1u) * (shape.h + 1u);
+  var g = 0.0;
+  for (var s = 0u; s < shape.slices; s++) {
+    g += partials[s * size + m * (shape.h + 1u) + n];
+  }
+  return g;
+}
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -25,15 +39,17 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   if (m > v || n > h || (m == v && n == h)) {
     return;
   }
-  let size = (v + 1u) * (h + 1u);
-  var g = 0.0;
-  for (var s = 0u; s < shape.slices; s++) {
-    g += partials[s * size + m * (h + 1u) + n];
+  let weight = m < v && n < h;
+  var g = summed(m, n);
+  if (CENTRED && weight) {
+    // Σ (x − μ)(s − λ)ᵀ over the data less over the model: the plain sum less μ·(B·g_c)ᵀ and
+    // (B·g_b)·λᵀ, where row V and column H of the partials hold exactly those bias sums.
+    g -= params[shape.mu + m] * summed(v, n) + summed(m, h) * params[shape.lambda + n];
   }
   let perRow = 1.0 / f32(step.rows);
   var at: u32;
   var scale = rule.stepSize * perRow;
-  if (m < v && n < h) {
+  if (weight) {
     at = m * h + n;
     if (rule.meanGradient == 0u) {
       scale = rule.stepSize;
@@ -44,19 +60,20 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     at = shape.hiddenBias + n;
   }
   var decay = 0.0;
-  if (m < v && n < h) {
+  if (weight) {
     decay = rule.decayStep * params[at];
   }
   let dv = rule.momentum * velocity[at] + scale * g - decay;
-  let value = params[at] + dv;
   velocity[at] = dv;
+  if (CENTRED && !weight) {
+    if (!isFiniteF32(dv)) {
+      atomicMin(&health, step.index);
+    }
+    return;
+  }
+  let value = params[at] + dv;
   params[at] = value;
   if (!isFiniteF32(dv) || !isFiniteF32(value)) {
     atomicMin(&health, step.index);
   }
-}
-
-// By the bits: compilers may assume that float comparisons never see NaN or infinity.
-fn isFiniteF32(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }

@@ -6,9 +6,12 @@ import matmul from '../../../shaders/matmul.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import tile from '../../../shaders/tile.wgsl';
 import update from '../../../shaders/update.wgsl';
+import finite from '../../../shaders/finite.wgsl';
+import centredBiases from '../../../shaders/centred-biases.wgsl';
+import hiddenOffset from '../../../shaders/hidden-offset.wgsl';
 import partition from '../../../shaders/partition.wgsl';
 import { GpuError } from '../../errors.js';
-import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG } from './params.js';
+import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
 import { structDeclarations } from './uniforms.js';
 
 type Slot = 'read' | 'write' | 'uniform';
@@ -31,6 +34,8 @@ export interface Layouts {
   readonly matmul: GPUBindGroupLayout;
   readonly gradient: GPUBindGroupLayout;
   readonly update: GPUBindGroupLayout;
+  readonly centredBiases: GPUBindGroupLayout;
+  readonly hiddenOffset: GPUBindGroupLayout;
   readonly kl: GPUBindGroupLayout;
   readonly gather: GPUBindGroupLayout;
   readonly partition: GPUBindGroupLayout;
@@ -57,6 +62,8 @@ export class Kernels {
       matmul: bindGroupLayout(device, 'matmul', ['read', 'read', 'read', 'write', 'write', 'read', 'write', 'uniform', 'uniform']),
       gradient: bindGroupLayout(device, 'gradient', ['read', 'read', 'write', 'uniform']),
       update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'write', 'uniform', 'uniform']),
+      centredBiases: bindGroupLayout(device, 'centred biases', ['write', 'read', 'write', 'uniform']),
+      hiddenOffset: bindGroupLayout(device, 'hidden offset', ['read', 'write', 'write', 'uniform', 'uniform']),
       kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
       partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'write', 'uniform']),
@@ -81,8 +88,21 @@ export class Kernels {
     });
   }
 
-  update(): Promise<GPUComputePipeline> {
-    return this.pipeline('update', this.layouts.update, [update], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  /** The momentum update; `centred`: with the centred weight gradient, leaving the plain biases to centredBiases. */
+  update(centred = false): Promise<GPUComputePipeline> {
+    return this.pipeline(centred ? 'update centred' : 'update', this.layouts.update, [finite, update], {
+      WG_X: ELEMENTWISE.wgX,
+      WG_Y: ELEMENTWISE.wgY,
+      CENTRED: centred ? 1 : 0,
+    });
+  }
+
+  centredBiases(): Promise<GPUComputePipeline> {
+    return this.pipeline('centred biases', this.layouts.centredBiases, [finite, centredBiases], { WG_SIZE: UNITS_WG });
+  }
+
+  hiddenOffset(): Promise<GPUComputePipeline> {
+    return this.pipeline('hidden offset', this.layouts.hiddenOffset, [finite, hiddenOffset], { WG_SIZE: UNITS_WG });
   }
 
   kl(): Promise<GPUComputePipeline> {

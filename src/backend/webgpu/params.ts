@@ -19,6 +19,8 @@ export const TILE_N = MATMUL.wgX * MATMUL.colsPerThread;
 
 /** 2-D elementwise kernels (gather, update). */
 export const ELEMENTWISE = { wgX: 64, wgY: 4 } as const;
+/** 1-D kernels with one thread per unit (centring's bias and offset updates). */
+export const UNITS_WG = 64;
 /** The single-workgroup KL reduction. */
 export const REDUCE_WG = 256;
 /** Split-K aims for about this many workgroups in the gradient product. */

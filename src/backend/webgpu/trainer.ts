@@ -5,9 +5,9 @@ import { firstBadBatch, type EpochPlan, type EpochResult } from '../backend.js';
 import { createBuffer, mapForReading, packSteps, uniformBuffer, Usage } from './buffers.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
-import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, UNITS_WG, Write } from './params.js';
 import type { GpuData } from './resident-data.js';
-import { Call, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
+import { Call, Centring, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -44,6 +44,8 @@ export class Trainer {
   private readonly buffers: GPUBuffer[] = [];
   private readonly steps: GPUBuffer;
   private readonly rule: GPUBuffer;
+  /** Centring's per-epoch uniform, when the trainer centres. */
+  private readonly centring?: GPUBuffer;
   private readonly order: GPUBuffer;
   private readonly epochKl: GPUBuffer;
   private readonly health: GPUBuffer;
@@ -61,6 +63,7 @@ export class Trainer {
     readonly maxRows: number,
     readonly batches: number,
     readonly chain: ChainShape,
+    readonly centred: boolean,
     kernels: Kernels,
     pipelines: Pipelines,
     timestamps: boolean,
@@ -96,6 +99,30 @@ export class Trainer {
     const m = model;
     const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, target: GPUBuffer, kl: GPUBuffer, call: GPUBuffer) =>
       group(layouts.matmul, label, [whole(a), m.weights, bias, whole(stat), whole(samples), whole(target), whole(kl), whole(call), whole(this.rule)]);
+
+    const layout = uniform('layout', Layout, {
+      v: V, h: H, visibleBias: m.visibleBiasOffset, hiddenBias: m.hiddenBiasOffset, slices, mu: m.muOffset, lambda: m.lambdaOffset,
+    });
+    // Centring: after the update (its centred variant), the plain biases follow the weight
+    // step, then λ follows the positive phase; each reads what the one before it wrote.
+    const centring: Dispatch[] = [];
+    if (centred) {
+      this.centring = this.own(createBuffer(device, 'centring', Centring.size, Usage.uniform));
+      centring.push(
+        [
+          pipelines.centredBiases!,
+          group(layouts.centredBiases, 'centred biases', [whole(m.params), whole(m.velocity), whole(this.health), whole(layout)]),
+          ceilDiv(V + H, UNITS_WG),
+          1,
+        ],
+        [
+          pipelines.hiddenOffset!,
+          group(layouts.hiddenOffset, 'hidden offset', [whole(hiddenStack), whole(m.params), whole(this.health), whole(layout), whole(this.centring)]),
+          ceilDiv(H, UNITS_WG),
+          1,
+        ],
+      );
+    }
 
     const rowsGrid = ceilDiv(maxRows, TILE_M);
     const gatherDispatches: Dispatch[] = data.chunks.map((chunk) => [
@@ -153,12 +180,13 @@ export class Trainer {
           whole(m.params),
           whole(m.velocity),
           whole(this.health),
-          whole(uniform('layout', Layout, { v: V, h: H, visibleBias: m.visibleBiasOffset, hiddenBias: m.hiddenBiasOffset, slices })),
+          whole(layout),
           whole(this.rule),
         ]),
         ceilDiv(H + 1, ELEMENTWISE.wgX),
         ceilDiv(V + 1, ELEMENTWISE.wgY),
       ],
+      ...centring,
       [
         pipelines.klTerms,
         matmul('KL terms', hidden0, m.visibleBias, m.unused.stat, m.unused.samples, visibleStack, klPartials,
@@ -189,6 +217,7 @@ export class Trainer {
     maxRows: number,
     batches: number,
     chain: ChainShape,
+    centred: boolean,
     maxBindingBytes: number,
     timestamps: boolean,
   ): Promise<Trainer> {
@@ -200,17 +229,19 @@ export class Trainer {
         `a batch of ${maxRows} rows needs a ${largest}-byte GPU buffer, above this device's ${maxBindingBytes}-byte binding limit; use at most ${limit}`,
       );
     }
-    const [gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce] = await Promise.all([
+    const [gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset] = await Promise.all([
       kernels.gather(),
       kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
       kernels.matmul({ transposeB: true, epilogue: Epilogue.sample }),
       kernels.gradient(),
-      kernels.update(),
+      kernels.update(centred),
       kernels.matmul({ transposeB: true, epilogue: Epilogue.kl }),
       kernels.kl(),
+      centred ? kernels.centredBiases() : undefined,
+      centred ? kernels.hiddenOffset() : undefined,
     ]);
-    const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce };
-    return new Trainer(device, model, data, maxRows, batches, chain, kernels, pipelines, timestamps);
+    const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset };
+    return new Trainer(device, model, data, maxRows, batches, chain, centred, kernels, pipelines, timestamps);
   }
 
   /**
@@ -310,6 +341,7 @@ export class Trainer {
       decayStep: stepSize * rule.weightDecay,
     });
     device.queue.writeBuffer(this.rule, 0, ruleBytes);
+    if (this.centring) device.queue.writeBuffer(this.centring, 0, Centring.pack({ offsetRate: rule.centering!.offsetRate }));
   }
 
   private encodeBatch(pass: GPUComputePassEncoder, batch: number): void {
@@ -340,6 +372,9 @@ interface Pipelines {
   readonly update: GPUComputePipeline;
   readonly klTerms: GPUComputePipeline;
   readonly klReduce: GPUComputePipeline;
+  /** Centring's two kernels, present when the trainer centres. */
+  readonly centredBiases?: GPUComputePipeline;
+  readonly hiddenOffset?: GPUComputePipeline;
 }
 
 /**

@@ -116,6 +116,16 @@ export const Layout = uniformStruct('Layout', {
   hiddenBias: 'u32',
   /** Split-K partials to add. */
   slices: 'u32',
+  /** Element offset of centring's visible offsets μ in the parameter buffer. */
+  mu: 'u32',
+  /** Element offset of the hidden offsets λ. */
+  lambda: 'u32',
+});
+
+/** Per epoch, when the rule centres (centred-biases.wgsl, hidden-offset.wgsl). */
+export const Centring = uniformStruct('Centring', {
+  /** ν: λ moves this fraction of the way to the batch's mean hidden statistic. */
+  offsetRate: 'f32',
 });
 
 /** One chunk of the resident data set (gather.wgsl). */
@@ -147,7 +157,7 @@ export const Enumeration = uniformStruct('Enumeration', {
 });
 
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Chunk, KlCall, Enumeration] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {

@@ -91,13 +91,17 @@ export class WebGpuBackend implements Backend {
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
       const { cdSteps, persistent } = plan.rule;
+      const centred = plan.rule.centering !== undefined;
+      if (centred && !this.model.centred) {
+        throw new InvalidArgumentError('centering', 'the rule centres, but the parameters carry no offsets (visibleOffset, hiddenOffset)');
+      }
       const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
-        trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent;
+        trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.centred === centred;
       if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent },
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent }, centred,
           this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;
