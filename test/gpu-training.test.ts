@@ -10,7 +10,7 @@ import { BackendUnavailableError, GpuError, InvalidArgumentError, loadMnist, RBM
 import { Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
 import { backendPair, gpuBackend, gpuDevice } from './gpu-helpers.js';
 import { bundleScript } from './child.js';
-import { binaryData, epochPlan, expectClose, randomParameters } from './helpers.js';
+import { binaryData, epochPlan, expectClose, PARAMETER_KEYS, parametersFor, randomParameters, RULES } from './helpers.js';
 
 const plan = (rows: number, batchSize: number, epoch = 0): EpochPlan =>
   epochPlan(rows, batchSize, 1, epoch, { learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 });
@@ -124,6 +124,62 @@ describe('without an adapter', () => {
     await rbm.fit([[0, 1, 0, 1]], { epochs: 1, batchSize: 1, log: (l) => lines.push(l) });
     await rbm.dispose();
     expect(lines[0]).toMatch(/^# GPU usage has been enabled/);
+  });
+});
+
+describe('centring on the GPU', () => {
+  const V = 9;
+  const H = 5;
+  const x = binaryData(24, V, 13);
+  const centred = RULES.find((r) => r.centering && !r.persistent)!;
+  const plain = RULES[0];
+
+  it('a plain model reads back no offset keys, before and after an epoch, even after a centred one', async () => {
+    const gpu = await gpuBackend(V, H);
+    try {
+      await gpu.setParameters(parametersFor(centred, V, H, 5));
+      await gpu.setParameters(parametersFor(plain, V, H, 5));
+      const offsetKeys = (p: object) => Object.keys(p).filter((k) => k.endsWith('Offset'));
+      expect(offsetKeys(await gpu.getParameters())).toEqual([]);
+      const result = await gpu.trainEpoch(await gpu.upload(x), epochPlan(24, 8, 2, 0, plain));
+      expect(offsetKeys(result.parameters)).toEqual([]);
+      expect(offsetKeys(await gpu.getParameters())).toEqual([]);
+    } finally {
+      await gpu.dispose();
+    }
+  });
+
+  it('refuses a centring rule for a model without offsets', async () => {
+    const gpu = await gpuBackend(V, H);
+    try {
+      await gpu.setParameters(parametersFor(plain, V, H, 5));
+      await expect(gpu.trainEpoch(await gpu.upload(x), epochPlan(24, 8, 2, 0, centred))).rejects.toThrow(InvalidArgumentError);
+    } finally {
+      await gpu.dispose();
+    }
+  });
+
+  it('restores the offsets with the rest when an epoch diverges, and then trains as the CPU does', async () => {
+    const start = parametersFor(centred, V, H, 6, 0.5);
+    const { cpu, gpu } = await backendPair(V, H, start);
+    try {
+      const [cpuData, gpuData] = [await cpu.upload(x), await gpu.upload(x)];
+      const diverging = epochPlan(24, 8, 2, 0, { ...centred, learningRate: 1e38, momentum: 0 });
+      const result = await gpu.trainEpoch(gpuData, diverging);
+      expect(result.nonFiniteBatch).toBe((await cpu.trainEpoch(cpuData, diverging)).nonFiniteBatch);
+      expect(result.nonFiniteBatch).toBeDefined();
+      for (const p of [result.parameters, await gpu.getParameters()]) {
+        for (const key of PARAMETER_KEYS) expect(Array.from(p[key]!), key).toEqual(Array.from(start[key]!));
+      }
+      const good = epochPlan(24, 8, 2, 1, centred);
+      const kl = [(await cpu.trainEpoch(cpuData, good)).klDivergence, (await gpu.trainEpoch(gpuData, good)).klDivergence];
+      expectClose(kl[1], kl[0], { atol: 1e-5, rtol: 1e-5, label: 'KL per batch' });
+      const [pa, pb] = [await cpu.getParameters(), await gpu.getParameters()];
+      for (const key of PARAMETER_KEYS) expectClose(pb[key]!, pa[key]!, { atol: 1e-5, rtol: 1e-4, label: key });
+    } finally {
+      await cpu.dispose();
+      await gpu.dispose();
+    }
   });
 });
 
