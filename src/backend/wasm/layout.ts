@@ -39,7 +39,6 @@ export interface ScratchLayout {
   /** The indices of a compressed hidden row (H, plus a vector of padding). */
   readonly hiddenIndex: number;
   readonly visibleGradient: number;
-  readonly hiddenGradient: number;
   /** A sampled hidden row (whole 16-float blocks). */
   readonly hiddenSample: number;
   /** The share's size, a multiple of 64 bytes so shares never share a cache line. */
@@ -52,10 +51,9 @@ export function scratchLayout(visible: number, hidden: number): ScratchLayout {
   const uniforms = pre + row;
   const hiddenIndex = uniforms + row;
   const visibleGradient = hiddenIndex + (hidden + 4) * FLOAT;
-  const hiddenGradient = visibleGradient + (visible + 4) * FLOAT;
-  const hiddenSample = hiddenGradient + (hidden + 4) * FLOAT;
+  const hiddenSample = visibleGradient + (visible + 4) * FLOAT;
   const end = hiddenSample + (hidden + 16) * FLOAT;
-  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenGradient, hiddenSample, bytes: Math.ceil(end / ALIGN) * ALIGN };
+  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, bytes: Math.ceil(end / ALIGN) * ALIGN };
 }
 
 /**

@@ -220,12 +220,12 @@ export class WasmBackend extends HostBackend implements Backend {
       vValue: a(maxRows * V * 4),
       vCount: a(maxRows * 4),
       gradient: a(V * H * 4),
+      hiddenGradient: a(H * 4),
       scratch: a(scratch.bytes * this.pool.threads),
       scratchBytes: scratch.bytes,
       scratchUniforms: scratch.uniforms,
       scratchHiddenIndex: scratch.hiddenIndex,
       scratchVisibleGradient: scratch.visibleGradient,
-      scratchHiddenGradient: scratch.hiddenGradient,
       scratchHiddenSample: scratch.hiddenSample,
     });
     this.regions = regions;

@@ -313,12 +313,12 @@ function trainEpoch(): void {
   vValue = pointer(C.VVALUE);
   vCount = pointer(C.VCOUNT);
   gradient = pointer(C.GRADIENT);
+  hiddenGradient = pointer(C.HIDDENGRADIENT);
   // This thread's scratch, laid out by the host (layout.ts, scratchLayout).
   pre = pointer(C.SCRATCH) + <usize>thread * pointer(C.SCRATCHBYTES);
   uniforms = pre + pointer(C.SCRATCHUNIFORMS);
   hIndex = pre + pointer(C.SCRATCHHIDDENINDEX);
   visibleGradient = pre + pointer(C.SCRATCHVISIBLEGRADIENT);
-  hiddenGradient = pre + pointer(C.SCRATCHHIDDENGRADIENT);
   hSample = pre + pointer(C.SCRATCHHIDDENSAMPLE);
   rowBytes = <usize>V << 2;
   hiddenBytes = <usize>H << 2;
