@@ -22,9 +22,9 @@ export const MAX_PAGES = 65536;
 const ALIGN = 64;
 const FLOAT = 4;
 
-/** Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient, and the biases. */
+/** Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient, the biases and the offsets. */
 export function modelMemoryBytes(visible: number, hidden: number): number {
-  return HEAP_START + 4 * visible * hidden * FLOAT + 4 * (visible + hidden) * FLOAT + 8 * ALIGN;
+  return HEAP_START + 4 * visible * hidden * FLOAT + 5 * (visible + hidden) * FLOAT + 10 * ALIGN;
 }
 
 /**

@@ -1,4 +1,5 @@
 import wasmBytes from './rbm.wasm';
+import { InvalidArgumentError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
 import { copyParameters, firstBadBatch, mergeChains, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
@@ -32,7 +33,16 @@ class WasmData implements ResidentData {
   release(): void {}
 }
 
-type Region = 'weights' | 'weightsT' | 'visibleBias' | 'hiddenBias' | 'weightVelocity' | 'visibleBiasVelocity' | 'hiddenBiasVelocity';
+type Region =
+  | 'weights'
+  | 'weightsT'
+  | 'visibleBias'
+  | 'hiddenBias'
+  | 'weightVelocity'
+  | 'visibleBiasVelocity'
+  | 'hiddenBiasVelocity'
+  | 'visibleOffset'
+  | 'hiddenOffset';
 
 interface TrainingRegions {
   readonly data: WasmData;
@@ -58,6 +68,8 @@ export class WasmBackend extends HostBackend implements Backend {
   private regions: TrainingRegions | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
   private chains: Float32Array = new Float32Array(0);
+  /** Whether the parameters set carried centring's offsets, so that the model has them. */
+  private centred = false;
 
   private constructor(
     visible: number,
@@ -81,6 +93,8 @@ export class WasmBackend extends HostBackend implements Backend {
       weightVelocity: plan.allocate(VH),
       visibleBiasVelocity: plan.allocate(visible * 4),
       hiddenBiasVelocity: plan.allocate(hidden * 4),
+      visibleOffset: plan.allocate(visible * 4),
+      hiddenOffset: plan.allocate(hidden * 4),
     };
     this.afterModel = plan.mark();
     this.setWords({ visible, hidden, ...this.address });
@@ -105,6 +119,11 @@ export class WasmBackend extends HostBackend implements Backend {
     f('hiddenBiasVelocity', this.hidden).set(p.hiddenBiasVelocity);
     transpose(p.weights, this.visible, this.hidden, f('weightsT', this.visible * this.hidden));
     this.chains = p.hiddenChains?.slice() ?? new Float32Array(0);
+    this.centred = p.visibleOffset !== undefined && p.hiddenOffset !== undefined;
+    if (p.visibleOffset && p.hiddenOffset) {
+      f('visibleOffset', this.visible).set(p.visibleOffset);
+      f('hiddenOffset', this.hidden).set(p.hiddenOffset);
+    }
   }
 
   async getParameters(): Promise<Parameters> {
@@ -121,6 +140,9 @@ export class WasmBackend extends HostBackend implements Backend {
 
   async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const data = resident as WasmData;
+    if (plan.rule.centering && !this.centred) {
+      throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
+    }
     const batches = plan.batchStarts.length - 1;
     const regions = this.prepare(data, plan, batches);
     const before = copyParameters(this.view());
@@ -139,6 +161,8 @@ export class WasmBackend extends HostBackend implements Backend {
       momentum: rule.momentum,
       stepSize: (1 - rule.momentum) * rule.learningRate,
       weightDecay: rule.weightDecay,
+      centering: rule.centering ? 1 : 0,
+      offsetRate: rule.centering?.offsetRate ?? 0,
       health: HEALTHY,
     });
     const chainFloats = regions.maxRows * this.hidden;
@@ -243,6 +267,7 @@ export class WasmBackend extends HostBackend implements Backend {
       visibleBiasVelocity: f('visibleBiasVelocity', this.visible),
       hiddenBiasVelocity: f('hiddenBiasVelocity', this.hidden),
       ...(this.chains.length > 0 && { hiddenChains: this.chains }),
+      ...(this.centred && { visibleOffset: f('visibleOffset', this.visible), hiddenOffset: f('hiddenOffset', this.hidden) }),
     };
   }
 

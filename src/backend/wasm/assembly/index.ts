@@ -1,8 +1,8 @@
 // The CD-k training epoch of docs/training-step.md in WebAssembly SIMD, run by every worker of
-// the pool on its share of the rows (forward passes, KL) and of the visible units (gradient and
-// update). The host lays out memory and writes the control block (control.json); workers meet
-// at barriers. Every value is computed the same way whatever the number of threads, so results
-// do not depend on it.
+// the pool on its share of the rows (forward passes, KL), of the visible units (gradient and
+// update) and of the hidden units (their biases, and centring's hidden offsets). The host lays
+// out memory and writes the control block (control.json); workers meet at barriers. Every value
+// is computed the same way whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
 import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
@@ -246,6 +246,8 @@ let hSample: usize = 0;
 let meanGradient: bool = false;
 let momentum: f32 = 0;
 let stepSize: f32 = 0;
+let centring: bool = false;
+let offsetRate: f32 = 0;
 let data: usize = 0;
 let order: usize = 0;
 let starts: usize = 0;
@@ -256,6 +258,8 @@ let c: usize = 0;
 let dW: usize = 0;
 let db: usize = 0;
 let dc: usize = 0;
+let mu: usize = 0;
+let lambda: usize = 0;
 let rowLogLikelihood: usize = 0;
 let hidden0: usize = 0;
 let hidden0Prob: usize = 0;
@@ -290,6 +294,8 @@ function trainEpoch(): void {
   momentum = real(C.MOMENTUM);
   stepSize = real(C.STEPSIZE);
   decayStep = real(C.STEPSIZE) * real(C.WEIGHTDECAY);
+  centring = word(C.CENTERING) == 1;
+  offsetRate = real(C.OFFSETRATE);
   data = pointer(C.DATA);
   order = pointer(C.ORDER);
   starts = pointer(C.BATCHSTARTS);
@@ -300,6 +306,8 @@ function trainEpoch(): void {
   dW = pointer(C.WEIGHTVELOCITY);
   db = pointer(C.VISIBLEBIASVELOCITY);
   dc = pointer(C.HIDDENBIASVELOCITY);
+  mu = pointer(C.VISIBLEOFFSET);
+  lambda = pointer(C.HIDDENOFFSET);
   rowLogLikelihood = pointer(C.ROWLOGLIKELIHOOD);
   hidden0 = pointer(C.HIDDEN0);
   hidden0Prob = pointer(C.HIDDEN0PROB);
@@ -427,6 +435,11 @@ function trainBatch(batch: i32): void {
     }
     store<f32>(f32At(hiddenGradient, j), s);
   }
+  // Centring corrects every weight's gradient with the whole hidden gradient.
+  if (centring) {
+    barrier();
+    centreGradient(v0, vEnd);
+  }
 
   // Momentum updates: dθ = m·dθ + step·scale·g, θ += dθ; Wᵀ kept in step with W.
   const perRow: f32 = 1.0 / <f32>rows;
@@ -458,28 +471,26 @@ function trainBatch(batch: i32): void {
     }
     for (let h = 0; h < H; h++) store<f32>(f32At(Wt, h * V + v), load<f32>(f32At(w, h)));
     const velocity = momentum * load<f32>(f32At(db, v)) + stepSize * load<f32>(f32At(visibleGradient, v)) * perRow;
-    const value = load<f32>(f32At(b, v)) + velocity;
+    // Centred, the plain bias follows the centred one and moves against the weight step: b += db − dW·λ.
+    const value = load<f32>(f32At(b, v)) + (centring ? velocity - dotHiddenOffset(d) : velocity);
     store<f32>(f32At(db, v), velocity);
     store<f32>(f32At(b, v), value);
     healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
   }
-  for (let j = hBegin; j < hEnd; j++) {
-    const velocity = momentum * load<f32>(f32At(dc, j)) + stepSize * load<f32>(f32At(hiddenGradient, j)) * perRow;
-    const value = load<f32>(f32At(c, j)) + velocity;
-    store<f32>(f32At(dc, j), velocity);
-    store<f32>(f32At(c, j), value);
-    healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
-  }
-  if (!healthy) {
-    // Keep the earliest unhealthy batch (WebAssembly has no atomic min).
-    let current = atomic.load<i32>(ctrl + C.HEALTH);
-    while (batch < current) {
-      const previous = atomic.cmpxchg<i32>(ctrl + C.HEALTH, current, batch);
-      if (previous == current) break;
-      current = previous;
+  if (!centring) {
+    for (let j = hBegin; j < hEnd; j++) {
+      const velocity = momentum * load<f32>(f32At(dc, j)) + stepSize * load<f32>(f32At(hiddenGradient, j)) * perRow;
+      const value = load<f32>(f32At(c, j)) + velocity;
+      store<f32>(f32At(dc, j), velocity);
+      store<f32>(f32At(c, j), value);
+      healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
     }
   }
+  if (!healthy) reportUnhealthy(batch);
   barrier();
+
+  // Centred, c needs every row of the weight step; nothing reads c or λ until the next batch.
+  if (centring && !updateCentredHidden(hBegin, hEnd, rows)) reportUnhealthy(batch);
 
   // KL terms from the updated W and b: log P(x | h0) per row, summed by the host per batch.
   for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
@@ -503,6 +514,103 @@ function trainBatch(batch: i32): void {
   // The next batch may share rows out differently (batch sizes differ by one), so no thread
   // may overwrite a row of this batch until every thread has finished reading it.
   barrier();
+}
+
+/** Records `batch` as unhealthy unless an earlier one is (WebAssembly has no atomic min). */
+function reportUnhealthy(batch: i32): void {
+  let current = atomic.load<i32>(ctrl + C.HEALTH);
+  while (batch < current) {
+    const previous = atomic.cmpxchg<i32>(ctrl + C.HEALTH, current, batch);
+    if (previous == current) break;
+    current = previous;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Centring (Melchior, Fischer & Wiskott 2016): the model keeps the plain W, b and c, and the
+// offsets μ (mu) and λ (lambda); only the update differs (docs/training-step.md, "Centring").
+
+/**
+ * G − B·(μ·g_cᵀ + g_b·λᵀ) for this thread's visible units, with g_b and g_c as batch sums
+ * (which carry the factor B): needs the whole hidden gradient.
+ */
+function centreGradient(v0: i32, vEnd: i32): void {
+  for (let v = v0; v < vEnd; v++) {
+    const g = gradient + <usize>v * hiddenBytes;
+    const m = load<f32>(f32At(mu, v));
+    const gb = load<f32>(f32At(visibleGradient, v));
+    const m4 = f32x4.splat(m);
+    const gb4 = f32x4.splat(gb);
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const at = f32At(g, j);
+      const shift = f32x4.add(f32x4.mul(m4, v128.load(f32At(hiddenGradient, j))), f32x4.mul(gb4, v128.load(f32At(lambda, j))));
+      v128.store(at, f32x4.sub(v128.load(at), shift));
+    }
+    for (; j < H; j++) {
+      const at = f32At(g, j);
+      store<f32>(at, load<f32>(at) - (m * load<f32>(f32At(hiddenGradient, j)) + gb * load<f32>(f32At(lambda, j))));
+    }
+  }
+}
+
+/** Σ_j row[j]·λ_j over a row of H, summed in an order that depends on H alone. */
+function dotHiddenOffset(row: usize): f32 {
+  let sum4 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= H; j += 4) sum4 = f32x4.add(sum4, f32x4.mul(v128.load(f32At(row, j)), v128.load(f32At(lambda, j))));
+  let sum = f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3);
+  for (; j < H; j++) sum += load<f32>(f32At(row, j)) * load<f32>(f32At(lambda, j));
+  return sum;
+}
+
+/**
+ * out[j] = Σ_i M[i][j]·w_i over the rows i < count of M (H wide) in order, for j in
+ * [begin, end); w_i = 1 without `weights`. A column's sum is the same in a vector lane as in
+ * the scalar tail, so it does not depend on how the columns are shared out.
+ */
+function columnSums(M: usize, weights: usize, count: i32, begin: i32, end: i32, out: usize): void {
+  let j = begin;
+  for (; j + 4 <= end; j += 4) {
+    let sum = f32x4.splat(0);
+    for (let i = 0; i < count; i++) {
+      const w: f32 = weights ? load<f32>(f32At(weights, i)) : 1;
+      sum = f32x4.add(sum, f32x4.mul(v128.load(f32At(M + <usize>i * hiddenBytes, j)), f32x4.splat(w)));
+    }
+    v128.store(f32At(out, j), sum);
+  }
+  for (; j < end; j++) {
+    let sum: f32 = 0;
+    for (let i = 0; i < count; i++) {
+      const w: f32 = weights ? load<f32>(f32At(weights, i)) : 1;
+      sum += load<f32>(f32At(M + <usize>i * hiddenBytes, j)) * w;
+    }
+    store<f32>(f32At(out, j), sum);
+  }
+}
+
+/**
+ * For this thread's hidden units, once the whole weight step dW is made: c += dc − dWᵀ·μ, and
+ * λ ← (1 − ν)·λ + ν·mean_rows(S0). Returns whether c and dc stayed finite.
+ */
+function updateCentredHidden(hBegin: i32, hEnd: i32, rows: i32): bool {
+  // The row scratch is free until the KL pass.
+  const shift = pre;
+  const positive = hSample;
+  columnSums(dW, mu, V, hBegin, hEnd, shift);
+  columnSums(statHidden0, 0, rows, hBegin, hEnd, positive);
+  const perRow: f32 = 1.0 / <f32>rows;
+  let healthy = true;
+  for (let j = hBegin; j < hEnd; j++) {
+    const velocity = momentum * load<f32>(f32At(dc, j)) + stepSize * load<f32>(f32At(hiddenGradient, j)) * perRow;
+    const value = load<f32>(f32At(c, j)) + (velocity - load<f32>(f32At(shift, j)));
+    store<f32>(f32At(dc, j), velocity);
+    store<f32>(f32At(c, j), value);
+    const mean = load<f32>(f32At(positive, j)) / <f32>rows;
+    store<f32>(f32At(lambda, j), (1 - offsetRate) * load<f32>(f32At(lambda, j)) + offsetRate * mean);
+    healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+  }
+  return healthy;
 }
 
 /**
