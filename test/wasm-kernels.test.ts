@@ -68,6 +68,39 @@ describe('the WebAssembly backend', () => {
     expect(results[2]).toEqual(results[0]);
   });
 
+  it.each(RULES.filter((rule) => rule.centering))('trains a centred model bit-identically with 1 and 3 threads (%j)', async (rule) => {
+    // 41 hidden units: the shares of three threads end inside a 4-lane vector.
+    const [V, H, rows] = [100, 41, 90];
+    const x = binaryData(rows, V, 6, 0.25);
+    const results = [];
+    for (const threads of [1, 3]) {
+      const fast = await wasm(V, H, threads);
+      await fast.setParameters(parametersFor(rule, V, H, 11, 0.1));
+      const data = await fast.upload(x);
+      const epochs = [];
+      for (let epoch = 0; epoch < 2; epoch++) epochs.push(await fast.trainEpoch(data, plan(rows, 4, rule, epoch)));
+      results.push(epochs);
+    }
+    expect(results[0][1].parameters.hiddenOffset).not.toEqual(parametersFor(rule, V, H, 11, 0.1).hiddenOffset);
+    expect(results[1]).toEqual(results[0]);
+  });
+
+  it('returns the offsets of a centred model only', async () => {
+    const [V, H, rows] = [6, 5, 12];
+    const centred = RULES.find((rule) => rule.centering)!;
+    const fast = await wasm(V, H, 2);
+    const offsetKeys = async () => Object.keys(await fast.getParameters()).filter((key) => key.endsWith('Offset'));
+    await fast.setParameters(randomParameters(V, H, 7));
+    const trained = await fast.trainEpoch(await fast.upload(binaryData(rows, V, 3)), plan(rows, 2, RULES[0]));
+    expect(Object.keys(trained.parameters).filter((key) => key.endsWith('Offset'))).toEqual([]);
+    expect(await offsetKeys()).toEqual([]);
+    await fast.setParameters(parametersFor(centred, V, H, 7));
+    expect(await offsetKeys()).toEqual(['visibleOffset', 'hiddenOffset']);
+    await fast.setParameters(randomParameters(V, H, 7));
+    expect(await offsetKeys()).toEqual([]);
+    await expect(fast.trainEpoch(await fast.upload(binaryData(rows, V, 3)), plan(rows, 2, centred))).rejects.toThrow(/offsets/);
+  });
+
   it('saturated units: sigmoid, sampling and the KL stay finite and match the plain kernels', async () => {
     const V = 20;
     const H = 8;
