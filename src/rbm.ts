@@ -3,7 +3,7 @@ import { createBackend } from './backend/create.js';
 import { MAX_EXACT_UNITS } from './backend/exact-partition.js';
 import type { GpuOptions } from './backend/webgpu/gpu.js';
 import { InvalidArgumentError } from './errors.js';
-import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS } from './evaluation/ais.js';
+import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS, reverseAisLogPartition } from './evaluation/ais.js';
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
@@ -29,22 +29,35 @@ export interface DaydreamOptions {
 }
 
 export interface LogPartitionOptions {
-  readonly method: 'exact' | 'ais';
+  /**
+   * 'exact' sums over the smaller layer; 'ais' (annealed importance sampling) errs low on log Z,
+   * so high on the log-likelihood; 'reverse-ais' errs high on log Z and needs `data` to start
+   * its chains: the two bracket the truth.
+   */
+  readonly method: 'exact' | 'ais' | 'reverse-ais';
   /** AIS runs (default 100). */
   readonly runs?: number;
   /** AIS inverse temperatures: a count spaced evenly from 0 to 1 (default 10,000), or the list. */
   readonly betas?: number | readonly number[];
-  /** Data whose pixel means give AIS's base-rate model (default: a uniform base). */
+  /**
+   * Rows whose means give the base-rate model (default: the data of the model's first fit, or a
+   * uniform base), and, for reverse AIS, where its chains start (required).
+   */
   readonly data?: MatrixInput;
 }
 
 export interface PartitionEstimate {
-  readonly method: 'exact' | 'ais';
+  readonly method: 'exact' | 'ais' | 'reverse-ais';
   readonly logZ: number;
   /** AIS: log Z of the mean weight ∓ 3 standard errors; exact: logZ itself. */
   readonly lower: number;
   readonly upper: number;
+  /** Set when the interval is wider than WIDE_INTERVAL nats: the estimate needs more runs or inverse temperatures. */
+  readonly warning?: string;
 }
+
+/** An AIS interval wider than this many nats is flagged in the estimate. */
+export const WIDE_INTERVAL = 1;
 
 export interface LoadOptions {
   readonly useGPU?: DeviceChoice;
@@ -268,27 +281,33 @@ export class RBM {
    */
   async logPartition(options: LogPartitionOptions = { method: 'exact' }): Promise<PartitionEstimate> {
     const o = optionsObject('options', options, ['method', 'runs', 'betas', 'data']);
-    const method = oneOf('method', o.method, ['exact', 'ais']);
+    const method = oneOf('method', o.method, ['exact', 'ais', 'reverse-ais']);
     if (method === 'exact') {
       for (const key of ['runs', 'betas', 'data'] as const) {
-        if (o[key] !== undefined) throw new InvalidArgumentError(key, "applies to method: 'ais' only");
+        if (o[key] !== undefined) throw new InvalidArgumentError(key, "applies to method: 'ais' or 'reverse-ais' only");
       }
       const logZ = await this.exclusive(async () => (await this.backend).logPartitionExact());
       return { method, logZ, lower: logZ, upper: logZ };
     }
+    if (method === 'reverse-ais' && o.data === undefined) throw new InvalidArgumentError('data', "reverse AIS starts its chains at data rows: give them as data");
     const data = o.data === undefined ? undefined : toMatrix(o.data, 'data', { cols: this.visible, unitInterval: true });
     const runs = positiveInteger('runs', o.runs ?? DEFAULT_AIS_RUNS);
     const betas = checkBetas(o.betas ?? DEFAULT_AIS_BETAS);
     this.checkRows('runs', `${runs} AIS runs`, runs);
     const p = await this.getParameters();
-    const estimate = await aisLogPartition(p, this.visible, this.hidden, {
+    const ais = {
       runs,
       betas,
       // Base rates from `data`, else from the data the model first trained on, else uniform.
       baseBias: data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
-    });
-    return { method, ...estimate };
+    };
+    const estimate = method === 'ais' ? await aisLogPartition(p, this.visible, this.hidden, ais) : await reverseAisLogPartition(p, this.visible, this.hidden, data!, ais);
+    const width = estimate.upper - estimate.lower;
+    const warning = width > WIDE_INTERVAL
+      ? `the ±3σ interval is ${Number.isFinite(width) ? `${width.toFixed(2)} nats` : 'unbounded'} wide: use more runs or more inverse temperatures`
+      : undefined;
+    return { method, logZ: estimate.logZ, lower: estimate.lower, upper: estimate.upper, ...(warning && { warning }) };
   }
 
   /**

@@ -230,7 +230,7 @@ const methodCases: Case[] = [
   bad('logPartition method bogus', (rbm) => rbm.logPartition({ method: 'bogus' as never }), 'method'),
   bad('logPartition options null', (rbm) => rbm.logPartition(null as never), 'expected an object'),
   bad('logPartition option metod', (rbm) => rbm.logPartition({ metod: 'exact' } as never), "did you mean 'method'"),
-  bad('exact log Z with runs', (rbm) => rbm.logPartition({ method: 'exact', runs: 10 }), "applies to method: 'ais' only"),
+  bad('exact log Z with runs', (rbm) => rbm.logPartition({ method: 'exact', runs: 10 }), "applies to method: 'ais' or 'reverse-ais' only"),
   ...[
     ['an empty list', []],
     ['one beta', [1]],
