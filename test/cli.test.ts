@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist } from '../src/node.js';
+import { loadMnist, RBM } from '../src/node.js';
 
 // The built commands, as npm installs them (the suite's global setup builds them).
 const rbm = resolve('dist/src/cli/rbm.js');
@@ -38,7 +38,7 @@ function pngSize(path: string): [number, number] {
 }
 
 describe('rbm, end to end', () => {
-  it('trains, then draws reconstructions, filters, dreams and the KL curve', () => {
+  it('trains, then draws reconstructions, filters, dreams and the KL curve, and evaluates', async () => {
     const train = sh(rbm, ['train', '--data', digits, '--hidden', '16', '--epochs', '3', '--batch-size', '50', '--lr', '0.001', '--out', 'm.safetensors', '--loss', 'loss.dat', '--plot', 'kl.svg']);
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);
@@ -80,6 +80,20 @@ describe('rbm, end to end', () => {
     expect(info.stdout).toContain('784 visible × 16 hidden');
     expect(info.stdout).toMatch(/epochs {7}3; KL first/);
     expect(info.stdout).toContain('algorithm    CD-1, weight decay 0');
+
+    // The log-likelihood table: exact for 16 hidden units, equal to the library's own figure.
+    const evaluation = sh(rbm, ['evaluate', '--model', 'm.safetensors', '--data', digits, '--test', digits, '--rows', '100', '--binarize']);
+    expect(evaluation.stderr).toBe('');
+    expect(evaluation.status).toBe(0);
+    const exact = evaluation.stdout.split('\n').find((l) => l.startsWith('exact'))!.trim().split(/\s+/).map(Number);
+    const model = await RBM.load(join(dir, 'm.safetensors'));
+    const mnist = await loadMnist();
+    const x = { data: mnist.train.images.data.slice(0, 100 * 784).map((v) => (v > 0.5 ? 1 : 0)), rows: 100, cols: 784 };
+    const logZ = (await model.logPartition({ method: 'exact' })).logZ;
+    expect(exact[1]).toBeCloseTo(logZ, 1);
+    expect(exact[2]).toBeCloseTo(await model.logLikelihood(x, { method: 'exact', logZ }), 1);
+    expect(exact[3]).toBe(exact[2]);
+    await model.dispose();
   });
 
   it('stops on Ctrl-C at the end of a batch, saves, and --resume finishes the run', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { quote, run, UsageError } from './cli.js';
 import { dream, DREAM_USAGE, filters, FILTERS_USAGE, inpaint, INPAINT_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
+import { evaluate, EVALUATE_USAGE } from './commands/evaluate.js';
 import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
 import { train, TRAIN_USAGE } from './commands/train.js';
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promis
   inpaint: { usage: INPAINT_USAGE, main: inpaint },
   plot: { usage: PLOT_USAGE, main: plot },
   info: { usage: INFO_USAGE, main: info },
+  evaluate: { usage: EVALUATE_USAGE, main: evaluate },
 };
 
 const USAGE = `Usage: rbm COMMAND [options]     (rbm COMMAND --help for its options)
@@ -24,6 +26,7 @@ Restricted Boltzmann Machines on the CPU or the GPU (WebGPU).
   inpaint       hide part of each image and fill it in; original, masked and completed
   plot          the KL curve of a loss.dat or a model as an SVG
   info          a model file's shapes, options, history and statistics
+  evaluate      log Z and the log-likelihood of training and test data (exact, AIS, reverse AIS)
 
 Example: rbm train --data mnist --epochs 10 --out model.safetensors --loss loss.dat
          rbm reconstruct --model model.safetensors --out pictures
