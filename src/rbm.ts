@@ -1,4 +1,4 @@
-import { copyParameters, type Backend, type DeviceInfo, type Parameters } from './backend/backend.js';
+import { copyParameters, type AnnealJob, type Backend, type DeviceInfo, type Parameters } from './backend/backend.js';
 import { createBackend } from './backend/create.js';
 import { MAX_EXACT_UNITS } from './backend/exact-partition.js';
 import type { GpuOptions } from './backend/webgpu/gpu.js';
@@ -294,7 +294,7 @@ export class RBM {
     const runs = positiveInteger('runs', o.runs ?? DEFAULT_AIS_RUNS);
     const betas = checkBetas(o.betas ?? DEFAULT_AIS_BETAS);
     this.checkRows('runs', `${runs} AIS runs`, runs);
-    const p = await this.getParameters();
+    const anneal = (job: AnnealJob) => this.exclusive(async () => (await this.backend).anneal(job));
     const ais = {
       runs,
       betas,
@@ -302,7 +302,7 @@ export class RBM {
       baseBias: data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
     };
-    const estimate = method === 'ais' ? await aisLogPartition(p, this.visible, this.hidden, ais) : await reverseAisLogPartition(p, this.visible, this.hidden, data!, ais);
+    const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, data!, ais);
     const width = estimate.upper - estimate.lower;
     const warning = width > WIDE_INTERVAL
       ? `the ±3σ interval is ${Number.isFinite(width) ? `${width.toFixed(2)} nats` : 'unbounded'} wide: use more runs or more inverse temperatures`

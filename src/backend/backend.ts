@@ -88,6 +88,19 @@ export interface EpochResult {
   readonly deviceSeconds?: number;
 }
 
+/** The chains of annealed importance sampling (forward or reverse), for Backend.anneal. */
+export interface AnnealJob {
+  /** Inverse temperatures in the order the chains walk them: up from 0 (AIS) or down from 1 (reverse AIS). */
+  readonly path: Float64Array;
+  /** runs × V binary starting states. */
+  readonly start: Float32Array;
+  readonly runs: number;
+  /** The base model's visible biases (its weights and hidden biases are 0). */
+  readonly baseBias: Float32Array;
+  /** Step k draws its hidden states at (seed, aisHidden, epoch k) and its visible ones at (seed, aisVisible, epoch k). */
+  readonly seed: number;
+}
+
 /** A data set held by a backend for training. */
 export interface ResidentData {
   readonly rows: number;
@@ -128,6 +141,8 @@ export interface Backend {
   freeEnergy(v: Matrix): Promise<Float64Array>;
   /** log Z summed over every state of the smaller layer (at most MAX_EXACT_UNITS units). */
   logPartitionExact(): Promise<number>;
+  /** Runs AIS's chains (src/backend/anneal.ts is the reference) and returns each chain's log importance weight. */
+  anneal(job: AnnealJob): Promise<Float64Array>;
   dispose(): Promise<void>;
 }
 

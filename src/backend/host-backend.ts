@@ -1,6 +1,7 @@
 import { matrix, type Matrix } from '../matrix.js';
 import { philoxUniforms, type DrawAddress } from '../rng/stream.js';
-import type { Layer, Parameters } from './backend.js';
+import { annealOnHost } from './anneal.js';
+import type { AnnealJob, Layer, Parameters } from './backend.js';
 import { sample, sigmoidInPlace } from './cpu/cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
 import { energies, freeEnergies } from './energies.js';
@@ -46,6 +47,10 @@ export abstract class HostBackend {
 
   async logPartitionExact(): Promise<number> {
     return exactLogPartition(this.view(), this.visible, this.hidden);
+  }
+
+  async anneal(job: AnnealJob): Promise<Float64Array> {
+    return annealOnHost(this.view(), this.visible, this.hidden, job);
   }
 
   /** The hidden pre-activations v·W + c. */

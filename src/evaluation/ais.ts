@@ -1,8 +1,10 @@
-import type { Parameters } from '../backend/backend.js';
+import type { AnnealJob } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { sigmoid, softplus } from '../math.js';
 import { Phase, philoxUniforms } from '../rng/stream.js';
-import { yieldToEventLoop } from '../event-loop.js';
+
+/** Runs AIS's chains on the model's backend and returns their log importance weights. */
+export type Annealer = (job: AnnealJob) => Promise<Float64Array>;
 
 export interface AisOptions {
   /** Independent annealing runs (default 100). */
@@ -44,7 +46,7 @@ export function baseRateBiases(data: Float32Array, rows: number, visible: number
  * with one Gibbs transition per β, all runs in parallel. Its estimate of log Z is low in
  * expectation (the log-likelihood it gives is optimistic).
  */
-export async function aisLogPartition(p: Parameters, visible: number, hidden: number, options: AisOptions = {}): Promise<AisEstimate> {
+export async function aisLogPartition(anneal: Annealer, visible: number, hidden: number, options: AisOptions = {}): Promise<AisEstimate> {
   const runs = options.runs ?? DEFAULT_AIS_RUNS;
   const betas = checkBetas(options.betas ?? DEFAULT_AIS_BETAS);
   const baseBias = options.baseBias ?? new Float32Array(visible);
@@ -52,7 +54,7 @@ export async function aisLogPartition(p: Parameters, visible: number, hidden: nu
   const start = new Float32Array(runs * visible);
   philoxUniforms({ seed, phase: Phase.aisVisible, epoch: 0, batch: 0 }, runs, visible, start);
   for (let k = 0; k < start.length; k++) start[k] = sigmoid(baseBias[k % visible]) > start[k] ? 1 : 0;
-  const logWeight = await anneal(p, visible, hidden, betas, start, runs, baseBias, seed);
+  const logWeight = await anneal({ path: betas, start, runs, baseBias, seed });
   return estimate(logWeight, baseLogPartition(baseBias, hidden), 1, betas.length);
 }
 
@@ -63,7 +65,7 @@ export async function aisLogPartition(p: Parameters, visible: number, hidden: nu
  * Z_base / Z. Its estimate of log Z is high in expectation, so the log-likelihood it gives is
  * pessimistic: with forward AIS it brackets the truth.
  */
-export async function reverseAisLogPartition(p: Parameters, visible: number, hidden: number, data: { data: Float32Array; rows: number }, options: AisOptions = {}): Promise<AisEstimate> {
+export async function reverseAisLogPartition(anneal: Annealer, visible: number, hidden: number, data: { data: Float32Array; rows: number }, options: AisOptions = {}): Promise<AisEstimate> {
   const runs = options.runs ?? DEFAULT_AIS_RUNS;
   const betas = checkBetas(options.betas ?? DEFAULT_AIS_BETAS);
   const baseBias = options.baseBias ?? new Float32Array(visible);
@@ -79,7 +81,7 @@ export async function reverseAisLogPartition(p: Parameters, visible: number, hid
   // nearer the model's own samples than the data rows are.
   const burnIn = options.burnIn ?? DEFAULT_REVERSE_BURN_IN;
   const path = Float64Array.from([...new Array<number>(burnIn).fill(1), ...betas.slice().reverse()]);
-  const logWeight = await anneal(p, visible, hidden, path, start, runs, baseBias, seed);
+  const logWeight = await anneal({ path, start, runs, baseBias, seed });
   return estimate(logWeight, baseLogPartition(baseBias, hidden), -1, betas.length);
 }
 
@@ -104,62 +106,6 @@ function estimate(logWeight: Float64Array, logZBase: number, sign: 1 | -1, betas
   const at = (m: number) => logZBase + sign * (top + Math.log(m));
   const [low, high] = [at(Math.max(mean - spread, 0)), at(mean + spread)];
   return { logZ: at(mean), lower: Math.min(low, high), upper: Math.max(low, high), runs, betas };
-}
-
-/**
- * Runs `runs` chains from `start` along the inverse temperatures `path`, adding to each chain's
- * log weight log f_β'(v) − log f_β(v) at each step and then making one Gibbs transition that
- * leaves p_β' invariant; returns the log weights. Forward AIS walks the path up from 0,
- * reverse AIS down from 1.
- */
-async function anneal(p: Parameters, V: number, H: number, path: Float64Array, start: Float32Array, runs: number, baseBias: Float32Array, seed: number): Promise<Float64Array> {
-  const v = start;
-  const u = new Float32Array(runs * Math.max(V, H));
-  const hiddenInput = new Float64Array(runs * H); // c + v·W
-  const visibleInput = new Float64Array(runs * V); // b + h·Wᵀ
-  const h = new Float32Array(runs * H);
-  const logWeight = new Float64Array(runs);
-
-  const logUnnormalised = (beta: number, r: number): number => {
-    let s = 0;
-    for (let i = 0; i < V; i++) if (v[r * V + i] !== 0) s += (1 - beta) * baseBias[i] + beta * p.visibleBias[i];
-    for (let j = 0; j < H; j++) s += softplus(beta * hiddenInput[r * H + j]);
-    return s;
-  };
-  const computeHiddenInput = () => {
-    for (let r = 0; r < runs; r++) {
-      const row = hiddenInput.subarray(r * H, (r + 1) * H);
-      row.set(p.hiddenBias);
-      for (let i = 0; i < V; i++) {
-        if (v[r * V + i] === 0) continue;
-        for (let j = 0; j < H; j++) row[j] += p.weights[i * H + j];
-      }
-    }
-  };
-
-  computeHiddenInput();
-  for (let k = 1; k < path.length; k++) {
-    const [previous, beta] = [path[k - 1], path[k]];
-    for (let r = 0; r < runs; r++) logWeight[r] += logUnnormalised(beta, r) - logUnnormalised(previous, r);
-    // One Gibbs transition that leaves p_β invariant.
-    philoxUniforms({ seed, phase: Phase.aisHidden, epoch: k, batch: 0 }, runs, H, u);
-    for (let q = 0; q < runs * H; q++) h[q] = sigmoid(beta * hiddenInput[q]) > u[q] ? 1 : 0;
-    for (let r = 0; r < runs; r++) {
-      const row = visibleInput.subarray(r * V, (r + 1) * V);
-      row.set(p.visibleBias);
-      for (let j = 0; j < H; j++) {
-        if (h[r * H + j] === 0) continue;
-        for (let i = 0; i < V; i++) row[i] += p.weights[i * H + j];
-      }
-    }
-    philoxUniforms({ seed, phase: Phase.aisVisible, epoch: k, batch: 0 }, runs, V, u);
-    for (let q = 0; q < runs * V; q++) {
-      v[q] = sigmoid((1 - beta) * baseBias[q % V] + beta * visibleInput[q]) > u[q] ? 1 : 0;
-    }
-    computeHiddenInput();
-    if ((k & 0xff) === 0) await yieldToEventLoop();
-  }
-  return logWeight;
 }
 
 export const DEFAULT_AIS_RUNS = 100;

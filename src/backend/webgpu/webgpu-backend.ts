@@ -3,7 +3,8 @@ import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
-import { mergeChains, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
+import { annealOnHost } from '../anneal.js';
+import { mergeChains, type AnnealJob, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
 import { enumeration } from '../exact-partition.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
@@ -135,6 +136,11 @@ export class WebGpuBackend implements Backend {
    * Exact log Z on the GPU: one thread per state of the smaller layer, chunks of
    * PARTITION_CHUNK states, their terms added on the host with log-sum-exp in float64.
    */
+  /** AIS's chains, for now on the host from the parameters read back once. */
+  async anneal(job: AnnealJob): Promise<Float64Array> {
+    return annealOnHost(await this.getParameters(), this.visible, this.hidden, job);
+  }
+
   async logPartitionExact(): Promise<number> {
     const p = await this.getParameters();
     const { n, m, columns, ownBias, otherBias } = enumeration(p, this.visible, this.hidden);
