@@ -47,10 +47,7 @@ export function baseRateBiases(data: Float32Array, rows: number, visible: number
  * expectation (the log-likelihood it gives is optimistic).
  */
 export async function aisLogPartition(anneal: Annealer, visible: number, hidden: number, options: AisOptions = {}): Promise<AisEstimate> {
-  const runs = options.runs ?? DEFAULT_AIS_RUNS;
-  const betas = checkBetas(options.betas ?? DEFAULT_AIS_BETAS);
-  const baseBias = options.baseBias ?? new Float32Array(visible);
-  const seed = options.seed ?? 0;
+  const { runs, betas, baseBias, seed } = settings(options, visible);
   const start = new Float32Array(runs * visible);
   philoxUniforms({ seed, phase: Phase.aisVisible, epoch: 0, batch: 0 }, runs, visible, start);
   for (let k = 0; k < start.length; k++) start[k] = sigmoid(baseBias[k % visible]) > start[k] ? 1 : 0;
@@ -66,10 +63,7 @@ export async function aisLogPartition(anneal: Annealer, visible: number, hidden:
  * pessimistic: with forward AIS it brackets the truth.
  */
 export async function reverseAisLogPartition(anneal: Annealer, visible: number, hidden: number, data: { data: Float32Array; rows: number }, options: AisOptions = {}): Promise<AisEstimate> {
-  const runs = options.runs ?? DEFAULT_AIS_RUNS;
-  const betas = checkBetas(options.betas ?? DEFAULT_AIS_BETAS);
-  const baseBias = options.baseBias ?? new Float32Array(visible);
-  const seed = options.seed ?? 0;
+  const { runs, betas, baseBias, seed } = settings(options, visible);
   // Binary states from the data rows (grey values are probabilities), cycling if there are fewer rows than runs.
   const start = new Float32Array(runs * visible);
   philoxUniforms({ seed, phase: Phase.aisVisible, epoch: 0, batch: 1 }, runs, visible, start);
@@ -83,6 +77,16 @@ export async function reverseAisLogPartition(anneal: Annealer, visible: number, 
   const path = Float64Array.from([...new Array<number>(burnIn).fill(1), ...betas.slice().reverse()]);
   const logWeight = await anneal({ path, start, runs, baseBias, seed });
   return estimate(logWeight, baseLogPartition(baseBias, hidden), -1, betas.length);
+}
+
+/** AIS's options with their defaults filled in (a uniform base model where no base rates are given). */
+function settings(options: AisOptions, visible: number) {
+  return {
+    runs: options.runs ?? DEFAULT_AIS_RUNS,
+    betas: checkBetas(options.betas ?? DEFAULT_AIS_BETAS),
+    baseBias: options.baseBias ?? new Float32Array(visible),
+    seed: options.seed ?? 0,
+  };
 }
 
 /** log Z of the base model: the visible units independent with biases bA, the hidden ones free. */
