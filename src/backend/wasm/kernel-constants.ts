@@ -18,6 +18,8 @@ export const KERNEL_CONSTANTS = {
   PHASE_HIDDEN: Phase.hidden,
   PHASE_VISIBLE: Phase.visible,
   PHASE_HIDDEN_AGAIN: Phase.hiddenAgain,
+  PHASE_AIS_HIDDEN: Phase.aisHidden,
+  PHASE_AIS_VISIBLE: Phase.aisVisible,
   GIBBS_PHASE_STRIDE,
 } as const;
 

@@ -56,6 +56,11 @@ export function scratchLayout(visible: number, hidden: number): ScratchLayout {
   return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, bytes: Math.ceil(end / ALIGN) * ALIGN };
 }
 
+/** Each worker's scratch for AIS: a row of uniforms (uniformRow writes whole 16-float blocks), in 64-byte lines of its own. */
+export function annealScratchBytes(visible: number, hidden: number): number {
+  return Math.ceil(((Math.max(visible, hidden) + 16) * FLOAT) / ALIGN) * ALIGN;
+}
+
 /**
  * Hands out 64-byte-aligned regions of the shared memory, growing it as needed. `reset`
  * returns to a mark, so that the regions of a finished fit are reused by the next.

@@ -1,10 +1,10 @@
 import wasmBytes from './rbm.wasm';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
-import { copyParameters, firstBadBatch, mergeChains, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
+import { copyParameters, firstBadBatch, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
-import { Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot } from './layout.js';
+import { annealScratchBytes, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot } from './layout.js';
 import { WorkerPool, type WorkerFactory } from './pool.js';
 
 /** Whether this engine can run the kernels: workers (a factory), SIMD and shared memory. */
@@ -52,6 +52,21 @@ interface TrainingRegions {
   readonly order: number;
   readonly batchStarts: number;
   readonly rowLogLikelihood: number;
+}
+
+interface AnnealRegions {
+  readonly path: number;
+  readonly start: number;
+  readonly baseBias: number;
+  readonly logWeight: number;
+}
+
+/**
+ * Steps of AIS per pool command: about 2^30 additions of weights (a fraction of a second),
+ * so that a long path is many commands and V8 has tiered the kernels up after the first.
+ */
+function annealPiece(runs: number, visible: number, hidden: number): number {
+  return Math.min(4096, Math.max(1, Math.floor(2 ** 30 / Math.max(1, runs * visible * hidden))));
 }
 
 /**
@@ -203,6 +218,29 @@ export class WasmBackend extends HostBackend implements Backend {
     return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches };
   }
 
+  /** AIS's chains in the workers, each thread running its share of them along the whole path. */
+  override async anneal(job: AnnealJob): Promise<Float64Array> {
+    const { path, runs } = job;
+    const { visible: V, hidden: H } = this;
+    const mark = this.plan.mark();
+    try {
+      const at = this.annealRegions(runs, path.length);
+      new Float64Array(this.memory.buffer, at.path, path.length).set(path);
+      new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start.subarray(0, runs * V));
+      new Float32Array(this.memory.buffer, at.baseBias, V).set(job.baseBias);
+      new Float64Array(this.memory.buffer, at.logWeight, runs).fill(0);
+      this.setWords({ seed: job.seed, annealRuns: runs });
+      const piece = annealPiece(runs, V, H);
+      for (let first = 1; first < path.length; first += piece) {
+        this.setWords({ annealFirstStep: first, annealLastStep: Math.min(first + piece, path.length) });
+        await this.pool.run(Command.anneal);
+      }
+      return new Float64Array(this.memory.buffer, at.logWeight, runs).slice();
+    } finally {
+      this.plan.reset(mark);
+    }
+  }
+
   async dispose(): Promise<void> {
     await this.pool.stop();
   }
@@ -253,6 +291,29 @@ export class WasmBackend extends HostBackend implements Backend {
       scratchHiddenSample: scratch.hiddenSample,
     });
     this.regions = regions;
+    return regions;
+  }
+
+  /** Lays out AIS's buffers above everything else; the caller resets the plan afterwards. */
+  private annealRegions(runs: number, steps: number): AnnealRegions {
+    const { visible: V, hidden: H } = this;
+    const a = (bytes: number) => this.plan.allocate(bytes, 'runs', `${runs} AIS runs along ${steps} inverse temperatures`);
+    const scratchBytes = annealScratchBytes(V, H);
+    const regions: AnnealRegions = { path: a(steps * 8), start: a(runs * V * 4), baseBias: a(V * 4), logWeight: a(runs * 8) };
+    this.setWords({
+      annealPath: regions.path,
+      annealStart: regions.start,
+      annealBaseBias: regions.baseBias,
+      annealLogWeight: regions.logWeight,
+      annealHiddenInput: a(runs * H * 4),
+      annealVisibleInput: a(runs * V * 4),
+      annealVisibleIndex: a(runs * V * 4),
+      annealVisibleCount: a(runs * 4),
+      annealHiddenIndex: a(runs * H * 4),
+      annealHiddenCount: a(runs * 4),
+      annealUniforms: a(scratchBytes * this.pool.threads),
+      annealUniformBytes: scratchBytes,
+    });
     return regions;
   }
 

@@ -5,8 +5,8 @@
 // is computed the same way whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
-import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
-import { sigmoid4, softplus4 } from './math';
+import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
+import { sigmoid4, softplus4, softplusDifference4 } from './math';
 
 let ctrl: usize = 0;
 let thread: i32 = 0;
@@ -613,6 +613,202 @@ function updateCentredHidden(hBegin: i32, hEnd: i32, rows: i32): bool {
   return healthy;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Annealed importance sampling (docs/training-step.md, "Annealed importance sampling";
+// src/backend/anneal.ts is the reference). Each thread runs its share of the chains through
+// steps [first, last) of the path. Chains are independent, so there are no barriers, and a
+// chain's arithmetic is the same whichever thread runs it. States are binary, so v·W and h·Wᵀ
+// are sums of the rows of W and Wᵀ that the chains' lists of units on pick.
+
+let runs: i32 = 0;
+let path: usize = 0;
+let baseBias: usize = 0;
+let logWeight: usize = 0;
+let hiddenInput: usize = 0;
+let visibleInput: usize = 0;
+let visibleIndex: usize = 0;
+let visibleCount: usize = 0;
+let hiddenIndex: usize = 0;
+let hiddenCount: usize = 0;
+
+function anneal(): void {
+  V = word(C.VISIBLE);
+  H = word(C.HIDDEN);
+  seed = <u32>word(C.SEED);
+  W = pointer(C.WEIGHTS);
+  Wt = pointer(C.WEIGHTST);
+  b = pointer(C.VISIBLEBIAS);
+  c = pointer(C.HIDDENBIAS);
+  runs = word(C.ANNEALRUNS);
+  path = pointer(C.ANNEALPATH);
+  baseBias = pointer(C.ANNEALBASEBIAS);
+  logWeight = pointer(C.ANNEALLOGWEIGHT);
+  hiddenInput = pointer(C.ANNEALHIDDENINPUT);
+  visibleInput = pointer(C.ANNEALVISIBLEINPUT);
+  visibleIndex = pointer(C.ANNEALVISIBLEINDEX);
+  visibleCount = pointer(C.ANNEALVISIBLECOUNT);
+  hiddenIndex = pointer(C.ANNEALHIDDENINDEX);
+  hiddenCount = pointer(C.ANNEALHIDDENCOUNT);
+  uniforms = pointer(C.ANNEALUNIFORMS) + <usize>thread * pointer(C.ANNEALUNIFORMBYTES);
+  rowBytes = <usize>V << 2;
+  hiddenBytes = <usize>H << 2;
+  const first = word(C.ANNEALFIRSTSTEP);
+  const last = word(C.ANNEALLASTSTEP);
+  const r0 = shareBegin(runs);
+  const r1 = shareEnd(runs);
+  if (first == 1) {
+    const start = pointer(C.ANNEALSTART);
+    for (let r = r0; r < r1; r++) {
+      const count = compress(start + <usize>r * rowBytes, V, visibleIndex + <usize>r * rowBytes, uniforms);
+      store<i32>(visibleCount + (<usize>r << 2), count);
+    }
+  }
+  // Each step is a call of its own, as each batch is in trainEpoch (two call sites, so that
+  // Binaryen keeps it one): V8 tiers a function up between its calls, never inside one.
+  if (first < last) annealStep(first, r0, r1);
+  for (let k = first + 1; k < last; k++) annealStep(k, r0, r1);
+}
+
+/** Step k for the chains [r0, r1): the log weights' increments at β_k, then one Gibbs transition at β_k. */
+function annealStep(k: i32, r0: i32, r1: i32): void {
+  const previous = load<f64>(path + (<usize>(k - 1) << 3));
+  const beta = load<f64>(path + (<usize>k << 3));
+  epochIndex = <u32>k;
+  sumRowsOfChains(hiddenInput, c, W, H, visibleIndex, visibleCount, V, r0, r1);
+  for (let r = r0; r < r1; r++) {
+    // A repeated β (reverse AIS's burn-in) adds exactly nothing.
+    if (beta != previous) {
+      const at = logWeight + (<usize>r << 3);
+      store<f64>(at, load<f64>(at) + logWeightStep(r, previous, beta));
+    }
+    uniformRow(uniforms, H, <u32>r, 0, PHASE_AIS_HIDDEN);
+    const count = sampleOn(hiddenInput + <usize>r * hiddenBytes, 0, <f32>beta, 0, H, hiddenIndex + <usize>r * hiddenBytes);
+    store<i32>(hiddenCount + (<usize>r << 2), count);
+  }
+  sumRowsOfChains(visibleInput, b, Wt, V, hiddenIndex, hiddenCount, H, r0, r1);
+  for (let r = r0; r < r1; r++) {
+    uniformRow(uniforms, V, <u32>r, 0, PHASE_AIS_VISIBLE);
+    const count = sampleOn(visibleInput + <usize>r * rowBytes, baseBias, <f32>beta, <f32>(1 - beta), V, visibleIndex + <usize>r * rowBytes);
+    store<i32>(visibleCount + (<usize>r << 2), count);
+  }
+}
+
+/**
+ * log f_β(v) − log f_β'(v) for chain r: (β − β')·Σ_{i on}(b_i − bA_i) + Σ_j softplus(β·x_j)
+ * − softplus(β'·x_j), x = c + v·W; in float64 but for each unit's difference.
+ */
+function logWeightStep(r: i32, previous: f64, beta: f64): f64 {
+  const index = visibleIndex + <usize>r * rowBytes;
+  const count = load<i32>(visibleCount + (<usize>r << 2));
+  let visibleSum: f64 = 0;
+  for (let q = 0; q < count; q++) {
+    const i = load<i32>(index + (<usize>q << 2));
+    visibleSum += <f64>load<f32>(f32At(b, i)) - <f64>load<f32>(f32At(baseBias, i));
+  }
+  return (beta - previous) * visibleSum + softplusSteps(hiddenInput + <usize>r * hiddenBytes, <f32>previous, <f32>(beta - previous));
+}
+
+/** Σ_j softplus((β' + Δβ)·x_j) − softplus(β'·x_j) over a row of H, in an order that depends on H alone. */
+function softplusSteps(x: usize, from: f32, step: f32): f64 {
+  const from4 = f32x4.splat(from);
+  const step4 = f32x4.splat(step);
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= H; j += 4) {
+    const xj = v128.load(f32At(x, j));
+    const d = softplusDifference4(f32x4.mul(from4, xj), f32x4.mul(step4, xj));
+    low = f64x2.add(low, f64x2.promote_low_f32x4(d));
+    high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<i32>(d, d, 2, 3, 0, 1)));
+  }
+  let sum = f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1);
+  for (; j < H; j++) {
+    const xj = f32x4.splat(load<f32>(f32At(x, j)));
+    sum += <f64>f32x4.extract_lane(softplusDifference4(f32x4.mul(from4, xj), f32x4.mul(step4, xj)), 0);
+  }
+  return sum;
+}
+
+/**
+ * Samples a binary row, unit i on where σ(β·input_i + (1 − β)·base_i) > u_i (no base term
+ * when base is 0, as for the hidden units); writes the indices of the units on to `index`, in
+ * order, and returns how many there are.
+ */
+function sampleOn(input: usize, base: usize, beta: f32, rest: f32, n: i32, index: usize): i32 {
+  const beta4 = f32x4.splat(beta);
+  const rest4 = f32x4.splat(rest);
+  let count = 0;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    let a = f32x4.mul(beta4, v128.load(f32At(input, j)));
+    if (base) a = f32x4.add(f32x4.mul(rest4, v128.load(f32At(base, j))), a);
+    const on = i32x4.bitmask(f32x4.gt(sigmoid4(a), v128.load(f32At(uniforms, j))));
+    // Without a branch: every index is written and the count advances past the units on.
+    store<i32>(index + (<usize>count << 2), j);
+    count += on & 1;
+    store<i32>(index + (<usize>count << 2), j + 1);
+    count += (on >> 1) & 1;
+    store<i32>(index + (<usize>count << 2), j + 2);
+    count += (on >> 2) & 1;
+    store<i32>(index + (<usize>count << 2), j + 3);
+    count += (on >> 3) & 1;
+  }
+  for (; j < n; j++) {
+    let a = beta * load<f32>(f32At(input, j));
+    if (base) a = rest * load<f32>(f32At(base, j)) + a;
+    const p = f32x4.extract_lane(sigmoid4(f32x4.splat(a)), 0);
+    store<i32>(index + (<usize>count << 2), j);
+    count += i32(p > load<f32>(f32At(uniforms, j)));
+  }
+  return count;
+}
+
+/**
+ * out_r = bias + Σ_q B[index_r[q]] for the chains r in [r0, r1) (rows of B and of out are n
+ * wide; chain r's list starts at index + r·stride entries). Block of columns by block, each
+ * for every chain, so that the block of B stays in cache while all the chains read it; each
+ * column is summed in the order of the list whatever the blocks.
+ */
+function sumRowsOfChains(out: usize, bias: usize, B: usize, n: i32, index: usize, counts: usize, stride: i32, r0: i32, r1: i32): void {
+  const outStride = <usize>n << 2;
+  const listStride = <usize>stride << 2;
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    for (let r = r0; r < r1; r++) {
+      sumOnes16(f32At(out + <usize>r * outStride, j), f32At(bias, j), f32At(B, j), n, index + <usize>r * listStride, load<i32>(counts + (<usize>r << 2)));
+    }
+  }
+  for (; j < n; j++) {
+    for (let r = r0; r < r1; r++) {
+      const list = index + <usize>r * listStride;
+      const count = load<i32>(counts + (<usize>r << 2));
+      let a = load<f32>(f32At(bias, j));
+      for (let q = 0; q < count; q++) a += load<f32>(f32At(B + <usize>load<i32>(list + (<usize>q << 2)) * outStride, j));
+      store<f32>(f32At(out + <usize>r * outStride, j), a);
+    }
+  }
+}
+
+/** out[0..16) = bias[0..16) + Σ_q column[index[q]·n .. +16): sixteen columns of a sum of rows. */
+function sumOnes16(out: usize, bias: usize, column: usize, n: i32, index: usize, count: i32): void {
+  const stride = <usize>n << 2;
+  let a0 = v128.load(bias);
+  let a1 = v128.load(bias, 16);
+  let a2 = v128.load(bias, 32);
+  let a3 = v128.load(bias, 48);
+  for (let q = 0; q < count; q++) {
+    const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
+    a0 = f32x4.add(a0, v128.load(row));
+    a1 = f32x4.add(a1, v128.load(row, 16));
+    a2 = f32x4.add(a2, v128.load(row, 32));
+    a3 = f32x4.add(a3, v128.load(row, 48));
+  }
+  v128.store(out, a0);
+  v128.store(out, a1, 16);
+  v128.store(out, a2, 32);
+  v128.store(out, a3, 48);
+}
+
 /**
  * Each worker's life: wait for a command, run it, report it done; until told to exit.
  * `seen` is the command generation when the pool was made, so a command posted while this
@@ -630,6 +826,7 @@ export function workerLoop(control: usize, index: i32, seen: i32): void {
     if (command == C.COMMAND_EXIT) break;
     threads = word(C.THREADS);
     if (command == C.COMMAND_TRAIN) trainEpoch();
+    else if (command == C.COMMAND_ANNEAL) anneal();
     atomic.add<i32>(ctrl + C.DONE, 1);
     atomic.notify(ctrl + C.DONE);
   }
