@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeWorkerFactory } from '../src/platform/node-workers.js';
-import type { Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
+import { annealOnHost } from '../src/backend/anneal.js';
+import type { AnnealJob, Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
 import { RBM } from '../src/node.js';
@@ -50,6 +51,57 @@ describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i r
       expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? p.largestBatch * H : 0);
       expectClose(b.parameters.hiddenChains ?? [], a.parameters.hiddenChains ?? [], { atol: 0, rtol: 0, label: `chains, epoch ${epoch}` });
     }
+  });
+});
+
+/**
+ * AIS's jobs for a V-visible model with `runs` chains: forward up a path of 150 βs from base-rate
+ * samples; reverse from binary data rows, 20 repeated βs of burn-in at 1 and then down the
+ * same path; and a coarse path with a repeated β, whose steps are large enough that the
+ * kernels' difference of softplus values takes its long-step branch.
+ */
+function annealJobs(V: number, runs: number): [string, AnnealJob][] {
+  const baseBias = fixture(V, V + 1, -2, 1);
+  const up = Float64Array.from({ length: 150 }, (_, k) => k / 149);
+  const down = Float64Array.from([...new Array<number>(20).fill(1), ...up.slice().reverse()]);
+  const fromBase = fixture(runs * V, 3).map((u, k) => (u < 1 / (1 + Math.exp(-baseBias[k % V])) ? 1 : 0));
+  return [
+    ['forward', { path: up, start: fromBase, runs, baseBias, seed: 17 }],
+    ['reverse', { path: down, start: binaryData(runs, V, 5, 0.4).data, runs, baseBias, seed: 18 }],
+    ['coarse', { path: Float64Array.of(0, 0.3, 0.3, 0.9, 1), start: fromBase, runs, baseBias, seed: 19 }],
+  ];
+}
+
+describe.each([
+  [7, 5],
+  [13, 67],
+  [785, 7],
+])('AIS on the WebAssembly backend at %i visible × %i hidden', (V, H) => {
+  it('gives the log weights annealOnHost gives, forward and reverse', async () => {
+    const parameters = randomParameters(V, H, V + 2 * H, 0.5);
+    const fast = await wasm(V, H, 2);
+    await fast.setParameters(parameters);
+    for (const [name, job] of annealJobs(V, 11)) {
+      const expected = await annealOnHost(parameters, V, H, job);
+      // The chains take the same binary states (a float32 probability would have to fall within
+      // about 1e-6 of its draw to differ), so the weights differ only by float32 rounding: of
+      // v·W in each step's hidden inputs (≈ 1e-7 relative), carried into each unit's accurately
+      // computed softplus difference and summed in float64. Far below 1e-5 relative.
+      expectClose(await fast.anneal(job), expected, { atol: 1e-5, rtol: 1e-5, label: `${name} log weights` });
+    }
+  });
+
+  it('anneals bit-identically with 1 and 3 threads', async () => {
+    const parameters = randomParameters(V, H, V + 3 * H, 0.5);
+    const results = [];
+    for (const threads of [1, 3]) {
+      const fast = await wasm(V, H, threads);
+      await fast.setParameters(parameters);
+      const weights = [];
+      for (const [, job] of annealJobs(V, 13)) weights.push(await fast.anneal(job));
+      results.push(weights);
+    }
+    expect(results[1]).toEqual(results[0]);
   });
 });
 
