@@ -10,8 +10,11 @@ import finite from '../../../shaders/finite.wgsl';
 import centredBiases from '../../../shaders/centred-biases.wgsl';
 import hiddenOffset from '../../../shaders/hidden-offset.wgsl';
 import partition from '../../../shaders/partition.wgsl';
+import logistic from '../../../shaders/logistic.wgsl';
+import annealProduct from '../../../shaders/anneal-product.wgsl';
+import annealWeights from '../../../shaders/anneal-weights.wgsl';
 import { GpuError } from '../../errors.js';
-import { ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
+import { ANNEAL_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
 import { structDeclarations } from './uniforms.js';
 
 type Slot = 'read' | 'write' | 'uniform';
@@ -28,9 +31,10 @@ function bindGroupLayout(device: GPUDevice, label: string, slots: readonly Slot[
   });
 }
 
-/** The bind group layouts of every kernel: group 0 per kernel, group 1 the per-batch Step. */
+/** The bind group layouts of every kernel: group 0 per kernel, group 1 the per-batch Step (AIS's: the per-step AnnealStep). */
 export interface Layouts {
   readonly step: GPUBindGroupLayout;
+  readonly annealStep: GPUBindGroupLayout;
   readonly matmul: GPUBindGroupLayout;
   readonly gradient: GPUBindGroupLayout;
   readonly update: GPUBindGroupLayout;
@@ -39,6 +43,8 @@ export interface Layouts {
   readonly kl: GPUBindGroupLayout;
   readonly gather: GPUBindGroupLayout;
   readonly partition: GPUBindGroupLayout;
+  readonly annealProduct: GPUBindGroupLayout;
+  readonly annealWeights: GPUBindGroupLayout;
 }
 
 /** One matmul variant: whether B is Wᵀ, and what its epilogue computes. */
@@ -59,6 +65,7 @@ export class Kernels {
   constructor(private readonly device: GPUDevice) {
     this.layouts = {
       step: bindGroupLayout(device, 'step', ['uniform'], true),
+      annealStep: bindGroupLayout(device, 'anneal step', ['uniform'], true),
       matmul: bindGroupLayout(device, 'matmul', ['read', 'read', 'read', 'write', 'write', 'read', 'write', 'uniform', 'uniform']),
       gradient: bindGroupLayout(device, 'gradient', ['read', 'read', 'write', 'uniform']),
       update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'write', 'uniform', 'uniform']),
@@ -67,6 +74,8 @@ export class Kernels {
       kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
       partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'write', 'uniform']),
+      annealProduct: bindGroupLayout(device, 'anneal product', ['read', 'read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
+      annealWeights: bindGroupLayout(device, 'anneal weights', ['read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
     };
   }
 
@@ -120,15 +129,27 @@ export class Kernels {
   }
 
   partition(): Promise<GPUComputePipeline> {
-    return this.pipeline('partition', this.layouts.partition, [partition], { WG_SIZE: REDUCE_WG }, false);
+    return this.pipeline('partition', this.layouts.partition, [partition], { WG_SIZE: REDUCE_WG }, null);
   }
 
+  /** AIS's product over all chains: `up`, the hidden inputs c + v·W; down, the visible draws at β. */
+  annealProduct(up: boolean): Promise<GPUComputePipeline> {
+    const constants = { WG_X: MATMUL.wgX, WG_Y: MATMUL.wgY, UP: up ? 1 : 0, B_CONTIGUOUS_IN_K: up ? 0 : 1 };
+    return this.pipeline(`anneal ${up ? 'up' : 'down'}`, this.layouts.annealProduct, [philox, logistic, tile, annealProduct], constants, this.layouts.annealStep);
+  }
+
+  /** AIS's weight increments and hidden draws, one workgroup per chain. */
+  annealWeights(): Promise<GPUComputePipeline> {
+    return this.pipeline('anneal weights', this.layouts.annealWeights, [philox, logistic, annealWeights], { WG_SIZE: ANNEAL_WG }, this.layouts.annealStep);
+  }
+
+  /** `perStep`: group 1's layout, null for a kernel with group 0 alone. */
   private pipeline(
     label: string,
     layout: GPUBindGroupLayout,
     sources: readonly string[],
     constants: Record<string, number>,
-    perBatch = true,
+    perStep: GPUBindGroupLayout | null = this.layouts.step,
   ): Promise<GPUComputePipeline> {
     let pipeline = this.cache.get(label);
     if (!pipeline) {
@@ -136,7 +157,7 @@ export class Kernels {
       pipeline = this.device
         .createComputePipelineAsync({
           label,
-          layout: this.device.createPipelineLayout({ bindGroupLayouts: perBatch ? [layout, this.layouts.step] : [layout] }),
+          layout: this.device.createPipelineLayout({ bindGroupLayouts: perStep ? [layout, perStep] : [layout] }),
           compute: { module: this.module(sources), entryPoint: 'main', constants },
         })
         .catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
+import { Phase } from '../../rng/stream.js';
 
 /**
  * Sizes and codes shared by the host and the shaders, defined here once: workgroup sizes go to
@@ -23,6 +24,13 @@ export const ELEMENTWISE = { wgX: 64, wgY: 4 } as const;
 export const UNITS_WG = 64;
 /** The single-workgroup KL reduction. */
 export const REDUCE_WG = 256;
+/** AIS's weights kernel: one workgroup per chain. */
+export const ANNEAL_WG = 64;
+/** AIS's log weights: words per run (low, high, overflow) and fixed-point units per nat (the low word's range). */
+export const LOG_WEIGHT_WORDS = 3;
+export const LOG_WEIGHT_UNITS = 2 ** 32;
+/** The largest workgroup count WebGPU guarantees per dispatch dimension. */
+export const MAX_GROUPS = 65535;
 /** Split-K aims for about this many workgroups in the gradient product. */
 export const TARGET_WORKGROUPS = 256;
 
@@ -47,6 +55,10 @@ export function prelude(): string {
     ['PHILOX_W1', u32(W1)],
     ['PHILOX_ROUNDS', u32(ROUNDS)],
     ['UNIFORM_SCALE', `${UNIFORM_SCALE}f`],
+    ['PHASE_AIS_HIDDEN', u32(Phase.aisHidden)],
+    ['PHASE_AIS_VISIBLE', u32(Phase.aisVisible)],
+    ['LOG_WEIGHT_WORDS', u32(LOG_WEIGHT_WORDS)],
+    ['LOG_WEIGHT_UNITS', `${LOG_WEIGHT_UNITS}.0f`],
     ['EPILOGUE_PROBABILITY', u32(Epilogue.probability)],
     ['EPILOGUE_SAMPLE', u32(Epilogue.sample)],
     ['EPILOGUE_KL', u32(Epilogue.kl)],

@@ -156,8 +156,30 @@ export const Enumeration = uniformStruct('Enumeration', {
   count: 'u32',
 });
 
+/** One AIS run, every chain at once (anneal-product.wgsl, anneal-weights.wgsl). */
+export const Anneal = uniformStruct('Anneal', {
+  /** Chains, a row each. */
+  runs: 'u32',
+  visible: 'u32',
+  hidden: 'u32',
+  /** First key word of the random stream. */
+  seed: 'u32',
+});
+
+/** Step k of AIS's path (bound with a dynamic offset, UNIFORM_STRIDE apart). */
+export const AnnealStep = uniformStruct('AnnealStep', {
+  /** k, the draws' epoch word. */
+  epoch: 'u32',
+  /** βₖ. */
+  beta: 'f32',
+  /** βₖ₋₁. */
+  previous: 'f32',
+  /** βₖ − βₖ₋₁, rounded once from float64. */
+  delta: 'f32',
+});
+
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {

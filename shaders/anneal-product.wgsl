@@ -1,0 +1,76 @@
+// AIS's two products over every chain at once (a row per run), on tile.wgsl's tiled product:
+// UP, the hidden inputs a = c + v·W that the next step's anneal-weights.wgsl reads; otherwise
+// the visible draws v ~ σ((1 − β)·bA + β·(b + h·Wᵀ)) at (seed, aisVisible, epoch k, batch 0).
+
+override UP: bool = true;
+
+// Anneal and AnnealStep are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
+
+@group(0) @binding(0) var<storage, read> weights: array<f32>;
+@group(0) @binding(1) var<storage, read> visibleBias: array<f32>;
+@group(0) @binding(2) var<storage, read> hiddenBias: array<f32>;
+@group(0) @binding(3) var<storage, read> baseBias: array<f32>;
+@group(0) @binding(4) var<storage, read> hidden: array<f32>;
+@group(0) @binding(5) var<storage, read_write> visible: array<f32>;
+@group(0) @binding(6) var<storage, read_write> activation: array<f32>;
+@group(0) @binding(7) var<uniform> job: Anneal;
+@group(1) @binding(0) var<uniform> step: AnnealStep;
+
+fn loadA(m: u32, k: u32) -> f32 {
+  if (m >= job.runs) {
+    return 0.0;
+  }
+  if (UP) {
+    return visible[m * job.visible + k];
+  }
+  return hidden[m * job.hidden + k];
+}
+
+fn loadB(k: u32, n: u32) -> f32 {
+  if (UP) {
+    if (n >= job.hidden) {
+      return 0.0;
+    }
+    return weights[k * job.hidden + n];
+  }
+  if (n >= job.visible) {
+    return 0.0;
+  }
+  return weights[n * job.hidden + k];
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(local_invocation_index) li: u32,
+) {
+  let inner = select(job.hidden, job.visible, UP);
+  let cols = select(job.visible, job.hidden, UP);
+  let acc = accumulateTile(wg.y * TILE_M, wg.x * TILE_N, 0u, inner, lid.x, lid.y, li);
+  let r0 = wg.y * TILE_M + lid.y * RM;
+  let c0 = wg.x * TILE_N + lid.x * RN;
+  for (var r = 0u; r < RM; r++) {
+    let row = r0 + r;
+    if (row >= job.runs) {
+      break;
+    }
+    var draws = vec4<u32>();
+    if (!UP) {
+      // RN = 4 aligned columns share one Philox call: element (row, col) is word col % 4.
+      draws = philox(vec4<u32>(c0 / 4u, row, 0u, step.epoch), vec2<u32>(job.seed, PHASE_AIS_VISIBLE));
+    }
+    for (var j = 0u; j < RN; j++) {
+      let col = c0 + j;
+      if (col >= cols) {
+        break;
+      }
+      if (UP) {
+        activation[row * job.hidden + col] = acc[r][j] + hiddenBias[col];
+      } else {
+        let z = (1.0 - step.beta) * baseBias[col] + step.beta * (acc[r][j] + visibleBias[col]);
+        visible[row * job.visible + col] = select(0.0, 1.0, sigmoid(z) > toUniform(draws[j]));
+      }
+    }
+  }
+}
