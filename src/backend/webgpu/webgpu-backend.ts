@@ -3,23 +3,21 @@ import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
-import { annealOnHost } from '../anneal.js';
 import { mergeChains, type AnnealJob, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
 import { enumeration } from '../exact-partition.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
+import { annealOnGpu } from './annealer.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
 import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
-import { Epilogue, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { Epilogue, MAX_GROUPS, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
 import { GpuData } from './resident-data.js';
 import { Trainer } from './trainer.js';
 import { Call, Enumeration, Rule, Step } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
 const PARTITION_CHUNK = 2 ** 20;
-/** The largest workgroup count WebGPU guarantees per dispatch dimension. */
-const MAX_GROUPS = 65535;
 
 /**
  * The WebGPU backend: the model and the data set live on the GPU, a whole epoch is one
@@ -132,15 +130,15 @@ export class WebGpuBackend implements Backend {
     });
   }
 
+  /** AIS's chains on the GPU, all runs at once, from the resident parameters (annealer.ts). */
+  async anneal(job: AnnealJob): Promise<Float64Array> {
+    return this.run('annealing', () => annealOnGpu(this.device, this.kernels, this.model, job, this.gpu.maxBindingBytes));
+  }
+
   /**
    * Exact log Z on the GPU: one thread per state of the smaller layer, chunks of
    * PARTITION_CHUNK states, their terms added on the host with log-sum-exp in float64.
    */
-  /** AIS's chains, for now on the host from the parameters read back once. */
-  async anneal(job: AnnealJob): Promise<Float64Array> {
-    return annealOnHost(await this.getParameters(), this.visible, this.hidden, job);
-  }
-
   async logPartitionExact(): Promise<number> {
     const p = await this.getParameters();
     const { n, m, columns, ownBias, otherBias } = enumeration(p, this.visible, this.hidden);
