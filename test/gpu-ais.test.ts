@@ -193,6 +193,15 @@ describe('AIS on the GPU, edge cases', () => {
     expect(Array.from(logWeights)).toEqual(new Array<number>(9).fill(0));
   });
 
+  it('gives NaN, as the reference does, for a chain whose increments are not finite', async () => {
+    const hiddenBias = p.hiddenBias.slice();
+    hiddenBias[0] = NaN;
+    const gpu = await backendWith(V, H, { ...p, hiddenBias });
+    const job = jobFor(V, 3, ramp(10), 3);
+    expect(Array.from(await annealOnHost({ ...p, hiddenBias }, V, H, job), Number.isNaN)).toEqual([true, true, true]);
+    expect(Array.from(await gpu.anneal(job), Number.isNaN)).toEqual([true, true, true]);
+  });
+
   it('refuses starting states of the wrong size', async () => {
     const gpu = await backendWith(V, H, p);
     const job = { ...jobFor(V, 4, ramp(5), 3), runs: 5 };
