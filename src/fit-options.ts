@@ -13,6 +13,8 @@ export interface EpochReport {
   readonly seconds: number;
   /** Time the GPU spent in the epoch's kernels, when it can measure it (timestamp queries). */
   readonly deviceSeconds?: number;
+  /** Parallel tempering: the fraction of offered swaps between neighbouring temperatures accepted in the epoch. */
+  readonly swapRate?: number;
   /** The metrics asked for with FitOptions.metrics, after this epoch. */
   readonly metrics?: EpochMetrics;
 }

@@ -45,6 +45,12 @@ export interface RbmOptions {
    * (default 0.01); the visible biases start from the data. `true` for the default rate.
    */
   readonly centering?: boolean | { readonly offsetRate?: number };
+  /**
+   * Parallel tempering (Desjardins et al., AISTATS 2010) with persistent chains at
+   * `temperatures` inverse temperatures evenly spaced from 1 to 0, neighbours swapping states
+   * after every sweep; needs persistent: true. fit reports the swap rate per epoch.
+   */
+  readonly parallelTempering?: false | { readonly temperatures: number };
   /** How the WebGPU backend finds its device (Dawn flags, power preference). */
   readonly gpu?: GpuOptions;
   /**
@@ -59,10 +65,14 @@ export interface MomentumStep {
   readonly momentum: number;
 }
 
-export type ResolvedOptions = Required<Omit<RbmOptions, 'threads' | 'centering'>> & {
+export type ResolvedOptions = Required<Omit<RbmOptions, 'threads' | 'centering' | 'parallelTempering'>> & {
   readonly threads: number | undefined;
   readonly centering: false | { readonly offsetRate: number };
+  readonly parallelTempering: false | { readonly temperatures: number };
 };
+
+/** The most inverse temperatures parallel tempering runs (each costs a chain per batch row). */
+export const MAX_TEMPERATURES = 64;
 
 /** The offset rate `centering: true` means. */
 export const DEFAULT_OFFSET_RATE = 0.01;
@@ -81,6 +91,7 @@ export const DEFAULTS = {
   momentumSchedule: [],
   visibleBiasInit: 'zero',
   centering: false,
+  parallelTempering: false,
   gpu: {},
   threads: undefined,
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
@@ -213,6 +224,7 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     momentumSchedule: momentumSchedule(o.momentumSchedule),
     visibleBiasInit: oneOf('visibleBiasInit', o.visibleBiasInit, ['zero', 'data']),
     centering: centering(o.centering),
+    parallelTempering: parallelTempering(o.parallelTempering, o.persistent),
     gpu: gpuOptions(o.gpu),
     threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };
@@ -244,6 +256,16 @@ function centering(value: unknown): ResolvedOptions['centering'] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('centering', `expected true, false or { offsetRate }, got ${String(value)}`);
   const o = optionsObject<{ offsetRate?: number }>('centering', value, ['offsetRate']);
   return { offsetRate: numberIn('centering.offsetRate', o.offsetRate ?? DEFAULT_OFFSET_RATE, 0, 1, true, false) };
+}
+
+function parallelTempering(value: unknown, persistent: unknown): ResolvedOptions['parallelTempering'] {
+  if (value === false) return false;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('parallelTempering', `expected false or { temperatures }, got ${String(value)}`);
+  const o = optionsObject<{ temperatures?: number }>('parallelTempering', value, ['temperatures']);
+  const temperatures = positiveInteger('parallelTempering.temperatures', o.temperatures);
+  if (temperatures < 2 || temperatures > MAX_TEMPERATURES) throw new InvalidArgumentError('parallelTempering.temperatures', `expected 2 to ${MAX_TEMPERATURES}, got ${temperatures}`);
+  if (persistent !== true) throw new InvalidArgumentError('parallelTempering', 'keeps persistent chains: set persistent: true as well');
+  return { temperatures };
 }
 
 function momentumSchedule(value: unknown): readonly MomentumStep[] {

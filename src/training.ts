@@ -59,12 +59,13 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
       }
       const e = done.epoch - startEpoch;
       if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], KL Divergence: ${done.klDivergence.toFixed(4)}`);
+      if (o.verbose && done.swapRate !== undefined) o.log(`  parallel tempering: swap rate ${done.swapRate.toFixed(3)}`);
       const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, o, data, validation) : undefined;
       if (metrics) {
         for (const [name, value] of Object.entries(metrics)) result.metrics![name as MetricName]!.push(value);
         if (o.verbose) o.log(`  ${Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')}`);
       }
-      o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds, metrics });
+      o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds, swapRate: done.swapRate, metrics });
       const last = record.epochsTrained === startEpoch + o.epochs;
       if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await saveRecord(o.checkpoint, record);
     }
@@ -149,6 +150,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     klDivergence,
     seconds: (performance.now() - began) / 1000,
     deviceSeconds: result.deviceSeconds,
+    swapRate: result.swaps && result.swaps.accepted / Math.max(1, result.swaps.tried),
   };
 }
 

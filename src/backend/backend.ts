@@ -12,8 +12,9 @@ export interface Parameters {
   readonly hiddenBiasVelocity: Float32Array;
   /**
    * Persistent CD's chains: one hidden state per row of the largest batch (rows × H), carried
-   * from batch to batch and epoch to epoch. Absent or empty until persistent training starts
-   * them (at zero, as scikit-learn does).
+   * from batch to batch and epoch to epoch; with parallel tempering one per row and inverse
+   * temperature (rows × M × H, the temperatures of a row together). Absent or empty until
+   * persistent training starts them (at zero, as scikit-learn does).
    */
   readonly hiddenChains?: Float32Array;
   /**
@@ -46,6 +47,12 @@ export interface TrainingRule {
    * hidden offsets following the positive phase's mean statistic at this rate.
    */
   readonly centering?: { readonly offsetRate: number };
+  /**
+   * Parallel tempering (Desjardins et al., AISTATS 2010): each persistent chain runs at
+   * `temperatures` inverse temperatures 1 = β₀ > … > β_{M−1} = 0, neighbours swapping states
+   * after every sweep; the β = 1 chains give the negative statistics. Needs persistent.
+   */
+  readonly parallelTempering?: { readonly temperatures: number };
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */
@@ -86,6 +93,8 @@ export interface EpochResult {
   readonly nonFiniteBatch?: number;
   /** Time the device spent in the epoch's kernels, where it can measure it. */
   readonly deviceSeconds?: number;
+  /** Parallel tempering: the swaps accepted and tried over the epoch's batches. */
+  readonly swaps?: { readonly accepted: number; readonly tried: number };
 }
 
 /** The chains of annealed importance sampling (forward or reverse), for Backend.anneal. */
@@ -144,6 +153,11 @@ export interface Backend {
   /** Runs AIS's chains (src/backend/anneal.ts is the reference) and returns each chain's log importance weight. */
   anneal(job: AnnealJob): Promise<Float64Array>;
   dispose(): Promise<void>;
+}
+
+/** Parallel tempering's inverse temperatures, evenly spaced from 1 down to 0, as float32 values. */
+export function inverseTemperatures(count: number): Float32Array {
+  return Float32Array.from({ length: count }, (_, k) => 1 - k / (count - 1));
 }
 
 export function copyParameters(p: Parameters): Parameters {

@@ -15,12 +15,13 @@ export const Phase = {
   aisHidden: 7,
   aisVisible: 8,
   pseudoLikelihood: 9,
+  temperingSwap: 10,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-/** Gibbs step t (1-based) of CD-k draws its visible and hidden states with these phases. */
+/** Gibbs step t (1-based) of CD-k draws its visible and hidden states (and parallel tempering its swaps) with these phases. */
 export const GIBBS_PHASE_STRIDE = 16;
-export function gibbsPhase(base: typeof Phase.visible | typeof Phase.hiddenAgain, step: number): Phase {
+export function gibbsPhase(base: typeof Phase.visible | typeof Phase.hiddenAgain | typeof Phase.temperingSwap, step: number): Phase {
   return (base + GIBBS_PHASE_STRIDE * (step - 1)) as Phase;
 }
 

@@ -68,6 +68,9 @@ export class CpuBackend extends HostBackend implements Backend {
     }
     const before = copyParameters(this.params);
     const batch = new Float32Array(maxRows * this.visible);
+    const swaps = this.scratch.swaps;
+    [swaps.accepted, swaps.tried] = [0, 0];
+    const counts = () => (plan.rule.parallelTempering ? { swaps: { ...swaps } } : {});
     const kl: number[] = [];
     let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {
@@ -90,10 +93,10 @@ export class CpuBackend extends HostBackend implements Backend {
         yielded = performance.now();
       }
       if (plan.signal?.aborted && b < batches - 1) {
-        return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: true };
+        return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: true, ...counts() };
       }
     }
-    return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: false };
+    return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: false, ...counts() };
   }
 
   async dispose(): Promise<void> {

@@ -84,6 +84,7 @@ export class WebGpuBackend implements Backend {
   }
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
+    if (plan.rule.parallelTempering) throw new InvalidArgumentError('parallelTempering', 'is not yet implemented on the GPU: use useGPU: false, threads: 0');
     const gpuData = data as GpuData;
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;
