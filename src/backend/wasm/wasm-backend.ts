@@ -154,6 +154,7 @@ export class WasmBackend extends HostBackend implements Backend {
   }
 
   async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
+    if (plan.rule.parallelTempering) throw new InvalidArgumentError('parallelTempering', 'is not yet implemented in the WebAssembly kernels: use threads: 0');
     const data = resident as WasmData;
     if (plan.rule.centering && !this.centred) {
       throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
