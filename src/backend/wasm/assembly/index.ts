@@ -766,8 +766,8 @@ function sampleOn(input: usize, base: usize, beta: f32, rest: f32, n: i32, index
 /**
  * out_r = bias + Σ_q B[index_r[q]] for the chains r in [r0, r1) (rows of B and of out are n
  * wide; chain r's list starts at index + r·stride entries). Block of columns by block, each
- * for every chain, so that the block of B stays in cache while all the chains read it; each
- * column is summed in the order of the list whatever the blocks.
+ * for every chain, so that the block of B stays in cache while all the chains read it. How a
+ * column is summed depends on n and the chain's list alone, never on the chains beside it.
  */
 function sumRowsOfChains(out: usize, bias: usize, B: usize, n: i32, index: usize, counts: usize, stride: i32, r0: i32, r1: i32): void {
   const outStride = <usize>n << 2;
@@ -789,14 +789,26 @@ function sumRowsOfChains(out: usize, bias: usize, B: usize, n: i32, index: usize
   }
 }
 
-/** out[0..16) = bias[0..16) + Σ_q column[index[q]·n .. +16): sixteen columns of a sum of rows. */
+/**
+ * out[0..16) = bias[0..16) + Σ_q column[index[q]·n .. +16): sixteen columns of a sum of rows,
+ * added two rows at a time, which halves the chain of dependent additions into each sum.
+ */
 function sumOnes16(out: usize, bias: usize, column: usize, n: i32, index: usize, count: i32): void {
   const stride = <usize>n << 2;
   let a0 = v128.load(bias);
   let a1 = v128.load(bias, 16);
   let a2 = v128.load(bias, 32);
   let a3 = v128.load(bias, 48);
-  for (let q = 0; q < count; q++) {
+  let q = 0;
+  for (; q + 2 <= count; q += 2) {
+    const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
+    const next = column + <usize>load<i32>(index + (<usize>q << 2), 4) * stride;
+    a0 = f32x4.add(a0, f32x4.add(v128.load(row), v128.load(next)));
+    a1 = f32x4.add(a1, f32x4.add(v128.load(row, 16), v128.load(next, 16)));
+    a2 = f32x4.add(a2, f32x4.add(v128.load(row, 32), v128.load(next, 32)));
+    a3 = f32x4.add(a3, f32x4.add(v128.load(row, 48), v128.load(next, 48)));
+  }
+  if (q < count) {
     const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
     a0 = f32x4.add(a0, v128.load(row));
     a1 = f32x4.add(a1, v128.load(row, 16));
