@@ -56,9 +56,51 @@ export function scratchLayout(visible: number, hidden: number): ScratchLayout {
   return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, bytes: Math.ceil(end / ALIGN) * ALIGN };
 }
 
-/** Each worker's scratch for AIS: a row of uniforms (uniformRow writes whole 16-float blocks), in 64-byte lines of its own. */
-export function annealScratchBytes(visible: number, hidden: number): number {
-  return Math.ceil(((Math.max(visible, hidden) + 16) * FLOAT) / ALIGN) * ALIGN;
+/**
+ * AIS's buffers (WasmBackend.anneal), laid out from `base` in one region of `bytes`, so that a
+ * job too large for the memory is refused before any of it grows. Each worker's row of
+ * uniforms (uniformRow writes whole 16-float blocks) is `uniformBytes` apart, in cache lines of
+ * its own.
+ */
+export interface AnnealLayout {
+  readonly path: number;
+  readonly start: number;
+  readonly baseBias: number;
+  readonly logWeight: number;
+  readonly hiddenInput: number;
+  readonly visibleInput: number;
+  readonly visibleIndex: number;
+  readonly visibleCount: number;
+  readonly hiddenIndex: number;
+  readonly hiddenCount: number;
+  readonly uniforms: number;
+  readonly uniformBytes: number;
+  readonly bytes: number;
+}
+
+export function annealLayout(visible: number, hidden: number, runs: number, steps: number, threads: number, base = 0): AnnealLayout {
+  let bytes = base;
+  const take = (size: number) => {
+    const at = bytes;
+    bytes = Math.ceil((at + size) / ALIGN) * ALIGN;
+    return at;
+  };
+  const uniformBytes = Math.ceil(((Math.max(visible, hidden) + 16) * FLOAT) / ALIGN) * ALIGN;
+  const regions = {
+    path: take(steps * 8),
+    start: take(runs * visible * FLOAT),
+    baseBias: take(visible * FLOAT),
+    logWeight: take(runs * 8),
+    hiddenInput: take(runs * hidden * FLOAT),
+    visibleInput: take(runs * visible * FLOAT),
+    visibleIndex: take(runs * visible * 4),
+    visibleCount: take(runs * 4),
+    hiddenIndex: take(runs * hidden * 4),
+    hiddenCount: take(runs * 4),
+    uniforms: take(uniformBytes * threads),
+    uniformBytes,
+  };
+  return { ...regions, bytes: bytes - base };
 }
 
 /**

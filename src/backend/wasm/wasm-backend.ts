@@ -4,7 +4,7 @@ import type { Matrix } from '../../matrix.js';
 import { copyParameters, firstBadBatch, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
-import { annealScratchBytes, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot } from './layout.js';
+import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot } from './layout.js';
 import { WorkerPool, type WorkerFactory } from './pool.js';
 
 /** Whether this engine can run the kernels: workers (a factory), SIMD and shared memory. */
@@ -52,13 +52,6 @@ interface TrainingRegions {
   readonly order: number;
   readonly batchStarts: number;
   readonly rowLogLikelihood: number;
-}
-
-interface AnnealRegions {
-  readonly path: number;
-  readonly start: number;
-  readonly baseBias: number;
-  readonly logWeight: number;
 }
 
 /**
@@ -223,11 +216,13 @@ export class WasmBackend extends HostBackend implements Backend {
   override async anneal(job: AnnealJob): Promise<Float64Array> {
     const { path, runs } = job;
     const { visible: V, hidden: H } = this;
+    if (job.start.length !== runs * V) throw new InvalidArgumentError('start', `expected ${runs} × ${V} starting states, got ${job.start.length} values`);
+    if (job.baseBias.length !== V) throw new InvalidArgumentError('baseBias', `expected ${V} base-rate biases, got ${job.baseBias.length}`);
     const mark = this.plan.mark();
     try {
-      const at = this.annealRegions(runs, path.length);
+      const at = this.layOutAnneal(runs, path.length);
       new Float64Array(this.memory.buffer, at.path, path.length).set(path);
-      new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start.subarray(0, runs * V));
+      new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start);
       new Float32Array(this.memory.buffer, at.baseBias, V).set(job.baseBias);
       new Float64Array(this.memory.buffer, at.logWeight, runs).fill(0);
       this.setWords({ seed: job.seed, annealRuns: runs });
@@ -295,27 +290,27 @@ export class WasmBackend extends HostBackend implements Backend {
     return regions;
   }
 
-  /** Lays out AIS's buffers above everything else; the caller resets the plan afterwards. */
-  private annealRegions(runs: number, steps: number): AnnealRegions {
+  /** Lays out AIS's buffers above everything else, in one region; the caller resets the plan afterwards. */
+  private layOutAnneal(runs: number, steps: number): AnnealLayout {
     const { visible: V, hidden: H } = this;
-    const a = (bytes: number) => this.plan.allocate(bytes, 'runs', `${runs} AIS runs along ${steps} inverse temperatures`);
-    const scratchBytes = annealScratchBytes(V, H);
-    const regions: AnnealRegions = { path: a(steps * 8), start: a(runs * V * 4), baseBias: a(V * 4), logWeight: a(runs * 8) };
+    const threads = this.pool.threads;
+    const { bytes } = annealLayout(V, H, runs, steps, threads);
+    const at = annealLayout(V, H, runs, steps, threads, this.plan.allocate(bytes, 'runs', `${runs} AIS runs along ${steps} inverse temperatures`));
     this.setWords({
-      annealPath: regions.path,
-      annealStart: regions.start,
-      annealBaseBias: regions.baseBias,
-      annealLogWeight: regions.logWeight,
-      annealHiddenInput: a(runs * H * 4),
-      annealVisibleInput: a(runs * V * 4),
-      annealVisibleIndex: a(runs * V * 4),
-      annealVisibleCount: a(runs * 4),
-      annealHiddenIndex: a(runs * H * 4),
-      annealHiddenCount: a(runs * 4),
-      annealUniforms: a(scratchBytes * this.pool.threads),
-      annealUniformBytes: scratchBytes,
+      annealPath: at.path,
+      annealStart: at.start,
+      annealBaseBias: at.baseBias,
+      annealLogWeight: at.logWeight,
+      annealHiddenInput: at.hiddenInput,
+      annealVisibleInput: at.visibleInput,
+      annealVisibleIndex: at.visibleIndex,
+      annealVisibleCount: at.visibleCount,
+      annealHiddenIndex: at.hiddenIndex,
+      annealHiddenCount: at.hiddenCount,
+      annealUniforms: at.uniforms,
+      annealUniformBytes: at.uniformBytes,
     });
-    return regions;
+    return at;
   }
 
   protected view(): Parameters {
