@@ -4,7 +4,7 @@ import { annealOnHost } from '../src/backend/anneal.js';
 import type { AnnealJob, Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
-import { RBM } from '../src/node.js';
+import { InvalidArgumentError, RBM } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, parametersFor, randomParameters, RULES } from './helpers.js';
 
 const open: Backend[] = [];
@@ -102,6 +102,68 @@ describe.each([
       results.push(weights);
     }
     expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe('AIS on the WebAssembly backend, edge cases', () => {
+  const [V, H] = [6, 4];
+  const p = randomParameters(V, H, 8, 1);
+  const job = (runs: number, path: number[]): AnnealJob => ({
+    path: Float64Array.from(path),
+    start: binaryData(runs, V, 2, 0.5).data,
+    runs,
+    baseBias: fixture(V, 4, -1, 1),
+    seed: 3,
+  });
+  const ramp = (steps: number) => Array.from({ length: steps }, (_, k) => k / (steps - 1));
+
+  it('adds exactly nothing over repeated βs', async () => {
+    const fast = await wasm(V, H, 2);
+    await fast.setParameters(p);
+    expect(Array.from(await fast.anneal(job(9, new Array<number>(40).fill(1))))).toEqual(new Array<number>(9).fill(0));
+  });
+
+  it('gives NaN, as the reference does, for a chain whose increments are not finite', async () => {
+    const hiddenBias = p.hiddenBias.slice();
+    hiddenBias[0] = NaN;
+    const fast = await wasm(V, H, 2);
+    await fast.setParameters({ ...p, hiddenBias });
+    const j = job(3, ramp(10));
+    expect(Array.from(await annealOnHost({ ...p, hiddenBias }, V, H, j), Number.isNaN)).toEqual([true, true, true]);
+    expect(Array.from(await fast.anneal(j), Number.isNaN)).toEqual([true, true, true]);
+  });
+
+  it('refuses starting states or base rates of the wrong size', async () => {
+    const fast = await wasm(V, H, 2);
+    await fast.setParameters(p);
+    await expect(fast.anneal({ ...job(4, ramp(5)), runs: 5 })).rejects.toThrow(/start/);
+    await expect(fast.anneal({ ...job(4, ramp(5)), baseBias: new Float32Array(V + 1) })).rejects.toThrow(/baseBias/);
+  });
+
+  it('leaves training as it was: an epoch after AIS is the epoch without it', async () => {
+    const rows = 30;
+    const x = binaryData(rows, V, 7, 0.4);
+    const results = [];
+    for (const annealing of [false, true]) {
+      const fast = await wasm(V, H, 2);
+      await fast.setParameters(p);
+      const data = await fast.upload(x);
+      await fast.trainEpoch(data, plan(rows, 3, RULES[0], 0));
+      if (annealing) await fast.anneal(job(7, ramp(50)));
+      results.push(await fast.trainEpoch(data, plan(rows, 3, RULES[0], 1)));
+    }
+    expect(results[1]).toEqual(results[0]);
+  });
+
+  it("refuses, with a typed error and before anything runs, a job whose buffers would pass WebAssembly's 4 GiB", async () => {
+    // W, Wᵀ and dW of an 18,500 × 18,500 model take 4.11 of the 4.29 GB; 1,000 chains'
+    // states, inputs and lists would take 370 MB more.
+    const [big, runs] = [18_500, 1000];
+    const fast = await wasm(big, big, 1);
+    const huge = { path: Float64Array.of(0, 1), start: new Float32Array(runs * big), runs, baseBias: new Float32Array(big), seed: 0 };
+    const refusal = await fast.anneal(huge).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(InvalidArgumentError);
+    expect((refusal as InvalidArgumentError).message).toMatch(/^runs: 1000 AIS runs along 2 inverse temperatures would need .* above its 4 GiB limit/);
   });
 });
 
