@@ -64,8 +64,8 @@ function annealPiece(runs: number, visible: number, hidden: number): number {
 
 /**
  * The fast CPU backend: WebAssembly SIMD kernels (src/backend/wasm/assembly) on all cores.
- * Training runs in a pool of workers that share the model's memory; inference uses the plain
- * TypeScript kernels on views of that memory.
+ * Training and AIS's chains run in a pool of workers that share the model's memory; the rest
+ * of inference uses the plain TypeScript kernels on views of that memory.
  */
 export class WasmBackend extends HostBackend implements Backend {
   readonly info: { backend: 'cpu'; device: string };
