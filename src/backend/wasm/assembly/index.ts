@@ -696,7 +696,8 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
 
 /**
  * log f_β(v) − log f_β'(v) for chain r: (β − β')·Σ_{i on}(b_i − bA_i) + Σ_j softplus(β·x_j)
- * − softplus(β'·x_j), x = c + v·W; in float64 but for each unit's difference.
+ * − softplus(β'·x_j), x = c + v·W. Summed in float64: a path adds thousands of these, and
+ * each unit's difference is a float32 accurate relative to itself (softplusDifference4).
  */
 function logWeightStep(r: i32, previous: f64, beta: f64): f64 {
   const index = visibleIndex + <usize>r * rowBytes;
