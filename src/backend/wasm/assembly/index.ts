@@ -1,8 +1,9 @@
 // The CD-k training epoch of docs/training-step.md in WebAssembly SIMD, run by every worker of
 // the pool on its share of the rows (forward passes, KL), of the visible units (gradient and
 // update) and of the hidden units (their biases, and centring's hidden offsets). The host lays
-// out memory and writes the control block (control.json); workers meet at barriers. Every value
-// is computed the same way whatever the number of threads, so results do not depend on it.
+// out memory and writes the control block (control.json); workers meet at barriers. AIS's
+// chains (docs/training-step.md, "Annealed importance sampling") are shared out by run. Every
+// value is computed the same way whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
 import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
