@@ -1,5 +1,6 @@
-// The logistic functions of AIS's kernels, and the difference of two softplus values to
-// float32's relative precision: a weight increment is thousands of such small differences.
+// The logistic functions of AIS's kernels (and parallel tempering's statistics), and the
+// difference of two softplus values to float32's relative precision: a weight increment is
+// thousands of such small differences.
 
 fn sigmoid(z: f32) -> f32 {
   let e = exp(-abs(z));

@@ -1,10 +1,13 @@
 // One layer's input: out = f(A·B + bias), where B is W (visible → hidden) or Wᵀ
 // (hidden → visible), and f is fused into the epilogue: the probability σ, a Bernoulli sample
 // drawn from the Philox stream by element address, the raw activation, or the batch's KL
-// log-likelihood summed per workgroup.
+// log-likelihood summed per workgroup. TEMPERED runs parallel tempering's chains, M to a batch
+// row: the sample epilogue draws at the row's inverse temperature, σ(β_{row mod M}·z), and its
+// statistic is the raw activation z, which the chains' energies need.
 
 override TRANSPOSE_B: bool = false;
 override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
+override TEMPERED: bool = false;
 
 // Call, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
@@ -13,7 +16,8 @@ override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stat: array<f32>;
 @group(0) @binding(4) var<storage, read_write> samples: array<f32>;
-@group(0) @binding(5) var<storage, read> targets: array<f32>;
+// The KL epilogue's targets X, or the tempered variant's inverse temperatures β.
+@group(0) @binding(5) var<storage, read> aux: array<f32>;
 @group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
 @group(0) @binding(7) var<uniform> call: Call;
 @group(0) @binding(8) var<uniform> rule: Rule;
@@ -21,11 +25,18 @@ override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
 
 var<workgroup> partialSums: array<f32, WG_X * WG_Y>;
 
+fn rows() -> u32 {
+  if (TEMPERED) {
+    return step.rows * call.temperatures;
+  }
+  return step.rows;
+}
+
 fn loadA(m: u32, k: u32) -> f32 {
-  if (m >= step.rows) {
+  if (m >= rows()) {
     return 0.0;
   }
-  return a[(call.aBlock * step.rows + m) * call.k + k];
+  return a[(call.aBlock * rows() + m) * call.k + k];
 }
 
 fn loadB(k: u32, n: u32) -> f32 {
@@ -67,7 +78,7 @@ fn main(
         let col = c0 + j;
         if (row < step.rows && col < call.n) {
           let z = acc[r][j] + bias[col];
-          sum += targets[row * call.n + col] * z - softplus(z);
+          sum += aux[row * call.n + col] * z - softplus(z);
         }
       }
     }
@@ -85,10 +96,10 @@ fn main(
     return;
   }
 
-  let outBase = call.outBlock * step.rows * call.n;
+  let outBase = call.outBlock * rows() * call.n;
   for (var r = 0u; r < RM; r++) {
     let row = r0 + r;
-    if (row >= step.rows) {
+    if (row >= rows()) {
       break;
     }
     var draws = vec4<u32>();
@@ -107,6 +118,14 @@ fn main(
         stat[at] = z;
       } else if (EPILOGUE == EPILOGUE_PROBABILITY) {
         stat[at] = sigmoid(z);
+      } else if (TEMPERED) {
+        let s = select(0.0, 1.0, sigmoid(aux[row % call.temperatures] * z) > toUniform(draws[j]));
+        if ((call.flags & WRITE_SAMPLES) != 0u) {
+          samples[row * call.n + col] = s;
+        }
+        if ((call.flags & WRITE_STAT) != 0u) {
+          stat[at] = z;
+        }
       } else {
         let p = sigmoid(z);
         let s = select(0.0, 1.0, p > toUniform(draws[j]));

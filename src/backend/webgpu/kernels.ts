@@ -13,8 +13,11 @@ import partition from '../../../shaders/partition.wgsl';
 import logistic from '../../../shaders/logistic.wgsl';
 import annealProduct from '../../../shaders/anneal-product.wgsl';
 import annealWeights from '../../../shaders/anneal-weights.wgsl';
+import temperedEnergy from '../../../shaders/tempered-energy.wgsl';
+import temperedSwap from '../../../shaders/tempered-swap.wgsl';
+import temperedStatistics from '../../../shaders/tempered-statistics.wgsl';
 import { GpuError } from '../../errors.js';
-import { ANNEAL_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
+import { ANNEAL_WG, CHAIN_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
 import { structDeclarations } from './uniforms.js';
 
 type Slot = 'read' | 'write' | 'uniform';
@@ -45,12 +48,16 @@ export interface Layouts {
   readonly partition: GPUBindGroupLayout;
   readonly annealProduct: GPUBindGroupLayout;
   readonly annealWeights: GPUBindGroupLayout;
+  readonly temperedEnergy: GPUBindGroupLayout;
+  readonly temperedSwap: GPUBindGroupLayout;
+  readonly temperedStatistics: GPUBindGroupLayout;
 }
 
-/** One matmul variant: whether B is Wᵀ, and what its epilogue computes. */
+/** One matmul variant: whether B is Wᵀ, what its epilogue computes, and whether it runs parallel tempering's chains. */
 export interface MatmulVariant {
   readonly transposeB: boolean;
   readonly epilogue: Epilogue;
+  readonly tempered?: boolean;
 }
 
 /**
@@ -76,16 +83,21 @@ export class Kernels {
       partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'write', 'uniform']),
       annealProduct: bindGroupLayout(device, 'anneal product', ['read', 'read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
       annealWeights: bindGroupLayout(device, 'anneal weights', ['read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
+      temperedEnergy: bindGroupLayout(device, 'tempered energy', ['read', 'read', 'read', 'read', 'write', 'uniform']),
+      temperedSwap: bindGroupLayout(device, 'tempered swap', ['read', 'read', 'write', 'write', 'write', 'write', 'uniform', 'uniform']),
+      temperedStatistics: bindGroupLayout(device, 'tempered statistics', ['read', 'read', 'read', 'write', 'write', 'uniform', 'uniform']),
     };
   }
 
   matmul(v: MatmulVariant): Promise<GPUComputePipeline> {
-    return this.pipeline(`matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}`, this.layouts.matmul, [philox, tile, matmul], {
+    const label = `matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}${v.tempered ? ' tempered' : ''}`;
+    return this.pipeline(label, this.layouts.matmul, [philox, tile, matmul], {
       WG_X: MATMUL.wgX,
       WG_Y: MATMUL.wgY,
       TRANSPOSE_B: v.transposeB ? 1 : 0,
       B_CONTIGUOUS_IN_K: v.transposeB ? 1 : 0,
       EPILOGUE: v.epilogue,
+      TEMPERED: v.tempered ? 1 : 0,
     });
   }
 
@@ -141,6 +153,24 @@ export class Kernels {
   /** AIS's weight increments and hidden draws, one workgroup per chain. */
   annealWeights(): Promise<GPUComputePipeline> {
     return this.pipeline('anneal weights', this.layouts.annealWeights, [philox, logistic, annealWeights], { WG_SIZE: ANNEAL_WG }, this.layouts.annealStep);
+  }
+
+  /** Parallel tempering: each chain's energy E = −(h·(c + v·W) + b·v), one workgroup per chain. */
+  temperedEnergy(): Promise<GPUComputePipeline> {
+    return this.pipeline('tempered energy', this.layouts.temperedEnergy, [temperedEnergy], { WG_SIZE: CHAIN_WG });
+  }
+
+  /** Parallel tempering: the swaps a sweep offers neighbouring temperatures, one thread per batch row. */
+  temperedSwap(): Promise<GPUComputePipeline> {
+    return this.pipeline('tempered swap', this.layouts.temperedSwap, [philox, temperedSwap], { WG_SIZE: UNITS_WG });
+  }
+
+  /** Parallel tempering: the β = 1 chains' statistics into the stacked batch's lower halves. */
+  temperedStatistics(): Promise<GPUComputePipeline> {
+    return this.pipeline('tempered statistics', this.layouts.temperedStatistics, [logistic, temperedStatistics], {
+      WG_X: ELEMENTWISE.wgX,
+      WG_Y: ELEMENTWISE.wgY,
+    });
   }
 
   /** `perStep`: group 1's layout, null for a kernel with group 0 alone. */

@@ -26,6 +26,8 @@ export const UNITS_WG = 64;
 export const REDUCE_WG = 256;
 /** AIS's weights kernel: one workgroup per chain. */
 export const ANNEAL_WG = 64;
+/** Parallel tempering's energy kernel: one workgroup per chain. */
+export const CHAIN_WG = 64;
 /** AIS's log weights: words per run (low, high, overflow) and fixed-point units per nat (the low word's range). */
 export const LOG_WEIGHT_WORDS = 3;
 export const LOG_WEIGHT_UNITS = 2 ** 32;

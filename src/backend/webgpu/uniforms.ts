@@ -98,6 +98,8 @@ export const Call = uniformStruct('Call', {
   phase: 'u32',
   /** WRITE_STAT | WRITE_SAMPLES. */
   flags: 'u32',
+  /** Rows of A and of the output per batch row: parallel tempering's M in the tempered variant, else 1. */
+  temperatures: 'u32',
 });
 
 /** The gradient product's output shape (gradient.wgsl). */
@@ -178,8 +180,20 @@ export const AnnealStep = uniformStruct('AnnealStep', {
   delta: 'f32',
 });
 
+/** One sweep of parallel tempering's chains (tempered-*.wgsl): M chains per batch row, chain q = r·M + k. */
+export const Tempering = uniformStruct('Tempering', {
+  /** M, the inverse temperatures. */
+  temperatures: 'u32',
+  visible: 'u32',
+  hidden: 'u32',
+  /** The sweep's pairs (k, k + 1) have k ≡ parity (mod 2): (t − 1) mod 2. */
+  parity: 'u32',
+  /** Second key word of the swap draws. */
+  phase: 'u32',
+});
+
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {
