@@ -8,13 +8,14 @@ import type { ModelBuffers } from './model-buffers.js';
 import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, UNITS_WG, Write } from './params.js';
 import type { GpuData } from './resident-data.js';
 import { Call, Centring, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
+import { temperedNegativePhase, temperedPipelines, type TemperedPipelines } from './tempering.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 /**
  * The readback buffer, filled once per epoch: the KL values (f32), the health word (the first
  * batch with a non-finite parameter, u32), two pass timestamps (u64, 8-byte aligned), then the
- * parameters and the velocities.
+ * parameters, the velocities, the persistent chains and parallel tempering's swap counts (u32).
  */
 function readbackLayout(batches: number, floats: number, chainFloats: number) {
   const health = batches * 4;
@@ -22,18 +23,21 @@ function readbackLayout(batches: number, floats: number, chainFloats: number) {
   const parameters = timestamps + 16;
   const velocity = parameters + floats * 4;
   const chains = velocity + floats * 4;
-  return { health, timestamps, parameters, velocity, chains, bytes: chains + chainFloats * 4 };
+  const swaps = chains + chainFloats * 4;
+  return { health, timestamps, parameters, velocity, chains, swaps, bytes: swaps + 8 };
 }
 
 /** The shape of the negative chain, fixed for a trainer's dispatches. */
 export interface ChainShape {
   readonly cdSteps: number;
   readonly persistent: boolean;
+  /** Parallel tempering's M: that many persistent chains per batch row. */
+  readonly temperatures?: number;
 }
 
 const HEALTHY = 0xffffffff;
 
-type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number, z?: number];
+export type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number, z?: number];
 
 /**
  * Everything one data set needs to train on the GPU at one batch size: the stacked batch
@@ -50,6 +54,8 @@ export class Trainer {
   private readonly epochKl: GPUBuffer;
   private readonly health: GPUBuffer;
   private readonly chains: GPUBuffer;
+  /** Parallel tempering's swaps accepted and offered, when the trainer tempers. */
+  private readonly swaps?: GPUBuffer;
   private readonly readback: GPUBuffer;
   private readonly layout: ReturnType<typeof readbackLayout>;
   private readonly stepGroup: GPUBindGroup;
@@ -81,8 +87,8 @@ export class Trainer {
     const klPartials = storage('KL partials', klGrid[0] * klGrid[1]);
     this.epochKl = storage('epoch KL', batches);
     this.health = storage('first non-finite batch', 1);
-    this.chains = storage('persistent chains', maxRows * H);
-    this.layout = readbackLayout(batches, model.floats, maxRows * H);
+    this.chains = storage('persistent chains', chainRows(maxRows, chain) * H);
+    this.layout = readbackLayout(batches, model.floats, chainRows(maxRows, chain) * H);
     this.readback = this.own(createBuffer(device, 'epoch readback', this.layout.bytes, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     this.order = this.own(createBuffer(device, 'order', data.rows * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST));
     this.steps = this.own(createBuffer(device, 'steps', batches * UNIFORM_STRIDE, Usage.uniform));
@@ -95,7 +101,7 @@ export class Trainer {
     this.stepGroup = group(layouts.step, 'step', [{ buffer: this.steps, size: Step.size }]);
 
     const matmulCall = (label: string, n: number, k: number, aBlock: number, outBlock: number, phase: number, flags: number) =>
-      uniform(label, Call, { n, k, aBlock, outBlock, phase, flags });
+      uniform(label, Call, { n, k, aBlock, outBlock, phase, flags, temperatures: 1 });
     const m = model;
     const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, target: GPUBuffer, kl: GPUBuffer, call: GPUBuffer) =>
       group(layouts.matmul, label, [whole(a), m.weights, bias, whole(stat), whole(samples), whole(target), whole(kl), whole(call), whole(this.rule)]);
@@ -134,27 +140,43 @@ export class Trainer {
     // The negative chain: k Gibbs steps from h0 (or from the persistent chains). Step t reads
     // the hidden states the step before sampled and draws with gibbsPhase(…, t); the last step
     // leaves v_k in the visible stack's lower half and its hidden statistic in the hidden stack's.
-    const hiddenSample = storage('h_t samples', maxRows * H);
-    const gibbs: Dispatch[] = [];
-    for (let t = 1; t <= chain.cdSteps; t++) {
-      const last = t === chain.cdSteps;
-      const from = t > 1 ? hiddenSample : chain.persistent ? this.chains : hidden0;
-      gibbs.push([
-        pipelines.sampleDown,
-        matmul(`v${t}`, from, m.visibleBias, visibleStack, m.unused.samples, m.unused.read, m.unused.kl,
-          matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat)),
-        ceilDiv(V, TILE_N),
-        rowsGrid,
-      ]);
-      const samplesTo = !last ? hiddenSample : chain.persistent ? this.chains : m.unused.samples;
-      const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
-      gibbs.push([
-        pipelines.sampleUp,
-        matmul(`h${t}`, visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.kl,
-          matmulCall(`h${t} call`, H, V, 1, 1, gibbsPhase(Phase.hiddenAgain, t), flags)),
-        ceilDiv(H, TILE_N),
-        rowsGrid,
-      ]);
+    const gibbs = (): Dispatch[] => {
+      const hiddenSample = storage('h_t samples', maxRows * H);
+      const steps: Dispatch[] = [];
+      for (let t = 1; t <= chain.cdSteps; t++) {
+        const last = t === chain.cdSteps;
+        const from = t > 1 ? hiddenSample : chain.persistent ? this.chains : hidden0;
+        steps.push([
+          pipelines.sampleDown,
+          matmul(`v${t}`, from, m.visibleBias, visibleStack, m.unused.samples, m.unused.read, m.unused.kl,
+            matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat)),
+          ceilDiv(V, TILE_N),
+          rowsGrid,
+        ]);
+        const samplesTo = !last ? hiddenSample : chain.persistent ? this.chains : m.unused.samples;
+        const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
+        steps.push([
+          pipelines.sampleUp,
+          matmul(`h${t}`, visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.kl,
+            matmulCall(`h${t} call`, H, V, 1, 1, gibbsPhase(Phase.hiddenAgain, t), flags)),
+          ceilDiv(H, TILE_N),
+          rowsGrid,
+        ]);
+      }
+      return steps;
+    };
+    // Parallel tempering replaces the chain: M persistent chains per row, swapping (tempering.ts).
+    let negative: Dispatch[];
+    if (chain.temperatures) {
+      this.swaps = storage('swaps accepted, offered', 2);
+      negative = temperedNegativePhase(
+        device, kernels, model, pipelines.tempered!,
+        { chains: this.chains, visibleStack, hiddenStack, swaps: this.swaps, rule: this.rule },
+        { maxRows, temperatures: chain.temperatures, cdSteps: chain.cdSteps },
+        (buffer) => this.own(buffer),
+      );
+    } else {
+      negative = gibbs();
     }
     this.perBatch = [
       ...gatherDispatches,
@@ -165,7 +187,7 @@ export class Trainer {
         ceilDiv(H, TILE_N),
         rowsGrid,
       ],
-      ...gibbs,
+      ...negative,
       [
         pipelines.gradient,
         group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', Dims, { v: V, h: H }))]),
@@ -221,15 +243,17 @@ export class Trainer {
     maxBindingBytes: number,
     timestamps: boolean,
   ): Promise<Trainer> {
-    const largest = 2 * maxRows * model.visible * 4;
+    // The stacked batch, and with parallel tempering the chains' visible and hidden states.
+    const rowBytes = Math.max(2 * model.visible, chainRows(1, chain) * Math.max(model.visible, model.hidden)) * 4;
+    const largest = maxRows * rowBytes;
     if (largest > maxBindingBytes) {
-      const limit = Math.floor(maxBindingBytes / (2 * model.visible * 4));
+      const limit = Math.floor(maxBindingBytes / rowBytes);
       throw new InvalidArgumentError(
         'batchSize',
         `a batch of ${maxRows} rows needs a ${largest}-byte GPU buffer, above this device's ${maxBindingBytes}-byte binding limit; use at most ${limit}`,
       );
     }
-    const [gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset] = await Promise.all([
+    const [gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset, tempered] = await Promise.all([
       kernels.gather(),
       kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
       kernels.matmul({ transposeB: true, epilogue: Epilogue.sample }),
@@ -239,8 +263,9 @@ export class Trainer {
       kernels.kl(),
       centred ? kernels.centredBiases() : undefined,
       centred ? kernels.hiddenOffset() : undefined,
+      chain.temperatures ? temperedPipelines(kernels) : undefined,
     ]);
-    const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset };
+    const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset, tempered };
     return new Trainer(device, model, data, maxRows, batches, chain, centred, kernels, pipelines, timestamps);
   }
 
@@ -252,11 +277,12 @@ export class Trainer {
   async run(plan: EpochPlan, chains: Float32Array): Promise<EpochResult & { chains: Float32Array }> {
     const { device, model } = this;
     this.writeUniforms(plan);
-    const chainFloats = this.maxRows * model.hidden;
+    const chainFloats = chainRows(this.maxRows, this.chain) * model.hidden;
     const start = new Float32Array(chainFloats);
     start.set(chains.subarray(0, Math.min(chains.length, chainFloats)));
     device.queue.writeBuffer(this.chains, 0, start);
     device.queue.writeBuffer(this.health, 0, Uint32Array.of(HEALTHY));
+    if (this.swaps) device.queue.writeBuffer(this.swaps, 0, new Uint32Array(2));
     const first = plan.firstBatch;
     const segmented = plan.signal !== undefined || plan.onBatch !== undefined;
     let done = first;
@@ -287,6 +313,7 @@ export class Trainer {
     }
     model.encodeCopyOut(encoder, this.readback, layout.parameters);
     encoder.copyBufferToBuffer(this.chains, 0, this.readback, layout.chains, chainFloats * 4);
+    if (this.swaps) encoder.copyBufferToBuffer(this.swaps, 0, this.readback, layout.swaps, 8);
     device.queue.submit([encoder.finish()]);
 
     await mapForReading(this.readback);
@@ -304,7 +331,9 @@ export class Trainer {
       new Float32Array(mapped, layout.velocity, floats),
     );
     const after = new Float32Array(mapped, layout.chains, chainFloats).slice();
+    const [accepted, tried] = new Uint32Array(mapped, layout.swaps, 2);
     this.readback.unmap();
+    const swaps = this.swaps ? { swaps: { accepted, tried } } : {};
 
     const bad = firstBadBatch(kl, first, health === HEALTHY ? undefined : health);
     if (bad !== undefined) {
@@ -314,7 +343,7 @@ export class Trainer {
       parameters = await model.read();
       return { klDivergence: kl.slice(0, bad - first), parameters, stopped: false, nonFiniteBatch: bad, chains };
     }
-    return { klDivergence: kl, parameters, stopped: done < this.batches, deviceSeconds, chains: after };
+    return { klDivergence: kl, parameters, stopped: done < this.batches, deviceSeconds, chains: after, ...swaps };
   }
 
   private writeUniforms(plan: EpochPlan): void {
@@ -375,6 +404,13 @@ interface Pipelines {
   /** Centring's two kernels, present when the trainer centres. */
   readonly centredBiases?: GPUComputePipeline;
   readonly hiddenOffset?: GPUComputePipeline;
+  /** Parallel tempering's kernels, present when the trainer tempers. */
+  readonly tempered?: TemperedPipelines;
+}
+
+/** Rows of persistent chains for batches of up to maxRows rows: M per row with parallel tempering. */
+function chainRows(maxRows: number, chain: ChainShape): number {
+  return maxRows * (chain.temperatures ?? 1);
 }
 
 /**

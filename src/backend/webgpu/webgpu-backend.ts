@@ -84,30 +84,31 @@ export class WebGpuBackend implements Backend {
   }
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
-    if (plan.rule.parallelTempering) throw new InvalidArgumentError('parallelTempering', 'is not yet implemented on the GPU: use useGPU: false, threads: 0');
     const gpuData = data as GpuData;
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
       const { cdSteps, persistent } = plan.rule;
+      const temperatures = plan.rule.parallelTempering?.temperatures;
       const centred = plan.rule.centering !== undefined;
       if (centred && !this.model.centred) {
         throw new InvalidArgumentError('centering', 'the rule centres, but the parameters carry no offsets (visibleOffset, hiddenOffset)');
       }
       const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
-        trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.centred === centred;
+        trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.chain.temperatures === temperatures &&
+        trainer.centred === centred;
       if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent }, centred,
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures }, centred,
           this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;
       }
       const { chains, ...result } = await trainer.run(plan, this.chains);
-      if (persistent) this.chains = mergeChains(this.chains, chains);
+      if (persistent || temperatures) this.chains = mergeChains(this.chains, chains);
       return { ...result, parameters: this.withChains(result.parameters) };
     });
   }
@@ -209,7 +210,7 @@ export class WebGpuBackend implements Backend {
         const input = own(uploadFloats(this.device, 'input', x.data.subarray(first * k, (first + rows) * k)));
         const output = own(createBuffer(this.device, 'output', rows * n * 4, Usage.storage));
         const call = own(uniformBuffer(this.device, 'call', Call, {
-          n, k, aBlock: 0, outBlock: 0, phase: draw?.phase ?? 0, flags: sampling ? Write.samples : Write.stat,
+          n, k, aBlock: 0, outBlock: 0, phase: draw?.phase ?? 0, flags: sampling ? Write.samples : Write.stat, temperatures: 1,
         }));
         // The matmul kernel reads only seed and bySamples; the other fields belong to the update.
         const rule = own(uniformBuffer(this.device, 'rule', Rule, {
