@@ -1,6 +1,6 @@
 import { BufferUsage, MapMode } from '../src/backend/webgpu/constants.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend } from '../src/backend/backend.js';
+import type { Backend, TrainingRule } from '../src/backend/backend.js';
 import { prelude } from '../src/backend/webgpu/params.js';
 import { matrix } from '../src/matrix.js';
 import { Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
@@ -132,5 +132,32 @@ describe.each(SHAPES.slice(1))('one training epoch at %i × %i on %i rows', (V, 
     for (const key of PARAMETER_KEYS) expectClose(pb[key] ?? [], pa[key] ?? [], { atol: 1e-5, rtol: 1e-4, label: key });
     expect(pa.hiddenChains?.length ?? 0).toBe(rule.persistent ? plan.largestBatch * H : 0);
     expectClose(pb.hiddenChains ?? [], pa.hiddenChains ?? [], { atol: 0, rtol: 0, label: 'persistent chains' });
+  });
+});
+
+// Parallel tempering: the chains' draws, energies and swaps must follow the reference exactly.
+const TEMPERING_RULES: TrainingRule[] = [
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0, parallelTempering: { temperatures: 3 } },
+  { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'sum', cdSteps: 2, persistent: true, weightDecay: 0.001, parallelTempering: { temperatures: 4 } },
+];
+
+describe.each(SHAPES.slice(1))('parallel tempering at %i × %i on %i rows', (V, H, rows) => {
+  it.each(TEMPERING_RULES)('matches the CPU over two epochs: KL, parameters, every chain and the swap counts (%j)', async (rule) => {
+    const { cpu, gpu } = await pair(V, H, V + H, 1, rule);
+    const x = binaryData(rows, V, 6, 0.3);
+    const [cpuData, gpuData] = [await cpu.upload(x), await gpu.upload(x)];
+    const M = rule.parallelTempering!.temperatures;
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const plan = epochPlan(rows, Math.max(1, Math.floor(rows / 3)), 3, epoch, rule);
+      const [a, b] = [await cpu.trainEpoch(cpuData, plan), await gpu.trainEpoch(gpuData, plan)];
+      expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: `epoch ${epoch}: KL per batch` });
+      expect(b.swaps, `epoch ${epoch}: swaps`).toEqual(a.swaps);
+      expect(a.swaps!.tried).toBeGreaterThan(0);
+      const [pa, pb] = [await cpu.getParameters(), await gpu.getParameters()];
+      for (const key of PARAMETER_KEYS) expectClose(pb[key] ?? [], pa[key] ?? [], { atol: 1e-5, rtol: 1e-4, label: `epoch ${epoch}: ${key}` });
+      expect(pa.hiddenChains).toHaveLength(plan.largestBatch * M * H);
+      expectClose(pb.hiddenChains ?? [], pa.hiddenChains!, { atol: 0, rtol: 0, label: `epoch ${epoch}: tempered chains` });
+      expectClose(b.parameters.hiddenChains ?? [], pa.hiddenChains!, { atol: 0, rtol: 0, label: `epoch ${epoch}: the result's chains` });
+    }
   });
 });

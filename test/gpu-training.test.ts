@@ -1,7 +1,7 @@
 import { BufferUsage } from '../src/backend/webgpu/constants.js';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend, EpochPlan } from '../src/backend/backend.js';
+import type { Backend, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
 import { dawnProvider } from '../src/platform/dawn.js';
 import { setGpuProvider } from '../src/platform/platform.js';
 import type { GpuData } from '../src/backend/webgpu/resident-data.js';
@@ -214,5 +214,97 @@ describe('a script that trains on the GPU', () => {
     expect(child.stdout.trim(), child.stderr).toBe('done');
     expect(child.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('parallel tempering on the GPU', () => {
+  const [V, H, rows] = [9, 6, 30];
+  const x = binaryData(rows, V, 14);
+  const rule: TrainingRule = {
+    learningRate: 0.1, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 3, persistent: true, weightDecay: 0,
+    parallelTempering: { temperatures: 2 },
+  };
+
+  async function compare(cpu: Backend, gpu: Backend, a: EpochResult, b: EpochResult, label: string) {
+    expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: `${label}: KL per batch` });
+    expect(b.swaps, `${label}: swaps`).toEqual(a.swaps);
+    const [pa, pb] = [await cpu.getParameters(), await gpu.getParameters()];
+    for (const key of PARAMETER_KEYS) expectClose(pb[key] ?? [], pa[key] ?? [], { atol: 1e-5, rtol: 1e-4, label: `${label}: ${key}` });
+    expect(Array.from(pb.hiddenChains!), `${label}: chains`).toEqual(Array.from(pa.hiddenChains!));
+  }
+
+  it('with two temperatures offers no swap on the even sweeps, as the reference', async () => {
+    const { cpu, gpu } = await backendPair(V, H, randomParameters(V, H, 21, 1));
+    try {
+      const plan = epochPlan(rows, 8, 4, 0, rule);
+      const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), plan), await gpu.trainEpoch(await gpu.upload(x), plan)];
+      await compare(cpu, gpu, a, b, 'M = 2');
+      // Sweeps 1 and 3 offer each row's one pair; sweep 2 offers none.
+      expect(b.swaps!.tried).toBe(2 * rows);
+    } finally {
+      await cpu.dispose();
+      await gpu.dispose();
+    }
+  });
+
+  it('submitted batch by batch, or stopped early, counts the swaps of the batches trained', async () => {
+    const tempered = { ...rule, parallelTempering: { temperatures: 5 }, cdSteps: 1 };
+    const { cpu, gpu } = await backendPair(V, H, randomParameters(V, H, 22, 1));
+    try {
+      const [cpuData, gpuData] = [await cpu.upload(x), await gpu.upload(x)];
+      const seen: number[] = [];
+      const perBatch = { ...epochPlan(rows, 8, 4, 0, tempered), onBatch: (b: number) => seen.push(b) };
+      const reference = await cpu.trainEpoch(cpuData, perBatch);
+      seen.length = 0;
+      await compare(cpu, gpu, reference, await gpu.trainEpoch(gpuData, perBatch), 'batch by batch');
+      expect(seen).toEqual([0, 1, 2]);
+      const stopping = (controller: AbortController) => ({ ...epochPlan(rows, 8, 4, 1, tempered), onBatch: () => controller.abort(), signal: controller.signal });
+      const [a, b] = [await cpu.trainEpoch(cpuData, stopping(new AbortController())), await gpu.trainEpoch(gpuData, stopping(new AbortController()))];
+      expect(b.stopped).toBe(true);
+      expect(b.klDivergence).toHaveLength(1);
+      await compare(cpu, gpu, a, b, 'stopped');
+    } finally {
+      await cpu.dispose();
+      await gpu.dispose();
+    }
+  });
+
+  it('restores the chains when an epoch diverges, and then trains as the CPU does', async () => {
+    const start = { ...randomParameters(V, H, 23, 0.5), hiddenChains: binaryData(10 * 3, H, 24, 0.5).data };
+    const tempered = { ...rule, parallelTempering: { temperatures: 3 }, cdSteps: 2 };
+    const { cpu, gpu } = await backendPair(V, H, start);
+    try {
+      const [cpuData, gpuData] = [await cpu.upload(x), await gpu.upload(x)];
+      // A summed gradient overflows float32 weights in the first batch on both backends.
+      const diverging = epochPlan(rows, 10, 2, 0, { ...tempered, learningRate: 1e38, momentum: 0, gradient: 'sum' });
+      const result = await gpu.trainEpoch(gpuData, diverging);
+      expect(result.nonFiniteBatch).toBeDefined();
+      expect(result.nonFiniteBatch).toBe((await cpu.trainEpoch(cpuData, diverging)).nonFiniteBatch);
+      expect(Array.from((await gpu.getParameters()).hiddenChains!)).toEqual(Array.from(start.hiddenChains));
+      const good = epochPlan(rows, 10, 2, 1, tempered);
+      await compare(cpu, gpu, await cpu.trainEpoch(cpuData, good), await gpu.trainEpoch(gpuData, good), 'after the restore');
+    } finally {
+      await cpu.dispose();
+      await gpu.dispose();
+    }
+  });
+
+  it('through the model: useGPU gives the reference backend’s swap rates and KL', async () => {
+    const runs: { rates: number[]; kl: number[] }[] = [];
+    for (const useGPU of [false, true]) {
+      const rates: number[] = [];
+      const rbm = new RBM({
+        visible: V, hidden: H, useGPU, threads: 0, seed: 7, persistent: true, parallelTempering: { temperatures: 4 }, learningRate: 0.05, gradient: 'mean', momentum: 0,
+      });
+      try {
+        const kl = (await rbm.fit(x, { epochs: 2, batchSize: 10, verbose: false, onEpoch: (r) => rates.push(r.swapRate!) })).klDivergence;
+        runs.push({ rates, kl });
+      } finally {
+        await rbm.dispose();
+      }
+    }
+    expect(runs[1].rates).toEqual(runs[0].rates);
+    expect(runs[1].rates.every((r) => r > 0 && r < 1)).toBe(true);
+    expectClose(runs[1].kl, runs[0].kl, { atol: 1e-5, rtol: 1e-5, label: 'KL per epoch' });
   });
 });
