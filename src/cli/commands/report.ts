@@ -74,6 +74,7 @@ export async function info(args: string[]): Promise<void> {
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
       (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +
       (c.centering ? `, centred (offset rate ${c.centering.offsetRate})` : '') +
+      (c.parallelTempering ? `, parallel tempering at ${c.parallelTempering.temperatures} temperatures` : '') +
       (c.visibleBiasInit === 'data' ? ', visible biases from the data' : ''),
     `  epochs       ${kl.length}` +
       (kl.length ? `; KL first ${kl[0].toFixed(4)}, last ${kl[kl.length - 1].toFixed(4)}, best ${kl[best].toFixed(4)} (epoch ${best + 1})` : ''),

@@ -32,6 +32,7 @@ lines (with a progress bar on a terminal).
                        visible biases at 0 (default) or at the log-odds of the data's means
   --centering          centred gradients (Melchior et al. 2016); visible biases from the data
   --offset-rate X      with --centering: how fast the hidden offsets follow (default ${DEFAULT_OFFSET_RATE})
+  --tempering M        with --persistent: parallel tempering at M inverse temperatures from 1 to 0
   --gpu                train on the GPU through WebGPU
   --out FILE           the model file, saved after every epoch (default model.safetensors)
   --resume             continue the run saved in --out, with the options saved there
@@ -55,6 +56,7 @@ const OPTIONS = {
   'init-visible-bias': { type: 'string' },
   centering: { type: 'boolean' },
   'offset-rate': { type: 'string' },
+  tempering: { type: 'string' },
   gpu: { type: 'boolean' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
@@ -67,6 +69,7 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 /** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
 const MODEL_FLAGS = [
   'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init-visible-bias', 'centering', 'offset-rate',
+  'tempering',
 ] as const;
 
 /** How this command's flags name the library's arguments, for its error messages. */
@@ -83,6 +86,8 @@ const FLAG_NAMES = {
   visibleBiasInit: '--init-visible-bias',
   centering: '--centering',
   'centering.offsetRate': '--offset-rate',
+  parallelTempering: '--tempering',
+  'parallelTempering.temperatures': '--tempering',
   useGPU: '--gpu',
   epochs: '--epochs',
   batchSize: '--batch-size',
@@ -110,6 +115,7 @@ function modelOptions(values: Values, visible: number): RbmOptions {
     weightDecay: numberOption('weight-decay', values['weight-decay'], DEFAULTS.weightDecay, { min: 0 }),
     visibleBiasInit: choiceOption('init-visible-bias', values['init-visible-bias'], ['zero', 'data'], DEFAULTS.visibleBiasInit),
     centering: centeringOption(values),
+    parallelTempering: values.tempering === undefined ? (false as const) : { temperatures: numberOption('tempering', values.tempering, 0, { integer: true, min: 2 }) },
     useGPU: values.gpu ?? false,
   };
   checkModelOptions(options, FLAG_NAMES);
