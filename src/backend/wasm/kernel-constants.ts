@@ -20,6 +20,7 @@ export const KERNEL_CONSTANTS = {
   PHASE_HIDDEN_AGAIN: Phase.hiddenAgain,
   PHASE_AIS_HIDDEN: Phase.aisHidden,
   PHASE_AIS_VISIBLE: Phase.aisVisible,
+  PHASE_TEMPERING_SWAP: Phase.temperingSwap,
   GIBBS_PHASE_STRIDE,
 } as const;
 

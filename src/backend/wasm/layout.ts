@@ -57,6 +57,35 @@ export function scratchLayout(visible: number, hidden: number): ScratchLayout {
 }
 
 /**
+ * Each worker's scratch for parallel tempering, which runs all M chains of one batch row at a
+ * time: byte offsets from the start of its share, and the share's size.
+ */
+export interface TemperedLayout {
+  /** The swaps accepted and offered this epoch, two float64 counts (whole numbers, exact to 2^53). */
+  readonly swaps: number;
+  /** A row of M swap draws: uniformRow writes whole 16-float blocks. */
+  readonly uniforms: number;
+  /** The row's chains' energies, M float64. */
+  readonly energy: number;
+  /** The chains' visible states, M × V. */
+  readonly visible: number;
+  /** The chains' hidden inputs c + v·W, M × H. */
+  readonly activation: number;
+  /** The share's size, a multiple of 64 bytes so shares never share a cache line. */
+  readonly bytes: number;
+}
+
+export function temperedLayout(visible: number, hidden: number, temperatures: number): TemperedLayout {
+  const swaps = 0;
+  const uniforms = swaps + 2 * 8;
+  const energy = uniforms + Math.ceil(temperatures / 16) * 16 * FLOAT;
+  const states = energy + temperatures * 8;
+  const activation = states + temperatures * visible * FLOAT;
+  const end = activation + temperatures * hidden * FLOAT;
+  return { swaps, energy, uniforms, visible: states, activation, bytes: Math.ceil(end / ALIGN) * ALIGN };
+}
+
+/**
  * AIS's buffers (WasmBackend.anneal), laid out from `base` in one region of `bytes`, so that a
  * job too large for the memory is refused before any of it grows. Each worker's row of
  * uniforms (uniformRow writes whole 16-float blocks) is `uniformBytes` apart, in cache lines of
