@@ -1,12 +1,13 @@
 // The CD-k training epoch of docs/training-step.md in WebAssembly SIMD, run by every worker of
-// the pool on its share of the rows (forward passes, KL), of the visible units (gradient and
-// update) and of the hidden units (their biases, and centring's hidden offsets). The host lays
-// out memory and writes the control block (control.json); workers meet at barriers. AIS's
-// chains (docs/training-step.md, "Annealed importance sampling") are shared out by run. Every
-// value is computed the same way whatever the number of threads, so results do not depend on it.
+// the pool on its share of the rows (forward passes, KL; with parallel tempering, all the
+// chains of each of those rows), of the visible units (gradient and update) and of the hidden
+// units (their biases, and centring's hidden offsets). The host lays out memory and writes the
+// control block (control.json); workers meet at barriers. AIS's chains (docs/training-step.md,
+// "Annealed importance sampling") are shared out by run. Every value is computed the same way
+// whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
-import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
+import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
 import { sigmoid4, softplus4, softplusDifference4 } from './math';
 
 let ctrl: usize = 0;
@@ -334,6 +335,8 @@ function trainEpoch(): void {
   hiddenBytes = <usize>H << 2;
   statHidden0 = bySamples ? hidden0 : hidden0Prob;
   batches = word(C.BATCHES);
+  temperatures = word(C.TEMPERATURES);
+  if (temperatures != 0) readTempering();
   // Each batch is a call of its own, so that V8 replaces its baseline code with optimised
   // code after the first batches rather than after the first epoch. Two call sites keep
   // Binaryen from inlining it back into this loop.
@@ -349,7 +352,8 @@ function trainBatch(batch: i32): void {
   const rows = load<i32>(starts + (<usize>(batch + 1) << 2)) - start;
 
   // Forward passes on this thread's rows: h0, then the k Gibbs steps of the negative chain
-  // (from h0, or from the persistent chains), each layer sampled in its epilogue.
+  // (from h0, or from the persistent chains; with parallel tempering, the sweeps of the row's
+  // M chains), each layer sampled in its epilogue.
   for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
     const xi = xIndex + <usize>i * rowBytes;
@@ -361,6 +365,10 @@ function trainBatch(batch: i32): void {
     uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN);
     const h0 = hidden0 + <usize>i * hiddenBytes;
     sampleRow(pre, uniforms, H, h0, hidden0Prob + <usize>i * hiddenBytes, false);
+    if (temperatures != 0) {
+      temperRow(i, batch);
+      continue;
+    }
     const chain = chains + <usize>i * hiddenBytes;
     let hn = compress(persistent ? chain : h0, H, hIndex, pre);
 
@@ -613,6 +621,132 @@ function updateCentredHidden(hBegin: i32, hEnd: i32, rows: i32): bool {
     healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
   }
   return healthy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parallel tempering (docs/training-step.md, "Parallel tempering"; temperedNegativePhase in
+// src/backend/cpu/cd-step.ts is the reference). Swaps pair chains of the same batch row only,
+// so the thread that has a row runs all M of its chains, chain q = row·M + k at β_k, and no
+// thread waits for another's. Draws are addressed by chain (and by row for the swaps), so a
+// chain's states are the same whichever thread runs it.
+
+let temperatures: i32 = 0;
+let betas: usize = 0;
+let swapCounts: usize = 0;
+let energies: usize = 0;
+let swapUniforms: usize = 0;
+let chainVisible: usize = 0;
+let chainActivation: usize = 0;
+
+/** This thread's tempering scratch, laid out by the host (layout.ts, temperedLayout). */
+function readTempering(): void {
+  betas = pointer(C.BETAS);
+  const base = pointer(C.TEMPERED) + <usize>thread * pointer(C.TEMPEREDBYTES);
+  swapCounts = base + pointer(C.TEMPEREDSWAPS);
+  energies = base + pointer(C.TEMPEREDENERGY);
+  swapUniforms = base + pointer(C.TEMPEREDUNIFORMS);
+  chainVisible = base + pointer(C.TEMPEREDVISIBLE);
+  chainActivation = base + pointer(C.TEMPEREDACTIVATION);
+}
+
+/**
+ * Batch row i's negative phase: cdSteps sweeps of its M chains, each followed by the swaps of
+ * its pairs (k, k + 1), k ≡ t − 1 (mod 2); then the β = 1 chain's visible sample and hidden
+ * statistic into the row's negative statistics, where the gradient reads them.
+ */
+function temperRow(i: i32, batch: i32): void {
+  const vi = vIndex + <usize>i * rowBytes;
+  const vv = vValue + <usize>i * rowBytes;
+  for (let t = 1; t <= cdSteps; t++) {
+    const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
+    for (let k = 0; k < temperatures; k++) temperedGibbsStep(i, k, batch, stride, vi, vv);
+    swapNeighbours(i, (t - 1) & 1, batch, stride);
+  }
+  store<i32>(vCount + (<usize>i << 2), compress(chainVisible, V, vi, vv));
+  const h1 = hidden1 + <usize>i * hiddenBytes;
+  if (bySamples) {
+    memory.copy(h1, chains + <usize>(i * temperatures) * hiddenBytes, hiddenBytes);
+  } else {
+    memory.copy(h1, chainActivation, hiddenBytes);
+    sigmoidRow(h1, H);
+  }
+}
+
+/**
+ * One Gibbs step of chain k of row i at β_k: v ~ σ(β·(b + h·Wᵀ)), then h ~ σ(β·(c + v·W)),
+ * keeping c + v·W and the new state's energy. `vi` and `vv` are the row's visible list, free
+ * until its statistics are written.
+ */
+function temperedGibbsStep(i: i32, k: i32, batch: i32, stride: u32, vi: usize, vv: usize): void {
+  const q = i * temperatures + k;
+  const beta = load<f32>(f32At(betas, k));
+  const h = chains + <usize>q * hiddenBytes;
+  const v = chainVisible + <usize>k * rowBytes;
+  const activation = chainActivation + <usize>k * hiddenBytes;
+  const hn = compress(h, H, hIndex, pre);
+  sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
+  temperedSigmoidRow(pre, pre, V, beta);
+  uniformRow(uniforms, V, <u32>q, <u32>batch, PHASE_VISIBLE + stride);
+  sampleRow(pre, uniforms, V, v, 0, true);
+  const vn = compress(v, V, vi, vv);
+  sumRows(activation, c, W, H, vi, vv, vn, true);
+  temperedSigmoidRow(pre, activation, H, beta);
+  uniformRow(uniforms, H, <u32>q, <u32>batch, PHASE_HIDDEN_AGAIN + stride);
+  sampleRow(pre, uniforms, H, h, 0, true);
+  store<f64>(energies + (<usize>k << 3), energy(h, activation, v));
+}
+
+/** out = σ(β·input), lane by lane. */
+function temperedSigmoidRow(out: usize, input: usize, n: i32, beta: f32): void {
+  const beta4 = f32x4.splat(beta);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(f32At(out, j), sigmoid4(f32x4.mul(beta4, v128.load(f32At(input, j)))));
+  for (; j < n; j++) {
+    const p = f32x4.extract_lane(sigmoid4(f32x4.splat(beta * load<f32>(f32At(input, j)))), 0);
+    store<f32>(f32At(out, j), p);
+  }
+}
+
+/** E = −(h·(c + v·W) + b·v), in float64 and in the reference's order, so that swaps are decided alike. */
+function energy(h: usize, activation: usize, v: usize): f64 {
+  let e: f64 = 0;
+  for (let j = 0; j < H; j++) e -= <f64>load<f32>(f32At(h, j)) * <f64>load<f32>(f32At(activation, j));
+  for (let i = 0; i < V; i++) e -= <f64>load<f32>(f32At(b, i)) * <f64>load<f32>(f32At(v, i));
+  return e;
+}
+
+/**
+ * Offers row i's pairs (k, k + 1), k ≡ parity (mod 2), a swap of states, accepted when
+ * u < exp(min(0, (β_k − β_{k+1})·(E_k − E_{k+1}))) with u drawn at (row i, col k); a NaN
+ * refuses it, as in the reference. Counts the swaps accepted and offered.
+ */
+function swapNeighbours(i: i32, parity: i32, batch: i32, stride: u32): void {
+  uniformRow(swapUniforms, temperatures, <u32>i, <u32>batch, PHASE_TEMPERING_SWAP + stride);
+  for (let k = parity; k + 1 < temperatures; k += 2) {
+    const log = (<f64>load<f32>(f32At(betas, k)) - <f64>load<f32>(f32At(betas, k + 1))) * (load<f64>(energies + (<usize>k << 3)) - load<f64>(energies + (<usize>(k + 1) << 3)));
+    store<f64>(swapCounts, load<f64>(swapCounts, 8) + 1, 8);
+    if (!(<f64>load<f32>(f32At(swapUniforms, k)) < Math.exp(Math.min(log, 0)))) continue;
+    store<f64>(swapCounts, load<f64>(swapCounts) + 1);
+    const h = chains + <usize>(i * temperatures + k) * hiddenBytes;
+    swapFloats(h, h + hiddenBytes, H);
+    const v = chainVisible + <usize>k * rowBytes;
+    swapFloats(v, v + rowBytes, V);
+    const activation = chainActivation + <usize>k * hiddenBytes;
+    swapFloats(activation, activation + hiddenBytes, H);
+    const e = energies + (<usize>k << 3);
+    const ek = load<f64>(e);
+    store<f64>(e, load<f64>(e, 8));
+    store<f64>(e, ek, 8);
+  }
+}
+
+/** Exchanges n floats at a with those at b. */
+function swapFloats(a: usize, b: usize, n: i32): void {
+  for (let j = 0; j < n; j++) {
+    const x = load<f32>(f32At(a, j));
+    store<f32>(f32At(a, j), load<f32>(f32At(b, j)));
+    store<f32>(f32At(b, j), x);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
