@@ -1,10 +1,10 @@
 import wasmBytes from './rbm.wasm';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
-import { copyParameters, firstBadBatch, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
+import { copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
-import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot } from './layout.js';
+import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot, temperedLayout, type TemperedLayout } from './layout.js';
 import { WorkerPool, type WorkerFactory } from './pool.js';
 
 /** Whether this engine can run the kernels: workers (a factory), SIMD and shared memory. */
@@ -49,6 +49,10 @@ interface TrainingRegions {
   readonly chains: number;
   readonly maxRows: number;
   readonly batches: number;
+  /** Parallel tempering's M, 0 without it. */
+  readonly temperatures: number;
+  /** Each thread's tempering scratch, from `base`, when the rule tempers. */
+  readonly tempered?: { readonly base: number; readonly layout: TemperedLayout };
   readonly order: number;
   readonly batchStarts: number;
   readonly rowLogLikelihood: number;
@@ -147,7 +151,6 @@ export class WasmBackend extends HostBackend implements Backend {
   }
 
   async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
-    if (plan.rule.parallelTempering) throw new InvalidArgumentError('parallelTempering', 'is not yet implemented in the WebAssembly kernels: use threads: 0');
     const data = resident as WasmData;
     if (plan.rule.centering && !this.centred) {
       throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
@@ -172,9 +175,11 @@ export class WasmBackend extends HostBackend implements Backend {
       weightDecay: rule.weightDecay,
       centering: rule.centering ? 1 : 0,
       offsetRate: rule.centering?.offsetRate ?? 0,
+      temperatures: regions.temperatures,
       health: HEALTHY,
     });
-    const chainFloats = regions.maxRows * this.hidden;
+    for (const counts of this.threadSwapCounts(regions)) counts.fill(0);
+    const chainFloats = regions.maxRows * Math.max(1, regions.temperatures) * this.hidden;
     const chains = new Float32Array(this.memory.buffer, regions.chains, chainFloats);
     chains.fill(0);
     chains.set(this.chains.subarray(0, Math.min(this.chains.length, chainFloats)));
@@ -209,7 +214,26 @@ export class WasmBackend extends HostBackend implements Backend {
       return { klDivergence: kl.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
     }
     if (rule.persistent) this.chains = mergeChains(this.chains, chains);
-    return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches };
+    const swaps = this.swapsCounted(regions);
+    return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
+  }
+
+  /** Each thread's swaps accepted and offered this epoch, in its tempering scratch; none without tempering. */
+  private threadSwapCounts(regions: TrainingRegions): Float64Array[] {
+    const t = regions.tempered;
+    if (!t) return [];
+    return Array.from({ length: this.pool.threads }, (_, k) => new Float64Array(this.memory.buffer, t.base + k * t.layout.bytes + t.layout.swaps, 2));
+  }
+
+  /** The epoch's swaps, summed over the threads (whole numbers, so in any order). */
+  private swapsCounted(regions: TrainingRegions): EpochResult['swaps'] {
+    if (!regions.tempered) return undefined;
+    let [accepted, tried] = [0, 0];
+    for (const counts of this.threadSwapCounts(regions)) {
+      accepted += counts[0];
+      tried += counts[1];
+    }
+    return { accepted, tried };
   }
 
   /** AIS's chains in the workers, each thread running its share of them along the whole path. */
@@ -244,8 +268,9 @@ export class WasmBackend extends HostBackend implements Backend {
   /** Lays out the buffers one data set and batch size need, once. */
   private prepare(data: WasmData, plan: EpochPlan, batches: number): TrainingRegions {
     const maxRows = plan.largestBatch;
+    const M = plan.rule.parallelTempering?.temperatures ?? 0;
     const r = this.regions;
-    if (r && r.data === data && r.maxRows === maxRows && r.batches === batches) return r;
+    if (r && r.data === data && r.maxRows === maxRows && r.batches === batches && r.temperatures === M) return r;
     const { visible: V, hidden: H } = this;
     const a = (bytes: number) => this.plan.allocate(bytes, 'batchSize', `training on ${data.rows} rows in batches of ${maxRows}`);
     this.plan.reset(data.mark);
@@ -254,7 +279,9 @@ export class WasmBackend extends HostBackend implements Backend {
       data,
       maxRows,
       batches,
-      chains: a(maxRows * H * 4),
+      temperatures: M,
+      // With tempering, each row's M chains together (Parameters.hiddenChains).
+      chains: a(maxRows * Math.max(1, M) * H * 4),
       order: a(data.rows * 4),
       batchStarts: a((batches + 1) * 4),
       rowLogLikelihood: a(data.rows * 8),
@@ -286,8 +313,27 @@ export class WasmBackend extends HostBackend implements Backend {
       scratchVisibleGradient: scratch.visibleGradient,
       scratchHiddenSample: scratch.hiddenSample,
     });
-    this.regions = regions;
-    return regions;
+    this.regions = M === 0 ? regions : { ...regions, tempered: this.layOutTempering(M, a) };
+    return this.regions;
+  }
+
+  /** Parallel tempering's inverse temperatures and each thread's scratch for a row's M chains. */
+  private layOutTempering(M: number, allocate: (bytes: number) => number): NonNullable<TrainingRegions['tempered']> {
+    const layout = temperedLayout(this.visible, this.hidden, M);
+    const betas = allocate(M * 4);
+    new Float32Array(this.memory.buffer, betas, M).set(inverseTemperatures(M));
+    const base = allocate(layout.bytes * this.pool.threads);
+    this.setWords({
+      betas,
+      tempered: base,
+      temperedBytes: layout.bytes,
+      temperedSwaps: layout.swaps,
+      temperedEnergy: layout.energy,
+      temperedUniforms: layout.uniforms,
+      temperedVisible: layout.visible,
+      temperedActivation: layout.activation,
+    });
+    return { base, layout };
   }
 
   /** Lays out AIS's buffers above everything else, in one region; the caller resets the plan afterwards. */
