@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeWorkerFactory } from '../src/platform/node-workers.js';
 import { annealOnHost } from '../src/backend/anneal.js';
-import type { AnnealJob, Backend, EpochPlan, TrainingRule } from '../src/backend/backend.js';
+import type { AnnealJob, Backend, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
 import { InvalidArgumentError, RBM } from '../src/node.js';
@@ -51,6 +51,123 @@ describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i r
       expect(a.parameters.hiddenChains?.length ?? 0).toBe(rule.persistent ? p.largestBatch * H : 0);
       expectClose(b.parameters.hiddenChains ?? [], a.parameters.hiddenChains ?? [], { atol: 0, rtol: 0, label: `chains, epoch ${epoch}` });
     }
+  });
+});
+
+// Parallel tempering: every chain's draws, energies and swaps must follow the reference exactly
+// (a sampling decision could differ only where a probability fell within about 1e-6 of its draw).
+const TEMPERING_RULES: TrainingRule[] = [
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0, parallelTempering: { temperatures: 3 } },
+  { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'sum', cdSteps: 2, persistent: true, weightDecay: 0.01, parallelTempering: { temperatures: 4 } },
+];
+
+/** The KL, every parameter, every chain and the swap counts of `b` against the reference's `a`. */
+function expectTemperedAlike(a: EpochResult, b: EpochResult, label: string): void {
+  expectClose(b.klDivergence, a.klDivergence, { atol: 1e-5, rtol: 1e-5, label: `${label}: KL per batch` });
+  for (const key of PARAMETER_KEYS) expectClose(b.parameters[key] ?? [], a.parameters[key] ?? [], { atol: 1e-5, rtol: 1e-4, label: `${label}: ${key}` });
+  expectClose(b.parameters.hiddenChains ?? [], a.parameters.hiddenChains!, { atol: 0, rtol: 0, label: `${label}: tempered chains` });
+  expect(b.swaps, `${label}: swaps`).toEqual(a.swaps);
+}
+
+describe.each(SHAPES)('parallel tempering in the WebAssembly kernels at %i visible × %i hidden, %i rows', (V, H, rows) => {
+  it.each(TEMPERING_RULES)('trains one and two epochs as the reference: KL, parameters, every chain and the swap counts (%j)', async (rule) => {
+    const parameters = parametersFor(rule, V, H, V + 3 * H, 0.5);
+    const cpu = new CpuBackend(V, H);
+    const fast = await wasm(V, H, 2);
+    await cpu.setParameters(parameters);
+    await fast.setParameters(parameters);
+    const x = { data: fixture(rows * V, 9).map((u) => (u < 0.3 ? u * 3 : 0)), rows, cols: V };
+    const [cpuData, fastData] = [await cpu.upload(x), await fast.upload(x)];
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const p = plan(rows, 3, rule, epoch);
+      const [a, b] = [await cpu.trainEpoch(cpuData, p), await fast.trainEpoch(fastData, p)];
+      expect(a.parameters.hiddenChains).toHaveLength(p.largestBatch * rule.parallelTempering!.temperatures * H);
+      expect(a.swaps!.tried).toBeGreaterThan(0);
+      expectTemperedAlike(a, b, `epoch ${epoch}`);
+      expect(Array.from((await fast.getParameters()).hiddenChains!), `epoch ${epoch}: getParameters' chains`).toEqual(Array.from(a.parameters.hiddenChains!));
+    }
+  });
+});
+
+describe('parallel tempering in the WebAssembly kernels', () => {
+  it.each(TEMPERING_RULES)('trains bit-identically with 1 and 3 threads (%j)', async (rule) => {
+    // 41 hidden units and 90 rows in batches of 22 and 23: three threads' shares of rows differ in size.
+    const [V, H, rows] = [100, 41, 90];
+    const x = binaryData(rows, V, 6, 0.25);
+    const results = [];
+    for (const threads of [1, 3]) {
+      const fast = await wasm(V, H, threads);
+      await fast.setParameters(parametersFor(rule, V, H, 11, 0.1));
+      const data = await fast.upload(x);
+      const epochs = [];
+      for (let epoch = 0; epoch < 2; epoch++) epochs.push(await fast.trainEpoch(data, plan(rows, 4, rule, epoch)));
+      results.push(epochs);
+    }
+    expect(results[0][1].swaps!.accepted).toBeGreaterThan(0);
+    expect(results[1]).toEqual(results[0]);
+  });
+
+  it('run batch by batch, or stopped early, counts the swaps of the batches trained', async () => {
+    const [V, H, rows] = [9, 6, 30];
+    const rule = { ...TEMPERING_RULES[0], parallelTempering: { temperatures: 5 } };
+    const parameters = randomParameters(V, H, 22, 1);
+    const cpu = new CpuBackend(V, H);
+    const fast = await wasm(V, H, 2);
+    await cpu.setParameters(parameters);
+    await fast.setParameters(parameters);
+    const x = binaryData(rows, V, 14);
+    const [cpuData, fastData] = [await cpu.upload(x), await fast.upload(x)];
+    const seen: number[] = [];
+    const perBatch = { ...plan(rows, 3, rule, 0), onBatch: (b: number) => seen.push(b) };
+    const reference = await cpu.trainEpoch(cpuData, perBatch);
+    seen.length = 0;
+    expectTemperedAlike(reference, await fast.trainEpoch(fastData, perBatch), 'batch by batch');
+    expect(seen).toEqual([0, 1, 2]);
+    const stopping = (controller: AbortController) => ({ ...plan(rows, 3, rule, 1), onBatch: () => controller.abort(), signal: controller.signal });
+    const [a, b] = [await cpu.trainEpoch(cpuData, stopping(new AbortController())), await fast.trainEpoch(fastData, stopping(new AbortController()))];
+    expect(b.stopped).toBe(true);
+    expect(b.klDivergence).toHaveLength(1);
+    expectTemperedAlike(a, b, 'stopped');
+  });
+
+  it('restores the chains when an epoch diverges, and then trains as the reference does', async () => {
+    const [V, H, rows] = [9, 6, 30];
+    const rule = TEMPERING_RULES[1];
+    const start = { ...randomParameters(V, H, 23, 0.5), hiddenChains: binaryData(10 * 4, H, 24, 0.5).data };
+    const cpu = new CpuBackend(V, H);
+    const fast = await wasm(V, H, 2);
+    await cpu.setParameters(start);
+    await fast.setParameters(start);
+    const x = binaryData(rows, V, 14);
+    const [cpuData, fastData] = [await cpu.upload(x), await fast.upload(x)];
+    // A summed gradient overflows float32 weights in the first batch on both backends.
+    const diverging = plan(rows, 3, { ...rule, learningRate: 1e38 });
+    const result = await fast.trainEpoch(fastData, diverging);
+    expect(result.nonFiniteBatch).toBe(0);
+    expect(result.nonFiniteBatch).toBe((await cpu.trainEpoch(cpuData, diverging)).nonFiniteBatch);
+    expect(Array.from((await fast.getParameters()).hiddenChains!)).toEqual(Array.from(start.hiddenChains));
+    const good = plan(rows, 3, rule, 1);
+    expectTemperedAlike(await cpu.trainEpoch(cpuData, good), await fast.trainEpoch(fastData, good), 'after the restore');
+  });
+
+  it('through the model: two threads give the TypeScript kernels’ swap rates, KL and chains', async () => {
+    const [V, H] = [9, 6];
+    const x = binaryData(30, V, 14);
+    const runs = [];
+    for (const threads of [0, 2]) {
+      const rates: number[] = [];
+      const rbm = new RBM({ visible: V, hidden: H, threads, seed: 7, persistent: true, parallelTempering: { temperatures: 4 }, learningRate: 0.05, gradient: 'mean', momentum: 0 });
+      try {
+        const kl = (await rbm.fit(x, { epochs: 2, batchSize: 10, verbose: false, onEpoch: (r) => rates.push(r.swapRate!) })).klDivergence;
+        runs.push({ rates, kl, chains: Array.from((await rbm.getParameters()).hiddenChains!) });
+      } finally {
+        await rbm.dispose();
+      }
+    }
+    expect(runs[1].rates).toEqual(runs[0].rates);
+    expect(runs[1].rates.every((r) => r > 0 && r < 1)).toBe(true);
+    expect(runs[1].chains).toEqual(runs[0].chains);
+    expectClose(runs[1].kl, runs[0].kl, { atol: 1e-5, rtol: 1e-5, label: 'KL per epoch' });
   });
 });
 
