@@ -8,7 +8,8 @@
 // Validation: AIS and reverse AIS within LOG_Z_TOLERANCE of exact log Z where exact is
 // computable, every figure finite; a failure exits 1 after the JSON is written. The targets
 // (PyDeep's figures) are reported as met or not; they are goals, not checks.
-// Usage: npm run bench:quality [-- --models small|big|all --epochs N --big-epochs N --runs 100 --betas 14500 --json FILE]
+// Usage: npm run bench:quality [-- --models small|big|all --settings centred|plain|all --epochs N --big-epochs N
+//        --runs 100 --betas 14500 --json FILE]   (the JSON goes to bench/results/quality-<models>.json by default)
 import { parseArgs } from 'node:util';
 import { loadMnist, MAX_EXACT_UNITS, RBM, type Matrix, type RbmOptions } from '../src/node.js';
 import { machine, table, Validation, writeResults } from './report.js';
@@ -16,11 +17,12 @@ import { machine, table, Validation, writeResults } from './report.js';
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'small' },
+    settings: { type: 'string', default: 'all' },
     epochs: { type: 'string', default: '50' },
     'big-epochs': { type: 'string', default: '200' },
     runs: { type: 'string', default: '100' },
     betas: { type: 'string', default: '14500' },
-    json: { type: 'string', default: 'bench/results/quality.json' },
+    json: { type: 'string' },
   },
 });
 
@@ -44,7 +46,18 @@ const SETTINGS: Setting[] = [
   { name: 'centred', hidden: 500, options: { ...RECIPE, centering: { offsetRate: 0.01 } }, epochs: bigEpochs, pydeep: { testLL: -84.86, reverseLL: -96.61, logZ: 968.97 }, target: -86 },
   { name: 'plain, weights 0.01', hidden: 500, options: { ...RECIPE, initScale: 0.01 / Math.sqrt(6 / 1284) }, epochs: bigEpochs, pydeep: { testLL: -130.81, reverseLL: -130.43, logZ: 959.1 }, target: -131.81 },
 ];
-const chosen = SETTINGS.filter((s) => values.models === 'all' || (values.models === 'big') === (s.hidden === 500));
+const MODELS = ['small', 'big', 'all'];
+const KINDS = ['centred', 'plain', 'all'];
+if (!MODELS.includes(values.models) || !KINDS.includes(values.settings)) {
+  console.error(`--models takes ${MODELS.join('|')}, --settings ${KINDS.join('|')}`);
+  process.exit(2);
+}
+const chosen = SETTINGS.filter(
+  (s) =>
+    (values.models === 'all' || (values.models === 'big') === (s.hidden === 500)) &&
+    (values.settings === 'all' || s.name.startsWith(values.settings)),
+);
+const jsonPath = values.json ?? `bench/results/quality-${values.models}.json`;
 
 const LOG_Z_TOLERANCE = 1;
 const validation = new Validation(LOG_Z_TOLERANCE, 'log Z in nats: AIS and reverse AIS against exact where computable; every figure finite');
@@ -110,4 +123,4 @@ console.log(
   ]),
 );
 console.log('\ntest LL uses exact log Z where the model has at most 24 hidden units, AIS otherwise; "by reverse AIS" is the pessimistic side.');
-await writeResults(values.json, { machine: machine(), runs, betas, results, validation });
+await writeResults(jsonPath, { machine: machine(), runs, betas, results, validation });

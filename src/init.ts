@@ -21,6 +21,11 @@ export function initialParameters(visible: number, hidden: number, seed: number,
   };
 }
 
+/** Gaussian visible units' log-variances before the model has seen data: σ = 1, no momentum. */
+export function withLogVariance(p: Parameters): Parameters {
+  return { ...p, visibleLogVariance: new Float32Array(p.visibleBias.length), visibleLogVarianceVelocity: new Float32Array(p.visibleBias.length) };
+}
+
 /** Offsets for a centred model before it has seen data: μ = λ = ½ (the first fit sets μ from the data). */
 export function withOffsets(p: Parameters): Parameters {
   return { ...p, visibleOffset: new Float32Array(p.visibleBias.length).fill(0.5), hiddenOffset: new Float32Array(p.hiddenBias.length).fill(0.5) };
@@ -33,6 +38,16 @@ export function columnMeans(data: Float32Array, rows: number, cols: number): Flo
   return Float32Array.from(sums, (s) => s / rows);
 }
 
+/** The variance of each column of `data` about `mean`, accumulated in float64. */
+export function columnVariances(data: Float32Array, rows: number, cols: number, mean: Float32Array): Float32Array {
+  const sums = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) sums[i] += (data[r * cols + i] - mean[i]) ** 2;
+  return Float32Array.from(sums, (s) => s / rows);
+}
+
+/** The smallest variance visibleBiasInit 'data' starts a Gaussian unit at (a constant column has none). */
+export const MIN_INITIAL_VARIANCE = 1e-4;
+
 /** log(p / (1 − p)) with p clipped to [0.001, 0.999]: a unit's bias that makes its mean p. */
 export function logOdds(p: number): number {
   const q = Math.min(Math.max(p, 1e-3), 1 - 1e-3);
@@ -41,14 +56,25 @@ export function logOdds(p: number): number {
 
 /**
  * The parameters the first fit starts from, given the data's visible means: with
- * visibleBiasInit 'data', visible biases at the means' log-odds; centred, μ at the means, λ at ½,
+ * visibleBiasInit 'data', visible biases at the means' log-odds (Gaussian units: at the means,
+ * and log σ² at the log of `variance`, at least MIN_INITIAL_VARIANCE, when the variances learn); centred, μ at the means, λ at ½,
  * the centred visible bias at the means' log-odds and the centred hidden bias at 0, stored as
  * the plain biases b = b_c − W·λ and c = −Wᵀ·μ (docs/training-step.md). W and the velocities stay.
  */
-export function parametersFromData(p: Parameters, mean: Float32Array, o: { readonly visibleBiasInit: 'zero' | 'data'; readonly centering: unknown }): Parameters {
+export function parametersFromData(
+  p: Parameters,
+  mean: Float32Array,
+  o: { readonly visibleBiasInit: 'zero' | 'data'; readonly centering: unknown; readonly learnVariance: boolean },
+  variance?: Float32Array,
+): Parameters {
   const [V, H] = [p.visibleBias.length, p.hiddenBias.length];
   const centred = o.centering !== false;
   if (!centred && o.visibleBiasInit === 'zero') return p;
+  if (p.visibleLogVariance) {
+    // Gaussian units: b at the means and, when the variances learn, log σ² at the data's.
+    const logVariance = o.learnVariance && variance ? Float32Array.from(variance, (v) => Math.log(Math.max(v, MIN_INITIAL_VARIANCE))) : p.visibleLogVariance;
+    return { ...p, visibleBias: mean.slice(), visibleLogVariance: logVariance };
+  }
   const visibleBias = Float32Array.from(mean, logOdds);
   if (!centred) return { ...p, visibleBias };
   const lambda = new Float32Array(H).fill(0.5);

@@ -51,6 +51,17 @@ export interface RbmOptions {
    * after every sweep; needs persistent: true. fit reports the swap rate per epoch.
    */
   readonly parallelTempering?: false | { readonly temperatures: number };
+  /**
+   * 'binary' (default): Bernoulli visible units, data in [0, 1]. 'gaussian': real-valued
+   * visible units with the energy of Cho, Ilin & Raiko (ICANN 2011),
+   * E(v, h) = Σᵢ (vᵢ − bᵢ)²/2σᵢ² − Σᵢⱼ (vᵢ/σᵢ²)·Wᵢⱼ·hⱼ − c·h; data may be any finite value.
+   */
+  readonly visibleType?: VisibleType;
+  /**
+   * Gaussian visible units: learn each unit's log-variance log σᵢ² (default true); false keeps
+   * σ = 1, for standardised data (Hinton's guide, §13.2).
+   */
+  readonly learnVariance?: boolean;
   /** How the WebGPU backend finds its device (Dawn flags, power preference). */
   readonly gpu?: GpuOptions;
   /**
@@ -59,6 +70,8 @@ export interface RbmOptions {
    */
   readonly threads?: number;
 }
+
+export type VisibleType = 'binary' | 'gaussian';
 
 export interface MomentumStep {
   readonly epoch: number;
@@ -92,6 +105,8 @@ export const DEFAULTS = {
   visibleBiasInit: 'zero',
   centering: false,
   parallelTempering: false,
+  visibleType: 'binary',
+  learnVariance: true,
   gpu: {},
   threads: undefined,
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
@@ -208,6 +223,14 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
   }
   const seed = nonNegativeInteger('seed', o.seed);
   if (seed >= 2 ** 32) throw new InvalidArgumentError('seed', `expected an integer below 2^32, got ${seed}`);
+  const visibleType = oneOf('visibleType', o.visibleType, ['binary', 'gaussian']);
+  const learnVariance = boolean('learnVariance', o.learnVariance);
+  if (visibleType === 'binary' && !learnVariance) throw new InvalidArgumentError('learnVariance', "applies to visibleType: 'gaussian' only");
+  if (visibleType === 'gaussian') {
+    for (const key of ['centering', 'parallelTempering'] as const) {
+      if (o[key] !== false) throw new InvalidArgumentError(key, "is not available with visibleType: 'gaussian' (binary visible units only)");
+    }
+  }
   return {
     visible,
     hidden,
@@ -225,6 +248,8 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     visibleBiasInit: oneOf('visibleBiasInit', o.visibleBiasInit, ['zero', 'data']),
     centering: centering(o.centering),
     parallelTempering: parallelTempering(o.parallelTempering, o.persistent),
+    visibleType,
+    learnVariance,
     gpu: gpuOptions(o.gpu),
     threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };

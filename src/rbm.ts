@@ -7,7 +7,7 @@ import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
-import { initialParameters, logOdds, withOffsets } from './init.js';
+import { initialParameters, logOdds, withLogVariance, withOffsets } from './init.js';
 import { mean } from './math.js';
 import { toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { ModelRecord } from './model-record.js';
@@ -92,7 +92,7 @@ export class RBM {
     checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
     const { visible, hidden, seed, initScale } = config;
     const plain = initialParameters(visible, hidden, seed, initScale);
-    const init = config.centering ? withOffsets(plain) : plain;
+    const init = config.centering ? withOffsets(plain) : config.visibleType === 'gaussian' ? withLogVariance(plain) : plain;
     this.record = new ModelRecord(config, init);
     this.draws = (phase) => this.record.nextDraw(phase);
     this.backend = createBackend(config, this.platform).then(async (b) => {
@@ -149,9 +149,12 @@ export class RBM {
    * rejected before anything changes.
    */
   async fit(x: MatrixInput, options: FitOptions): Promise<FitHistory> {
-    const data = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    const data = this.visibleData(x, 'x');
     const o = checkFitOptions(options, data.rows);
-    const validation = o.validation === undefined ? undefined : toMatrix(o.validation, 'validation', { cols: this.visible, unitInterval: true });
+    const validation = o.validation === undefined ? undefined : this.visibleData(o.validation, 'validation');
+    for (const metric of ['crossEntropy', 'pseudoLikelihood'] as const) {
+      if (this.gaussian && o.metrics.includes(metric)) throw new InvalidArgumentError('metrics', `'${metric}' applies to binary visible units only`);
+    }
     if (o.metrics.includes('freeEnergyGap') && !validation) {
       throw new InvalidArgumentError('metrics', "'freeEnergyGap' compares with held-out rows: give them as validation");
     }
@@ -239,8 +242,8 @@ export class RBM {
 
   /** Mean-field reconstruction error of `x`: mean squared, and cross-entropy in nats per example. */
   async reconstructionError(x: MatrixInput): Promise<ReconstructionError> {
-    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
-    return reconstructionError(m, await this.reconstruct(m));
+    const m = this.visibleData(x, 'x');
+    return reconstructionError(m, await this.reconstruct(m), !this.gaussian);
   }
 
   /**
@@ -250,6 +253,7 @@ export class RBM {
    */
   async pseudoLikelihood(x: MatrixInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
     const o = optionsObject('options', options, ['seed', 'flip']);
+    if (this.gaussian) throw new InvalidArgumentError('x', "the pseudo-likelihood flips binary units: it applies to visibleType: 'binary' only");
     const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
     let flip = o.flip;
     if (flip !== undefined) {
@@ -290,7 +294,7 @@ export class RBM {
       return { method, logZ, lower: logZ, upper: logZ };
     }
     if (method === 'reverse-ais' && o.data === undefined) throw new InvalidArgumentError('data', "reverse AIS starts its chains at data rows: give them as data");
-    const data = o.data === undefined ? undefined : toMatrix(o.data, 'data', { cols: this.visible, unitInterval: true });
+    const data = o.data === undefined ? undefined : this.visibleData(o.data, 'data');
     const runs = positiveInteger('runs', o.runs ?? DEFAULT_AIS_RUNS);
     const betas = checkBetas(o.betas ?? DEFAULT_AIS_BETAS);
     this.checkRows('runs', `${runs} AIS runs`, runs);
@@ -301,6 +305,7 @@ export class RBM {
       // Base rates from `data`, else from the data the model first trained on, else uniform.
       baseBias: data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
+      ...(this.gaussian && { gaussian: { mean: this.record.parameters.visibleBias, logVariance: this.record.parameters.visibleLogVariance! } }),
     };
     const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, data!, ais);
     const width = estimate.upper - estimate.lower;
@@ -317,7 +322,7 @@ export class RBM {
   async logLikelihood(x: MatrixInput, options: LogPartitionOptions & { logZ?: number } = { method: 'exact' }): Promise<number> {
     const { logZ: given, ...partition } = optionsObject('options', options, ['method', 'runs', 'betas', 'data', 'logZ']);
     if (given !== undefined && (typeof given !== 'number' || !Number.isFinite(given))) throw new InvalidArgumentError('logZ', `expected a finite number, got ${String(given)}`);
-    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    const m = this.visibleData(x, 'x');
     const logZ = given ?? (await this.logPartition(partition as LogPartitionOptions)).logZ;
     return -mean(await this.freeEnergy(m)) - logZ;
   }
@@ -329,7 +334,7 @@ export class RBM {
    */
   async inpaint(x: MatrixInput, mask: MatrixInput, options: { steps?: number } = {}): Promise<Matrix> {
     const o = optionsObject('options', options, ['steps']);
-    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    const m = this.visibleData(x, 'x');
     const known = toMatrix(mask, 'mask', { cols: this.visible, unitInterval: true });
     if (known.rows !== m.rows) throw new InvalidArgumentError('mask', `has ${known.rows} rows but x has ${m.rows}`);
     if (!known.data.every((k) => k === 0 || k === 1)) throw new InvalidArgumentError('mask', 'expected 1 for known units and 0 for unknown ones');
@@ -393,6 +398,16 @@ export class RBM {
       const backend = await this.backend.catch(() => undefined);
       await backend?.dispose();
     });
+  }
+
+  /** Whether the visible units are Gaussian (real-valued) rather than binary. */
+  private get gaussian(): boolean {
+    return this.record.config.visibleType === 'gaussian';
+  }
+
+  /** Rows of visible data: values in [0, 1] for binary units, any finite value for Gaussian ones. */
+  private visibleData(x: MatrixInput, name: string): Matrix {
+    return toMatrix(x, name, { cols: this.visible, unitInterval: !this.gaussian });
   }
 
   /** Refuses an operation on `rows` rows whose working matrices would exceed the memory limit. */

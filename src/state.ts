@@ -100,6 +100,9 @@ export function checkParameters(p: unknown, visible: number, hidden: number, fai
     }
     expected.push(['hiddenChains', (chains as Float32Array).length]);
   }
+  const variance = ['visibleLogVariance', 'visibleLogVarianceVelocity'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
+  if (variance.length === 1) fail(variance[0], 'Gaussian visible units need both visibleLogVariance and visibleLogVarianceVelocity');
+  if (variance.length === 2) expected.push(['visibleLogVariance', visible], ['visibleLogVarianceVelocity', visible]);
   const offsets = ['visibleOffset', 'hiddenOffset'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
   if (offsets.length === 1) fail(offsets[0], 'centering needs both visibleOffset and hiddenOffset');
   if (offsets.length === 2) expected.push(['visibleOffset', visible], ['hiddenOffset', hidden]);
@@ -148,12 +151,12 @@ export function checkRun(v: unknown, fail: Fail = argumentFailure): RunInfo | un
   return { startEpoch: count(r.startEpoch, 'run.startEpoch', fail), epochs: count(r.epochs, 'run.epochs', fail) };
 }
 
-function checkDataMean(v: unknown, visible: number, fail: Fail): Float32Array | undefined {
+function checkDataMean(v: unknown, visible: number, binary: boolean, fail: Fail): Float32Array | undefined {
   if (v === undefined) return undefined;
   if (!(v instanceof Float32Array) || v.length !== visible) fail('dataMean', `expected a Float32Array of length ${visible}`);
   const mean = v as Float32Array;
   for (let k = 0; k < mean.length; k++) {
-    if (!(mean[k] >= 0 && mean[k] <= 1)) fail('dataMean', `element ${k} is ${mean[k]}; expected a value in [0, 1]`);
+    if (binary ? !(mean[k] >= 0 && mean[k] <= 1) : !Number.isFinite(mean[k])) fail('dataMean', `element ${k} is ${mean[k]}; expected ${binary ? 'a value in [0, 1]' : 'a finite number'}`);
   }
   return mean;
 }
@@ -172,7 +175,11 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   if (run && run.startEpoch > history.epoch.length) {
     fail('run.startEpoch', `is ${run.startEpoch} but only ${history.epoch.length} epochs were trained`);
   }
-  const dataMean = checkDataMean(s.dataMean, config.visible, fail);
+  const dataMean = checkDataMean(s.dataMean, config.visible, config.visibleType === 'binary', fail);
+  const gaussian = config.visibleType === 'gaussian';
+  if (gaussian !== (parameters.visibleLogVariance !== undefined)) {
+    fail('parameters.visibleLogVariance', gaussian ? 'a model with Gaussian visible units needs its log-variances' : 'only a model with Gaussian visible units has log-variances');
+  }
   if (config.centering !== false && !parameters.visibleOffset) fail('parameters.visibleOffset', 'a centred model needs its offsets');
   if (config.centering === false && parameters.visibleOffset) fail('parameters.visibleOffset', 'only a centred model has offsets');
   return { config, parameters, history, inferenceDraws, progress, run, ...(dataMean && { dataMean }) };

@@ -5,7 +5,7 @@ import { epochMetrics } from './evaluation/epoch-metrics.js';
 import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js';
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
-import { columnMeans, parametersFromData } from './init.js';
+import { columnMeans, columnVariances, parametersFromData } from './init.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
 
@@ -48,6 +48,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
   const result: { epoch: number[]; klDivergence: number[]; metrics?: Partial<Record<MetricName, number[]>> } = { epoch: [], klDivergence: [] };
   if (o.metrics.length > 0) result.metrics = Object.fromEntries(o.metrics.map((name) => [name, []]));
   if (o.verbose) o.log(backend.banner);
+  if (o.verbose && record.config.visibleType === 'gaussian') o.log(GAUSSIAN_LOSS_NOTE);
   const resident = await backend.upload(data);
   try {
     while (record.epochsTrained < startEpoch + o.epochs) {
@@ -58,9 +59,9 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
         h.klDivergence.push(done.klDivergence);
       }
       const e = done.epoch - startEpoch;
-      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], KL Divergence: ${done.klDivergence.toFixed(4)}`);
+      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${lossName(record)}: ${done.klDivergence.toFixed(4)}`);
       if (o.verbose && done.swapRate !== undefined) o.log(`  parallel tempering: swap rate ${done.swapRate.toFixed(3)}`);
-      const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, o, data, validation) : undefined;
+      const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, record.config.visibleType === 'binary', o, data, validation) : undefined;
       if (metrics) {
         for (const [name, value] of Object.entries(metrics)) result.metrics![name as MetricName]!.push(value);
         if (o.verbose) o.log(`  ${Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')}`);
@@ -82,7 +83,8 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
 async function startFromData(record: ModelRecord, backend: Backend, data: Matrix): Promise<void> {
   const mean = columnMeans(data.data, data.rows, data.cols);
   if (record.epochsTrained === 0 && !record.progress) {
-    const start = parametersFromData(record.parameters, mean, record.config);
+    const variance = record.config.visibleType === 'gaussian' ? columnVariances(data.data, data.rows, data.cols, mean) : undefined;
+    const start = parametersFromData(record.parameters, mean, record.config, variance);
     if (start !== record.parameters) {
       await backend.setParameters(start);
       record.parameters = start;
@@ -134,7 +136,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     await interrupt(record, o, o.signal?.reason);
   }
   const klDivergence = kl.reduce((s, v) => s + v, 0) / kl.length;
-  if (klDivergence > MAX_PLAUSIBLE_KL) {
+  if (record.config.visibleType === 'binary' && klDivergence > MAX_PLAUSIBLE_KL) {
     await backend.setParameters(before);
     record.parameters = before;
     throw new DivergenceError(
@@ -152,6 +154,14 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     deviceSeconds: result.deviceSeconds,
     swapRate: result.swaps && result.swaps.accepted / Math.max(1, result.swaps.tried),
   };
+}
+
+/** What a Gaussian model's fit prints after the banner: its epoch lines report another loss. */
+export const GAUSSIAN_LOSS_NOTE = "# Gaussian visible units: each epoch reports the reconstruction's mean squared error (the KL divergence applies to binary units only).";
+
+/** The per-epoch loss's name in the progress line. */
+function lossName(record: ModelRecord): string {
+  return record.config.visibleType === 'gaussian' ? 'Reconstruction MSE' : 'KL Divergence';
 }
 
 /** Saves the checkpoint, if any, and rejects the fit. */

@@ -26,6 +26,13 @@ export interface Parameters {
    */
   readonly visibleOffset?: Float32Array;
   readonly hiddenOffset?: Float32Array;
+  /**
+   * Gaussian visible units (Cho, Ilin & Raiko, ICANN 2011): z = log σ² of each visible unit
+   * (V) and its momentum buffer, present exactly when the visible units are Gaussian
+   * (docs/training-step.md, "Gaussian visible units").
+   */
+  readonly visibleLogVariance?: Float32Array;
+  readonly visibleLogVarianceVelocity?: Float32Array;
 }
 
 /** How one contrastive-divergence step turns statistics into an update. */
@@ -53,6 +60,12 @@ export interface TrainingRule {
    * after every sweep; the β = 1 chains give the negative statistics. Needs persistent.
    */
   readonly parallelTempering?: { readonly temperatures: number };
+  /**
+   * Gaussian visible units (Parameters.visibleLogVariance must be present): visible states are
+   * real, drawn from N(b + W·h, σ²); the log-variances learn when `learnVariance`. The batch
+   * loss becomes the reconstruction's mean squared error.
+   */
+  readonly gaussian?: { readonly learnVariance: boolean };
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */
@@ -80,7 +93,10 @@ export interface EpochPlan {
 
 /** What an epoch of training reports. */
 export interface EpochResult {
-  /** The KL divergence of each batch trained (from plan.firstBatch on), in batch order. */
+  /**
+   * The loss of each batch trained (from plan.firstBatch on), in batch order: simple_rbm's KL
+   * divergence, or with Gaussian visible units the reconstruction's mean squared error.
+   */
   readonly klDivergence: Float64Array;
   /** The parameters afterwards, copied to the host. */
   readonly parameters: Parameters;
@@ -140,13 +156,13 @@ export interface Backend {
   /** Trains on every batch of `plan`. */
   trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult>;
   /**
-   * The probabilities of the units of `to` given states of the other layer;
-   * sampled 0/1 states instead when `draw` is given.
+   * The probabilities (binary) or means (Gaussian) of the units of `to` given states of the
+   * other layer; sampled states instead when `draw` is given (Gaussian: gaussianDraws).
    */
   propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix>;
-  /** E(v, h) = −(v·W·hᵀ + b·v + c·h) for each row pair. */
+  /** E(v, h) = −(v·W·hᵀ + b·v + c·h) for each row pair (Gaussian: Σ(v − b)²/2σ² − (v/σ²)·W·hᵀ − c·h). */
   energy(v: Matrix, h: Matrix): Promise<Float64Array>;
-  /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row. */
+  /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row (Gaussian: Σ(v − b)²/2σ² − Σ_j softplus(c_j + (v/σ²)·W_j)). */
   freeEnergy(v: Matrix): Promise<Float64Array>;
   /** log Z summed over every state of the smaller layer (at most MAX_EXACT_UNITS units). */
   logPartitionExact(): Promise<number>;
@@ -171,6 +187,8 @@ export function copyParameters(p: Parameters): Parameters {
     ...(p.hiddenChains && { hiddenChains: p.hiddenChains.slice() }),
     ...(p.visibleOffset && { visibleOffset: p.visibleOffset.slice() }),
     ...(p.hiddenOffset && { hiddenOffset: p.hiddenOffset.slice() }),
+    ...(p.visibleLogVariance && { visibleLogVariance: p.visibleLogVariance.slice() }),
+    ...(p.visibleLogVarianceVelocity && { visibleLogVarianceVelocity: p.visibleLogVarianceVelocity.slice() }),
   };
 }
 

@@ -69,3 +69,41 @@ export async function exactLogPartition(p: Parameters, visible: number, hidden: 
   }
   return total.value;
 }
+
+/**
+ * log Z of a model with Gaussian visible units (Parameters.visibleLogVariance), summing over
+ * every hidden state with the visible units integrated out analytically:
+ * log Z = Σᵢ ½·log(2πσᵢ²) + log Σ_h exp(c·h + Σᵢ ((bᵢ + (W·h)ᵢ)² − bᵢ²) / 2σᵢ²).
+ * Hidden states are visited in Gray-code order; refuses more than MAX_EXACT_UNITS hidden units.
+ */
+export async function exactGaussianLogPartition(p: Parameters, visible: number, hidden: number): Promise<number> {
+  if (hidden > MAX_EXACT_UNITS) {
+    throw new InvalidArgumentError(
+      'method',
+      `'exact' sums over the 2^${hidden} hidden states (Gaussian visible units are integrated out); it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`,
+    );
+  }
+  const z = p.visibleLogVariance!;
+  const precision = Float64Array.from(z, (zi) => Math.exp(-zi));
+  let constant = 0;
+  for (let i = 0; i < visible; i++) constant += 0.5 * (Math.log(2 * Math.PI) + z[i]);
+  const mean = Float64Array.from(p.visibleBias);
+  const state = new Uint8Array(hidden);
+  let linear = 0;
+  const total = new LogSumExp();
+  const states = 2 ** hidden;
+  for (let s = 0; s < states; s++) {
+    if (s > 0) {
+      const k = 31 - Math.clz32(s & -s);
+      const sign = state[k] === 0 ? 1 : -1;
+      state[k] ^= 1;
+      linear += sign * p.hiddenBias[k];
+      for (let i = 0; i < visible; i++) mean[i] += sign * p.weights[i * hidden + k];
+    }
+    let term = linear;
+    for (let i = 0; i < visible; i++) term += 0.5 * (mean[i] * mean[i] - p.visibleBias[i] * p.visibleBias[i]) * precision[i];
+    total.add(term);
+    if ((s & 0xffff) === 0xffff) await yieldToEventLoop();
+  }
+  return constant + total.value;
+}

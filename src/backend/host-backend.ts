@@ -1,11 +1,12 @@
 import { matrix, type Matrix } from '../matrix.js';
-import { philoxUniforms, type DrawAddress } from '../rng/stream.js';
-import { annealOnHost } from './anneal.js';
+import { normalDraws, philoxUniforms, type DrawAddress } from '../rng/stream.js';
+import { annealGaussianOnHost, annealOnHost } from './anneal.js';
 import type { AnnealJob, Layer, Parameters } from './backend.js';
 import { sample, sigmoidInPlace } from './cpu/cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
 import { energies, freeEnergies } from './energies.js';
-import { exactLogPartition } from './exact-partition.js';
+import { exactGaussianLogPartition, exactLogPartition } from './exact-partition.js';
+import { precisions } from './cpu/gaussian-step.js';
 
 /**
  * Inference for the backends whose parameters live in host memory (the TypeScript reference
@@ -23,41 +24,67 @@ export abstract class HostBackend {
 
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
     const p = this.view();
-    const up = to === 'hidden';
-    const cols = up ? this.hidden : this.visible;
-    const out = matrix(x.rows, cols);
-    if (up) multiplyAdd(x.data, x.rows, this.visible, p.weights, cols, p.hiddenBias, out.data);
-    else multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, cols, p.visibleBias, out.data);
+    if (to === 'hidden') {
+      const out = this.activations(x);
+      sigmoidInPlace(out.data, out.data.length);
+      if (draw) {
+        const u = new Float32Array(out.data.length);
+        philoxUniforms(draw, x.rows, this.hidden, u);
+        sample(out.data, u, u.length, out.data);
+      }
+      return out;
+    }
+    const out = matrix(x.rows, this.visible);
+    multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, this.visible, p.visibleBias, out.data);
+    if (p.visibleLogVariance) {
+      // Gaussian units: the means b + h·Wᵀ, or draws from N(mean, σ²).
+      if (draw) {
+        const normals = new Float32Array(out.data.length);
+        normalDraws(philoxUniforms, draw, x.rows, this.visible, normals, new Float32Array(2 * out.data.length));
+        const deviation = Float32Array.from(p.visibleLogVariance, (z) => Math.exp(z / 2));
+        for (let k = 0; k < out.data.length; k++) out.data[k] += deviation[k % this.visible] * normals[k];
+      }
+      return out;
+    }
     sigmoidInPlace(out.data, out.data.length);
     if (draw) {
       const u = new Float32Array(out.data.length);
-      philoxUniforms(draw, x.rows, cols, u);
+      philoxUniforms(draw, x.rows, this.visible, u);
       sample(out.data, u, u.length, out.data);
     }
     return out;
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    return energies(v, h, this.activations(v), this.view().visibleBias);
+    const p = this.view();
+    return energies(v, h, this.activations(v), p.visibleBias, p.visibleLogVariance);
   }
 
   async freeEnergy(v: Matrix): Promise<Float64Array> {
-    return freeEnergies(v, this.activations(v), this.view().visibleBias);
+    const p = this.view();
+    return freeEnergies(v, this.activations(v), p.visibleBias, p.visibleLogVariance);
   }
 
   async logPartitionExact(): Promise<number> {
-    return exactLogPartition(this.view(), this.visible, this.hidden);
+    const p = this.view();
+    return p.visibleLogVariance ? exactGaussianLogPartition(p, this.visible, this.hidden) : exactLogPartition(p, this.visible, this.hidden);
   }
 
   async anneal(job: AnnealJob): Promise<Float64Array> {
-    return annealOnHost(this.view(), this.visible, this.hidden, job);
+    const p = this.view();
+    return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job) : annealOnHost(p, this.visible, this.hidden, job);
   }
 
-  /** The hidden pre-activations v·W + c. */
+  /** The hidden pre-activations c + v·W (Gaussian units: c + (v/σ²)·W). */
   private activations(v: Matrix): Matrix {
     const p = this.view();
     const a = matrix(v.rows, this.hidden);
-    multiplyAdd(v.data, v.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
+    let input = v.data;
+    if (p.visibleLogVariance) {
+      const precision = precisions(p.visibleLogVariance);
+      input = Float32Array.from(v.data, (x, k) => x * precision[k % this.visible]);
+    }
+    multiplyAdd(input, v.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
     return a;
   }
 }

@@ -1,7 +1,7 @@
 import type { AnnealJob } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { sigmoid, softplus } from '../math.js';
-import { Phase, philoxUniforms } from '../rng/stream.js';
+import { normalDraws, Phase, philoxUniforms } from '../rng/stream.js';
 
 /** Runs AIS's chains on the model's backend and returns their log importance weights. */
 export type Annealer = (job: AnnealJob) => Promise<Float64Array>;
@@ -16,6 +16,11 @@ export interface AisOptions {
   readonly seed?: number;
   /** Reverse AIS: Gibbs steps at β = 1 from the data rows before annealing (default DEFAULT_REVERSE_BURN_IN). */
   readonly burnIn?: number;
+  /**
+   * Gaussian visible units: the model's visible biases and log-variances, whose Gaussian is the
+   * base model (annealGaussianOnHost); baseBias is then not used.
+   */
+  readonly gaussian?: { readonly mean: Float32Array; readonly logVariance: Float32Array };
 }
 
 export interface AisEstimate {
@@ -49,10 +54,18 @@ export function baseRateBiases(data: Float32Array, rows: number, visible: number
 export async function aisLogPartition(anneal: Annealer, visible: number, hidden: number, options: AisOptions = {}): Promise<AisEstimate> {
   const { runs, betas, baseBias, seed } = settings(options, visible);
   const start = new Float32Array(runs * visible);
-  philoxUniforms({ seed, phase: Phase.aisVisible, epoch: 0, batch: 0 }, runs, visible, start);
-  for (let k = 0; k < start.length; k++) start[k] = sigmoid(baseBias[k % visible]) > start[k] ? 1 : 0;
+  const address = { seed, phase: Phase.aisVisible, epoch: 0, batch: 0 };
+  const g = options.gaussian;
+  if (g) {
+    // Exact draws from the base model N(b, σ²).
+    normalDraws(philoxUniforms, address, runs, visible, start, new Float32Array(2 * start.length));
+    for (let k = 0; k < start.length; k++) start[k] = g.mean[k % visible] + Math.exp(g.logVariance[k % visible] / 2) * start[k];
+  } else {
+    philoxUniforms(address, runs, visible, start);
+    for (let k = 0; k < start.length; k++) start[k] = sigmoid(baseBias[k % visible]) > start[k] ? 1 : 0;
+  }
   const logWeight = await anneal({ path: betas, start, runs, baseBias, seed });
-  return estimate(logWeight, baseLogPartition(baseBias, hidden), 1, betas.length);
+  return estimate(logWeight, baseLogPartition(baseBias, hidden, g?.logVariance), 1, betas.length);
 }
 
 /**
@@ -64,19 +77,20 @@ export async function aisLogPartition(anneal: Annealer, visible: number, hidden:
  */
 export async function reverseAisLogPartition(anneal: Annealer, visible: number, hidden: number, data: { data: Float32Array; rows: number }, options: AisOptions = {}): Promise<AisEstimate> {
   const { runs, betas, baseBias, seed } = settings(options, visible);
-  // Binary states from the data rows (grey values are probabilities), cycling if there are fewer rows than runs.
+  // Binary states from the data rows (grey values are probabilities; Gaussian units take the
+  // rows as they are), cycling if there are fewer rows than runs.
   const start = new Float32Array(runs * visible);
   philoxUniforms({ seed, phase: Phase.aisVisible, epoch: 0, batch: 1 }, runs, visible, start);
   for (let k = 0; k < start.length; k++) {
-    const row = Math.floor(k / visible) % data.rows;
-    start[k] = data.data[row * visible + (k % visible)] > start[k] ? 1 : 0;
+    const x = data.data[(Math.floor(k / visible) % data.rows) * visible + (k % visible)];
+    start[k] = options.gaussian ? x : x > start[k] ? 1 : 0;
   }
   // Gibbs steps at β = 1 first (repeated βs add nothing to the weights), so the chains start
   // nearer the model's own samples than the data rows are.
   const burnIn = options.burnIn ?? DEFAULT_REVERSE_BURN_IN;
   const path = Float64Array.from([...new Array<number>(burnIn).fill(1), ...betas.slice().reverse()]);
   const logWeight = await anneal({ path, start, runs, baseBias, seed });
-  return estimate(logWeight, baseLogPartition(baseBias, hidden), -1, betas.length);
+  return estimate(logWeight, baseLogPartition(baseBias, hidden, options.gaussian?.logVariance), -1, betas.length);
 }
 
 /** AIS's options with their defaults filled in (a uniform base model where no base rates are given). */
@@ -89,10 +103,14 @@ function settings(options: AisOptions, visible: number) {
   };
 }
 
-/** log Z of the base model: the visible units independent with biases bA, the hidden ones free. */
-function baseLogPartition(baseBias: Float32Array, hidden: number): number {
+/**
+ * log Z of the base model: the visible units independent with biases bA (or Gaussian with
+ * log-variances z: Σᵢ ½·log(2πσᵢ²)), the hidden ones free.
+ */
+function baseLogPartition(baseBias: Float32Array, hidden: number, logVariance?: Float32Array): number {
   let logZ = hidden * Math.LN2;
-  for (let i = 0; i < baseBias.length; i++) logZ += softplus(baseBias[i]);
+  if (logVariance) for (let i = 0; i < logVariance.length; i++) logZ += 0.5 * (Math.log(2 * Math.PI) + logVariance[i]);
+  else for (let i = 0; i < baseBias.length; i++) logZ += softplus(baseBias[i]);
   return logZ;
 }
 

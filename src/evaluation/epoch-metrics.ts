@@ -9,12 +9,13 @@ import { flipOneUnit, pseudoLikelihood, reconstructionError } from './metrics.js
  * The metrics FitOptions.metrics asks for, computed inside fit through the backend on the
  * first metricRows rows of the validation data (or of the training data without it). The
  * pseudo-likelihood flips the same units every epoch (from `seed`'s stream), so epochs compare.
+ * `binary`: the visible units are binary (the cross-entropy and pseudo-likelihood need them).
  */
-export async function epochMetrics(backend: Backend, seed: number, o: CheckedFitOptions, data: Matrix, validation: Matrix | undefined): Promise<EpochMetrics> {
+export async function epochMetrics(backend: Backend, seed: number, binary: boolean, o: CheckedFitOptions, data: Matrix, validation: Matrix | undefined): Promise<EpochMetrics> {
   const x = firstRows(validation ?? data, o.metricRows);
   const out: EpochMetrics = {};
   if (o.metrics.includes('reconstructionError') || o.metrics.includes('crossEntropy')) {
-    const error = reconstructionError(x, await backend.propagate(await backend.propagate(x, 'hidden'), 'visible'));
+    const error = reconstructionError(x, await backend.propagate(await backend.propagate(x, 'hidden'), 'visible'), binary);
     if (o.metrics.includes('reconstructionError')) out.reconstructionError = error.meanSquared;
     if (o.metrics.includes('crossEntropy')) out.crossEntropy = error.crossEntropy;
   }

@@ -5,22 +5,30 @@ import type { Matrix } from '../matrix.js';
 export interface ReconstructionError {
   /** Mean over all units of (x − r)². */
   readonly meanSquared: number;
-  /** Mean over rows of −Σ_i [x·log r + (1 − x)·log(1 − r)], in nats per example. */
-  readonly crossEntropy: number;
+  /**
+   * Mean over rows of −Σ_i [x·log r + (1 − x)·log(1 − r)], in nats per example; binary visible
+   * units only (absent for Gaussian ones).
+   */
+  readonly crossEntropy?: number;
 }
 
 const EPSILON = 1e-7;
 
-export function reconstructionError(x: Matrix, r: Matrix): ReconstructionError {
+/** The error of reconstructions r of x: probabilities of binary units, or means of Gaussian ones (`binary` false). */
+export function reconstructionError(x: Matrix, r: Matrix, binary = true): ReconstructionError {
   let squared = 0;
   let entropy = 0;
   for (let k = 0; k < x.data.length; k++) {
     const a = x.data[k];
+    if (!binary) {
+      squared += (a - r.data[k]) ** 2;
+      continue;
+    }
     const p = Math.min(Math.max(r.data[k], EPSILON), 1 - EPSILON);
     squared += (a - p) ** 2;
     entropy -= a * Math.log(p) + (1 - a) * Math.log(1 - p);
   }
-  return { meanSquared: squared / x.data.length, crossEntropy: entropy / x.rows };
+  return { meanSquared: squared / x.data.length, ...(binary && { crossEntropy: entropy / x.rows }) };
 }
 
 /** A copy of `x` with unit `flip[i]` of each row i set to 1 − x. */

@@ -8,7 +8,7 @@ export const MODEL_FORMAT = 'webgpu-rbm';
 export const MODEL_FORMAT_VERSION = '1';
 
 /** Tensor names as simple_rbm's get_state() names the arrays, so its users recognise them. */
-const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | 'visibleOffset' | 'hiddenOffset'>, 'both' | 'visible' | 'hidden'][] = [
+const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | 'visibleOffset' | 'hiddenOffset' | 'visibleLogVariance' | 'visibleLogVarianceVelocity'>, 'both' | 'visible' | 'hidden'][] = [
   ['w', 'weights', 'both'],
   ['visible_bias', 'visibleBias', 'visible'],
   ['hidden_bias', 'hiddenBias', 'hidden'],
@@ -20,10 +20,15 @@ const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | 'vis
 /** Persistent CD's chains, when the model has them: one hidden state per row. */
 const CHAINS = 'persistent_hidden';
 
-/** Centring's offsets, in a centred model's file only. */
-const OFFSETS: readonly [string, 'visibleOffset' | 'hiddenOffset', 'visible' | 'hidden'][] = [
+/**
+ * Tensors only some models have: centring's offsets (a centred model's file), Gaussian visible
+ * units' log-variances and their momentum (a Gaussian model's file).
+ */
+const OPTIONAL: readonly [string, 'visibleOffset' | 'hiddenOffset' | 'visibleLogVariance' | 'visibleLogVarianceVelocity', 'visible' | 'hidden'][] = [
   ['visible_offset', 'visibleOffset', 'visible'],
   ['hidden_offset', 'hiddenOffset', 'hidden'],
+  ['visible_log_variance', 'visibleLogVariance', 'visible'],
+  ['delta_visible_log_variance', 'visibleLogVarianceVelocity', 'visible'],
 ];
 
 /** The training data's visible means, recorded at the first fit (AIS's base rates). */
@@ -50,9 +55,9 @@ export function encodeModel(state: ModelState): Uint8Array {
   );
   const chains = state.parameters.hiddenChains;
   if (chains && chains.length > 0) tensors[CHAINS] = { shape: [chains.length / H, H], data: chains };
-  for (const [name, key, shape] of OFFSETS) {
-    const offset = state.parameters[key];
-    if (offset) tensors[name] = { shape: shapes[shape], data: offset };
+  for (const [name, key, shape] of OPTIONAL) {
+    const values = state.parameters[key];
+    if (values) tensors[name] = { shape: shapes[shape], data: values };
   }
   if (state.dataMean) tensors[DATA_MEAN] = { shape: [V], data: state.dataMean };
   const metadata: Record<string, string> = {
@@ -108,9 +113,9 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
     return readFloat32(entry);
   };
   for (const [name, key, shape] of TENSORS) parameters[key] = tensor(name, shapes[shape] as number[], true);
-  for (const [name, key, shape] of OFFSETS) {
-    const offset = tensor(name, shapes[shape] as number[], false);
-    if (offset) parameters[key] = offset;
+  for (const [name, key, shape] of OPTIONAL) {
+    const values = tensor(name, shapes[shape] as number[], false);
+    if (values) parameters[key] = values;
   }
   const dataMean = tensor(DATA_MEAN, [V as number], false);
   const chains = file.tensors.get(CHAINS);

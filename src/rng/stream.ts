@@ -67,3 +67,19 @@ export function permutation(n: number, seed: number, epoch: number): Uint32Array
   }
   return order;
 }
+
+/** One standard normal draw from two uniforms in [0, 1): √(−2 ln(1 − u₀))·cos(2π·u₁) (Box–Muller). */
+export function boxMuller(u0: number, u1: number): number {
+  return Math.sqrt(-2 * Math.log(1 - u0)) * Math.cos(2 * Math.PI * u1);
+}
+
+/**
+ * Standard normal draws at `address` (rows × cols into `out`): element (row, i) is
+ * boxMuller(u[2i], u[2i + 1]) of the row's uniforms in a rows × 2·cols draw at the same
+ * address, so every backend derives the same normals from its own Philox words. `scratch`
+ * holds at least rows × 2·cols uniforms.
+ */
+export function normalDraws(uniforms: UniformSource, address: DrawAddress, rows: number, cols: number, out: Float32Array, scratch: Float32Array): void {
+  uniforms(address, rows, 2 * cols, scratch);
+  for (let k = 0; k < rows * cols; k++) out[k] = boxMuller(scratch[2 * k], scratch[2 * k + 1]);
+}

@@ -2,6 +2,7 @@ import { inverseTemperatures, type Parameters, type TrainingRule } from '../back
 import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
 import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
 import { bernoulliLogLikelihood, sigmoid } from '../../math.js';
+import { GaussianScratch } from './gaussian-step.js';
 
 /** Working memory for steps on batches of up to `maxRows` rows, allocated once. */
 export class StepScratch {
@@ -20,6 +21,7 @@ export class StepScratch {
   /** Parallel tempering's swaps accepted and tried since the counts were last reset. */
   readonly swaps = { accepted: 0, tried: 0 };
   private temperedChains: TemperedScratch | undefined;
+  private gaussianScratch: GaussianScratch | undefined;
 
   constructor(
     readonly maxRows: number,
@@ -39,6 +41,12 @@ export class StepScratch {
     this.weightGradient = new Float64Array(visible * hidden);
     this.visibleGradient = new Float64Array(visible);
     this.hiddenGradient = new Float64Array(hidden);
+  }
+
+  /** Working memory for Gaussian visible units, allocated on first use. */
+  gaussian(): GaussianScratch {
+    this.gaussianScratch ??= new GaussianScratch(this.maxRows, this.visibleUnits);
+    return this.gaussianScratch;
   }
 
   /** Working memory for maxRows × `temperatures` tempered chains, allocated on first use. */
@@ -87,7 +95,7 @@ export function klDivergence(x: Float32Array, a: Float32Array, rows: number, col
   return (-Math.log(rows) - logLikelihood / rows) / cols;
 }
 
-function applyMomentum(
+export function applyMomentum(
   value: Float32Array, velocity: Float32Array, gradient: Float64Array, scale: number, momentum: number,
 ): void {
   for (let k = 0; k < value.length; k++) {
@@ -333,7 +341,7 @@ function swapRows(m: Float32Array, a: number, b: number, width: number): void {
 }
 
 /** Keeps the chains' last hidden samples, growing the store to the largest batch seen. */
-function storeChains(p: Parameters, chain: Float32Array, count: number): void {
+export function storeChains(p: Parameters, chain: Float32Array, count: number): void {
   const store = p as { hiddenChains?: Float32Array };
   if (!store.hiddenChains || store.hiddenChains.length < count) {
     const grown = new Float32Array(count);

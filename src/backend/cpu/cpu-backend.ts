@@ -3,6 +3,7 @@ import type { Matrix } from '../../matrix.js';
 import { philoxUniforms, type DrawAddress } from '../../rng/stream.js';
 import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
 import { contrastiveDivergenceStep, StepScratch } from './cd-step.js';
+import { gaussianStep } from './gaussian-step.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
 
 class HostData implements ResidentData {
@@ -71,6 +72,7 @@ export class CpuBackend extends HostBackend implements Backend {
     const swaps = this.scratch.swaps;
     [swaps.accepted, swaps.tried] = [0, 0];
     const counts = () => (plan.rule.parallelTempering ? { swaps: { ...swaps } } : {});
+    const step = plan.rule.gaussian ? gaussianStep : contrastiveDivergenceStep;
     const kl: number[] = [];
     let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {
@@ -81,7 +83,7 @@ export class CpuBackend extends HostBackend implements Backend {
         batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
       }
       const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
-      const value = contrastiveDivergenceStep(this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
+      const value = step(this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
       if (!Number.isFinite(value) || !allFinite(this.params)) {
         this.params = before;
         return { klDivergence: Float64Array.from(kl), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
