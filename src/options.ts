@@ -73,6 +73,11 @@ export interface RbmOptions {
 
 export type VisibleType = 'binary' | 'gaussian';
 
+/** What each epoch's loss is for a model with these visible units: simple_rbm's KL divergence, or (Gaussian) the reconstruction's mean squared error. */
+export function lossName(visibleType: VisibleType): string {
+  return visibleType === 'gaussian' ? 'reconstruction MSE' : 'KL divergence';
+}
+
 export interface MomentumStep {
   readonly epoch: number;
   readonly momentum: number;

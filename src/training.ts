@@ -59,7 +59,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
         h.klDivergence.push(done.klDivergence);
       }
       const e = done.epoch - startEpoch;
-      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${lossName(record)}: ${done.klDivergence.toFixed(4)}`);
+      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${record.config.visibleType === 'gaussian' ? 'Reconstruction MSE' : 'KL Divergence'}: ${done.klDivergence.toFixed(4)}`);
       if (o.verbose && done.swapRate !== undefined) o.log(`  parallel tempering: swap rate ${done.swapRate.toFixed(3)}`);
       const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, record.config.visibleType === 'binary', o, data, validation) : undefined;
       if (metrics) {
@@ -158,11 +158,6 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
 
 /** What a Gaussian model's fit prints after the banner: its epoch lines report another loss. */
 export const GAUSSIAN_LOSS_NOTE = "# Gaussian visible units: each epoch reports the reconstruction's mean squared error (the KL divergence applies to binary units only).";
-
-/** The per-epoch loss's name in the progress line. */
-function lossName(record: ModelRecord): string {
-  return record.config.visibleType === 'gaussian' ? 'Reconstruction MSE' : 'KL Divergence';
-}
 
 /** Saves the checkpoint, if any, and rejects the fit. */
 async function interrupt(record: ModelRecord, o: CheckedFitOptions, reason: unknown): Promise<never> {

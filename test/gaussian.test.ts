@@ -141,7 +141,10 @@ describe('one Gaussian CD-1 step', () => {
     // = (0.777, 0.194) against draws (0.3, 0.9): h0 = (1, 0). v₁ = b + W·h0 = (0.3 + 0.4, −0.2 + 0.2) = (0.7, 0).
     const v1 = [0.7, 0];
     const [gx, gv, before] = [freeEnergyGradient(X), freeEnergyGradient(v1), model()];
-    const expected = (name: 'w' | 'b' | 'c' | 'z', key: keyof Parameters) => Array.from(before[key] as Float32Array, (value, k) => value + 0.1 * (gx[name][k] - gv[name][k]));
+    // The log-variance's model term is the expectation over v ~ N(v₁, σ²), which adds ½ to −∂E/∂z at v₁.
+    const spread = (name: string) => (name === 'z' ? 0.5 : 0);
+    const expected = (name: 'w' | 'b' | 'c' | 'z', key: keyof Parameters) =>
+      Array.from(before[key] as Float32Array, (value, k) => value + 0.1 * (gx[name][k] - gv[name][k] - spread(name)));
     expectClose(p.weights, expected('w', 'weights'), { atol: 2e-5, label: 'W' });
     expectClose(p.visibleBias, expected('b', 'visibleBias'), { atol: 2e-5, label: 'b' });
     expectClose(p.hiddenBias, expected('c', 'hiddenBias'), { atol: 2e-5, label: 'c' });

@@ -5,11 +5,12 @@ import type { History } from '../state.js';
 /**
  * simple_rbm's loss.dat: a header line, then "epoch value" per line. Throws
  * InvalidArgumentError unless `history` holds equal-length arrays of positive integer epochs
- * and finite KL values.
+ * and finite KL values. `loss` names the values in the header (the reconstruction MSE of a
+ * model with Gaussian visible units).
  */
-export function formatLossFile(history: History): string {
+export function formatLossFile(history: History, loss = 'KL divergence'): string {
   checkLossHistory(history);
-  const lines = ['# epoch KL_divergence'];
+  const lines = [`# epoch ${loss.replace(/ /g, '_')}`];
   history.epoch.forEach((e, i) => lines.push(`${e} ${history.klDivergence[i]}`));
   return lines.join('\n') + '\n';
 }

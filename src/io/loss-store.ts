@@ -3,6 +3,6 @@ import { writeFileAtomic } from './atomic-write.js';
 import { formatLossFile } from './loss-file.js';
 
 /** Node only: writes loss.dat atomically; a bad history is refused (InvalidArgumentError) before anything is written. */
-export async function writeLossFile(path: string, history: History): Promise<void> {
-  await writeFileAtomic(path, formatLossFile(history));
+export async function writeLossFile(path: string, history: History, loss?: string): Promise<void> {
+  await writeFileAtomic(path, formatLossFile(history, loss));
 }

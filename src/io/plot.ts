@@ -31,8 +31,8 @@ function extent(values: readonly number[]): [number, number] {
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-/** The learning curve as a standalone SVG line chart with labelled axes. */
-export function klPlotSvg(history: History, title = 'KL divergence per epoch'): string {
+/** The learning curve as a standalone SVG line chart with labelled axes; `loss` names its values. */
+export function klPlotSvg(history: History, title = 'KL divergence per epoch', loss = 'KL divergence'): string {
   const { epoch, klDivergence: kl } = history;
   const [lowEpoch, highEpoch] = extent(epoch);
   const first = Math.min(lowEpoch, 1);
@@ -60,7 +60,7 @@ export function klPlotSvg(history: History, title = 'KL divergence per epoch'): 
     `<line x1="${MARGIN.left}" y1="${bottom}" x2="${WIDTH - MARGIN.right}" y2="${bottom}" stroke="black"/>`,
     `<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}" stroke="black"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">epoch</text>`,
-    `<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">KL divergence</text>`,
+    `<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(loss)}</text>`,
     `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${points.join(' ')}"/>`,
     ...points.map((p) => `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="3" fill="#1f77b4"/>`),
     '</svg>',

@@ -40,18 +40,22 @@ function scaleRows(x: Float32Array, rows: number, precision: Float32Array, out: 
 
 /**
  * Σ_rows over i of e^(−zᵢ)·(½(xᵢ − bᵢ)² − xᵢ·(h·Wᵀ)ᵢ), added to `gradient` with `sign`, divided
- * by `rows`: one side of the log-variance gradient (−∂E/∂z averaged over the batch).
+ * by `rows`: one side of the log-variance gradient (−∂E/∂z averaged over the batch). With
+ * `means`, x holds visible means, and the term is its expectation over v ~ N(x, σ²): ½ more.
  */
 function addVarianceTerm(
   p: Parameters, x: Float32Array, h: Float32Array, rows: number, precision: Float32Array, sign: number, g: GaussianScratch, weightsTransposed: Float32Array,
+  means: boolean,
 ): void {
   const [V, H] = [p.visibleBias.length, p.hiddenBias.length];
   multiplyTransposedAdd(h, rows, H, p.weights, V, g.zeros, g.projection, weightsTransposed);
+  // Visible means m stand for v ~ N(m, σ²): E[(v − b)²] = (m − b)² + σ², so the term gains ½.
+  const spread = means ? 0.5 : 0;
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < V; i++) {
       const v = x[r * V + i];
       const d = v - p.visibleBias[i];
-      g.varianceGradient[i] += (sign * precision[i] * (0.5 * d * d - v * g.projection[r * V + i])) / rows;
+      g.varianceGradient[i] += (sign * (precision[i] * (0.5 * d * d - v * g.projection[r * V + i]) + spread)) / rows;
     }
   }
 }
@@ -127,8 +131,8 @@ export function gaussianStep(
   const learnVariance = rule.gaussian?.learnVariance === true;
   if (learnVariance) {
     g.varianceGradient.fill(0);
-    addVarianceTerm(p, x, hidden, rows, precision, 1, g, s.weightsTransposed);
-    addVarianceTerm(p, visible, hiddenAgain, rows, precision, -1, g, s.weightsTransposed);
+    addVarianceTerm(p, x, hidden, rows, precision, 1, g, s.weightsTransposed, false);
+    addVarianceTerm(p, visible, hiddenAgain, rows, precision, -1, g, s.weightsTransposed, !bySamples);
   }
 
   const step = (1 - rule.momentum) * rule.learningRate;

@@ -5,6 +5,7 @@ import { parseLossFile } from '../../io/loss-file.js';
 import { klPlotSvg } from '../../io/plot.js';
 import { readModelFile } from '../../io/model-store.js';
 import type { History } from '../../state.js';
+import { lossName } from '../../options.js';
 import { parse, required, UsageError } from '../cli.js';
 import { checkFiles, fileArgument, pathOption, type FileArgument } from '../files.js';
 import { modelArgument } from '../inputs.js';
@@ -20,12 +21,15 @@ function plotInput(loss: string | undefined, model: string | undefined): FileArg
   return { flag: '--loss', path: pathOption('loss', required('loss', loss), ''), what: 'the loss file' };
 }
 
-/** The learning curve a loss.dat or a model file holds. */
-async function readHistory(input: FileArgument): Promise<History> {
-  if (input.flag === '--loss') return parseLossFile(new TextDecoder().decode(await readFileBytes(input.path)), input.path);
-  const { history } = await readModelFile(input.path);
+/** The learning curve a loss.dat or a model file holds, and what its values are (a loss.dat's header says). */
+async function readHistory(input: FileArgument): Promise<{ history: History; loss: string }> {
+  if (input.flag === '--loss') {
+    const text = new TextDecoder().decode(await readFileBytes(input.path));
+    return { history: parseLossFile(text, input.path), loss: text.startsWith('# epoch reconstruction_MSE') ? lossName('gaussian') : lossName('binary') };
+  }
+  const { history, config } = await readModelFile(input.path);
   if (history.epoch.length === 0) throw new DataFormatError(input.path, 'has no epochs to plot: the model has not been trained');
-  return history;
+  return { history, loss: lossName(config.visibleType) };
 }
 
 export async function plot(args: string[]): Promise<void> {
@@ -33,9 +37,9 @@ export async function plot(args: string[]): Promise<void> {
   const input = plotInput(values.loss, values.model);
   const out = fileArgument('out', values.out, 'kl.svg', 'the plot');
   await checkFiles([input], [out]);
-  const history = await readHistory(input);
-  await writeFileAtomic(out.path, klPlotSvg(history));
-  console.log(`${out.path}: KL divergence over ${history.epoch.length} epochs`);
+  const { history, loss } = await readHistory(input);
+  await writeFileAtomic(out.path, klPlotSvg(history, `${loss} per epoch`, loss));
+  console.log(`${out.path}: ${loss} over ${history.epoch.length} epochs`);
 }
 
 export const INFO_USAGE = `rbm info --model FILE
@@ -65,19 +69,21 @@ export async function info(args: string[]): Promise<void> {
   const s = await readModelFile(path);
   const c = s.config;
   const kl = s.history.klDivergence;
+  const loss = c.visibleType === 'gaussian' ? 'MSE' : 'KL';
   // A loop, not Math.min(...kl): a long history is more arguments than a call takes.
   const best = kl.reduce((b, v, i) => (v < kl[b] ? i : b), 0);
   const lines = [
     `${path}`,
-    `  shape        ${c.visible} visible × ${c.hidden} hidden (${c.visible * c.hidden + c.visible + c.hidden} parameters)`,
+    `  shape        ${c.visible} ${c.visibleType} visible × ${c.hidden} hidden (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0)} parameters)`,
     `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, init scale ${c.initScale}`,
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
       (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +
       (c.centering ? `, centred (offset rate ${c.centering.offsetRate})` : '') +
       (c.parallelTempering ? `, parallel tempering at ${c.parallelTempering.temperatures} temperatures` : '') +
-      (c.visibleBiasInit === 'data' ? ', visible biases from the data' : ''),
+      (c.visibleBiasInit === 'data' ? ', visible biases from the data' : '') +
+      (c.visibleType === 'gaussian' ? (c.learnVariance ? ', learned variances' : ', fixed variances (σ = 1)') : ''),
     `  epochs       ${kl.length}` +
-      (kl.length ? `; KL first ${kl[0].toFixed(4)}, last ${kl[kl.length - 1].toFixed(4)}, best ${kl[best].toFixed(4)} (epoch ${best + 1})` : ''),
+      (kl.length ? `; ${loss} first ${kl[0].toFixed(4)}, last ${kl[kl.length - 1].toFixed(4)}, best ${kl[best].toFixed(4)} (epoch ${best + 1})` : ''),
   ];
   if (s.progress) lines.push(`  stopped      after batch ${s.progress.batchesDone} of epoch ${kl.length + 1} (batch size ${s.progress.batchSize}, ${s.progress.rows} rows)`);
   if (s.run) lines.push(`  run          ${s.run.epochs} epochs from epoch ${s.run.startEpoch}`);
@@ -85,6 +91,7 @@ export async function info(args: string[]): Promise<void> {
     `  weights      ${stats(s.parameters.weights)}`,
     `  visible bias ${stats(s.parameters.visibleBias)}`,
     `  hidden bias  ${stats(s.parameters.hiddenBias)}`,
+    ...(s.parameters.visibleLogVariance ? [`  visible σ    ${stats(s.parameters.visibleLogVariance.map((z) => Math.exp(z / 2)))}`] : []),
     `  sampling     ${s.inferenceDraws} draws made outside training`,
   );
   console.log(lines.join('\n'));

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import type { Matrix } from '../../matrix.js';
-import { DEFAULT_OFFSET_RATE, DEFAULTS, type RbmOptions } from '../../options.js';
+import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type RbmOptions } from '../../options.js';
 import { RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
 import { loadData, namedSetColumns } from '../data-source.js';
@@ -17,6 +17,7 @@ export const TRAIN_USAGE = `rbm train --data mnist|fashion-mnist|FILE [options]
 Trains an RBM (CD-1 by default; CD-k or persistent CD as asked) and saves it; prints simple_rbm's
 lines (with a progress bar on a terminal).
   --data SET|FILE      mnist, fashion-mnist, or a file: IDX (.gz or not), CSV or whitespace text, values in [0, 1]
+                       (any real values with --visible-type gaussian)
   --hidden N           hidden units (default 64)
   --epochs N           (default 10)
   --batch-size N       (default 1000)
@@ -33,11 +34,15 @@ lines (with a progress bar on a terminal).
   --centering          centred gradients (Melchior et al. 2016); visible biases from the data
   --offset-rate X      with --centering: how fast the hidden offsets follow (default ${DEFAULT_OFFSET_RATE})
   --tempering M        with --persistent: parallel tempering at M inverse temperatures from 1 to 0
+  --visible-type binary|gaussian
+                       binary visible units (default) or Gaussian ones for real-valued data (Cho et al. 2011);
+                       Gaussian models report the reconstruction's mean squared error instead of the KL
+  --fixed-variance     with --visible-type gaussian: keep σ = 1 (standardised data) instead of learning it
   --gpu                train on the GPU through WebGPU
   --out FILE           the model file, saved after every epoch (default model.safetensors)
   --resume             continue the run saved in --out, with the options saved there
-  --loss FILE          also write the KL curve as loss.dat
-  --plot FILE          also draw the KL curve as an SVG
+  --loss FILE          also write the KL curve (or MSE curve) as loss.dat
+  --plot FILE          also draw the KL curve (or MSE curve) as an SVG
 Ctrl-C stops at the end of the current batch and saves; --resume continues exactly.`;
 
 const OPTIONS = {
@@ -57,6 +62,8 @@ const OPTIONS = {
   centering: { type: 'boolean' },
   'offset-rate': { type: 'string' },
   tempering: { type: 'string' },
+  'visible-type': { type: 'string' },
+  'fixed-variance': { type: 'boolean' },
   gpu: { type: 'boolean' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
@@ -69,7 +76,7 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 /** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
 const MODEL_FLAGS = [
   'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init-visible-bias', 'centering', 'offset-rate',
-  'tempering',
+  'tempering', 'visible-type', 'fixed-variance',
 ] as const;
 
 /** How this command's flags name the library's arguments, for its error messages. */
@@ -88,6 +95,8 @@ const FLAG_NAMES = {
   'centering.offsetRate': '--offset-rate',
   parallelTempering: '--tempering',
   'parallelTempering.temperatures': '--tempering',
+  visibleType: '--visible-type',
+  learnVariance: '--fixed-variance',
   useGPU: '--gpu',
   epochs: '--epochs',
   batchSize: '--batch-size',
@@ -116,6 +125,8 @@ function modelOptions(values: Values, visible: number): RbmOptions {
     visibleBiasInit: choiceOption('init-visible-bias', values['init-visible-bias'], ['zero', 'data'], DEFAULTS.visibleBiasInit),
     centering: centeringOption(values),
     parallelTempering: values.tempering === undefined ? (false as const) : { temperatures: numberOption('tempering', values.tempering, 0, { integer: true, min: 2 }) },
+    visibleType: choiceOption('visible-type', values['visible-type'], ['binary', 'gaussian'], DEFAULTS.visibleType),
+    learnVariance: !(values['fixed-variance'] ?? false),
     useGPU: values.gpu ?? false,
   };
   checkModelOptions(options, FLAG_NAMES);
@@ -206,7 +217,7 @@ async function trainModel(values: Values, options: RbmOptions, run: Run) {
   try {
     const x = await trainingData(rbm, run.data, run.out, run.batchSize);
     rbm ??= await naming(FLAG_NAMES, () => new RBM({ ...options, visible: x.cols }));
-    return { status: await fit(rbm, x, run), history: rbm.history };
+    return { status: await fit(rbm, x, run), history: rbm.history, loss: lossName(rbm.options.visibleType) };
   } finally {
     await rbm?.dispose();
   }
@@ -223,16 +234,16 @@ export async function train(args: string[]): Promise<number> {
   const batchSize = numberOption('batch-size', values['batch-size'], 1000, { integer: true, min: 1 });
   // With --resume, --out is read and then written: deliberately the same file, so not an input here.
   await checkFiles(files(data), outputs);
-  const { status, history } = await trainModel(values, options, { epochs, batchSize, data, out, resume });
+  const { status, history, loss: name } = await trainModel(values, options, { epochs, batchSize, data, out, resume });
   if (status !== 0) return status;
   console.log(`Model saved to ${out.path}`);
   if (loss) {
-    await writeLossFile(loss.path, history);
+    await writeLossFile(loss.path, history, name);
     console.log(`Loss history saved to ${loss.path}`);
   }
   if (plot) {
-    await writeFileAtomic(plot.path, klPlotSvg(history));
-    console.log(`KL curve drawn in ${plot.path}`);
+    await writeFileAtomic(plot.path, klPlotSvg(history, `${name} per epoch`, name));
+    console.log(`${name === 'KL divergence' ? 'KL' : 'MSE'} curve drawn in ${plot.path}`);
   }
   return 0;
 }
