@@ -46,7 +46,7 @@ export function columnVariances(data: Float32Array, rows: number, cols: number, 
 }
 
 /** The smallest variance visibleBiasInit 'data' starts a Gaussian unit at (a constant column has none). */
-export const MIN_INITIAL_VARIANCE = 1e-4;
+export const MIN_INITIAL_VARIANCE = 1e-2;
 
 /** log(p / (1 − p)) with p clipped to [0.001, 0.999]: a unit's bias that makes its mean p. */
 export function logOdds(p: number): number {
