@@ -70,12 +70,36 @@ export interface FitOptions {
   readonly metrics?: readonly MetricName[];
   readonly validation?: MatrixInput;
   readonly metricRows?: number;
+  /** A model with a label layer: each row's class, an integer from 0 to labels − 1 (required there, refused elsewhere). */
+  readonly labels?: ArrayLike<number>;
 }
 
 const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
   'epochs', 'batchSize', 'verbose', 'onEpoch', 'onBatch', 'log', 'checkpoint', 'checkpointEvery', 'resumeFrom', 'signal',
-  'metrics', 'validation', 'metricRows',
+  'metrics', 'validation', 'metricRows', 'labels',
 ];
+
+/**
+ * Class labels for `rows` rows of a model with `classes` classes (0: no label layer, where any
+ * labels are refused), copied into a Uint32Array.
+ */
+export function checkLabels(labels: unknown, rows: number, classes: number, argument = 'labels'): Uint32Array | undefined {
+  if (classes === 0) {
+    if (labels !== undefined) throw new InvalidArgumentError(argument, 'this model has no label layer (create it with labels: C to train a classifier)');
+    return undefined;
+  }
+  if (labels === undefined) throw new InvalidArgumentError(argument, `this model has a label layer of ${classes} classes: give each row's class`);
+  const list = labels as ArrayLike<unknown>;
+  if (labels === null || typeof labels !== 'object' || typeof list.length !== 'number') throw new InvalidArgumentError(argument, 'expected an array of class indices');
+  if (list.length !== rows) throw new InvalidArgumentError(argument, `has ${list.length} entries but x has ${rows} rows`);
+  const out = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const y = list[r];
+    if (typeof y !== 'number' || !Number.isInteger(y) || y < 0 || y >= classes) throw new InvalidArgumentError(argument, `entry ${r} is ${String(y)}; expected an integer class from 0 to ${classes - 1}`);
+    out[r] = y;
+  }
+  return out;
+}
 
 export function checkFitOptions(options: FitOptions, rows: number) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -123,6 +147,7 @@ export function checkFitOptions(options: FitOptions, rows: number) {
     metrics: metrics as readonly MetricName[],
     validation: options.validation,
     metricRows,
+    labels: options.labels,
   };
 }
 

@@ -21,6 +21,19 @@ export function initialParameters(visible: number, hidden: number, seed: number,
   };
 }
 
+/**
+ * A label layer of `classes` classes: U ~ Uniform(−a, a) with a = scale·√(6 / (C + H)), drawn
+ * from the init stream's batch 1 (W keeps batch 0's draws), d = 0, no momentum.
+ */
+export function withLabels(p: Parameters, classes: number, seed: number, scale: number): Parameters {
+  const hidden = p.hiddenBias.length;
+  const bound = scale * Math.sqrt(6 / (classes + hidden));
+  const labelWeights = new Float32Array(classes * hidden);
+  philoxUniforms({ seed, phase: Phase.init, epoch: 0, batch: 1 }, classes, hidden, labelWeights);
+  for (let k = 0; k < labelWeights.length; k++) labelWeights[k] = bound * (2 * labelWeights[k] - 1);
+  return { ...p, labelWeights, labelBias: new Float32Array(classes), labelWeightVelocity: new Float32Array(classes * hidden), labelBiasVelocity: new Float32Array(classes) };
+}
+
 /** Gaussian visible units' log-variances before the model has seen data: σ = 1, no momentum. */
 export function withLogVariance(p: Parameters): Parameters {
   return { ...p, visibleLogVariance: new Float32Array(p.visibleBias.length), visibleLogVarianceVelocity: new Float32Array(p.visibleBias.length) };

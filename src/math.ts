@@ -42,3 +42,18 @@ export function mean(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) s += values[i];
   return s / values.length;
 }
+
+/** Each row's scores (rows × C) turned into p(y | x) in place; returns Σ_r −log p(labels[r] | x_r). */
+export function softmaxRows(scores: Float64Array, rows: number, classes: number, labels?: Uint32Array): number {
+  let loss = 0;
+  for (let r = 0; r < rows; r++) {
+    const at = r * classes;
+    let top = -Infinity;
+    for (let y = 0; y < classes; y++) top = Math.max(top, scores[at + y]);
+    let sum = 0;
+    for (let y = 0; y < classes; y++) sum += Math.exp(scores[at + y] - top);
+    if (labels) loss -= scores[at + labels[r]] - top - Math.log(sum);
+    for (let y = 0; y < classes; y++) scores[at + y] = Math.exp(scores[at + y] - top) / sum;
+  }
+  return loss;
+}

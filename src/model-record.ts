@@ -59,10 +59,10 @@ export class ModelRecord {
 
   /** The training rule for `epoch` (0-based), the momentum taken from the schedule if any. */
   rule(epoch: number): TrainingRule {
-    const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule, centering, parallelTempering, visibleType, learnVariance } = this.config;
+    const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule, centering, parallelTempering, visibleType, learnVariance, labels, objective, generativeWeight } = this.config;
     let momentum = this.config.momentum;
     for (const step of momentumSchedule) if (step.epoch <= epoch + 1) momentum = step.momentum;
-    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay, ...(centering && { centering }), ...(parallelTempering && { parallelTempering }), ...(visibleType === 'gaussian' && { gaussian: { learnVariance } }) };
+    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay, ...(centering && { centering }), ...(parallelTempering && { parallelTempering }), ...(visibleType === 'gaussian' && { gaussian: { learnVariance } }), ...(labels > 0 && { labels: { objective, generativeWeight } }) };
   }
 
   /** The next address in the inference stream of `phase`. */

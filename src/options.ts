@@ -62,6 +62,19 @@ export interface RbmOptions {
    * σ = 1, for standardised data (Hinton's guide, §13.2).
    */
   readonly learnVariance?: boolean;
+  /**
+   * A label layer of this many classes (the classification RBM of Larochelle & Bengio, ICML
+   * 2008): fit then takes `labels`, and predict/predictProba give classes. Default 0: none.
+   */
+  readonly labels?: number;
+  /**
+   * With labels: the gradient training follows — of log p(y | x) ('discriminative', the
+   * default), of log p(x, y) by CD-k ('generative'), or the first plus generativeWeight times
+   * the second ('hybrid').
+   */
+  readonly objective?: Objective;
+  /** The hybrid objective's weight α of the generative gradient (default 0.01, Larochelle & Bengio's MNIST setting). */
+  readonly generativeWeight?: number;
   /** How the WebGPU backend finds its device (Dawn flags, power preference). */
   readonly gpu?: GpuOptions;
   /**
@@ -72,9 +85,17 @@ export interface RbmOptions {
 }
 
 export type VisibleType = 'binary' | 'gaussian';
+export type Objective = 'generative' | 'discriminative' | 'hybrid';
 
-/** What each epoch's loss is for a model with these visible units: simple_rbm's KL divergence, or (Gaussian) the reconstruction's mean squared error. */
-export function lossName(visibleType: VisibleType): string {
+/** The most classes a label layer may have. */
+export const MAX_CLASSES = 65536;
+
+/**
+ * What each epoch's loss is: simple_rbm's KL divergence, with Gaussian visible units the
+ * reconstruction's mean squared error, with a label layer the mean −log p(y | x).
+ */
+export function lossName(visibleType: VisibleType, labels = 0): string {
+  if (labels > 0) return 'label cross-entropy';
   return visibleType === 'gaussian' ? 'reconstruction MSE' : 'KL divergence';
 }
 
@@ -112,6 +133,9 @@ export const DEFAULTS = {
   parallelTempering: false,
   visibleType: 'binary',
   learnVariance: true,
+  labels: 0,
+  objective: 'discriminative',
+  generativeWeight: 0.01,
   gpu: {},
   threads: undefined,
 } as const satisfies Omit<ResolvedOptions, 'visible' | 'hidden'>;
@@ -236,6 +260,21 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
       if (o[key] !== false) throw new InvalidArgumentError(key, "is not available with visibleType: 'gaussian' (binary visible units only)");
     }
   }
+  const labels = nonNegativeInteger('labels', o.labels);
+  if (labels === 1 || labels > MAX_CLASSES) throw new InvalidArgumentError('labels', `expected 0 (no label layer) or 2 to ${MAX_CLASSES} classes, got ${labels}`);
+  const objective = oneOf('objective', o.objective, ['generative', 'discriminative', 'hybrid']);
+  const generativeWeight = numberIn('generativeWeight', o.generativeWeight, 0, Infinity, true, true);
+  if (labels === 0) {
+    if (objective !== DEFAULTS.objective) throw new InvalidArgumentError('objective', 'applies to a model with labels only');
+    if (generativeWeight !== DEFAULTS.generativeWeight) throw new InvalidArgumentError('generativeWeight', "applies to a model with labels and objective: 'hybrid' only");
+  } else {
+    if (generativeWeight !== DEFAULTS.generativeWeight && objective !== 'hybrid') throw new InvalidArgumentError('generativeWeight', "applies to objective: 'hybrid' only");
+    if (visibleType !== 'binary') throw new InvalidArgumentError('labels', "a label layer needs binary visible units (visibleType: 'binary')");
+    if (o.useGPU === true) throw new InvalidArgumentError('useGPU', "a model with a label layer trains on the CPU only for now: use useGPU: false or 'auto'");
+    for (const key of ['centering', 'parallelTempering', 'persistent'] as const) {
+      if (o[key] !== false) throw new InvalidArgumentError(key, 'is not available with a label layer');
+    }
+  }
   return {
     visible,
     hidden,
@@ -255,6 +294,9 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     parallelTempering: parallelTempering(o.parallelTempering, o.persistent),
     visibleType,
     learnVariance,
+    labels,
+    objective,
+    generativeWeight,
     gpu: gpuOptions(o.gpu),
     threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };

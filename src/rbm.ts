@@ -5,10 +5,10 @@ import type { GpuOptions } from './backend/webgpu/gpu.js';
 import { InvalidArgumentError } from './errors.js';
 import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS, reverseAisLogPartition } from './evaluation/ais.js';
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
-import { checkFitOptions, type FitHistory, type FitOptions } from './fit-options.js';
+import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
-import { initialParameters, logOdds, withLogVariance, withOffsets } from './init.js';
-import { mean } from './math.js';
+import { initialParameters, logOdds, withLabels, withLogVariance, withOffsets } from './init.js';
+import { mean, softmaxRows } from './math.js';
 import { toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
@@ -92,7 +92,13 @@ export class RBM {
     checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
     const { visible, hidden, seed, initScale } = config;
     const plain = initialParameters(visible, hidden, seed, initScale);
-    const init = config.centering ? withOffsets(plain) : config.visibleType === 'gaussian' ? withLogVariance(plain) : plain;
+    const init = config.centering
+      ? withOffsets(plain)
+      : config.visibleType === 'gaussian'
+        ? withLogVariance(plain)
+        : config.labels > 0
+          ? withLabels(plain, config.labels, seed, initScale)
+          : plain;
     this.record = new ModelRecord(config, init);
     this.draws = (phase) => this.record.nextDraw(phase);
     this.backend = createBackend(config, this.platform).then(async (b) => {
@@ -151,7 +157,9 @@ export class RBM {
   async fit(x: MatrixInput, options: FitOptions): Promise<FitHistory> {
     const data = this.visibleData(x, 'x');
     const o = checkFitOptions(options, data.rows);
+    const labels = checkLabels(o.labels, data.rows, this.record.config.labels);
     const validation = o.validation === undefined ? undefined : this.visibleData(o.validation, 'validation');
+    if (o.metrics.length > 0) this.withoutLabels('metrics');
     for (const metric of ['crossEntropy', 'pseudoLikelihood'] as const) {
       if (this.gaussian && o.metrics.includes(metric)) throw new InvalidArgumentError('metrics', `'${metric}' applies to binary visible units only`);
     }
@@ -166,18 +174,20 @@ export class RBM {
     return this.exclusive(async () => {
       // Before anything changes: a checkpoint that cannot be written must not cost an epoch.
       if (o.checkpoint !== undefined) await (await import('./io/paths.js')).checkWritable(o.checkpoint);
-      return train(this.record, await this.backend, data, validation, o);
+      return train(this.record, await this.backend, data, validation, o, labels);
     });
   }
 
   /** P(h = 1 | v): sklearn's transform, simple_rbm's get_hidden. */
   async expectHidden(v: MatrixInput): Promise<Matrix> {
+    this.withoutLabels('expectHidden');
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => (await this.backend).propagate(m, 'hidden'));
   }
 
   /** Hidden states sampled from P(h | v). */
   async sampleHidden(v: MatrixInput): Promise<Matrix> {
+    this.withoutLabels('sampleHidden');
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => (await this.backend).propagate(m, 'hidden', this.draws(Phase.inferHidden)));
   }
@@ -196,6 +206,7 @@ export class RBM {
 
   /** Mean-field reconstruction σ(σ(v·W + c)·Wᵀ + b), as simple_rbm's reconstruct. */
   async reconstruct(v: MatrixInput): Promise<Matrix> {
+    this.withoutLabels('reconstruct');
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => {
       const backend = await this.backend;
@@ -205,6 +216,7 @@ export class RBM {
 
   /** One sampled Gibbs step v → h → v, as sklearn's gibbs. */
   async gibbs(v: MatrixInput): Promise<Matrix> {
+    this.withoutLabels('gibbs');
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => gibbsStep(await this.backend, m, this.draws));
   }
@@ -214,6 +226,7 @@ export class RBM {
    * resolves to their final visible states, one row per chain (echen's daydream).
    */
   async daydream(steps: number, options: DaydreamOptions = {}): Promise<Matrix> {
+    this.withoutLabels('daydream');
     nonNegativeInteger('steps', steps);
     const o = optionsObject('options', options, ['chains', 'probabilities', 'start']);
     if (o.probabilities !== undefined && typeof o.probabilities !== 'boolean') throw new InvalidArgumentError('probabilities', 'expected true or false');
@@ -226,6 +239,7 @@ export class RBM {
 
   /** E(v, h) = −(v·W·hᵀ + b·v + c·h), one value per row pair. */
   async energy(v: MatrixInput, h: MatrixInput): Promise<Float64Array> {
+    this.withoutLabels('energy');
     const mv = toMatrix(v, 'v', { cols: this.visible });
     const mh = toMatrix(h, 'h', { cols: this.hidden });
     if (mv.rows !== mh.rows) {
@@ -236,12 +250,14 @@ export class RBM {
 
   /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j), so that P(v) ∝ e^(−F(v)); one value per row. */
   async freeEnergy(v: MatrixInput): Promise<Float64Array> {
+    this.withoutLabels('freeEnergy');
     const m = toMatrix(v, 'v', { cols: this.visible });
     return this.exclusive(async () => (await this.backend).freeEnergy(m));
   }
 
   /** Mean-field reconstruction error of `x`: mean squared, and cross-entropy in nats per example. */
   async reconstructionError(x: MatrixInput): Promise<ReconstructionError> {
+    this.withoutLabels('reconstructionError');
     const m = this.visibleData(x, 'x');
     return reconstructionError(m, await this.reconstruct(m), !this.gaussian);
   }
@@ -252,6 +268,7 @@ export class RBM {
    * `seed`'s stream (repeatable), or given by `flip` (one unit index per row).
    */
   async pseudoLikelihood(x: MatrixInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
+    this.withoutLabels('pseudoLikelihood');
     const o = optionsObject('options', options, ['seed', 'flip']);
     if (this.gaussian) throw new InvalidArgumentError('x', "the pseudo-likelihood flips binary units: it applies to visibleType: 'binary' only");
     const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
@@ -273,6 +290,7 @@ export class RBM {
 
   /** Mean free energy of held-out rows minus that of training rows: grows as the model overfits. */
   async freeEnergyGap(train: MatrixInput, heldOut: MatrixInput): Promise<number> {
+    this.withoutLabels('freeEnergyGap');
     const a = toMatrix(train, 'train', { cols: this.visible });
     const b = toMatrix(heldOut, 'heldOut', { cols: this.visible });
     return mean(await this.freeEnergy(b)) - mean(await this.freeEnergy(a));
@@ -284,6 +302,7 @@ export class RBM {
    * (base rates from `data` when given), with a ±3σ interval.
    */
   async logPartition(options: LogPartitionOptions = { method: 'exact' }): Promise<PartitionEstimate> {
+    this.withoutLabels('logPartition');
     const o = optionsObject('options', options, ['method', 'runs', 'betas', 'data']);
     const method = oneOf('method', o.method, ['exact', 'ais', 'reverse-ais']);
     if (method === 'exact') {
@@ -320,6 +339,7 @@ export class RBM {
    * with log Z from logPartition(options) (or `logZ` when already known).
    */
   async logLikelihood(x: MatrixInput, options: LogPartitionOptions & { logZ?: number } = { method: 'exact' }): Promise<number> {
+    this.withoutLabels('logLikelihood');
     const { logZ: given, ...partition } = optionsObject('options', options, ['method', 'runs', 'betas', 'data', 'logZ']);
     if (given !== undefined && (typeof given !== 'number' || !Number.isFinite(given))) throw new InvalidArgumentError('logZ', `expected a finite number, got ${String(given)}`);
     const m = this.visibleData(x, 'x');
@@ -333,6 +353,7 @@ export class RBM {
    * probabilities. Known units are returned exactly as given.
    */
   async inpaint(x: MatrixInput, mask: MatrixInput, options: { steps?: number } = {}): Promise<Matrix> {
+    this.withoutLabels('inpaint');
     const o = optionsObject('options', options, ['steps']);
     const m = this.visibleData(x, 'x');
     const known = toMatrix(mask, 'mask', { cols: this.visible, unitInterval: true });
@@ -340,6 +361,35 @@ export class RBM {
     if (!known.data.every((k) => k === 0 || k === 1)) throw new InvalidArgumentError('mask', 'expected 1 for known units and 0 for unknown ones');
     const steps = positiveInteger('steps', o.steps ?? 100);
     return this.exclusive(async () => inpaint(await this.backend, this.draws, m, known, steps));
+  }
+
+  /**
+   * A model with a label layer: p(y | x) for each row (rows × C), computed exactly from the free
+   * energies of (x, y): p(y | x) ∝ exp(d_y + Σ_j softplus(c_j + (x·W)_j + U_yj)).
+   */
+  async predictProba(x: MatrixInput): Promise<Matrix> {
+    const classes = this.classes('predictProba');
+    const m = this.visibleData(x, 'x');
+    const scores = await this.exclusive(async () => (await this.backend).classScores(m));
+    softmaxRows(scores, m.rows, classes);
+    return { data: Float32Array.from(scores), rows: m.rows, cols: classes };
+  }
+
+  /** A model with a label layer: the most probable class of each row (the first on a tie). */
+  async predict(x: MatrixInput): Promise<Uint32Array> {
+    const p = await this.predictProba(x);
+    return Uint32Array.from({ length: p.rows }, (_, r) => {
+      let best = 0;
+      for (let y = 1; y < p.cols; y++) if (p.data[r * p.cols + y] > p.data[r * p.cols + best]) best = y;
+      return best;
+    });
+  }
+
+  /** The model's classes; refuses `method` on a model without a label layer. */
+  private classes(method: string): number {
+    const classes = this.record.config.labels;
+    if (classes === 0) throw new InvalidArgumentError('this', `${method} needs a label layer: create the model with labels: C and fit it with labels`);
+    return classes;
   }
 
   /** Which backend the model runs on, and the device (the WebGPU adapter's description). */
@@ -398,6 +448,16 @@ export class RBM {
       const backend = await this.backend.catch(() => undefined);
       await backend?.dispose();
     });
+  }
+
+  /**
+   * Refuses a method that treats x alone as the model's visible layer on a model with a label
+   * layer, whose hidden units depend on the label too (predict and predictProba marginalise it).
+   */
+  private withoutLabels(method: string): void {
+    if (this.record.config.labels > 0) {
+      throw new InvalidArgumentError('this', `${method} is not defined for a model with a label layer (its hidden units depend on the class): use predict or predictProba`);
+    }
   }
 
   /** Whether the visible units are Gaussian (real-valued) rather than binary. */

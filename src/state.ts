@@ -83,7 +83,7 @@ export function checkConfig(v: unknown, fail: Fail = argumentFailure): ModelConf
 }
 
 /** Checks every array's length against the configuration and every value for finiteness. */
-export function checkParameters(p: unknown, visible: number, hidden: number, fail: Fail = argumentFailure): Parameters {
+export function checkParameters(p: unknown, visible: number, hidden: number, fail: Fail = argumentFailure, classes = 0): Parameters {
   if (!isObject(p)) fail('parameters', 'expected an object');
   const expected: [keyof Parameters, number][] = [
     ['weights', visible * hidden],
@@ -103,6 +103,11 @@ export function checkParameters(p: unknown, visible: number, hidden: number, fai
   const variance = ['visibleLogVariance', 'visibleLogVarianceVelocity'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
   if (variance.length === 1) fail(variance[0], 'Gaussian visible units need both visibleLogVariance and visibleLogVarianceVelocity');
   if (variance.length === 2) expected.push(['visibleLogVariance', visible], ['visibleLogVarianceVelocity', visible]);
+  const labelArrays = ['labelWeights', 'labelBias', 'labelWeightVelocity', 'labelBiasVelocity'] as const;
+  const present = labelArrays.filter((name) => (p as Record<string, unknown>)[name] !== undefined);
+  if (classes > 0 && present.length < labelArrays.length) fail(labelArrays.find((name) => !present.includes(name))!, `a model with ${classes} labels needs labelWeights, labelBias and their velocities`);
+  if (classes === 0 && present.length > 0) fail(present[0], 'only a model with labels has a label layer');
+  if (classes > 0) expected.push(['labelWeights', classes * hidden], ['labelBias', classes], ['labelWeightVelocity', classes * hidden], ['labelBiasVelocity', classes]);
   const offsets = ['visibleOffset', 'hiddenOffset'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
   if (offsets.length === 1) fail(offsets[0], 'centering needs both visibleOffset and hiddenOffset');
   if (offsets.length === 2) expected.push(['visibleOffset', visible], ['hiddenOffset', hidden]);
@@ -166,7 +171,7 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   if (!isObject(v)) fail('state', 'expected an object');
   const s = v as Record<string, unknown>;
   const config = checkConfig(s.config, fail);
-  const parameters = checkParameters(s.parameters, config.visible, config.hidden, fail);
+  const parameters = checkParameters(s.parameters, config.visible, config.hidden, fail, config.labels);
   const history = checkHistory(s.history, fail);
   const inferenceDraws = count(s.inferenceDraws, 'inferenceDraws', fail);
   if (inferenceDraws > MAX_INFERENCE_DRAWS) fail('inferenceDraws', `expected at most ${MAX_INFERENCE_DRAWS}, got ${inferenceDraws}`);

@@ -8,6 +8,7 @@ import type { ModelRecord } from './model-record.js';
 import { columnMeans, columnVariances, parametersFromData } from './init.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
+import type { VisibleType } from './options.js';
 
 /**
  * An epoch whose KL divergence exceeds this many nats per visible unit has diverged: the model
@@ -28,7 +29,7 @@ export async function saveRecord(path: string, record: ModelRecord): Promise<voi
  * saves checkpoints. `record` advances after every completed epoch, so a failure keeps every
  * epoch that finished.
  */
-export async function train(record: ModelRecord, backend: Backend, data: Matrix, validation: Matrix | undefined, o: CheckedFitOptions): Promise<FitHistory> {
+export async function train(record: ModelRecord, backend: Backend, data: Matrix, validation: Matrix | undefined, o: CheckedFitOptions, labels?: Uint32Array): Promise<FitHistory> {
   const resumed = o.resumeFrom === undefined ? undefined : await readCheckpoint(o.resumeFrom, record);
   const progress = resumed ? resumed.progress : record.progress;
   if (progress && (progress.rows !== data.rows || progress.batchSize !== o.batchSize)) {
@@ -49,7 +50,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
   if (o.metrics.length > 0) result.metrics = Object.fromEntries(o.metrics.map((name) => [name, []]));
   if (o.verbose) o.log(backend.banner);
   if (o.verbose && record.config.visibleType === 'gaussian') o.log(GAUSSIAN_LOSS_NOTE);
-  const resident = await backend.upload(data);
+  const resident = await backend.upload(data, labels);
   try {
     while (record.epochsTrained < startEpoch + o.epochs) {
       if (o.signal?.aborted) await interrupt(record, o, o.signal.reason);
@@ -59,7 +60,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
         h.klDivergence.push(done.klDivergence);
       }
       const e = done.epoch - startEpoch;
-      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${record.config.visibleType === 'gaussian' ? 'Reconstruction MSE' : 'KL Divergence'}: ${done.klDivergence.toFixed(4)}`);
+      if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${epochLossName(record.config)}: ${done.klDivergence.toFixed(4)}`);
       if (o.verbose && done.swapRate !== undefined) o.log(`  parallel tempering: swap rate ${done.swapRate.toFixed(3)}`);
       const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, record.config.visibleType === 'binary', o, data, validation) : undefined;
       if (metrics) {
@@ -136,7 +137,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     await interrupt(record, o, o.signal?.reason);
   }
   const klDivergence = kl.reduce((s, v) => s + v, 0) / kl.length;
-  if (record.config.visibleType === 'binary' && klDivergence > MAX_PLAUSIBLE_KL) {
+  if (record.config.visibleType === 'binary' && record.config.labels === 0 && klDivergence > MAX_PLAUSIBLE_KL) {
     await backend.setParameters(before);
     record.parameters = before;
     throw new DivergenceError(
@@ -154,6 +155,12 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
     deviceSeconds: result.deviceSeconds,
     swapRate: result.swaps && result.swaps.accepted / Math.max(1, result.swaps.tried),
   };
+}
+
+/** The loss's name in fit's epoch lines: simple_rbm's "KL Divergence" unless the model reports another. */
+function epochLossName(config: { visibleType: VisibleType; labels: number }): string {
+  if (config.labels > 0) return 'Label cross-entropy';
+  return config.visibleType === 'gaussian' ? 'Reconstruction MSE' : 'KL Divergence';
 }
 
 /** What a Gaussian model's fit prints after the banner: its epoch lines report another loss. */

@@ -33,6 +33,15 @@ export interface Parameters {
    */
   readonly visibleLogVariance?: Float32Array;
   readonly visibleLogVarianceVelocity?: Float32Array;
+  /**
+   * A label layer (the classification RBM of Larochelle & Bengio, ICML 2008): U (C × H,
+   * row-major: labelWeights[y·H + j] joins class y and hidden j), d (C), and their momentum
+   * buffers, present exactly when the model has labels (docs/training-step.md, "Label layer").
+   */
+  readonly labelWeights?: Float32Array;
+  readonly labelBias?: Float32Array;
+  readonly labelWeightVelocity?: Float32Array;
+  readonly labelBiasVelocity?: Float32Array;
 }
 
 /** How one contrastive-divergence step turns statistics into an update. */
@@ -66,6 +75,13 @@ export interface TrainingRule {
    * loss becomes the reconstruction's mean squared error.
    */
   readonly gaussian?: { readonly learnVariance: boolean };
+  /**
+   * A label layer (Parameters.labelWeights must be present; the data come with labels): which
+   * gradient the step follows — of log p(y | x) ('discriminative'), of log p(x, y) by CD-k
+   * ('generative'), or the first plus generativeWeight times the second ('hybrid'). The batch
+   * loss becomes the mean −log p(y | x) before the update.
+   */
+  readonly labels?: { readonly objective: 'generative' | 'discriminative' | 'hybrid'; readonly generativeWeight: number };
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */
@@ -152,7 +168,8 @@ export interface Backend {
   readonly banner: string;
   setParameters(p: Parameters): Promise<void>;
   getParameters(): Promise<Parameters>;
-  upload(x: Matrix): Promise<ResidentData>;
+  /** Holds a data set for training, with its class labels (one per row) for a model with a label layer. */
+  upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData>;
   /** Trains on every batch of `plan`. */
   trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult>;
   /**
@@ -166,6 +183,11 @@ export interface Backend {
   freeEnergy(v: Matrix): Promise<Float64Array>;
   /** log Z summed over every state of the smaller layer (at most MAX_EXACT_UNITS units). */
   logPartitionExact(): Promise<number>;
+  /**
+   * A model with a label layer: log p(y | x) up to each row's constant, rows × C:
+   * d_y + Σ_j softplus(c_j + (x·W)_j + U_yj) (src/backend/cpu/class-step.ts is the reference).
+   */
+  classScores(x: Matrix): Promise<Float64Array>;
   /** Runs AIS's chains (src/backend/anneal.ts is the reference) and returns each chain's log importance weight. */
   anneal(job: AnnealJob): Promise<Float64Array>;
   dispose(): Promise<void>;
@@ -189,6 +211,10 @@ export function copyParameters(p: Parameters): Parameters {
     ...(p.hiddenOffset && { hiddenOffset: p.hiddenOffset.slice() }),
     ...(p.visibleLogVariance && { visibleLogVariance: p.visibleLogVariance.slice() }),
     ...(p.visibleLogVarianceVelocity && { visibleLogVarianceVelocity: p.visibleLogVarianceVelocity.slice() }),
+    ...(p.labelWeights && { labelWeights: p.labelWeights.slice() }),
+    ...(p.labelBias && { labelBias: p.labelBias.slice() }),
+    ...(p.labelWeightVelocity && { labelWeightVelocity: p.labelWeightVelocity.slice() }),
+    ...(p.labelBiasVelocity && { labelBiasVelocity: p.labelBiasVelocity.slice() }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { BackendUnavailableError } from '../errors.js';
+import { BackendUnavailableError, InvalidArgumentError } from '../errors.js';
 import type { DeviceChoice } from '../options.js';
 import type { Platform } from '../platform/platform.js';
 import type { Backend } from './backend.js';
@@ -16,7 +16,12 @@ export interface BackendRequest {
   readonly gpu: GpuOptions;
   /** CPU threads; undefined: the platform's cores. */
   readonly threads: number | undefined;
+  /** Classes of a label layer (0: none). */
+  readonly labels?: number;
 }
+
+/** Why a model with a label layer runs where it does, for the banner. */
+const LABEL_NOTE = '# A label layer trains on the TypeScript kernels (the WebAssembly and WebGPU ones do not have it yet).';
 
 /**
  * The one place that chooses a backend, on what `platform` offers: the CPU, the GPU (an error
@@ -25,6 +30,10 @@ export interface BackendRequest {
  */
 export async function createBackend(request: BackendRequest, platform: Platform): Promise<Backend> {
   const { useGPU, visible, hidden, gpu } = request;
+  if ((request.labels ?? 0) > 0) {
+    if (useGPU === true) throw new InvalidArgumentError('useGPU', "a model with a label layer trains on the CPU only for now: use useGPU: false or 'auto'");
+    return new CpuBackend(visible, hidden, LABEL_NOTE);
+  }
   if (useGPU === false) return cpuBackend(request, platform);
   if (useGPU === true) return WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
   try {

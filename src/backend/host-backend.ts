@@ -7,6 +7,7 @@ import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
 import { energies, freeEnergies } from './energies.js';
 import { exactGaussianLogPartition, exactLogPartition } from './exact-partition.js';
 import { precisions } from './cpu/gaussian-step.js';
+import { classScores } from './cpu/class-step.js';
 
 /**
  * Inference for the backends whose parameters live in host memory (the TypeScript reference
@@ -73,6 +74,13 @@ export abstract class HostBackend {
   async anneal(job: AnnealJob): Promise<Float64Array> {
     const p = this.view();
     return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job) : annealOnHost(p, this.visible, this.hidden, job);
+  }
+
+  async classScores(x: Matrix): Promise<Float64Array> {
+    const p = this.view();
+    const out = new Float64Array(x.rows * p.labelBias!.length);
+    classScores(p, this.activations(x).data, x.rows, out);
+    return out;
   }
 
   /** The hidden pre-activations c + v·W (Gaussian units: c + (v/σ²)·W). */

@@ -8,7 +8,7 @@ export const MODEL_FORMAT = 'webgpu-rbm';
 export const MODEL_FORMAT_VERSION = '1';
 
 /** Tensor names as simple_rbm's get_state() names the arrays, so its users recognise them. */
-const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | 'visibleOffset' | 'hiddenOffset' | 'visibleLogVariance' | 'visibleLogVarianceVelocity'>, 'both' | 'visible' | 'hidden'][] = [
+const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | OptionalParameter>, 'both' | 'visible' | 'hidden'][] = [
   ['w', 'weights', 'both'],
   ['visible_bias', 'visibleBias', 'visible'],
   ['hidden_bias', 'hiddenBias', 'hidden'],
@@ -17,6 +17,9 @@ const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | 'vis
   ['delta_hidden_bias', 'hiddenBiasVelocity', 'hidden'],
 ];
 
+/** The parameters only some models have. */
+type OptionalParameter = 'visibleOffset' | 'hiddenOffset' | 'visibleLogVariance' | 'visibleLogVarianceVelocity' | 'labelWeights' | 'labelBias' | 'labelWeightVelocity' | 'labelBiasVelocity';
+
 /** Persistent CD's chains, when the model has them: one hidden state per row. */
 const CHAINS = 'persistent_hidden';
 
@@ -24,11 +27,15 @@ const CHAINS = 'persistent_hidden';
  * Tensors only some models have: centring's offsets (a centred model's file), Gaussian visible
  * units' log-variances and their momentum (a Gaussian model's file).
  */
-const OPTIONAL: readonly [string, 'visibleOffset' | 'hiddenOffset' | 'visibleLogVariance' | 'visibleLogVarianceVelocity', 'visible' | 'hidden'][] = [
+const OPTIONAL: readonly [string, OptionalParameter, 'visible' | 'hidden' | 'labelHidden' | 'label'][] = [
   ['visible_offset', 'visibleOffset', 'visible'],
   ['hidden_offset', 'hiddenOffset', 'hidden'],
   ['visible_log_variance', 'visibleLogVariance', 'visible'],
   ['delta_visible_log_variance', 'visibleLogVarianceVelocity', 'visible'],
+  ['label_weights', 'labelWeights', 'labelHidden'],
+  ['label_bias', 'labelBias', 'label'],
+  ['delta_label_weights', 'labelWeightVelocity', 'labelHidden'],
+  ['delta_label_bias', 'labelBiasVelocity', 'label'],
 ];
 
 /** The training data's visible means, recorded at the first fit (AIS's base rates). */
@@ -48,8 +55,8 @@ export function encodeModel(state: ModelState): Uint8Array {
   state = checkState(state, (field, message) => {
     throw new InvalidArgumentError(field === 'state' ? 'state' : `state.${field}`, message);
   });
-  const { visible: V, hidden: H } = state.config;
-  const shapes = { both: [V, H], visible: [V], hidden: [H] };
+  const { visible: V, hidden: H, labels: C } = state.config;
+  const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = Object.fromEntries(
     TENSORS.map(([name, key, shape]) => [name, { shape: shapes[shape], data: state.parameters[key] as Float32Array }]),
   );
@@ -99,11 +106,12 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
       return fail(`has metadata '${key}' that is not valid JSON`);
     }
   };
-  const config = json('config', true) as { visible?: unknown; hidden?: unknown };
+  const config = json('config', true) as { visible?: unknown; hidden?: unknown; labels?: unknown };
   const V = config?.visible;
   const H = config?.hidden;
-  if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H)) fail('has a config without integer visible and hidden sizes');
-  const shapes = { both: [V, H], visible: [V], hidden: [H] };
+  const C = config?.labels ?? 0;
+  if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H) || !Number.isSafeInteger(C)) fail('has a config without integer visible, hidden and label sizes');
+  const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
   const parameters: Partial<Record<keyof Parameters, Float32Array>> = {};
   const tensor = (name: string, shape: number[], required: boolean): Float32Array | undefined => {
     const entry = file.tensors.get(name);

@@ -16,12 +16,13 @@ export const Phase = {
   aisVisible: 8,
   pseudoLikelihood: 9,
   temperingSwap: 10,
+  label: 11,
 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-/** Gibbs step t (1-based) of CD-k draws its visible and hidden states (and parallel tempering its swaps) with these phases. */
+/** Gibbs step t (1-based) of CD-k draws its visible, label and hidden states (and parallel tempering its swaps) with these phases. */
 export const GIBBS_PHASE_STRIDE = 16;
-export function gibbsPhase(base: typeof Phase.visible | typeof Phase.hiddenAgain | typeof Phase.temperingSwap, step: number): Phase {
+export function gibbsPhase(base: typeof Phase.visible | typeof Phase.hiddenAgain | typeof Phase.temperingSwap | typeof Phase.label, step: number): Phase {
   return (base + GIBBS_PHASE_STRIDE * (step - 1)) as Phase;
 }
 

@@ -3,6 +3,7 @@ import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../r
 import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
 import { bernoulliLogLikelihood, sigmoid } from '../../math.js';
 import { GaussianScratch } from './gaussian-step.js';
+import { ClassScratch } from './class-step.js';
 
 /** Working memory for steps on batches of up to `maxRows` rows, allocated once. */
 export class StepScratch {
@@ -22,6 +23,7 @@ export class StepScratch {
   readonly swaps = { accepted: 0, tried: 0 };
   private temperedChains: TemperedScratch | undefined;
   private gaussianScratch: GaussianScratch | undefined;
+  private classScratch: ClassScratch | undefined;
 
   constructor(
     readonly maxRows: number,
@@ -47,6 +49,12 @@ export class StepScratch {
   gaussian(): GaussianScratch {
     this.gaussianScratch ??= new GaussianScratch(this.maxRows, this.visibleUnits);
     return this.gaussianScratch;
+  }
+
+  /** Working memory for a label layer of `classes` classes, allocated on first use. */
+  classes(classes: number): ClassScratch {
+    if (this.classScratch?.labelBiasGradient.length !== classes) this.classScratch = new ClassScratch(this.maxRows, this.hiddenUnits, classes);
+    return this.classScratch;
   }
 
   /** Working memory for maxRows × `temperatures` tempered chains, allocated on first use. */

@@ -4,10 +4,15 @@ import { philoxUniforms, type DrawAddress } from '../../rng/stream.js';
 import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
 import { contrastiveDivergenceStep, StepScratch } from './cd-step.js';
 import { gaussianStep } from './gaussian-step.js';
+import { classStep } from './class-step.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
 
 class HostData implements ResidentData {
-  constructor(readonly m: Matrix) {}
+  constructor(
+    readonly m: Matrix,
+    readonly labels?: Uint32Array,
+  ) {}
   get rows(): number {
     return this.m.rows;
   }
@@ -56,12 +61,13 @@ export class CpuBackend extends HostBackend implements Backend {
     return copyParameters(this.params);
   }
 
-  async upload(x: Matrix): Promise<ResidentData> {
-    return new HostData(x);
+  async upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData> {
+    return new HostData(x, labels);
   }
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
-    const x = (data as HostData).m;
+    const { m: x, labels } = data as HostData;
+    if (plan.rule.labels && !labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;
     if (!this.scratch || this.scratch.maxRows < maxRows) {
@@ -72,7 +78,9 @@ export class CpuBackend extends HostBackend implements Backend {
     const swaps = this.scratch.swaps;
     [swaps.accepted, swaps.tried] = [0, 0];
     const counts = () => (plan.rule.parallelTempering ? { swaps: { ...swaps } } : {});
-    const step = plan.rule.gaussian ? gaussianStep : contrastiveDivergenceStep;
+    const batchLabels = new Uint32Array(maxRows);
+    const labelled: typeof contrastiveDivergenceStep = (p, x, rows, rule, at, uniforms, s) => classStep(p, x, batchLabels, rows, rule, at, uniforms, s);
+    const step = plan.rule.labels ? labelled : plan.rule.gaussian ? gaussianStep : contrastiveDivergenceStep;
     const kl: number[] = [];
     let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {
@@ -81,6 +89,7 @@ export class CpuBackend extends HostBackend implements Backend {
       for (let r = 0; r < rows; r++) {
         const src = plan.order[start + r] * x.cols;
         batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
+        if (labels) batchLabels[r] = labels[plan.order[start + r]];
       }
       const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
       const value = step(this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);

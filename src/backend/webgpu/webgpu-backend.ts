@@ -5,6 +5,7 @@ import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
 import { mergeChains, type AnnealJob, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
+import { classScores } from '../cpu/class-step.js';
 import { enumeration } from '../exact-partition.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
 import { annealOnGpu } from './annealer.js';
@@ -24,6 +25,8 @@ const PARTITION_CHUNK = 2 ** 20;
  * command buffer, and the host only orchestrates. Draws the same Philox stream as the CPU.
  */
 export class WebGpuBackend implements Backend {
+  /** A label layer's U and d, kept on the host for classScores. */
+  private labelLayer: { labelWeights: Float32Array; labelBias: Float32Array } | undefined;
   readonly info: DeviceInfo;
   readonly banner: string;
   private readonly device: GPUDevice;
@@ -66,6 +69,7 @@ export class WebGpuBackend implements Backend {
   async setParameters(p: Parameters): Promise<void> {
     await this.run('writing parameters', () => this.model.write(p));
     this.chains = p.hiddenChains?.slice() ?? new Float32Array(0);
+    this.labelLayer = p.labelWeights && p.labelBias && { labelWeights: p.labelWeights.slice(), labelBias: p.labelBias.slice() };
   }
 
   async getParameters(): Promise<Parameters> {
@@ -129,6 +133,22 @@ export class WebGpuBackend implements Backend {
     return this.run('computing free energies', async () => {
       const a = await this.multiply(v, 'hidden', Epilogue.activation);
       return freeEnergies(v, a, await this.model.readVisibleBias());
+    });
+  }
+
+  /**
+   * Class scores of a model with a label layer: the hidden pre-activations on the GPU, the C
+   * softplus sums on the host (a label layer does not train here: createBackend keeps such
+   * models on the CPU; this serves the parameters set).
+   */
+  async classScores(x: Matrix): Promise<Float64Array> {
+    const layer = this.labelLayer;
+    if (!layer) throw new InvalidArgumentError('labels', 'this model has no label layer');
+    return this.run('computing class scores', async () => {
+      const a = await this.multiply(x, 'hidden', Epilogue.activation);
+      const out = new Float64Array(x.rows * layer.labelBias.length);
+      classScores({ ...layer, hiddenBias: new Float32Array(this.hidden) } as Parameters, a.data, x.rows, out);
+      return out;
     });
   }
 

@@ -25,11 +25,13 @@ function plotInput(loss: string | undefined, model: string | undefined): FileArg
 async function readHistory(input: FileArgument): Promise<{ history: History; loss: string }> {
   if (input.flag === '--loss') {
     const text = new TextDecoder().decode(await readFileBytes(input.path));
-    return { history: parseLossFile(text, input.path), loss: text.startsWith('# epoch reconstruction_MSE') ? lossName('gaussian') : lossName('binary') };
+    // The header names the loss (formatLossFile); simple_rbm's files say KL_divergence.
+    const named = [lossName('gaussian'), lossName('binary', 2)].find((name) => text.startsWith(`# epoch ${name.replace(/ /g, '_')}`));
+    return { history: parseLossFile(text, input.path), loss: named ?? lossName('binary') };
   }
   const { history, config } = await readModelFile(input.path);
   if (history.epoch.length === 0) throw new DataFormatError(input.path, 'has no epochs to plot: the model has not been trained');
-  return { history, loss: lossName(config.visibleType) };
+  return { history, loss: lossName(config.visibleType, config.labels) };
 }
 
 export async function plot(args: string[]): Promise<void> {
@@ -69,7 +71,7 @@ export async function info(args: string[]): Promise<void> {
   const s = await readModelFile(path);
   const c = s.config;
   const kl = s.history.klDivergence;
-  const loss = c.visibleType === 'gaussian' ? 'MSE' : 'KL';
+  const loss = c.labels > 0 ? 'cross-entropy' : c.visibleType === 'gaussian' ? 'MSE' : 'KL';
   // A loop, not Math.min(...kl): a long history is more arguments than a call takes.
   const best = kl.reduce((b, v, i) => (v < kl[b] ? i : b), 0);
   const lines = [

@@ -217,7 +217,7 @@ async function trainModel(values: Values, options: RbmOptions, run: Run) {
   try {
     const x = await trainingData(rbm, run.data, run.out, run.batchSize);
     rbm ??= await naming(FLAG_NAMES, () => new RBM({ ...options, visible: x.cols }));
-    return { status: await fit(rbm, x, run), history: rbm.history, loss: lossName(rbm.options.visibleType) };
+    return { status: await fit(rbm, x, run), history: rbm.history, loss: lossName(rbm.options.visibleType, rbm.options.labels) };
   } finally {
     await rbm?.dispose();
   }
