@@ -1,5 +1,6 @@
-// Vectorised exp, sigmoid and softplus on f32x4 lanes. WebAssembly has no exp or log, so
-// these are polynomial approximations accurate to a few units in the last place of a float32.
+// Vectorised exp, sigmoid, softplus and Box–Muller normals on f32x4 lanes. WebAssembly has no
+// exp, log or cos, so these are polynomial approximations accurate to a few units in the last
+// place of a float32.
 // f32x4.pmax where either maximum gives the same value: it is one x86 instruction, where
 // f32x4.max's rules for NaN and ±0 take several.
 
@@ -96,4 +97,53 @@ export function softplusDifference4(b: v128, d: v128): v128 {
   const isNear = f32x4.le(f32x4.abs(d), f32x4.splat(0.5));
   if (i32x4.all_true(isNear)) return near;
   return v128.bitselect(near, f32x4.sub(softplus4(f32x4.add(b, d)), softplus4(b)), isNear);
+}
+
+const SQRT2: f32 = 1.4142135623730951;
+const TWO_PI: f32 = 6.283185307179586;
+
+/** ln(x) for normal x in (0, 1]: x = 2^e·m with m in [√½, √2), so ln x = e·ln 2 + log1p(m − 1), m − 1 exact. */
+// @ts-ignore: decorator
+@inline
+function logUnit4(x: v128): v128 {
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
+  const high = f32x4.gt(m, f32x4.splat(SQRT2));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, high);
+  // A high lane's mask is −1: its exponent goes up by one.
+  const n = f32x4.convert_i32x4_s(i32x4.sub(e, high));
+  const low = f32x4.add(f32x4.mul(n, f32x4.splat(LN2_LO)), log1p4(f32x4.sub(m, f32x4.splat(1.0))));
+  return f32x4.add(f32x4.mul(n, f32x4.splat(LN2_HI)), low);
+}
+
+/**
+ * cos(2π·u) for u in [0, 1): with r = u − round(u) in [−½, ½] and s = ¼ − |r| in [−¼, ¼] (both
+ * exact), it is sin(2π·s), an odd Taylor polynomial of degree 13 on [−π/2, π/2] (error below 1e-9).
+ */
+// @ts-ignore: decorator
+@inline
+function cosTwoPi4(u: v128): v128 {
+  const s = f32x4.sub(f32x4.splat(0.25), f32x4.abs(f32x4.sub(u, f32x4.nearest(u))));
+  const x = f32x4.mul(s, f32x4.splat(TWO_PI));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.splat(1.0 / 6227020800.0);
+  p = f32x4.sub(f32x4.mul(p, x2), f32x4.splat(1.0 / 39916800.0));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.0 / 362880.0));
+  p = f32x4.sub(f32x4.mul(p, x2), f32x4.splat(1.0 / 5040.0));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.0 / 120.0));
+  p = f32x4.sub(f32x4.mul(p, x2), f32x4.splat(1.0 / 6.0));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.0));
+  return f32x4.mul(p, x);
+}
+
+/**
+ * Standard normals √(−2·ln(1 − u₀))·cos(2π·u₁) from uniforms in [0, 1), lane by lane (Box–Muller,
+ * as boxMuller in src/rng/stream.ts; 1 − u₀ is exact, at least 2⁻²⁴). Within a few float32 ulps
+ * of the reference's float64 value.
+ */
+// @ts-ignore: decorator
+@inline
+export function boxMuller4(u0: v128, u1: v128): v128 {
+  const radius = f32x4.sqrt(f32x4.mul(f32x4.splat(-2.0), logUnit4(f32x4.sub(f32x4.splat(1.0), u0))));
+  return f32x4.mul(radius, cosTwoPi4(u1));
 }
