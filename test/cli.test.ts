@@ -119,6 +119,57 @@ describe('rbm, end to end', () => {
   });
 });
 
+describe('rbm, beyond binary pixels', () => {
+  it('trains a Gaussian RBM on real values from a CSV file, naming the MSE it reports', () => {
+    // Two clusters of 4-D real vectors, far outside [0, 1].
+    const rows = Array.from({ length: 200 }, (_, r) => Array.from({ length: 4 }, (_, i) => ((r % 2 ? 5 : -5) + ((r * 7 + i * 3) % 11) / 10 - i).toFixed(3)).join(','));
+    writeFileSync(join(dir, 'real.csv'), rows.join('\n') + '\n');
+    const train = sh(rbm, ['train', '--data', 'real.csv', '--visible-type', 'gaussian', '--hidden', '3', '--epochs', '3', '--batch-size', '20', '--lr', '0.01', '--gradient', 'mean', '--out', 'g.safetensors', '--loss', 'g.dat']);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toContain("# Gaussian visible units: each epoch reports the reconstruction's mean squared error");
+    expect(train.stdout).toMatch(/Epoch \[3\/3\], Reconstruction MSE: \d/);
+    expect(readFileSync(join(dir, 'g.dat'), 'utf8')).toMatch(/^# epoch reconstruction_MSE\n1 /);
+    const info = sh(rbm, ['info', '--model', 'g.safetensors']);
+    expect(info.stdout).toContain('4 gaussian visible × 3 hidden');
+    expect(info.stdout).toContain('visible σ');
+    // The same file as binary data is refused, naming a value outside [0, 1].
+    const binary = sh(rbm, ['train', '--data', 'real.csv', '--hidden', '3', '--epochs', '1', '--batch-size', '20', '--out', 'b.safetensors']);
+    expect(binary.status).toBe(1);
+    expect(binary.stderr).toMatch(/\[0, 1\]/);
+    expect(sh(rbm, ['train', '--data', 'real.csv', '--fixed-variance', '--out', 'b.safetensors']).status).toBe(2);
+  });
+
+  it('trains a classification RBM on a labels file and evaluates its accuracy', () => {
+    // Class k lights pixels 3k to 3k + 2 of 9; the labels file has one integer a line.
+    const x: string[] = [];
+    const y: string[] = [];
+    for (let r = 0; r < 300; r++) {
+      const k = r % 3;
+      x.push(Array.from({ length: 9 }, (_, i) => (Math.floor(i / 3) === k ? 1 : (r * 5 + i) % 7 === 0 ? 1 : 0)).join(' '));
+      y.push(String(k));
+    }
+    writeFileSync(join(dir, 'x.txt'), x.join('\n') + '\n');
+    writeFileSync(join(dir, 'y.txt'), y.join('\n') + '\n');
+    const train = sh(rbm, ['train', '--data', 'x.txt', '--labels', 'y.txt', '--hidden', '6', '--epochs', '5', '--batch-size', '10', '--lr', '0.1', '--gradient', 'mean', '--out', 'c.safetensors']);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toMatch(/Epoch \[5\/5\], Label cross-entropy: \d/);
+    const evaluation = sh(rbm, ['evaluate', '--model', 'c.safetensors', '--data', 'x.txt', '--test', 'x.txt', '--labels', 'y.txt']);
+    expect(evaluation.status).toBe(0);
+    const accuracy = Number(/accuracy ([\d.]+) %/.exec(evaluation.stdout)?.[1]);
+    expect(accuracy).toBeGreaterThan(95);
+    expect(sh(rbm, ['info', '--model', 'c.safetensors']).stdout).toContain('label layer of 3 classes (discriminative)');
+    // Without its labels the test set cannot be scored; --objective needs --labels; a wrong count is named.
+    expect(sh(rbm, ['evaluate', '--model', 'c.safetensors', '--data', 'x.txt', '--test', 'x.txt']).status).toBe(2);
+    expect(sh(rbm, ['train', '--data', 'x.txt', '--objective', 'hybrid', '--out', 'd.safetensors']).status).toBe(2);
+    writeFileSync(join(dir, 'short.txt'), y.slice(1).join('\n') + '\n');
+    const short = sh(rbm, ['train', '--data', 'x.txt', '--labels', 'short.txt', '--hidden', '6', '--epochs', '1', '--batch-size', '10', '--out', 'd.safetensors']);
+    expect(short.status).toBe(1);
+    expect(short.stderr).toMatch(/--labels.*299 entries/);
+  });
+});
+
 describe('rbm errors', () => {
   it('explains every command with --help', () => {
     const help = sh(rbm, ['--help']);

@@ -1,4 +1,4 @@
-import { readMatrixFile } from '../data/files.js';
+import { readLabelFile, readMatrixFile } from '../data/files.js';
 import { loadFashionMnist, loadMnist } from '../data/mnist.js';
 import type { Matrix } from '../matrix.js';
 
@@ -28,5 +28,21 @@ export async function loadData(spec: string): Promise<Matrix> {
       return (await loadFashionMnist()).test.images;
     default:
       return readMatrixFile(spec);
+  }
+}
+
+/** Class labels: those of a named data set (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file (readLabelFile). */
+export async function loadLabels(spec: string): Promise<Uint32Array> {
+  switch (spec) {
+    case 'mnist':
+      return Uint32Array.from((await loadMnist()).train.labels);
+    case 'mnist-test':
+      return Uint32Array.from((await loadMnist()).test.labels);
+    case 'fashion-mnist':
+      return Uint32Array.from((await loadFashionMnist()).train.labels);
+    case 'fashion-mnist-test':
+      return Uint32Array.from((await loadFashionMnist()).test.labels);
+    default:
+      return readLabelFile(spec);
   }
 }

@@ -291,3 +291,33 @@ function pieceEnd(bytes: Uint8Array, start: number, pieceBytes: number, source: 
   if (cr >= 0) return start + cr + (bytes[start + cr + 1] === 0x0a ? 2 : 1);
   throw new DataFormatError(source, `has a line longer than ${formatBytes(pieceBytes)}`);
 }
+
+/**
+ * Reads class labels, one per row: an IDX file of one dimension (plain or .gz), or text with
+ * one non-negative integer per line. Throws DataFormatError naming the first bad entry.
+ */
+export async function readLabelFile(path: string): Promise<Uint32Array> {
+  const bytes = await readFileBytes(path, (head, size) => {
+    if (!looksLikeIdx(head) || isGzip(head)) return;
+    const layout = readIdxHeader(head, path);
+    checkIdxLength(layout, size - layout.header, path);
+    checkIdxMemory(path, layout, 0, false);
+  });
+  let values: ArrayLike<number>;
+  if (looksLikeIdx(bytes)) {
+    const idx = decodeIdxBytes(bytes, path, { asMatrix: false, owned: true });
+    if (idx.dims.length !== 1) throw new DataFormatError(path, `holds an IDX array of shape [${idx.dims.join(', ')}]; labels are one dimension`);
+    values = idx.data as ArrayLike<number>;
+  } else {
+    const m = parseTextPieces(decodeText(bytes, path), path);
+    if (m.cols !== 1) throw new DataFormatError(path, `has ${m.cols} values a line; labels are one integer a line`);
+    values = m.data;
+  }
+  const labels = new Uint32Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const y = values[k];
+    if (!(Number.isInteger(y) && y >= 0 && y < 2 ** 32)) throw new DataFormatError(path, `label ${k + 1} is ${y}; expected a non-negative integer`);
+    labels[k] = y;
+  }
+  return labels;
+}

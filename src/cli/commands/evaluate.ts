@@ -3,9 +3,11 @@ import { MAX_EXACT_UNITS } from '../../backend/exact-partition.js';
 import { mean } from '../../math.js';
 import { firstRows, type Matrix } from '../../matrix.js';
 import { RBM, type PartitionEstimate } from '../../node.js';
-import { choiceOption, numberOption, parse } from '../cli.js';
-import { checkFiles } from '../files.js';
-import { dataArgument, dataFor, files, modelArgument } from '../inputs.js';
+import { DataFormatError } from '../../errors.js';
+import { choiceOption, numberOption, parse, UsageError } from '../cli.js';
+import { loadLabels } from '../data-source.js';
+import { checkFiles, type FileArgument } from '../files.js';
+import { dataArgument, dataFor, files, modelArgument, type DataArgument } from '../inputs.js';
 
 const METHODS = ['exact', 'ais', 'reverse-ais', 'pseudo', 'all'] as const;
 type Method = (typeof METHODS)[number];
@@ -25,6 +27,8 @@ test data under the model: exact where the smaller layer has at most ${MAX_EXACT
   --rows N           use the first N rows of each data set (default all)
   --binarize         threshold the data at 0.5 (as the research figures on MNIST are)
   --gpu              evaluate on the GPU
+  --labels SET|FILE  a classification RBM (one with a label layer): the test rows' classes (default: the
+                     test set's own, for mnist-test and fashion-mnist-test); prints accuracy and test error
 An AIS interval wider than 1 nat is flagged: use more runs or inverse temperatures.`;
 
 /** The methods to run: 'all' and the default expand to those that apply to a model of this size. */
@@ -45,6 +49,24 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n');
 }
 
+/** The named test sets whose labels come with them. */
+const LABELLED_SETS = new Set(['mnist', 'mnist-test', 'fashion-mnist', 'fashion-mnist-test']);
+
+/** A classification RBM's accuracy and test error on the test rows. */
+async function classificationReport(rbm: RBM, model: FileArgument, test: DataArgument, labelSource: DataArgument | undefined, rows: number, binarize: boolean): Promise<void> {
+  const source = labelSource ?? (LABELLED_SETS.has(test.spec) ? test : undefined);
+  if (!source) throw new UsageError(`${model.path} is a classification RBM: give the test rows' classes with --labels`);
+  const t = firstRows(await dataFor(rbm, test, model), rows);
+  const x = binarize ? binarized(t) : t;
+  const labels = (await loadLabels(source.spec)).subarray(0, x.rows);
+  if (labels.length !== x.rows) throw new DataFormatError(source.spec, `has ${labels.length} labels for ${x.rows} test rows`);
+  const predicted = await rbm.predict(x);
+  let right = 0;
+  for (let r = 0; r < x.rows; r++) if (predicted[r] === labels[r]) right++;
+  console.log(`${model.path}: ${rbm.visible} × ${rbm.hidden} with ${rbm.options.labels} classes (${rbm.options.objective}); ${x.rows} test rows (${test.spec})`);
+  console.log(`accuracy ${((100 * right) / x.rows).toFixed(2)} %, test error ${((100 * (x.rows - right)) / x.rows).toFixed(2)} %`);
+}
+
 export async function evaluate(args: string[]): Promise<void> {
   const { values } = parse(args, {
     model: { type: 'string' },
@@ -56,6 +78,7 @@ export async function evaluate(args: string[]): Promise<void> {
     rows: { type: 'string' },
     binarize: { type: 'boolean' },
     gpu: { type: 'boolean' },
+    labels: { type: 'string' },
   });
   const model = modelArgument(values.model);
   const train = dataArgument('data', values.data, 'mnist');
@@ -64,10 +87,16 @@ export async function evaluate(args: string[]): Promise<void> {
   const runs = numberOption('runs', values.runs, DEFAULT_AIS_RUNS, { integer: true, min: 1 });
   const betas = numberOption('betas', values.betas, DEFAULT_AIS_BETAS, { integer: true, min: 2 });
   const rows = numberOption('rows', values.rows, Number.MAX_SAFE_INTEGER, { integer: true, min: 1 });
-  await checkFiles(files(model, train, test), []);
+  const labelSource = values.labels === undefined ? undefined : dataArgument('labels', values.labels, '');
+  await checkFiles(files(model, train, test, labelSource), []);
 
   const rbm = await RBM.load(model.path, { useGPU: values.gpu ?? false });
   try {
+    if (rbm.options.labels > 0) {
+      await classificationReport(rbm, model, test, labelSource, rows, values.binarize ?? false);
+      return;
+    }
+    if (labelSource) throw new UsageError(`--labels applies to a model with a label layer; ${model.path} has none`);
     const prepare = (m: Matrix) => (values.binarize ? binarized(firstRows(m, rows)) : firstRows(m, rows));
     const x = prepare(await dataFor(rbm, train, model));
     const t = prepare(await dataFor(rbm, test, model));

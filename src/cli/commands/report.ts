@@ -76,14 +76,15 @@ export async function info(args: string[]): Promise<void> {
   const best = kl.reduce((b, v, i) => (v < kl[b] ? i : b), 0);
   const lines = [
     `${path}`,
-    `  shape        ${c.visible} ${c.visibleType} visible × ${c.hidden} hidden (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0)} parameters)`,
+    `  shape        ${c.visible} ${c.visibleType} visible × ${c.hidden} hidden${c.labels ? ` × ${c.labels} classes` : ''} (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0) + c.labels * (c.hidden + 1)} parameters)`,
     `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, init scale ${c.initScale}`,
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
       (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +
       (c.centering ? `, centred (offset rate ${c.centering.offsetRate})` : '') +
       (c.parallelTempering ? `, parallel tempering at ${c.parallelTempering.temperatures} temperatures` : '') +
       (c.visibleBiasInit === 'data' ? ', visible biases from the data' : '') +
-      (c.visibleType === 'gaussian' ? (c.learnVariance ? ', learned variances' : ', fixed variances (σ = 1)') : ''),
+      (c.visibleType === 'gaussian' ? (c.learnVariance ? ', learned variances' : ', fixed variances (σ = 1)') : '') +
+      (c.labels > 0 ? `, label layer of ${c.labels} classes (${c.objective}${c.objective === 'hybrid' ? `, generative weight ${c.generativeWeight}` : ''})` : ''),
     `  epochs       ${kl.length}` +
       (kl.length ? `; ${loss} first ${kl[0].toFixed(4)}, last ${kl[kl.length - 1].toFixed(4)}, best ${kl[best].toFixed(4)} (epoch ${best + 1})` : ''),
   ];

@@ -6,7 +6,7 @@ import type { Matrix } from '../../matrix.js';
 import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type RbmOptions } from '../../options.js';
 import { RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
-import { loadData, namedSetColumns } from '../data-source.js';
+import { loadData, loadLabels, namedSetColumns } from '../data-source.js';
 import { checkFiles, fileArgument, type FileArgument } from '../files.js';
 import { dataArgument, files, type DataArgument } from '../inputs.js';
 import { checkModelOptions, naming } from '../model-options.js';
@@ -38,6 +38,11 @@ lines (with a progress bar on a terminal).
                        binary visible units (default) or Gaussian ones for real-valued data (Cho et al. 2011);
                        Gaussian models report the reconstruction's mean squared error instead of the KL
   --fixed-variance     with --visible-type gaussian: keep σ = 1 (standardised data) instead of learning it
+  --labels SET|FILE    train a classification RBM (Larochelle & Bengio 2008) on these class labels: a data
+                       set's (mnist, fashion-mnist) or a file (IDX, or one integer a line); it reports the
+                       label cross-entropy per epoch
+  --objective KIND     with --labels: discriminative (default), generative or hybrid
+  --generative-weight A  with --objective hybrid: the generative gradient's weight (default ${DEFAULTS.generativeWeight})
   --gpu                train on the GPU through WebGPU
   --out FILE           the model file, saved after every epoch (default model.safetensors)
   --resume             continue the run saved in --out, with the options saved there
@@ -64,6 +69,9 @@ const OPTIONS = {
   tempering: { type: 'string' },
   'visible-type': { type: 'string' },
   'fixed-variance': { type: 'boolean' },
+  labels: { type: 'string' },
+  objective: { type: 'string' },
+  'generative-weight': { type: 'string' },
   gpu: { type: 'boolean' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
@@ -76,7 +84,7 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 /** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
 const MODEL_FLAGS = [
   'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init-visible-bias', 'centering', 'offset-rate',
-  'tempering', 'visible-type', 'fixed-variance',
+  'tempering', 'visible-type', 'fixed-variance', 'objective', 'generative-weight',
 ] as const;
 
 /** How this command's flags name the library's arguments, for its error messages. */
@@ -97,6 +105,9 @@ const FLAG_NAMES = {
   'parallelTempering.temperatures': '--tempering',
   visibleType: '--visible-type',
   learnVariance: '--fixed-variance',
+  labels: '--labels',
+  objective: '--objective',
+  generativeWeight: '--generative-weight',
   useGPU: '--gpu',
   epochs: '--epochs',
   batchSize: '--batch-size',
@@ -110,7 +121,7 @@ function centeringOption(values: Values): RbmOptions['centering'] {
 }
 
 /** The model options the flags ask for, checked with the library's rules before any data is read. */
-function modelOptions(values: Values, visible: number): RbmOptions {
+function modelOptions(values: Values, visible: number, classes: number): RbmOptions {
   const options = {
     visible,
     hidden: numberOption('hidden', values.hidden, 64, { integer: true, min: 1 }),
@@ -127,6 +138,9 @@ function modelOptions(values: Values, visible: number): RbmOptions {
     parallelTempering: values.tempering === undefined ? (false as const) : { temperatures: numberOption('tempering', values.tempering, 0, { integer: true, min: 2 }) },
     visibleType: choiceOption('visible-type', values['visible-type'], ['binary', 'gaussian'], DEFAULTS.visibleType),
     learnVariance: !(values['fixed-variance'] ?? false),
+    labels: classes,
+    objective: choiceOption('objective', values.objective, ['generative', 'discriminative', 'hybrid'], DEFAULTS.objective),
+    generativeWeight: numberOption('generative-weight', values['generative-weight'], DEFAULTS.generativeWeight),
     useGPU: values.gpu ?? false,
   };
   checkModelOptions(options, FLAG_NAMES);
@@ -177,6 +191,8 @@ interface Run {
   readonly data: DataArgument;
   readonly out: FileArgument;
   readonly resume: boolean;
+  /** Each row's class, for a model with a label layer. */
+  readonly labels?: Uint32Array;
 }
 
 /** Trains with a progress bar, saving to --out; Ctrl-C stops at the end of a batch. Resolves to the exit status. */
@@ -188,6 +204,7 @@ async function fit(rbm: RBM, x: Matrix, run: Run): Promise<number> {
   try {
     await naming({ ...FLAG_NAMES, x: run.data.spec }, () =>
       rbm.fit(x, {
+        labels: run.labels,
         epochs: run.epochs,
         batchSize: run.batchSize,
         checkpoint: run.out.path,
@@ -229,12 +246,17 @@ export async function train(args: string[]): Promise<number> {
   const { data, out, loss, plot, outputs } = trainFiles(values);
   const resume = values.resume ?? false;
   if (resume) refuseModelFlags(values, out);
-  const options = modelOptions(values, namedSetColumns(data.spec) ?? 1);
+  const labelSource = values.labels === undefined ? undefined : dataArgument('labels', values.labels, '');
+  if (!labelSource && (values.objective !== undefined || values['generative-weight'] !== undefined)) throw new UsageError('--objective and --generative-weight apply with --labels only');
+  // Checked with a placeholder label layer; its size is the labels' number of classes, read below.
+  let options = modelOptions(values, namedSetColumns(data.spec) ?? 1, labelSource ? 2 : 0);
   const epochs = numberOption('epochs', values.epochs, 10, { integer: true, min: 0 });
   const batchSize = numberOption('batch-size', values['batch-size'], 1000, { integer: true, min: 1 });
   // With --resume, --out is read and then written: deliberately the same file, so not an input here.
-  await checkFiles(files(data), outputs);
-  const { status, history, loss: name } = await trainModel(values, options, { epochs, batchSize, data, out, resume });
+  await checkFiles(files(data, labelSource), outputs);
+  const labels = labelSource && (await loadLabels(labelSource.spec));
+  if (labels) options = { ...options, labels: Math.max(2, labels.reduce((m, y) => Math.max(m, y), 0) + 1) };
+  const { status, history, loss: name } = await trainModel(values, options, { epochs, batchSize, data, out, resume, labels });
   if (status !== 0) return status;
   console.log(`Model saved to ${out.path}`);
   if (loss) {
@@ -243,7 +265,7 @@ export async function train(args: string[]): Promise<number> {
   }
   if (plot) {
     await writeFileAtomic(plot.path, klPlotSvg(history, `${name} per epoch`, name));
-    console.log(`${name === 'KL divergence' ? 'KL' : 'MSE'} curve drawn in ${plot.path}`);
+    console.log(`${name === 'KL divergence' ? 'KL' : name} curve drawn in ${plot.path}`);
   }
   return 0;
 }
