@@ -137,6 +137,34 @@ const constructorCases: Case[] = [
   bad('a learning rate of 0', () => new RBM({ visible: V, hidden: H, learningRate: 0 }), 'learningRate'),
   bad('a seed of 2^32', () => new RBM({ visible: V, hidden: H, seed: 2 ** 32 }), 'seed'),
   bad('cdSteps of 0', () => new RBM({ visible: V, hidden: H, cdSteps: 0 }), 'cdSteps'),
+  // Gaussian visible units and the label layer.
+  ...[['a number', 3], ['a wrong word', 'gausian'], ['null', null], ['softmax groups not given as such', { softmax: 'x' }]].map(([label, value]) =>
+    bad(`visibleType: ${label}`, () => new RBM({ visible: V, hidden: H, visibleType: value } as unknown as RbmOptions), 'visibleType'),
+  ),
+  ...[['a number', 1], ['null', null], ['a string', 'yes']].map(([label, value]) =>
+    bad(`learnVariance: ${label}`, () => new RBM({ visible: V, hidden: H, visibleType: 'gaussian', learnVariance: value } as unknown as RbmOptions), 'learnVariance'),
+  ),
+  bad('learnVariance: false on binary units', () => new RBM({ visible: V, hidden: H, learnVariance: false }), "applies to visibleType: 'gaussian' only"),
+  bad('Gaussian units with centring', () => new RBM({ visible: V, hidden: H, visibleType: 'gaussian', centering: true }), 'centering'),
+  bad('Gaussian units with tempering', () => new RBM({ visible: V, hidden: H, visibleType: 'gaussian', persistent: true, parallelTempering: { temperatures: 3 } }), 'parallelTempering'),
+  bad('misspelled visibleType as visibletype', () => new RBM({ visible: V, hidden: H, visibletype: 'gaussian' } as unknown as RbmOptions), "did you mean 'visibleType'"),
+  bad('misspelled learnVariance as learnVariances', () => new RBM({ visible: V, hidden: H, learnVariances: false } as unknown as RbmOptions), "did you mean 'learnVariance'"),
+  ...HOSTILE_VALUES.filter(([label]) => label !== '-1').concat([['1', 1], ['2.5', 2.5], ['70000', 70000]]).map(([label, value]) =>
+    bad(`labels: ${label}`, () => new RBM({ visible: V, hidden: H, labels: value } as unknown as RbmOptions), 'labels'),
+  ),
+  bad('labels: -1', () => new RBM({ visible: V, hidden: H, labels: -1 }), 'labels'),
+  ...[['a number', 3], ['a wrong word', 'discriminant'], ['null', null]].map(([label, value]) =>
+    bad(`objective: ${label}`, () => new RBM({ visible: V, hidden: H, labels: 3, objective: value } as unknown as RbmOptions), 'objective'),
+  ),
+  bad('objective without labels', () => new RBM({ visible: V, hidden: H, objective: 'hybrid' }), 'applies to a model with labels only'),
+  ...[['0', 0], ['-0.5', -0.5], ['NaN', Number.NaN], ['a string', '0.1']].map(([label, value]) =>
+    bad(`generativeWeight: ${label}`, () => new RBM({ visible: V, hidden: H, labels: 3, objective: 'hybrid', generativeWeight: value } as unknown as RbmOptions), 'generativeWeight'),
+  ),
+  bad('generativeWeight without the hybrid objective', () => new RBM({ visible: V, hidden: H, labels: 3, generativeWeight: 0.5 }), "objective: 'hybrid' only"),
+  bad('labels on Gaussian units', () => new RBM({ visible: V, hidden: H, labels: 3, visibleType: 'gaussian' }), 'binary visible units'),
+  bad('labels with persistent chains', () => new RBM({ visible: V, hidden: H, labels: 3, persistent: true }), 'persistent'),
+  bad('labels on the GPU', () => new RBM({ visible: V, hidden: H, labels: 3, useGPU: true }), 'CPU only'),
+  bad('misspelled generativeWeight as generative_weight', () => new RBM({ visible: V, hidden: H, generative_weight: 0.1 } as unknown as RbmOptions), "did you mean 'generativeWeight'"),
   // Memory: refused up front with the bytes needed and the limit.
   bad('10 × 40,000,000 weights', () => new RBM({ visible: 10, hidden: 4e7 }), /would need .* of memory, above the limit of/),
   bad('64 × 6,000,000 weights', () => new RBM({ visible: 64, hidden: 6e6 }), /would need .* GB of memory/),
@@ -203,6 +231,10 @@ describe('fit refuses, leaving the model as it was', () => {
 
 const row = [[0, 1, 0, 1, 0, 1]];
 const methodCases: Case[] = [
+  bad('fit with labels on a model without a label layer', (rbm) => rbm.fit(x, { epochs: 1, batchSize: 10, labels: new Array(40).fill(0) }), 'no label layer'),
+  bad('predict on a model without a label layer', (rbm) => rbm.predict(x), 'needs a label layer'),
+  bad('predictProba on a model without a label layer', (rbm) => rbm.predictProba(x), 'needs a label layer'),
+  bad('fit option label misspelled', (rbm) => rbm.fit(x, { epochs: 1, batchSize: 10, label: [0] } as never), "did you mean 'labels'"),
   ...[-1, 1.5, '3', Number.NaN, null].map((steps) => bad(`daydream steps ${String(steps)}`, (rbm) => rbm.daydream(steps as never), 'steps')),
   ...[0, -2, 2.5, 'many'].map((chains) => bad(`daydream chains ${String(chains)}`, (rbm) => rbm.daydream(1, { chains: chains as never }), 'chains')),
   bad('daydream with 1e9 chains', (rbm) => rbm.daydream(1, { chains: 1e9 }), /1000000000 chains would need .* above the limit/),
