@@ -99,6 +99,25 @@ function checkValues(m: Matrix, argument: string, unitInterval: boolean): void {
 }
 
 /** The first `count` rows of m (all of them if fewer), without copying. */
+/**
+ * Refuses rows whose groups of `size` values (softmax visible groups) are not one-hot (a single
+ * 1, the rest 0) or all zeros (missing), naming the first bad row and group.
+ */
+export function checkOneHot(m: Matrix, size: number, argument: string): void {
+  for (let at = 0; at < m.data.length; at += size) {
+    let ones = 0;
+    for (let k = 0; k < size; k++) {
+      const v = m.data[at + k];
+      if (v !== 0 && v !== 1) ones = Infinity;
+      else ones += v;
+    }
+    if (ones > 1) {
+      const [row, group] = [Math.floor(at / m.cols), (at % m.cols) / size];
+      throw new InvalidArgumentError(argument, `row ${row}, softmax group ${group} is not one-hot: expected a single 1 among ${size} values of 0, or all zeros (missing)`);
+    }
+  }
+}
+
 export function firstRows(m: Matrix, count: number): Matrix {
   const rows = Math.min(count, m.rows);
   return { data: m.data.subarray(0, rows * m.cols), rows, cols: m.cols };

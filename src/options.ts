@@ -84,7 +84,16 @@ export interface RbmOptions {
   readonly threads?: number;
 }
 
-export type VisibleType = 'binary' | 'gaussian';
+/**
+ * 'binary' (Bernoulli), 'gaussian' (real values), or { softmax: K }: each run of K visible units
+ * is one categorical variable, given one-hot (all zeros: missing).
+ */
+export type VisibleType = 'binary' | 'gaussian' | { readonly softmax: number };
+
+/** The size of a softmax model's visible groups; undefined for binary and Gaussian units. */
+export function softmaxGroup(visibleType: VisibleType): number | undefined {
+  return typeof visibleType === 'object' ? visibleType.softmax : undefined;
+}
 export type Objective = 'generative' | 'discriminative' | 'hybrid';
 
 /** The most classes a label layer may have. */
@@ -96,6 +105,7 @@ export const MAX_CLASSES = 65536;
  */
 export function lossName(visibleType: VisibleType, labels = 0): string {
   if (labels > 0) return 'label cross-entropy';
+  if (softmaxGroup(visibleType)) return 'softmax cross-entropy';
   return visibleType === 'gaussian' ? 'reconstruction MSE' : 'KL divergence';
 }
 
@@ -252,14 +262,15 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
   }
   const seed = nonNegativeInteger('seed', o.seed);
   if (seed >= 2 ** 32) throw new InvalidArgumentError('seed', `expected an integer below 2^32, got ${seed}`);
-  const visibleType = oneOf('visibleType', o.visibleType, ['binary', 'gaussian']);
+  const visibleType = visibleUnits(o.visibleType, visible);
   const learnVariance = boolean('learnVariance', o.learnVariance);
   if (visibleType === 'binary' && !learnVariance) throw new InvalidArgumentError('learnVariance', "applies to visibleType: 'gaussian' only");
-  if (visibleType === 'gaussian') {
+  if (visibleType !== 'binary') {
     for (const key of ['centering', 'parallelTempering'] as const) {
-      if (o[key] !== false) throw new InvalidArgumentError(key, "is not available with visibleType: 'gaussian' (binary visible units only)");
+      if (o[key] !== false) throw new InvalidArgumentError(key, `is not available with visibleType: ${JSON.stringify(visibleType).replace(/"/g, "'")} (binary visible units only)`);
     }
   }
+  if (softmaxGroup(visibleType) && o.useGPU === true) throw new InvalidArgumentError('useGPU', "softmax visible groups train on the CPU only for now: use useGPU: false or 'auto'");
   const labels = nonNegativeInteger('labels', o.labels);
   if (labels === 1 || labels > MAX_CLASSES) throw new InvalidArgumentError('labels', `expected 0 (no label layer) or 2 to ${MAX_CLASSES} classes, got ${labels}`);
   const objective = oneOf('objective', o.objective, ['generative', 'discriminative', 'hybrid']);
@@ -300,6 +311,15 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     gpu: gpuOptions(o.gpu),
     threads: o.threads === undefined ? undefined : nonNegativeInteger('threads', o.threads),
   };
+}
+
+function visibleUnits(value: unknown, visible: number): VisibleType {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return oneOf<'binary' | 'gaussian'>('visibleType', value, ['binary', 'gaussian']);
+  const o = optionsObject<{ softmax?: number }>('visibleType', value, ['softmax']);
+  const size = positiveInteger('visibleType.softmax', o.softmax);
+  if (size < 2) throw new InvalidArgumentError('visibleType.softmax', `expected groups of at least 2 units, got ${size}`);
+  if (visible % size !== 0) throw new InvalidArgumentError('visibleType.softmax', `${visible} visible units do not split into groups of ${size}`);
+  return { softmax: size };
 }
 
 function gpuOptions(gpu: unknown): GpuOptions {

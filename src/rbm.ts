@@ -7,12 +7,12 @@ import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
-import { initialParameters, logOdds, withLabels, withLogVariance, withOffsets } from './init.js';
+import { columnMeans, initialParameters, logOdds, withLabels, withLogVariance, withOffsets } from './init.js';
 import { mean, softmaxRows } from './math.js';
-import { toMatrix, type Matrix, type MatrixInput } from './matrix.js';
+import { checkOneHot, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
-import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
+import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, softmaxGroup, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
 import { currentPlatform, type Platform } from './platform/platform.js';
 import { checkMemory, checkModelResources } from './memory.js';
 import { Phase, philoxUniforms } from './rng/stream.js';
@@ -54,6 +54,11 @@ export interface PartitionEstimate {
   readonly upper: number;
   /** Set when the interval is wider than WIDE_INTERVAL nats: the estimate needs more runs or inverse temperatures. */
   readonly warning?: string;
+}
+
+/** Softmax groups' base-rate logits for AIS: the log of each unit's mean (at least 10⁻³), or uniform without means. */
+function softmaxBaseBias(mean: Float32Array | undefined, visible: number): Float32Array {
+  return mean ? Float32Array.from(mean, (p) => Math.log(Math.max(p, 1e-3))) : new Float32Array(visible);
 }
 
 /** An AIS interval wider than this many nats is flagged in the estimate. */
@@ -161,7 +166,7 @@ export class RBM {
     const validation = o.validation === undefined ? undefined : this.visibleData(o.validation, 'validation');
     if (o.metrics.length > 0) this.withoutLabels('metrics');
     for (const metric of ['crossEntropy', 'pseudoLikelihood'] as const) {
-      if (this.gaussian && o.metrics.includes(metric)) throw new InvalidArgumentError('metrics', `'${metric}' applies to binary visible units only`);
+      if (this.record.config.visibleType !== 'binary' && o.metrics.includes(metric)) throw new InvalidArgumentError('metrics', `'${metric}' applies to binary visible units only`);
     }
     if (o.metrics.includes('freeEnergyGap') && !validation) {
       throw new InvalidArgumentError('metrics', "'freeEnergyGap' compares with held-out rows: give them as validation");
@@ -259,7 +264,7 @@ export class RBM {
   async reconstructionError(x: MatrixInput): Promise<ReconstructionError> {
     this.withoutLabels('reconstructionError');
     const m = this.visibleData(x, 'x');
-    return reconstructionError(m, await this.reconstruct(m), !this.gaussian);
+    return reconstructionError(m, await this.reconstruct(m), this.record.config.visibleType === 'binary');
   }
 
   /**
@@ -270,7 +275,7 @@ export class RBM {
   async pseudoLikelihood(x: MatrixInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
     this.withoutLabels('pseudoLikelihood');
     const o = optionsObject('options', options, ['seed', 'flip']);
-    if (this.gaussian) throw new InvalidArgumentError('x', "the pseudo-likelihood flips binary units: it applies to visibleType: 'binary' only");
+    if (this.record.config.visibleType !== 'binary') throw new InvalidArgumentError('x', "the pseudo-likelihood flips binary units: it applies to visibleType: 'binary' only");
     const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
     let flip = o.flip;
     if (flip !== undefined) {
@@ -322,9 +327,12 @@ export class RBM {
       runs,
       betas,
       // Base rates from `data`, else from the data the model first trained on, else uniform.
-      baseBias: data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
+      baseBias: softmaxGroup(this.record.config.visibleType)
+        ? softmaxBaseBias(data ? columnMeans(data.data, data.rows, this.visible) : this.record.dataMean, this.visible)
+        : data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
       ...(this.gaussian && { gaussian: { mean: this.record.parameters.visibleBias, logVariance: this.record.parameters.visibleLogVariance! } }),
+      ...(softmaxGroup(this.record.config.visibleType) && { softmax: softmaxGroup(this.record.config.visibleType) }),
     };
     const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, data!, ais);
     const width = estimate.upper - estimate.lower;
@@ -465,9 +473,15 @@ export class RBM {
     return this.record.config.visibleType === 'gaussian';
   }
 
-  /** Rows of visible data: values in [0, 1] for binary units, any finite value for Gaussian ones. */
+  /**
+   * Rows of visible data: values in [0, 1] for binary units, any finite value for Gaussian ones,
+   * and for softmax groups each group one-hot or all zeros (missing).
+   */
   private visibleData(x: MatrixInput, name: string): Matrix {
-    return toMatrix(x, name, { cols: this.visible, unitInterval: !this.gaussian });
+    const m = toMatrix(x, name, { cols: this.visible, unitInterval: !this.gaussian });
+    const size = softmaxGroup(this.record.config.visibleType);
+    if (size) checkOneHot(m, size, name);
+    return m;
   }
 
   /** Refuses an operation on `rows` rows whose working matrices would exceed the memory limit. */

@@ -180,7 +180,7 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   if (run && run.startEpoch > history.epoch.length) {
     fail('run.startEpoch', `is ${run.startEpoch} but only ${history.epoch.length} epochs were trained`);
   }
-  const dataMean = checkDataMean(s.dataMean, config.visible, config.visibleType === 'binary', fail);
+  const dataMean = checkDataMean(s.dataMean, config.visible, config.visibleType !== 'gaussian', fail);
   const gaussian = config.visibleType === 'gaussian';
   if (gaussian !== (parameters.visibleLogVariance !== undefined)) {
     fail('parameters.visibleLogVariance', gaussian ? 'a model with Gaussian visible units needs its log-variances' : 'only a model with Gaussian visible units has log-variances');

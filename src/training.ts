@@ -8,7 +8,7 @@ import type { ModelRecord } from './model-record.js';
 import { columnMeans, columnVariances, parametersFromData } from './init.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
-import type { VisibleType } from './options.js';
+import { lossName, type VisibleType } from './options.js';
 
 /**
  * An epoch whose KL divergence exceeds this many nats per visible unit has diverged: the model
@@ -159,8 +159,8 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
 
 /** The loss's name in fit's epoch lines: simple_rbm's "KL Divergence" unless the model reports another. */
 function epochLossName(config: { visibleType: VisibleType; labels: number }): string {
-  if (config.labels > 0) return 'Label cross-entropy';
-  return config.visibleType === 'gaussian' ? 'Reconstruction MSE' : 'KL Divergence';
+  const name = lossName(config.visibleType, config.labels);
+  return name === 'KL divergence' ? 'KL Divergence' : name[0].toUpperCase() + name.slice(1);
 }
 
 /** What a Gaussian model's fit prints after the banner: its epoch lines report another loss. */

@@ -2,15 +2,18 @@ import { yieldToEventLoop } from '../event-loop.js';
 import { sigmoid, softplus } from '../math.js';
 import { normalDraws, Phase, philoxUniforms } from '../rng/stream.js';
 import type { AnnealJob, Parameters } from './backend.js';
+import { softmaxGroups } from './cpu/softmax-step.js';
 
 /**
  * AIS's chains on the host, the reference the backends' kernels are tested against: runs
  * `runs` chains from `start` along the inverse temperatures `path`, adding to each chain's log
  * weight log f_β'(v) − log f_β(v) at each step and then making one Gibbs transition that leaves
  * p_β' invariant (docs/training-step.md, "Annealed importance sampling"); returns the log
- * weights. Forward AIS walks the path up from 0, reverse AIS down from 1.
+ * weights. Forward AIS walks the path up from 0, reverse AIS down from 1. With `softmax`, the
+ * visible units form groups of that size, each drawn as one categorical variable (one uniform
+ * per run and group).
  */
-export async function annealOnHost(p: Parameters, V: number, H: number, job: AnnealJob): Promise<Float64Array> {
+export async function annealOnHost(p: Parameters, V: number, H: number, job: AnnealJob, softmax?: number): Promise<Float64Array> {
   const { path, runs, baseBias, seed } = job;
   const v = job.start.slice();
   const u = new Float32Array(runs * Math.max(V, H));
@@ -51,9 +54,14 @@ export async function annealOnHost(p: Parameters, V: number, H: number, job: Ann
         for (let i = 0; i < V; i++) row[i] += p.weights[i * H + j];
       }
     }
-    philoxUniforms({ seed, phase: Phase.aisVisible, epoch: k, batch: 0 }, runs, V, u);
-    for (let q = 0; q < runs * V; q++) {
-      v[q] = sigmoid((1 - beta) * baseBias[q % V] + beta * visibleInput[q]) > u[q] ? 1 : 0;
+    const address = { seed, phase: Phase.aisVisible, epoch: k, batch: 0 };
+    if (softmax) {
+      philoxUniforms(address, runs, V / softmax, u);
+      for (let q = 0; q < runs * V; q++) v[q] = (1 - beta) * baseBias[q % V] + beta * visibleInput[q];
+      softmaxGroups(v, runs, V, softmax, u);
+    } else {
+      philoxUniforms(address, runs, V, u);
+      for (let q = 0; q < runs * V; q++) v[q] = sigmoid((1 - beta) * baseBias[q % V] + beta * visibleInput[q]) > u[q] ? 1 : 0;
     }
     computeHiddenInput();
     if ((k & 0xff) === 0) await yieldToEventLoop();

@@ -82,6 +82,12 @@ export interface TrainingRule {
    * loss becomes the mean −log p(y | x) before the update.
    */
   readonly labels?: { readonly objective: 'generative' | 'discriminative' | 'hybrid'; readonly generativeWeight: number };
+  /**
+   * Softmax visible groups: each run of groupSize visible units is one categorical variable
+   * (docs/training-step.md, "Softmax visible groups"). The batch loss becomes the softmax
+   * cross-entropy of the reconstruction.
+   */
+  readonly softmax?: { readonly groupSize: number };
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */

@@ -1,5 +1,5 @@
 import { BackendUnavailableError, InvalidArgumentError } from '../errors.js';
-import type { DeviceChoice } from '../options.js';
+import { softmaxGroup, type DeviceChoice, type VisibleType } from '../options.js';
 import type { Platform } from '../platform/platform.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
@@ -18,9 +18,11 @@ export interface BackendRequest {
   readonly threads: number | undefined;
   /** Classes of a label layer (0: none). */
   readonly labels?: number;
+  readonly visibleType?: VisibleType;
 }
 
 /** Why a model with a label layer runs where it does, for the banner. */
+const SOFTMAX_NOTE = '# Softmax visible groups train on the TypeScript kernels (the WebAssembly and WebGPU ones do not have them yet).';
 const LABEL_NOTE = '# A label layer trains on the TypeScript kernels (the WebAssembly and WebGPU ones do not have it yet).';
 
 /**
@@ -30,6 +32,11 @@ const LABEL_NOTE = '# A label layer trains on the TypeScript kernels (the WebAss
  */
 export async function createBackend(request: BackendRequest, platform: Platform): Promise<Backend> {
   const { useGPU, visible, hidden, gpu } = request;
+  const softmax = softmaxGroup(request.visibleType ?? 'binary');
+  if (softmax) {
+    if (useGPU === true) throw new InvalidArgumentError('useGPU', "softmax visible groups train on the CPU only for now: use useGPU: false or 'auto'");
+    return new CpuBackend(visible, hidden, SOFTMAX_NOTE, softmax);
+  }
   if ((request.labels ?? 0) > 0) {
     if (useGPU === true) throw new InvalidArgumentError('useGPU', "a model with a label layer trains on the CPU only for now: use useGPU: false or 'auto'");
     return new CpuBackend(visible, hidden, LABEL_NOTE);

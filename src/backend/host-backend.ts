@@ -6,6 +6,8 @@ import { sample, sigmoidInPlace } from './cpu/cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
 import { energies, freeEnergies } from './energies.js';
 import { exactGaussianLogPartition, exactLogPartition } from './exact-partition.js';
+import { exactSoftmaxLogPartition } from './softmax-partition.js';
+import { softmaxGroups } from './cpu/softmax-step.js';
 import { precisions } from './cpu/gaussian-step.js';
 import { classScores } from './cpu/class-step.js';
 
@@ -18,6 +20,8 @@ export abstract class HostBackend {
   constructor(
     readonly visible: number,
     readonly hidden: number,
+    /** The size of softmax visible groups, when the visible units form them. */
+    readonly softmax?: number,
   ) {}
 
   /** The current parameters, without copying. */
@@ -47,6 +51,14 @@ export abstract class HostBackend {
       }
       return out;
     }
+    if (this.softmax) {
+      // Each group's probabilities, or a one-hot draw with one uniform per row and group.
+      const groups = this.visible / this.softmax;
+      const u = draw && new Float32Array(x.rows * groups);
+      if (draw) philoxUniforms(draw, x.rows, groups, u!);
+      softmaxGroups(out.data, x.rows, this.visible, this.softmax, u);
+      return out;
+    }
     sigmoidInPlace(out.data, out.data.length);
     if (draw) {
       const u = new Float32Array(out.data.length);
@@ -68,12 +80,13 @@ export abstract class HostBackend {
 
   async logPartitionExact(): Promise<number> {
     const p = this.view();
-    return p.visibleLogVariance ? exactGaussianLogPartition(p, this.visible, this.hidden) : exactLogPartition(p, this.visible, this.hidden);
+    if (p.visibleLogVariance) return exactGaussianLogPartition(p, this.visible, this.hidden);
+    return this.softmax ? exactSoftmaxLogPartition(p, this.visible, this.hidden, this.softmax) : exactLogPartition(p, this.visible, this.hidden);
   }
 
   async anneal(job: AnnealJob): Promise<Float64Array> {
     const p = this.view();
-    return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job) : annealOnHost(p, this.visible, this.hidden, job);
+    return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job) : annealOnHost(p, this.visible, this.hidden, job, this.softmax);
   }
 
   async classScores(x: Matrix): Promise<Float64Array> {

@@ -2,6 +2,8 @@ import type { AnnealJob } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { sigmoid, softplus } from '../math.js';
 import { normalDraws, Phase, philoxUniforms } from '../rng/stream.js';
+import { softmaxGroups } from '../backend/cpu/softmax-step.js';
+import { groupLogNormaliser } from '../backend/softmax-partition.js';
 
 /** Runs AIS's chains on the model's backend and returns their log importance weights. */
 export type Annealer = (job: AnnealJob) => Promise<Float64Array>;
@@ -21,6 +23,11 @@ export interface AisOptions {
    * base model (annealGaussianOnHost); baseBias is then not used.
    */
   readonly gaussian?: { readonly mean: Float32Array; readonly logVariance: Float32Array };
+  /**
+   * Softmax visible groups of this size: the base model's groups are independent categorical
+   * variables with logits baseBias, and the chains start from one-hot draws.
+   */
+  readonly softmax?: number;
 }
 
 export interface AisEstimate {
@@ -60,12 +67,17 @@ export async function aisLogPartition(anneal: Annealer, visible: number, hidden:
     // Exact draws from the base model N(b, σ²).
     normalDraws(philoxUniforms, address, runs, visible, start, new Float32Array(2 * start.length));
     for (let k = 0; k < start.length; k++) start[k] = g.mean[k % visible] + Math.exp(g.logVariance[k % visible] / 2) * start[k];
+  } else if (options.softmax) {
+    const draws = new Float32Array(runs * (visible / options.softmax));
+    philoxUniforms(address, runs, visible / options.softmax, draws);
+    for (let k = 0; k < start.length; k++) start[k] = baseBias[k % visible];
+    softmaxGroups(start, runs, visible, options.softmax, draws);
   } else {
     philoxUniforms(address, runs, visible, start);
     for (let k = 0; k < start.length; k++) start[k] = sigmoid(baseBias[k % visible]) > start[k] ? 1 : 0;
   }
   const logWeight = await anneal({ path: betas, start, runs, baseBias, seed });
-  return estimate(logWeight, baseLogPartition(baseBias, hidden, g?.logVariance), 1, betas.length);
+  return estimate(logWeight, baseLogPartition(baseBias, hidden, g?.logVariance, options.softmax), 1, betas.length);
 }
 
 /**
@@ -90,7 +102,7 @@ export async function reverseAisLogPartition(anneal: Annealer, visible: number, 
   const burnIn = options.burnIn ?? DEFAULT_REVERSE_BURN_IN;
   const path = Float64Array.from([...new Array<number>(burnIn).fill(1), ...betas.slice().reverse()]);
   const logWeight = await anneal({ path, start, runs, baseBias, seed });
-  return estimate(logWeight, baseLogPartition(baseBias, hidden, options.gaussian?.logVariance), -1, betas.length);
+  return estimate(logWeight, baseLogPartition(baseBias, hidden, options.gaussian?.logVariance, options.softmax), -1, betas.length);
 }
 
 /** AIS's options with their defaults filled in (a uniform base model where no base rates are given). */
@@ -107,9 +119,10 @@ function settings(options: AisOptions, visible: number) {
  * log Z of the base model: the visible units independent with biases bA (or Gaussian with
  * log-variances z: Σᵢ ½·log(2πσᵢ²)), the hidden ones free.
  */
-function baseLogPartition(baseBias: Float32Array, hidden: number, logVariance?: Float32Array): number {
+function baseLogPartition(baseBias: Float32Array, hidden: number, logVariance?: Float32Array, softmax?: number): number {
   let logZ = hidden * Math.LN2;
   if (logVariance) for (let i = 0; i < logVariance.length; i++) logZ += 0.5 * (Math.log(2 * Math.PI) + logVariance[i]);
+  else if (softmax) logZ += groupLogNormaliser(baseBias, softmax);
   else for (let i = 0; i < baseBias.length; i++) logZ += softplus(baseBias[i]);
   return logZ;
 }

@@ -5,6 +5,7 @@ import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
 import { contrastiveDivergenceStep, StepScratch } from './cd-step.js';
 import { gaussianStep } from './gaussian-step.js';
 import { classStep } from './class-step.js';
+import { softmaxStep } from './softmax-step.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
 
@@ -39,9 +40,9 @@ export class CpuBackend extends HostBackend implements Backend {
   private params: Parameters;
   private scratch: StepScratch | undefined;
 
-  /** `note` adds a line to the banner (why the CPU was chosen). */
-  constructor(visible: number, hidden: number, note?: string) {
-    super(visible, hidden);
+  /** `note` adds a line to the banner (why the CPU was chosen); `softmax`: the visible groups' size, if any. */
+  constructor(visible: number, hidden: number, note?: string, softmax?: number) {
+    super(visible, hidden, softmax);
     this.banner = cpuBanner('TypeScript', note);
     this.params = {
       weights: new Float32Array(visible * hidden),
@@ -80,7 +81,7 @@ export class CpuBackend extends HostBackend implements Backend {
     const counts = () => (plan.rule.parallelTempering ? { swaps: { ...swaps } } : {});
     const batchLabels = new Uint32Array(maxRows);
     const labelled: typeof contrastiveDivergenceStep = (p, x, rows, rule, at, uniforms, s) => classStep(p, x, batchLabels, rows, rule, at, uniforms, s);
-    const step = plan.rule.labels ? labelled : plan.rule.gaussian ? gaussianStep : contrastiveDivergenceStep;
+    const step = plan.rule.labels ? labelled : plan.rule.gaussian ? gaussianStep : plan.rule.softmax ? softmaxStep : contrastiveDivergenceStep;
     const kl: number[] = [];
     let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {

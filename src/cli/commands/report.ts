@@ -26,7 +26,7 @@ async function readHistory(input: FileArgument): Promise<{ history: History; los
   if (input.flag === '--loss') {
     const text = new TextDecoder().decode(await readFileBytes(input.path));
     // The header names the loss (formatLossFile); simple_rbm's files say KL_divergence.
-    const named = [lossName('gaussian'), lossName('binary', 2)].find((name) => text.startsWith(`# epoch ${name.replace(/ /g, '_')}`));
+    const named = [lossName('gaussian'), lossName('binary', 2), lossName({ softmax: 2 })].find((name) => text.startsWith(`# epoch ${name.replace(/ /g, '_')}`));
     return { history: parseLossFile(text, input.path), loss: named ?? lossName('binary') };
   }
   const { history, config } = await readModelFile(input.path);
@@ -71,12 +71,12 @@ export async function info(args: string[]): Promise<void> {
   const s = await readModelFile(path);
   const c = s.config;
   const kl = s.history.klDivergence;
-  const loss = c.labels > 0 ? 'cross-entropy' : c.visibleType === 'gaussian' ? 'MSE' : 'KL';
+  const loss = c.labels > 0 || typeof c.visibleType === 'object' ? 'cross-entropy' : c.visibleType === 'gaussian' ? 'MSE' : 'KL';
   // A loop, not Math.min(...kl): a long history is more arguments than a call takes.
   const best = kl.reduce((b, v, i) => (v < kl[b] ? i : b), 0);
   const lines = [
     `${path}`,
-    `  shape        ${c.visible} ${c.visibleType} visible × ${c.hidden} hidden${c.labels ? ` × ${c.labels} classes` : ''} (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0) + c.labels * (c.hidden + 1)} parameters)`,
+    `  shape        ${c.visible} ${typeof c.visibleType === 'object' ? `softmax (groups of ${c.visibleType.softmax})` : c.visibleType} visible × ${c.hidden} hidden${c.labels ? ` × ${c.labels} classes` : ''} (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0) + c.labels * (c.hidden + 1)} parameters)`,
     `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, init scale ${c.initScale}`,
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
       (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +

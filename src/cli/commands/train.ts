@@ -34,9 +34,10 @@ lines (with a progress bar on a terminal).
   --centering          centred gradients (Melchior et al. 2016); visible biases from the data
   --offset-rate X      with --centering: how fast the hidden offsets follow (default ${DEFAULT_OFFSET_RATE})
   --tempering M        with --persistent: parallel tempering at M inverse temperatures from 1 to 0
-  --visible-type binary|gaussian
-                       binary visible units (default) or Gaussian ones for real-valued data (Cho et al. 2011);
-                       Gaussian models report the reconstruction's mean squared error instead of the KL
+  --visible-type binary|gaussian|softmax:K
+                       binary visible units (default), Gaussian ones for real-valued data (Cho et al. 2011;
+                       they report the reconstruction's mean squared error instead of the KL), or softmax
+                       groups of K one-hot units (all zeros: missing; they report the softmax cross-entropy)
   --fixed-variance     with --visible-type gaussian: keep σ = 1 (standardised data) instead of learning it
   --labels SET|FILE    train a classification RBM (Larochelle & Bengio 2008) on these class labels: a data
                        set's (mnist, fashion-mnist) or a file (IDX, or one integer a line); it reports the
@@ -104,6 +105,7 @@ const FLAG_NAMES = {
   parallelTempering: '--tempering',
   'parallelTempering.temperatures': '--tempering',
   visibleType: '--visible-type',
+  'visibleType.softmax': '--visible-type',
   learnVariance: '--fixed-variance',
   labels: '--labels',
   objective: '--objective',
@@ -118,6 +120,14 @@ function centeringOption(values: Values): RbmOptions['centering'] {
   if (values['offset-rate'] !== undefined && !values.centering) throw new UsageError('--offset-rate applies with --centering only');
   if (!values.centering) return false;
   return { offsetRate: numberOption('offset-rate', values['offset-rate'], DEFAULT_OFFSET_RATE) };
+}
+
+/** --visible-type binary|gaussian|softmax:K. */
+function visibleTypeOption(value: string | undefined): RbmOptions['visibleType'] {
+  const softmax = /^softmax:(\d+)$/.exec(value ?? '');
+  if (softmax) return { softmax: Number(softmax[1]) };
+  if (value?.startsWith('softmax')) throw new UsageError(`--visible-type expects softmax:K with K the group size, got ${value}`);
+  return choiceOption('visible-type', value, ['binary', 'gaussian'] as const, DEFAULTS.visibleType);
 }
 
 /** The model options the flags ask for, checked with the library's rules before any data is read. */
@@ -136,7 +146,7 @@ function modelOptions(values: Values, visible: number, classes: number): RbmOpti
     visibleBiasInit: choiceOption('init-visible-bias', values['init-visible-bias'], ['zero', 'data'], DEFAULTS.visibleBiasInit),
     centering: centeringOption(values),
     parallelTempering: values.tempering === undefined ? (false as const) : { temperatures: numberOption('tempering', values.tempering, 0, { integer: true, min: 2 }) },
-    visibleType: choiceOption('visible-type', values['visible-type'], ['binary', 'gaussian'], DEFAULTS.visibleType),
+    visibleType: visibleTypeOption(values['visible-type']),
     learnVariance: !(values['fixed-variance'] ?? false),
     labels: classes,
     objective: choiceOption('objective', values.objective, ['generative', 'discriminative', 'hybrid'], DEFAULTS.objective),
