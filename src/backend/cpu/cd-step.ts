@@ -113,6 +113,69 @@ export function applyMomentum(
 }
 
 /**
+ * The positive phase: s.hiddenProb = σ(input·W + c) and s.hidden its sample drawn at phase
+ * `hidden`; `input` is the batch as the hidden units see it (rows × V).
+ */
+export function positivePhase(p: Parameters, input: Float32Array, rows: number, at: (phase: number) => DrawAddress, uniforms: UniformSource, s: StepScratch): void {
+  const [V, H] = [p.visibleBias.length, p.hiddenBias.length];
+  multiplyAdd(input, rows, V, p.weights, H, p.hiddenBias, s.hiddenProb);
+  sigmoidInPlace(s.hiddenProb, rows * H);
+  uniforms(at(Phase.hidden), rows, H, s.uniforms);
+  sample(s.hiddenProb, s.uniforms, rows * H, s.hidden);
+}
+
+/** Where the negative chain starts: h0, or with persistent CD the stored chains (zero where there are none yet). */
+export function chainStart(p: Parameters, rule: TrainingRule, rows: number, s: StepScratch): Float32Array {
+  if (!rule.persistent) return s.hidden;
+  const H = p.hiddenBias.length;
+  s.chain.fill(0);
+  if (p.hiddenChains) s.chain.set(p.hiddenChains.subarray(0, Math.min(p.hiddenChains.length, rows * H)));
+  return s.chain;
+}
+
+/**
+ * The hidden half of Gibbs step t: s.hiddenAgainProb = σ(input·W + c) (+ `extra`, rows × H, when
+ * given), sampled into s.hiddenAgain at gibbsPhase(hiddenAgain, t) unless this is the last
+ * step of a non-persistent chain with 'probabilities' statistics. Returns the statistic the
+ * gradient reads (sample or probability) and the chain's next state.
+ */
+export function hiddenHalfStep(
+  p: Parameters, input: Float32Array, rows: number, rule: TrainingRule, t: number,
+  at: (phase: number) => DrawAddress, uniforms: UniformSource, s: StepScratch, extra?: (out: Float32Array) => void,
+): [statistic: Float32Array, chain: Float32Array | undefined] {
+  const [V, H] = [p.visibleBias.length, p.hiddenBias.length];
+  const bySamples = rule.statistics === 'samples';
+  multiplyAdd(input, rows, V, p.weights, H, p.hiddenBias, s.hiddenAgainProb);
+  extra?.(s.hiddenAgainProb);
+  sigmoidInPlace(s.hiddenAgainProb, rows * H);
+  if (!(bySamples || rule.persistent || t < rule.cdSteps)) return [s.hiddenAgainProb, undefined];
+  uniforms(at(gibbsPhase(Phase.hiddenAgain, t)), rows, H, s.uniforms);
+  sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
+  return [bySamples ? s.hiddenAgain : s.hiddenAgainProb, s.hiddenAgain];
+}
+
+/**
+ * The plain update from the gradients in `s`: weight decay, then momentum steps on W (the
+ * weight step, summed or averaged), b and c (the bias step). Returns the two step sizes.
+ */
+export function applyPlainUpdate(p: Parameters, rule: TrainingRule, rows: number, s: StepScratch): { step: number; weightStep: number } {
+  const step = (1 - rule.momentum) * rule.learningRate;
+  const weightStep = rule.gradient === 'mean' ? step / rows : step;
+  addWeightDecay(p.weights, rule, step, weightStep, s.weightGradient);
+  applyMomentum(p.weights, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
+  applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
+  applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
+  return { step, weightStep };
+}
+
+/** gradient −= λ·weights, in units of the weight gradient's scale (the step is (1 − m)·lr·(g − λ·W)). */
+export function addWeightDecay(weights: Float32Array, rule: TrainingRule, step: number, weightStep: number, gradient: Float64Array): void {
+  if (rule.weightDecay === 0) return;
+  const decay = (rule.weightDecay * step) / weightStep;
+  for (let k = 0; k < weights.length; k++) gradient[k] -= decay * weights[k];
+}
+
+/**
  * One CD-k step on the batch x (rows × V), updating `p` in place (docs/training-step.md), and
  * the batch's KL divergence computed after the update from the same hidden sample. Gibbs step t
  * draws with gibbsPhase(…, t); persistent CD starts the negative chain from p.hiddenChains
@@ -132,18 +195,8 @@ export function contrastiveDivergenceStep(
   const W = p.weights;
   const bySamples = rule.statistics === 'samples';
 
-  multiplyAdd(x, rows, V, W, H, p.hiddenBias, s.hiddenProb);
-  sigmoidInPlace(s.hiddenProb, rows * H);
-  uniforms(at(Phase.hidden), rows, H, s.uniforms);
-  sample(s.hiddenProb, s.uniforms, rows * H, s.hidden);
-
-  // The negative chain: from h0, or from the persistent chains.
-  let chain = s.hidden;
-  if (rule.persistent) {
-    s.chain.fill(0);
-    if (p.hiddenChains) s.chain.set(p.hiddenChains.subarray(0, Math.min(p.hiddenChains.length, rows * H)));
-    chain = s.chain;
-  }
+  positivePhase(p, x, rows, at, uniforms, s);
+  let chain = chainStart(p, rule, rows, s);
   let visible = s.visibleProb;
   let hiddenAgain = s.hiddenAgainProb;
   for (let t = 1; t <= rule.cdSteps && !rule.parallelTempering; t++) {
@@ -155,15 +208,9 @@ export function contrastiveDivergenceStep(
       sample(s.visibleProb, s.uniforms, rows * V, s.visible);
       visible = s.visible;
     }
-    multiplyAdd(visible, rows, V, W, H, p.hiddenBias, s.hiddenAgainProb);
-    sigmoidInPlace(s.hiddenAgainProb, rows * H);
-    hiddenAgain = s.hiddenAgainProb;
-    if (bySamples || rule.persistent || t < rule.cdSteps) {
-      uniforms(at(gibbsPhase(Phase.hiddenAgain, t)), rows, H, s.uniforms);
-      sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
-      if (bySamples) hiddenAgain = s.hiddenAgain;
-      chain = s.hiddenAgain;
-    }
+    let next: Float32Array | undefined;
+    [hiddenAgain, next] = hiddenHalfStep(p, visible, rows, rule, t, at, uniforms, s);
+    chain = next ?? chain;
   }
   if (rule.parallelTempering) [visible, hiddenAgain] = temperedNegativePhase(p, rows, rule, at, uniforms, s);
   const hidden = bySamples ? s.hidden : s.hiddenProb;
@@ -174,21 +221,16 @@ export function contrastiveDivergenceStep(
   columnMeanDifference(x, visible, rows, V, s.visibleGradient);
   columnMeanDifference(hidden, hiddenAgain, rows, H, s.hiddenGradient);
 
-  const step = (1 - rule.momentum) * rule.learningRate;
-  const weightStep = rule.gradient === 'mean' ? step / rows : step;
-  if (rule.centering) centreWeightGradient(p, rows, s);
-  if (rule.weightDecay !== 0) {
-    // g − λ·W, in units of the weight gradient's scale.
-    const decay = (rule.weightDecay * step) / weightStep;
-    for (let k = 0; k < W.length; k++) s.weightGradient[k] -= decay * W[k];
-  }
-  applyMomentum(W, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
   if (rule.centering) {
+    const step = (1 - rule.momentum) * rule.learningRate;
+    const weightStep = rule.gradient === 'mean' ? step / rows : step;
+    centreWeightGradient(p, rows, s);
+    addWeightDecay(W, rule, step, weightStep, s.weightGradient);
+    applyMomentum(W, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
     updateCentredBiases(p, step, rule.momentum, s);
     followHiddenMean(p, hidden, rows, rule.centering.offsetRate);
   } else {
-    applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
-    applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
+    applyPlainUpdate(p, rule, rows, s);
   }
   if (rule.persistent && !rule.parallelTempering) storeChains(p, chain, rows * H);
 

@@ -1,7 +1,7 @@
 import type { Parameters, TrainingRule } from '../backend.js';
 import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
 import { sigmoid, softmaxRows, softplus } from '../../math.js';
-import { applyMomentum, sample, sigmoidInPlace, type StepScratch } from './cd-step.js';
+import { addWeightDecay, applyMomentum, applyPlainUpdate, hiddenHalfStep, sample, sigmoidInPlace, type StepScratch } from './cd-step.js';
 import { accumulateTransposed, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
 
 /**
@@ -119,16 +119,9 @@ function addGenerativeGradient(
     }
     uniforms(at(gibbsPhase(Phase.label, t)), rows, 1, c.labelDraws);
     drawLabels(U, d, chain, rows, H, c.labelDraws, c.modelLabels);
-    multiplyAdd(visible, rows, V, p.weights, H, p.hiddenBias, s.hiddenAgainProb);
-    addLabelRows(U, c.modelLabels, rows, H, s.hiddenAgainProb);
-    sigmoidInPlace(s.hiddenAgainProb, rows * H);
-    hiddenAgain = s.hiddenAgainProb;
-    if (bySamples || t < rule.cdSteps) {
-      uniforms(at(gibbsPhase(Phase.hiddenAgain, t)), rows, H, s.uniforms);
-      sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
-      if (bySamples) hiddenAgain = s.hiddenAgain;
-      chain = s.hiddenAgain;
-    }
+    let next: Float32Array | undefined;
+    [hiddenAgain, next] = hiddenHalfStep(p, visible, rows, rule, t, at, uniforms, s, (out) => addLabelRows(U, c.modelLabels, rows, H, out));
+    chain = next ?? chain;
   }
   const hidden = bySamples ? s.hidden : s.hiddenProb;
   accumulateTransposed(x, rows, V, hidden, H, scale, s.weightGradient);
@@ -199,17 +192,9 @@ export function classStep(
     addGenerativeGradient(p, x, labels, rows, rule, scale, at, uniforms, c, s);
   }
 
-  const step = (1 - rule.momentum) * rule.learningRate;
-  const weightStep = rule.gradient === 'mean' ? step / rows : step;
-  if (rule.weightDecay !== 0) {
-    const decay = (rule.weightDecay * step) / weightStep;
-    for (let k = 0; k < p.weights.length; k++) s.weightGradient[k] -= decay * p.weights[k];
-    for (let k = 0; k < p.labelWeights!.length; k++) c.labelWeightGradient[k] -= decay * p.labelWeights![k];
-  }
-  applyMomentum(p.weights, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
+  const { step, weightStep } = applyPlainUpdate(p, rule, rows, s);
+  addWeightDecay(p.labelWeights!, rule, step, weightStep, c.labelWeightGradient);
   applyMomentum(p.labelWeights!, p.labelWeightVelocity!, c.labelWeightGradient, weightStep, rule.momentum);
-  applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
-  applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
   applyMomentum(p.labelBias!, p.labelBiasVelocity!, c.labelBiasGradient, step, rule.momentum);
   return loss;
 }

@@ -1,7 +1,7 @@
 import type { Parameters, TrainingRule } from '../backend.js';
 import { gibbsPhase, normalDraws, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
-import { applyMomentum, sample, sigmoidInPlace, storeChains, type StepScratch } from './cd-step.js';
-import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
+import { applyMomentum, applyPlainUpdate, chainStart, hiddenHalfStep, positivePhase, storeChains, type StepScratch } from './cd-step.js';
+import { accumulateTransposed, columnMeanDifference, multiplyTransposedAdd } from './kernels.js';
 
 /** What a Gaussian step needs beyond StepScratch, for batches of up to `rows` rows. */
 export class GaussianScratch {
@@ -87,17 +87,8 @@ export function gaussianStep(
   const deviation = Float32Array.from(logVariance, (z) => Math.exp(z / 2));
 
   scaleRows(x, rows, precision, g.scaledData);
-  multiplyAdd(g.scaledData, rows, V, W, H, p.hiddenBias, s.hiddenProb);
-  sigmoidInPlace(s.hiddenProb, rows * H);
-  uniforms(at(Phase.hidden), rows, H, s.uniforms);
-  sample(s.hiddenProb, s.uniforms, rows * H, s.hidden);
-
-  let chain = s.hidden;
-  if (rule.persistent) {
-    s.chain.fill(0);
-    if (p.hiddenChains) s.chain.set(p.hiddenChains.subarray(0, Math.min(p.hiddenChains.length, rows * H)));
-    chain = s.chain;
-  }
+  positivePhase(p, g.scaledData, rows, at, uniforms, s);
+  let chain = chainStart(p, rule, rows, s);
   let visible = s.visibleProb;
   let hiddenAgain = s.hiddenAgainProb;
   for (let t = 1; t <= rule.cdSteps; t++) {
@@ -110,15 +101,9 @@ export function gaussianStep(
       visible = s.visible;
     }
     scaleRows(visible, rows, precision, g.scaledModel);
-    multiplyAdd(g.scaledModel, rows, V, W, H, p.hiddenBias, s.hiddenAgainProb);
-    sigmoidInPlace(s.hiddenAgainProb, rows * H);
-    hiddenAgain = s.hiddenAgainProb;
-    if (bySamples || rule.persistent || t < rule.cdSteps) {
-      uniforms(at(gibbsPhase(Phase.hiddenAgain, t)), rows, H, s.uniforms);
-      sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
-      if (bySamples) hiddenAgain = s.hiddenAgain;
-      chain = s.hiddenAgain;
-    }
+    let next: Float32Array | undefined;
+    [hiddenAgain, next] = hiddenHalfStep(p, g.scaledModel, rows, rule, t, at, uniforms, s);
+    chain = next ?? chain;
   }
   const hidden = bySamples ? s.hidden : s.hiddenProb;
 
@@ -135,15 +120,7 @@ export function gaussianStep(
     addVarianceTerm(p, visible, hiddenAgain, rows, precision, -1, g, s.weightsTransposed, !bySamples);
   }
 
-  const step = (1 - rule.momentum) * rule.learningRate;
-  const weightStep = rule.gradient === 'mean' ? step / rows : step;
-  if (rule.weightDecay !== 0) {
-    const decay = (rule.weightDecay * step) / weightStep;
-    for (let k = 0; k < W.length; k++) s.weightGradient[k] -= decay * W[k];
-  }
-  applyMomentum(W, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
-  applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
-  applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
+  const { step } = applyPlainUpdate(p, rule, rows, s);
   if (learnVariance) applyMomentum(logVariance, p.visibleLogVarianceVelocity!, g.varianceGradient, step, rule.momentum);
   if (rule.persistent) storeChains(p, chain, rows * H);
 

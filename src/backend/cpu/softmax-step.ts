@@ -1,7 +1,7 @@
 import type { Parameters, TrainingRule } from '../backend.js';
 import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
-import { applyMomentum, sample, sigmoidInPlace, storeChains, type StepScratch } from './cd-step.js';
-import { accumulateTransposed, columnMeanDifference, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
+import { applyPlainUpdate, chainStart, hiddenHalfStep, positivePhase, storeChains, type StepScratch } from './cd-step.js';
+import { accumulateTransposed, columnMeanDifference, multiplyTransposedAdd } from './kernels.js';
 
 /**
  * Softmax visible groups (docs/training-step.md, "Softmax visible groups"): each run of K
@@ -94,16 +94,8 @@ export function softmaxStep(
   const size = rule.softmax!.groupSize;
   const bySamples = rule.statistics === 'samples';
 
-  multiplyAdd(x, rows, V, W, H, p.hiddenBias, s.hiddenProb);
-  sigmoidInPlace(s.hiddenProb, rows * H);
-  uniforms(at(Phase.hidden), rows, H, s.uniforms);
-  sample(s.hiddenProb, s.uniforms, rows * H, s.hidden);
-  let chain = s.hidden;
-  if (rule.persistent) {
-    s.chain.fill(0);
-    if (p.hiddenChains) s.chain.set(p.hiddenChains.subarray(0, Math.min(p.hiddenChains.length, rows * H)));
-    chain = s.chain;
-  }
+  positivePhase(p, x, rows, at, uniforms, s);
+  let chain = chainStart(p, rule, rows, s);
   const visible = s.visibleProb;
   let hiddenAgain = s.hiddenAgainProb;
   for (let t = 1; t <= rule.cdSteps; t++) {
@@ -111,15 +103,9 @@ export function softmaxStep(
     if (bySamples) uniforms(at(gibbsPhase(Phase.visible, t)), rows, V / size, s.uniforms);
     softmaxGroups(visible, rows, V, size, bySamples ? s.uniforms : undefined);
     maskMissingGroups(x, visible, rows, V, size);
-    multiplyAdd(visible, rows, V, W, H, p.hiddenBias, s.hiddenAgainProb);
-    sigmoidInPlace(s.hiddenAgainProb, rows * H);
-    hiddenAgain = s.hiddenAgainProb;
-    if (bySamples || rule.persistent || t < rule.cdSteps) {
-      uniforms(at(gibbsPhase(Phase.hiddenAgain, t)), rows, H, s.uniforms);
-      sample(s.hiddenAgainProb, s.uniforms, rows * H, s.hiddenAgain);
-      if (bySamples) hiddenAgain = s.hiddenAgain;
-      chain = s.hiddenAgain;
-    }
+    let next: Float32Array | undefined;
+    [hiddenAgain, next] = hiddenHalfStep(p, visible, rows, rule, t, at, uniforms, s);
+    chain = next ?? chain;
   }
   const hidden = bySamples ? s.hidden : s.hiddenProb;
 
@@ -128,15 +114,7 @@ export function softmaxStep(
   accumulateTransposed(visible, rows, V, hiddenAgain, H, -1, s.weightGradient);
   columnMeanDifference(x, visible, rows, V, s.visibleGradient);
   columnMeanDifference(hidden, hiddenAgain, rows, H, s.hiddenGradient);
-  const step = (1 - rule.momentum) * rule.learningRate;
-  const weightStep = rule.gradient === 'mean' ? step / rows : step;
-  if (rule.weightDecay !== 0) {
-    const decay = (rule.weightDecay * step) / weightStep;
-    for (let k = 0; k < W.length; k++) s.weightGradient[k] -= decay * W[k];
-  }
-  applyMomentum(W, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
-  applyMomentum(p.visibleBias, p.visibleBiasVelocity, s.visibleGradient, step, rule.momentum);
-  applyMomentum(p.hiddenBias, p.hiddenBiasVelocity, s.hiddenGradient, step, rule.momentum);
+  applyPlainUpdate(p, rule, rows, s);
   if (rule.persistent) storeChains(p, chain, rows * H);
 
   multiplyTransposedAdd(s.hidden, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
