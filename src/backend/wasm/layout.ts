@@ -22,9 +22,12 @@ export const MAX_PAGES = 65536;
 const ALIGN = 64;
 const FLOAT = 4;
 
-/** Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient, the biases and the offsets. */
+/**
+ * Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient,
+ * the biases and the offsets, and the visible units' log-variances, their velocities and σ's scales.
+ */
 export function modelMemoryBytes(visible: number, hidden: number): number {
-  return HEAP_START + 4 * visible * hidden * FLOAT + 5 * (visible + hidden) * FLOAT + 10 * ALIGN;
+  return HEAP_START + 4 * visible * hidden * FLOAT + (5 * (visible + hidden) + 4 * visible) * FLOAT + 14 * ALIGN;
 }
 
 /**
@@ -34,26 +37,36 @@ export function modelMemoryBytes(visible: number, hidden: number): number {
 export interface ScratchLayout {
   /** A row of pre-activations or probabilities (the wider layer, plus one 16-float block). */
   readonly pre: number;
-  /** A row of uniforms: uniformRow writes whole 16-float blocks. */
+  /** A row of uniforms, 2V of them for Gaussian units' normals: uniformRow writes whole 16-float blocks. */
   readonly uniforms: number;
   /** The indices of a compressed hidden row (H, plus a vector of padding). */
   readonly hiddenIndex: number;
   readonly visibleGradient: number;
   /** A sampled hidden row (whole 16-float blocks). */
   readonly hiddenSample: number;
+  /** Gaussian units: the batch's Σ ½((x − b)² − (v − b)²) per visible unit (V). */
+  readonly varianceGradient: number;
   /** The share's size, a multiple of 64 bytes so shares never share a cache line. */
   readonly bytes: number;
 }
 
 export function scratchLayout(visible: number, hidden: number): ScratchLayout {
-  const row = (Math.max(visible, hidden) + 16) * FLOAT;
   const pre = 0;
-  const uniforms = pre + row;
-  const hiddenIndex = uniforms + row;
+  const uniforms = pre + (Math.max(visible, hidden) + 16) * FLOAT;
+  const hiddenIndex = uniforms + uniformRowBytes(visible, hidden);
   const visibleGradient = hiddenIndex + (hidden + 4) * FLOAT;
   const hiddenSample = visibleGradient + (visible + 4) * FLOAT;
-  const end = hiddenSample + (hidden + 16) * FLOAT;
-  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, bytes: Math.ceil(end / ALIGN) * ALIGN };
+  const varianceGradient = hiddenSample + (hidden + 16) * FLOAT;
+  const end = varianceGradient + (visible + 4) * FLOAT;
+  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, varianceGradient, bytes: Math.ceil(end / ALIGN) * ALIGN };
+}
+
+/**
+ * A row of uniforms for either layer: H of them, or 2V for V normals (Box–Muller takes two
+ * each), rounded up to whole 16-float blocks (uniformRow writes them whole) plus one.
+ */
+function uniformRowBytes(visible: number, hidden: number): number {
+  return (Math.max(2 * visible, hidden) + 16) * FLOAT;
 }
 
 /**
@@ -98,6 +111,8 @@ export interface AnnealLayout {
   readonly logWeight: number;
   readonly hiddenInput: number;
   readonly visibleInput: number;
+  /** Gaussian units: the chains' scaled states v/σ², listed as visibleIndex lists them (none for binary units). */
+  readonly visibleValue: number;
   readonly visibleIndex: number;
   readonly visibleCount: number;
   readonly hiddenIndex: number;
@@ -107,14 +122,14 @@ export interface AnnealLayout {
   readonly bytes: number;
 }
 
-export function annealLayout(visible: number, hidden: number, runs: number, steps: number, threads: number, base = 0): AnnealLayout {
+export function annealLayout(visible: number, hidden: number, runs: number, steps: number, threads: number, gaussian: boolean, base = 0): AnnealLayout {
   let bytes = base;
   const take = (size: number) => {
     const at = bytes;
     bytes = Math.ceil((at + size) / ALIGN) * ALIGN;
     return at;
   };
-  const uniformBytes = Math.ceil(((Math.max(visible, hidden) + 16) * FLOAT) / ALIGN) * ALIGN;
+  const uniformBytes = Math.ceil(uniformRowBytes(visible, hidden) / ALIGN) * ALIGN;
   const regions = {
     path: take(steps * 8),
     start: take(runs * visible * FLOAT),
@@ -122,6 +137,7 @@ export function annealLayout(visible: number, hidden: number, runs: number, step
     logWeight: take(runs * 8),
     hiddenInput: take(runs * hidden * FLOAT),
     visibleInput: take(runs * visible * FLOAT),
+    visibleValue: take(gaussian ? runs * visible * FLOAT : 0),
     visibleIndex: take(runs * visible * 4),
     visibleCount: take(runs * 4),
     hiddenIndex: take(runs * hidden * 4),

@@ -1,7 +1,7 @@
 import wasmBytes from './rbm.wasm';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
-import { copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
+import { copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData, type TrainingRule } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
 import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot, temperedLayout, type TemperedLayout } from './layout.js';
@@ -42,7 +42,11 @@ type Region =
   | 'visibleBiasVelocity'
   | 'hiddenBiasVelocity'
   | 'visibleOffset'
-  | 'hiddenOffset';
+  | 'hiddenOffset'
+  | 'visibleLogVariance'
+  | 'visibleLogVarianceVelocity'
+  | 'visiblePrecision'
+  | 'visibleDeviation';
 
 interface TrainingRegions {
   readonly data: WasmData;
@@ -55,7 +59,8 @@ interface TrainingRegions {
   readonly tempered?: { readonly base: number; readonly layout: TemperedLayout };
   readonly order: number;
   readonly batchStarts: number;
-  readonly rowLogLikelihood: number;
+  /** Each data row's term of its batch's loss: log P(x | h0), or Gaussian units' Σ (x − (b + h0·Wᵀ))². */
+  readonly rowLoss: number;
 }
 
 /**
@@ -69,7 +74,9 @@ function annealPiece(runs: number, visible: number, hidden: number): number {
 /**
  * The fast CPU backend: WebAssembly SIMD kernels (src/backend/wasm/assembly) on all cores.
  * Training and AIS's chains run in a pool of workers that share the model's memory; the rest
- * of inference uses the plain TypeScript kernels on views of that memory.
+ * of inference uses the plain TypeScript kernels on views of that memory. Binary or Gaussian
+ * visible units: a model whose parameters carry visibleLogVariance is Gaussian, and the
+ * kernels keep its log-variances (and σ's scales) beside the biases.
  */
 export class WasmBackend extends HostBackend implements Backend {
   readonly info: { backend: 'cpu'; device: string };
@@ -82,6 +89,8 @@ export class WasmBackend extends HostBackend implements Backend {
   private chains: Float32Array = new Float32Array(0);
   /** Whether the parameters set carried centring's offsets, so that the model has them. */
   private centred = false;
+  /** Whether the parameters set carried log-variances: the visible units are Gaussian. */
+  private gaussian = false;
 
   private constructor(
     visible: number,
@@ -107,6 +116,11 @@ export class WasmBackend extends HostBackend implements Backend {
       hiddenBiasVelocity: plan.allocate(hidden * 4),
       visibleOffset: plan.allocate(visible * 4),
       hiddenOffset: plan.allocate(hidden * 4),
+      visibleLogVariance: plan.allocate(visible * 4),
+      visibleLogVarianceVelocity: plan.allocate(visible * 4),
+      // 1/σ² and σ, which the kernels set from the log-variances.
+      visiblePrecision: plan.allocate(visible * 4),
+      visibleDeviation: plan.allocate(visible * 4),
     };
     this.afterModel = plan.mark();
     this.setWords({ visible, hidden, ...this.address });
@@ -136,6 +150,13 @@ export class WasmBackend extends HostBackend implements Backend {
       f('visibleOffset', this.visible).set(p.visibleOffset);
       f('hiddenOffset', this.hidden).set(p.hiddenOffset);
     }
+    this.gaussian = p.visibleLogVariance !== undefined;
+    if (p.visibleLogVariance) {
+      f('visibleLogVariance', this.visible).set(p.visibleLogVariance);
+      const velocity = f('visibleLogVarianceVelocity', this.visible);
+      if (p.visibleLogVarianceVelocity) velocity.set(p.visibleLogVarianceVelocity);
+      else velocity.fill(0);
+    }
   }
 
   async getParameters(): Promise<Parameters> {
@@ -152,9 +173,7 @@ export class WasmBackend extends HostBackend implements Backend {
 
   async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const data = resident as WasmData;
-    if (plan.rule.centering && !this.centred) {
-      throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
-    }
+    this.checkRule(plan.rule);
     const batches = plan.batchStarts.length - 1;
     const regions = this.prepare(data, plan, batches);
     const before = copyParameters(this.view());
@@ -176,6 +195,8 @@ export class WasmBackend extends HostBackend implements Backend {
       centering: rule.centering ? 1 : 0,
       offsetRate: rule.centering?.offsetRate ?? 0,
       temperatures: regions.temperatures,
+      gaussian: rule.gaussian ? 1 : 0,
+      learnVariance: rule.gaussian?.learnVariance ? 1 : 0,
       health: HEALTHY,
     });
     for (const counts of this.threadSwapCounts(regions)) counts.fill(0);
@@ -198,14 +219,11 @@ export class WasmBackend extends HostBackend implements Backend {
     }
     const done = end - plan.firstBatch;
 
-    const logLikelihood = new Float64Array(this.memory.buffer, regions.rowLogLikelihood, data.rows);
+    const rowLoss = new Float64Array(this.memory.buffer, regions.rowLoss, data.rows);
     const kl = new Float64Array(done);
     for (let k = 0; k < done; k++) {
       const b = plan.firstBatch + k;
-      const rows = starts[b + 1] - starts[b];
-      let sum = 0;
-      for (let r = starts[b]; r < starts[b + 1]; r++) sum += logLikelihood[r];
-      kl[k] = (-Math.log(rows) - sum / rows) / this.visible;
+      kl[k] = this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
     }
     const health = this.word('health');
     const bad = firstBadBatch(kl, plan.firstBatch, health === HEALTHY ? undefined : health);
@@ -216,6 +234,30 @@ export class WasmBackend extends HostBackend implements Backend {
     if (rule.persistent) this.chains = mergeChains(this.chains, chains);
     const swaps = this.swapsCounted(regions);
     return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
+  }
+
+  /** Refuses a rule this model cannot train: centring without offsets, Gaussian units without log-variances, or with centring or tempering. */
+  private checkRule(rule: TrainingRule): void {
+    if (rule.centering && !this.centred) {
+      throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
+    }
+    if (rule.gaussian && !this.gaussian) {
+      throw new InvalidArgumentError('plan.rule.gaussian', 'a Gaussian step needs the log-variances: set parameters with visibleLogVariance first');
+    }
+    if (rule.gaussian && (rule.centering || rule.parallelTempering)) {
+      throw new InvalidArgumentError('plan.rule.gaussian', 'Gaussian visible units are trained without centring or parallel tempering');
+    }
+  }
+
+  /**
+   * A batch's loss from its rows' terms (in float64, row by row): simple_rbm's KL divergence
+   * (−log B − mean log P(x | h0)) / V, or Gaussian units' mean squared error Σ / (B·V).
+   */
+  private batchLoss(rowLoss: Float64Array, rule: TrainingRule): number {
+    let sum = 0;
+    for (const term of rowLoss) sum += term;
+    const rows = rowLoss.length;
+    return rule.gaussian ? sum / (rows * this.visible) : (-Math.log(rows) - sum / rows) / this.visible;
   }
 
   /** Each thread's swaps accepted and offered this epoch, in its tempering scratch; none without tempering. */
@@ -236,7 +278,7 @@ export class WasmBackend extends HostBackend implements Backend {
     return { accepted, tried };
   }
 
-  /** AIS's chains in the workers, each thread running its share of them along the whole path. */
+  /** AIS's chains in the workers, each thread running its share of them along the whole path (Gaussian units: annealGaussianOnHost's, without job.baseBias). */
   override async anneal(job: AnnealJob): Promise<Float64Array> {
     const { path, runs } = job;
     const { visible: V, hidden: H } = this;
@@ -249,7 +291,7 @@ export class WasmBackend extends HostBackend implements Backend {
       new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start);
       new Float32Array(this.memory.buffer, at.baseBias, V).set(job.baseBias);
       new Float64Array(this.memory.buffer, at.logWeight, runs).fill(0);
-      this.setWords({ seed: job.seed, annealRuns: runs });
+      this.setWords({ seed: job.seed, annealRuns: runs, gaussian: this.gaussian ? 1 : 0 });
       const piece = annealPiece(runs, V, H);
       for (let first = 1; first < path.length; first += piece) {
         this.setWords({ annealFirstStep: first, annealLastStep: Math.min(first + piece, path.length) });
@@ -284,7 +326,7 @@ export class WasmBackend extends HostBackend implements Backend {
       chains: a(maxRows * Math.max(1, M) * H * 4),
       order: a(data.rows * 4),
       batchStarts: a((batches + 1) * 4),
-      rowLogLikelihood: a(data.rows * 8),
+      rowLoss: a(data.rows * 8),
     };
     this.setWords({
       data: data.address,
@@ -292,7 +334,7 @@ export class WasmBackend extends HostBackend implements Backend {
       maxRows,
       order: regions.order,
       batchStarts: regions.batchStarts,
-      rowLogLikelihood: regions.rowLogLikelihood,
+      rowLoss: regions.rowLoss,
       hidden0: a(maxRows * H * 4),
       hidden0Prob: a(maxRows * H * 4),
       visible1: a(maxRows * V * 4),
@@ -312,6 +354,7 @@ export class WasmBackend extends HostBackend implements Backend {
       scratchHiddenIndex: scratch.hiddenIndex,
       scratchVisibleGradient: scratch.visibleGradient,
       scratchHiddenSample: scratch.hiddenSample,
+      scratchVarianceGradient: scratch.varianceGradient,
     });
     this.regions = M === 0 ? regions : { ...regions, tempered: this.layOutTempering(M, a) };
     return this.regions;
@@ -340,8 +383,8 @@ export class WasmBackend extends HostBackend implements Backend {
   private layOutAnneal(runs: number, steps: number): AnnealLayout {
     const { visible: V, hidden: H } = this;
     const threads = this.pool.threads;
-    const { bytes } = annealLayout(V, H, runs, steps, threads);
-    const at = annealLayout(V, H, runs, steps, threads, this.plan.allocate(bytes, 'runs', `${runs} AIS runs along ${steps} inverse temperatures`));
+    const { bytes } = annealLayout(V, H, runs, steps, threads, this.gaussian);
+    const at = annealLayout(V, H, runs, steps, threads, this.gaussian, this.plan.allocate(bytes, 'runs', `${runs} AIS runs along ${steps} inverse temperatures`));
     this.setWords({
       annealPath: at.path,
       annealStart: at.start,
@@ -349,6 +392,7 @@ export class WasmBackend extends HostBackend implements Backend {
       annealLogWeight: at.logWeight,
       annealHiddenInput: at.hiddenInput,
       annealVisibleInput: at.visibleInput,
+      annealVisibleValue: at.visibleValue,
       annealVisibleIndex: at.visibleIndex,
       annealVisibleCount: at.visibleCount,
       annealHiddenIndex: at.hiddenIndex,
@@ -371,6 +415,7 @@ export class WasmBackend extends HostBackend implements Backend {
       hiddenBiasVelocity: f('hiddenBiasVelocity', this.hidden),
       ...(this.chains.length > 0 && { hiddenChains: this.chains }),
       ...(this.centred && { visibleOffset: f('visibleOffset', this.visible), hiddenOffset: f('hiddenOffset', this.hidden) }),
+      ...(this.gaussian && { visibleLogVariance: f('visibleLogVariance', this.visible), visibleLogVarianceVelocity: f('visibleLogVarianceVelocity', this.visible) }),
     };
   }
 

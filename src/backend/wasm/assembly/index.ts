@@ -1,14 +1,15 @@
 // The CD-k training epoch of docs/training-step.md in WebAssembly SIMD, run by every worker of
-// the pool on its share of the rows (forward passes, KL; with parallel tempering, all the
-// chains of each of those rows), of the visible units (gradient and update) and of the hidden
-// units (their biases, and centring's hidden offsets). The host lays out memory and writes the
-// control block (control.json); workers meet at barriers. AIS's chains (docs/training-step.md,
+// the pool on its share of the rows (forward passes, KL or squared error; with parallel
+// tempering, all the chains of each of those rows), of the visible units (gradient and update)
+// and of the hidden units (their biases, and centring's hidden offsets); binary or Gaussian
+// visible units ("Gaussian visible units"). The host lays out memory and writes the control
+// block (control.json); workers meet at barriers. AIS's chains (docs/training-step.md,
 // "Annealed importance sampling") are shared out by run. Every value is computed the same way
 // whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
 import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
-import { sigmoid4, softplus4, softplusDifference4 } from './math';
+import { boxMuller4, sigmoid4, softplus4, softplusDifference4 } from './math';
 
 let ctrl: usize = 0;
 let thread: i32 = 0;
@@ -117,6 +118,18 @@ function compress(row: usize, n: i32, index: usize, value: usize): i32 {
   return count;
 }
 
+/** compress for the row scaled unit by unit, row[k]·scale[k]: its non-zero entries and how many there are. */
+function compressScaled(row: usize, n: i32, scale: usize, index: usize, value: usize): i32 {
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const v = load<f32>(f32At(row, k)) * load<f32>(f32At(scale, k));
+    store<i32>(index + (<usize>count << 2), k);
+    store<f32>(f32At(value, count), v);
+    count += i32(v != 0);
+  }
+  return count;
+}
+
 /**
  * out[0..n) = bias + Σ_q value[q] · B[index[q]] (rows of B are n wide). With `binary` the
  * values are all 1 and the rows are only added.
@@ -202,6 +215,32 @@ function sampleRow(p: usize, u: usize, n: i32, sample: usize, stat: usize, bySam
   }
 }
 
+/**
+ * out = base + β·mean + σ ⊙ n over a visible row (no base when it is 0), with the row's
+ * standard normals drawn at (row, batch, phase): element i from uniforms 2i and 2i + 1 of a
+ * row of 2V, as normalDraws in src/rng/stream.ts. `out` may be `mean`.
+ */
+function normalRow(out: usize, base: usize, mean: usize, beta: f32, row: u32, batch: u32, phase: u32): void {
+  uniformRow(uniforms, 2 * V, row, batch, phase);
+  const beta4 = f32x4.splat(beta);
+  let i = 0;
+  for (; i + 4 <= V; i += 4) {
+    const pair = f32At(uniforms, 2 * i);
+    const first = v128.load(pair);
+    const second = v128.load(pair, 16);
+    const n = boxMuller4(v128.shuffle<i32>(first, second, 0, 2, 4, 6), v128.shuffle<i32>(first, second, 1, 3, 5, 7));
+    let a = f32x4.mul(beta4, v128.load(f32At(mean, i)));
+    if (base) a = f32x4.add(v128.load(f32At(base, i)), a);
+    v128.store(f32At(out, i), f32x4.add(a, f32x4.mul(v128.load(f32At(deviation, i)), n)));
+  }
+  for (; i < V; i++) {
+    const n = f32x4.extract_lane(boxMuller4(f32x4.splat(load<f32>(f32At(uniforms, 2 * i))), f32x4.splat(load<f32>(f32At(uniforms, 2 * i + 1)))), 0);
+    let a = beta * load<f32>(f32At(mean, i));
+    if (base) a = load<f32>(f32At(base, i)) + a;
+    store<f32>(f32At(out, i), a + load<f32>(f32At(deviation, i)) * n);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Synchronisation
 
@@ -263,7 +302,7 @@ let db: usize = 0;
 let dc: usize = 0;
 let mu: usize = 0;
 let lambda: usize = 0;
-let rowLogLikelihood: usize = 0;
+let rowLoss: usize = 0;
 let hidden0: usize = 0;
 let hidden0Prob: usize = 0;
 let visible1: usize = 0;
@@ -311,7 +350,7 @@ function trainEpoch(): void {
   dc = pointer(C.HIDDENBIASVELOCITY);
   mu = pointer(C.VISIBLEOFFSET);
   lambda = pointer(C.HIDDENOFFSET);
-  rowLogLikelihood = pointer(C.ROWLOGLIKELIHOOD);
+  rowLoss = pointer(C.ROWLOSS);
   hidden0 = pointer(C.HIDDEN0);
   hidden0Prob = pointer(C.HIDDEN0PROB);
   visible1 = pointer(C.VISIBLE1);
@@ -331,12 +370,15 @@ function trainEpoch(): void {
   hIndex = pre + pointer(C.SCRATCHHIDDENINDEX);
   visibleGradient = pre + pointer(C.SCRATCHVISIBLEGRADIENT);
   hSample = pre + pointer(C.SCRATCHHIDDENSAMPLE);
+  varianceGradient = pre + pointer(C.SCRATCHVARIANCEGRADIENT);
   rowBytes = <usize>V << 2;
   hiddenBytes = <usize>H << 2;
   statHidden0 = bySamples ? hidden0 : hidden0Prob;
   batches = word(C.BATCHES);
   temperatures = word(C.TEMPERATURES);
   if (temperatures != 0) readTempering();
+  startGaussian();
+  learnVariance = gaussian && word(C.LEARNVARIANCE) == 1;
   // Each batch is a call of its own, so that V8 replaces its baseline code with optimised
   // code after the first batches rather than after the first epoch. Two call sites keep
   // Binaryen from inlining it back into this loop.
@@ -358,7 +400,7 @@ function trainBatch(batch: i32): void {
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
     const xi = xIndex + <usize>i * rowBytes;
     const xv = xValue + <usize>i * rowBytes;
-    const xn = compress(x, V, xi, xv);
+    const xn = compressVisible(x, xi, xv);
     store<i32>(xCount + (<usize>i << 2), xn);
     sumRows(pre, c, W, H, xi, xv, xn, false);
     sigmoidRow(pre, H);
@@ -379,17 +421,11 @@ function trainBatch(batch: i32): void {
     for (let t = 1; t <= cdSteps; t++) {
       const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
       sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
-      sigmoidRow(pre, V);
-      if (bySamples) {
-        uniformRow(uniforms, V, <u32>i, <u32>batch, PHASE_VISIBLE + stride);
-        sampleRow(pre, uniforms, V, 0, v1, true);
-      } else {
-        memory.copy(v1, pre, rowBytes);
-      }
-      const vn = compress(v1, V, vi, vv);
+      visibleStep(v1, i, batch, PHASE_VISIBLE + stride);
+      const vn = compressVisible(v1, vi, vv);
       store<i32>(vCount + (<usize>i << 2), vn);
 
-      sumRows(pre, c, W, H, vi, vv, vn, bySamples);
+      sumRows(pre, c, W, H, vi, vv, vn, bySamples && !gaussian);
       sigmoidRow(pre, H);
       const last = t == cdSteps;
       if (bySamples || persistent || !last) {
@@ -445,6 +481,7 @@ function trainBatch(batch: i32): void {
     }
     store<f32>(f32At(hiddenGradient, j), s);
   }
+  if (learnVariance) sumSquaredDeviations(start, rows, v0, vEnd);
   // Centring corrects every weight's gradient with the whole hidden gradient.
   if (centring) {
     barrier();
@@ -462,6 +499,8 @@ function trainBatch(batch: i32): void {
     const g = gradient + <usize>v * hiddenBytes;
     const w = W + <usize>v * hiddenBytes;
     const d = dW + <usize>v * hiddenBytes;
+    // From W before its update.
+    if (learnVariance) healthy = updateLogVariance(v, w, g, perRow) && healthy;
     let j = 0;
     for (; j + 4 <= H; j += 4) {
       const weight = v128.load(f32At(w, j));
@@ -482,7 +521,7 @@ function trainBatch(batch: i32): void {
     for (let h = 0; h < H; h++) store<f32>(f32At(Wt, h * V + v), load<f32>(f32At(w, h)));
     const velocity = momentum * load<f32>(f32At(db, v)) + stepSize * load<f32>(f32At(visibleGradient, v)) * perRow;
     // Centred, the plain bias follows the centred one and moves against the weight step: b += db − dW·λ.
-    const value = load<f32>(f32At(b, v)) + (centring ? velocity - dotHiddenOffset(d) : velocity);
+    const value = load<f32>(f32At(b, v)) + (centring ? velocity - dotHidden(d, lambda) : velocity);
     store<f32>(f32At(db, v), velocity);
     store<f32>(f32At(b, v), value);
     healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
@@ -502,28 +541,77 @@ function trainBatch(batch: i32): void {
   // Centred, c needs every row of the weight step; nothing reads c or λ until the next batch.
   if (centring && !updateCentredHidden(hBegin, hEnd, rows)) reportUnhealthy(batch);
 
-  // KL terms from the updated W and b: log P(x | h0) per row, summed by the host per batch.
+  // The loss's terms from the updated W and b, from a = b + h0·Wᵀ: log P(x | h0) per row
+  // (Gaussian units: Σ (x − a)²), summed by the host per batch.
   for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
     const h0 = hidden0 + <usize>i * hiddenBytes;
     const hn = compress(h0, H, hIndex, pre);
     sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
-    let sum = f32x4.splat(0);
-    let j = 0;
-    for (; j + 4 <= V; j += 4) {
-      const a = v128.load(f32At(pre, j));
-      sum = f32x4.add(sum, f32x4.sub(f32x4.mul(v128.load(f32At(x, j)), a), softplus4(a)));
-    }
-    let total = <f64>f32x4.extract_lane(sum, 0) + <f64>f32x4.extract_lane(sum, 1) + <f64>f32x4.extract_lane(sum, 2) + <f64>f32x4.extract_lane(sum, 3);
-    for (; j < V; j++) {
-      const a = load<f32>(f32At(pre, j));
-      total += <f64>(load<f32>(f32At(x, j)) * a - f32x4.extract_lane(softplus4(f32x4.splat(a)), 0));
-    }
-    store<f64>(rowLogLikelihood + (<usize>(start + i) << 3), total);
+    store<f64>(rowLoss + (<usize>(start + i) << 3), gaussian ? squaredError(x, pre) : logLikelihood(x, pre));
   }
   // The next batch may share rows out differently (batch sizes differ by one), so no thread
   // may overwrite a row of this batch until every thread has finished reading it.
   barrier();
+}
+
+/**
+ * The negative phase's visible row at a Gibbs step, from pre = b + h·Wᵀ into v1: binary units'
+ * probabilities σ(pre), Gaussian units' means pre; sampled with 'samples' statistics (Gaussian
+ * units: mean + σ ⊙ n) from draws at (row i, batch, phase).
+ */
+function visibleStep(v1: usize, i: i32, batch: i32, phase: u32): void {
+  if (!gaussian) sigmoidRow(pre, V);
+  if (!bySamples) {
+    memory.copy(v1, pre, rowBytes);
+  } else if (gaussian) {
+    normalRow(v1, 0, pre, 1, <u32>i, <u32>batch, phase);
+  } else {
+    uniformRow(uniforms, V, <u32>i, <u32>batch, phase);
+    sampleRow(pre, uniforms, V, 0, v1, true);
+  }
+}
+
+/** A visible row's entries as the hidden units see them, compressed: v, or v/σ² for Gaussian units. */
+function compressVisible(row: usize, index: usize, value: usize): i32 {
+  return gaussian ? compressScaled(row, V, precision, index, value) : compress(row, V, index, value);
+}
+
+/** log P(x | h0) = Σ x·a − softplus(a) over a row, a = b + h0·Wᵀ (what the KL is made of). */
+function logLikelihood(x: usize, a: usize): f64 {
+  let sum = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= V; j += 4) {
+    const aj = v128.load(f32At(a, j));
+    sum = f32x4.add(sum, f32x4.sub(f32x4.mul(v128.load(f32At(x, j)), aj), softplus4(aj)));
+  }
+  let total = <f64>f32x4.extract_lane(sum, 0) + <f64>f32x4.extract_lane(sum, 1) + <f64>f32x4.extract_lane(sum, 2) + <f64>f32x4.extract_lane(sum, 3);
+  for (; j < V; j++) {
+    const aj = load<f32>(f32At(a, j));
+    total += <f64>(load<f32>(f32At(x, j)) * aj - f32x4.extract_lane(softplus4(f32x4.splat(aj)), 0));
+  }
+  return total;
+}
+
+/** Σ (x − a)² over a row, a = b + h0·Wᵀ (what the mean squared error is made of), in float64 as the reference. */
+function squaredError(x: usize, a: usize): f64 {
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= V; j += 4) {
+    const xj = v128.load(f32At(x, j));
+    const aj = v128.load(f32At(a, j));
+    const dLow = f64x2.sub(f64x2.promote_low_f32x4(xj), f64x2.promote_low_f32x4(aj));
+    const dHigh = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<i32>(xj, xj, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<i32>(aj, aj, 2, 3, 0, 1)));
+    low = f64x2.add(low, f64x2.mul(dLow, dLow));
+    high = f64x2.add(high, f64x2.mul(dHigh, dHigh));
+  }
+  let total = f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1);
+  for (; j < V; j++) {
+    const d = <f64>load<f32>(f32At(x, j)) - <f64>load<f32>(f32At(a, j));
+    total += d * d;
+  }
+  return total;
 }
 
 /** Records `batch` as unhealthy unless an earlier one is (WebAssembly has no atomic min). */
@@ -534,6 +622,85 @@ function reportUnhealthy(batch: i32): void {
     if (previous == current) break;
     current = previous;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gaussian visible units (Cho, Ilin & Raiko 2011; docs/training-step.md, "Gaussian visible
+// units"; gaussianStep in src/backend/cpu/gaussian-step.ts is the reference). The model keeps
+// z = log σ² and its velocity, and beside them 1/σ² and σ as float32, which every thread reads:
+// the hidden units see the visible rows through compressVisible, scaled by 1/σ², so the
+// gradient and the bias updates are the binary ones; the visible units are drawn by normalRow.
+
+let gaussian: bool = false;
+let learnVariance: bool = false;
+let z: usize = 0;
+let dz: usize = 0;
+let precision: usize = 0;
+let deviation: usize = 0;
+let varianceGradient: usize = 0;
+
+/**
+ * Reads whether the visible units are Gaussian and, when they are, sets 1/σ² and σ from z for
+ * this thread's share of them and waits for the others (the host may have set new z).
+ */
+function startGaussian(): void {
+  gaussian = word(C.GAUSSIAN) == 1;
+  if (!gaussian) return;
+  z = pointer(C.VISIBLELOGVARIANCE);
+  dz = pointer(C.VISIBLELOGVARIANCEVELOCITY);
+  precision = pointer(C.VISIBLEPRECISION);
+  deviation = pointer(C.VISIBLEDEVIATION);
+  setScales(shareBegin(V), shareEnd(V));
+  barrier();
+}
+
+/** 1/σ² = e^(−z) and σ = e^(z/2) of the visible units [begin, end), from float64 exponentials rounded to float32 as the reference rounds them. */
+function setScales(begin: i32, end: i32): void {
+  for (let i = begin; i < end; i++) {
+    const zi = <f64>load<f32>(f32At(z, i));
+    store<f32>(f32At(precision, i), <f32>Math.exp(-zi));
+    store<f32>(f32At(deviation, i), <f32>Math.exp(zi * 0.5));
+  }
+}
+
+/**
+ * Σ over the batch's rows of ½((x − b)² − (v_k − b)²) for this thread's visible units [v0,
+ * vEnd), with b before the update, into varianceGradient: the Gaussian term of −∂E/∂z over the
+ * data minus over the model, before the factor 1/σ². Rows in order, whatever the threads.
+ */
+function sumSquaredDeviations(start: i32, rows: i32, v0: i32, vEnd: i32): void {
+  memory.fill(f32At(varianceGradient, v0), 0, <usize>(vEnd - v0) << 2);
+  for (let i = 0; i < rows; i++) {
+    const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
+    const v = visible1 + <usize>i * rowBytes;
+    for (let k = v0; k < vEnd; k++) {
+      const bias = load<f32>(f32At(b, k));
+      const dx = load<f32>(f32At(x, k)) - bias;
+      const dv = load<f32>(f32At(v, k)) - bias;
+      const at = f32At(varianceGradient, k);
+      store<f32>(at, load<f32>(at) + 0.5 * (dx * dx - dv * dv));
+    }
+  }
+}
+
+/**
+ * Visible unit v's log-variance step, from W's row `w` before its update and the row `g` of
+ * G = X̃ᵀ·S0 − ṽᵀ·S_k: g_z = (Σ ½((x − b)² − (v_k − b)²)/σ² − Σ_j W_vj·G_vj) / B, since the
+ * reference's cross terms Σ_rows (x/σ²)·(S·Wᵀ) over the data minus over the model are exactly
+ * Σ_j W_vj·G_vj, which needs no product of its own; with 'probabilities' v_k are means, whose
+ * model term is its expectation over N(v_k, σ²), ½ more (docs/training-step.md). Then 1/σ² and
+ * σ for the next batch (nothing reads them again in this one). Returns whether z and dz stayed
+ * finite.
+ */
+function updateLogVariance(v: i32, w: usize, g: usize, perRow: f32): bool {
+  const spread: f32 = bySamples ? 0 : 0.5;
+  const gradient = (load<f32>(f32At(precision, v)) * load<f32>(f32At(varianceGradient, v)) - dotHidden(w, g)) * perRow - spread;
+  const velocity = momentum * load<f32>(f32At(dz, v)) + stepSize * gradient;
+  const value = load<f32>(f32At(z, v)) + velocity;
+  store<f32>(f32At(dz, v), velocity);
+  store<f32>(f32At(z, v), value);
+  setScales(v, v + 1);
+  return isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -564,13 +731,13 @@ function centreGradient(v0: i32, vEnd: i32): void {
   }
 }
 
-/** Σ_j row[j]·λ_j over a row of H, summed in an order that depends on H alone. */
-function dotHiddenOffset(row: usize): f32 {
+/** Σ_j x[j]·y[j] over two rows of H, summed in an order that depends on H alone. */
+function dotHidden(x: usize, y: usize): f32 {
   let sum4 = f32x4.splat(0);
   let j = 0;
-  for (; j + 4 <= H; j += 4) sum4 = f32x4.add(sum4, f32x4.mul(v128.load(f32At(row, j)), v128.load(f32At(lambda, j))));
+  for (; j + 4 <= H; j += 4) sum4 = f32x4.add(sum4, f32x4.mul(v128.load(f32At(x, j)), v128.load(f32At(y, j))));
   let sum = f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3);
-  for (; j < H; j++) sum += load<f32>(f32At(row, j)) * load<f32>(f32At(lambda, j));
+  for (; j < H; j++) sum += load<f32>(f32At(x, j)) * load<f32>(f32At(y, j));
   return sum;
 }
 
@@ -752,9 +919,10 @@ function swapFloats(a: usize, b: usize, n: i32): void {
 // ---------------------------------------------------------------------------------------------
 // Annealed importance sampling (docs/training-step.md, "Annealed importance sampling";
 // src/backend/anneal.ts is the reference). Each thread runs its share of the chains through
-// steps [first, last) of the path. Chains are independent, so there are no barriers, and a
-// chain's arithmetic is the same whichever thread runs it. States are binary, so v·W and h·Wᵀ
-// are sums of the rows of W and Wᵀ that the chains' lists of units on pick.
+// steps [first, last) of the path. Chains are independent, so there are no barriers (but for
+// Gaussian units' scales at the start), and a chain's arithmetic is the same whichever thread
+// runs it. Binary states make v·W and h·Wᵀ sums of the rows of W and Wᵀ that the chains' lists
+// of units on pick; Gaussian visible states are lists of values v/σ² (annealGaussianOnHost).
 
 let runs: i32 = 0;
 let path: usize = 0;
@@ -762,6 +930,7 @@ let baseBias: usize = 0;
 let logWeight: usize = 0;
 let hiddenInput: usize = 0;
 let visibleInput: usize = 0;
+let visibleValue: usize = 0;
 let visibleIndex: usize = 0;
 let visibleCount: usize = 0;
 let hiddenIndex: usize = 0;
@@ -781,6 +950,7 @@ function anneal(): void {
   logWeight = pointer(C.ANNEALLOGWEIGHT);
   hiddenInput = pointer(C.ANNEALHIDDENINPUT);
   visibleInput = pointer(C.ANNEALVISIBLEINPUT);
+  visibleValue = pointer(C.ANNEALVISIBLEVALUE);
   visibleIndex = pointer(C.ANNEALVISIBLEINDEX);
   visibleCount = pointer(C.ANNEALVISIBLECOUNT);
   hiddenIndex = pointer(C.ANNEALHIDDENINDEX);
@@ -790,12 +960,14 @@ function anneal(): void {
   hiddenBytes = <usize>H << 2;
   const first = word(C.ANNEALFIRSTSTEP);
   const last = word(C.ANNEALLASTSTEP);
+  startGaussian();
   const r0 = shareBegin(runs);
   const r1 = shareEnd(runs);
   if (first == 1) {
     const start = pointer(C.ANNEALSTART);
     for (let r = r0; r < r1; r++) {
-      const count = compress(start + <usize>r * rowBytes, V, visibleIndex + <usize>r * rowBytes, uniforms);
+      const values = gaussian ? visibleValue + <usize>r * rowBytes : uniforms;
+      const count = compressVisible(start + <usize>r * rowBytes, visibleIndex + <usize>r * rowBytes, values);
       store<i32>(visibleCount + (<usize>r << 2), count);
     }
   }
@@ -810,7 +982,7 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
   const previous = load<f64>(path + (<usize>(k - 1) << 3));
   const beta = load<f64>(path + (<usize>k << 3));
   epochIndex = <u32>k;
-  sumRowsOfChains(hiddenInput, c, W, H, visibleIndex, visibleCount, V, r0, r1);
+  sumRowsOfChains(hiddenInput, c, W, H, visibleIndex, gaussian ? visibleValue : 0, visibleCount, V, r0, r1);
   for (let r = r0; r < r1; r++) {
     // A repeated β (reverse AIS's burn-in) adds exactly nothing.
     if (beta != previous) {
@@ -821,20 +993,32 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
     const count = sampleOn(hiddenInput + <usize>r * hiddenBytes, 0, <f32>beta, 0, H, hiddenIndex + <usize>r * hiddenBytes);
     store<i32>(hiddenCount + (<usize>r << 2), count);
   }
-  sumRowsOfChains(visibleInput, b, Wt, V, hiddenIndex, hiddenCount, H, r0, r1);
+  // Gaussian units' means are b + β·h·Wᵀ: the sum without its bias.
+  sumRowsOfChains(visibleInput, gaussian ? 0 : b, Wt, V, hiddenIndex, 0, hiddenCount, H, r0, r1);
   for (let r = r0; r < r1; r++) {
-    uniformRow(uniforms, V, <u32>r, 0, PHASE_AIS_VISIBLE);
-    const count = sampleOn(visibleInput + <usize>r * rowBytes, baseBias, <f32>beta, <f32>(1 - beta), V, visibleIndex + <usize>r * rowBytes);
+    const input = visibleInput + <usize>r * rowBytes;
+    const index = visibleIndex + <usize>r * rowBytes;
+    let count = 0;
+    if (gaussian) {
+      normalRow(input, b, input, <f32>beta, <u32>r, 0, PHASE_AIS_VISIBLE);
+      count = compressVisible(input, index, visibleValue + <usize>r * rowBytes);
+    } else {
+      uniformRow(uniforms, V, <u32>r, 0, PHASE_AIS_VISIBLE);
+      count = sampleOn(input, baseBias, <f32>beta, <f32>(1 - beta), V, index);
+    }
     store<i32>(visibleCount + (<usize>r << 2), count);
   }
 }
 
 /**
  * log f_β(v) − log f_β'(v) for chain r: (β − β')·Σ_{i on}(b_i − bA_i) + Σ_j softplus(β·x_j)
- * − softplus(β'·x_j), x = c + v·W. Summed in float64: a path adds thousands of these, and
- * each unit's difference is a float32 accurate relative to itself (softplusDifference4).
+ * − softplus(β'·x_j), x = c + v·W (Gaussian units: the softplus terms alone, x = c + (v/σ²)·W).
+ * Summed in float64: a path adds thousands of these, and each unit's difference is a float32
+ * accurate relative to itself (softplusDifference4).
  */
 function logWeightStep(r: i32, previous: f64, beta: f64): f64 {
+  const hidden = softplusSteps(hiddenInput + <usize>r * hiddenBytes, <f32>previous, <f32>(beta - previous));
+  if (gaussian) return hidden;
   const index = visibleIndex + <usize>r * rowBytes;
   const count = load<i32>(visibleCount + (<usize>r << 2));
   let visibleSum: f64 = 0;
@@ -842,7 +1026,7 @@ function logWeightStep(r: i32, previous: f64, beta: f64): f64 {
     const i = load<i32>(index + (<usize>q << 2));
     visibleSum += <f64>load<f32>(f32At(b, i)) - <f64>load<f32>(f32At(baseBias, i));
   }
-  return (beta - previous) * visibleSum + softplusSteps(hiddenInput + <usize>r * hiddenBytes, <f32>previous, <f32>(beta - previous));
+  return (beta - previous) * visibleSum + hidden;
 }
 
 /** Σ_j softplus((β' + Δβ)·x_j) − softplus(β'·x_j) over a row of H, in an order that depends on H alone. */
@@ -902,28 +1086,43 @@ function sampleOn(input: usize, base: usize, beta: f32, rest: f32, n: i32, index
 
 /**
  * out_r = bias + Σ_q B[index_r[q]] for the chains r in [r0, r1) (rows of B and of out are n
- * wide; chain r's list starts at index + r·stride entries). Block of columns by block, each
- * for every chain, so that the block of B stays in cache while all the chains read it. How a
- * column is summed depends on n and the chain's list alone, never on the chains beside it.
+ * wide; chain r's list starts at index + r·stride entries), each row of B weighted by the
+ * list's value when there are `values` (laid out as the lists are); no bias when it is 0. Block
+ * of columns by block, each for every chain, so that the block of B stays in cache while all
+ * the chains read it. How a column is summed depends on n and the chain's list alone, never on
+ * the chains beside it.
  */
-function sumRowsOfChains(out: usize, bias: usize, B: usize, n: i32, index: usize, counts: usize, stride: i32, r0: i32, r1: i32): void {
+function sumRowsOfChains(out: usize, bias: usize, B: usize, n: i32, index: usize, values: usize, counts: usize, stride: i32, r0: i32, r1: i32): void {
   const outStride = <usize>n << 2;
   const listStride = <usize>stride << 2;
   let j = 0;
   for (; j + 16 <= n; j += 16) {
+    const from = bias ? f32At(bias, j) : 0;
     for (let r = r0; r < r1; r++) {
-      sumOnes16(f32At(out + <usize>r * outStride, j), f32At(bias, j), f32At(B, j), n, index + <usize>r * listStride, load<i32>(counts + (<usize>r << 2)));
+      const at = f32At(out + <usize>r * outStride, j);
+      const count = load<i32>(counts + (<usize>r << 2));
+      if (values) sumScaled16(at, from, f32At(B, j), n, index + <usize>r * listStride, values + <usize>r * listStride, count);
+      else sumOnes16(at, from, f32At(B, j), n, index + <usize>r * listStride, count);
     }
   }
   for (; j < n; j++) {
     for (let r = r0; r < r1; r++) {
       const list = index + <usize>r * listStride;
       const count = load<i32>(counts + (<usize>r << 2));
-      let a = load<f32>(f32At(bias, j));
-      for (let q = 0; q < count; q++) a += load<f32>(f32At(B + <usize>load<i32>(list + (<usize>q << 2)) * outStride, j));
+      let a: f32 = bias ? load<f32>(f32At(bias, j)) : 0;
+      for (let q = 0; q < count; q++) {
+        const element = load<f32>(f32At(B + <usize>load<i32>(list + (<usize>q << 2)) * outStride, j));
+        a += values ? load<f32>(f32At(values + <usize>r * listStride, q)) * element : element;
+      }
       store<f32>(f32At(out + <usize>r * outStride, j), a);
     }
   }
+}
+
+/** Four vectors of a bias, or zeros where there is none (bias 0). */
+// @ts-ignore: decorator
+@inline function biasBlock(bias: usize, offset: usize): v128 {
+  return bias ? v128.load(bias + offset) : f32x4.splat(0);
 }
 
 /**
@@ -932,10 +1131,10 @@ function sumRowsOfChains(out: usize, bias: usize, B: usize, n: i32, index: usize
  */
 function sumOnes16(out: usize, bias: usize, column: usize, n: i32, index: usize, count: i32): void {
   const stride = <usize>n << 2;
-  let a0 = v128.load(bias);
-  let a1 = v128.load(bias, 16);
-  let a2 = v128.load(bias, 32);
-  let a3 = v128.load(bias, 48);
+  let a0 = biasBlock(bias, 0);
+  let a1 = biasBlock(bias, 16);
+  let a2 = biasBlock(bias, 32);
+  let a3 = biasBlock(bias, 48);
   let q = 0;
   for (; q + 2 <= count; q += 2) {
     const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
@@ -951,6 +1150,27 @@ function sumOnes16(out: usize, bias: usize, column: usize, n: i32, index: usize,
     a1 = f32x4.add(a1, v128.load(row, 16));
     a2 = f32x4.add(a2, v128.load(row, 32));
     a3 = f32x4.add(a3, v128.load(row, 48));
+  }
+  v128.store(out, a0);
+  v128.store(out, a1, 16);
+  v128.store(out, a2, 32);
+  v128.store(out, a3, 48);
+}
+
+/** sumOnes16 with the rows weighted by value[q], a row at a time. */
+function sumScaled16(out: usize, bias: usize, column: usize, n: i32, index: usize, value: usize, count: i32): void {
+  const stride = <usize>n << 2;
+  let a0 = biasBlock(bias, 0);
+  let a1 = biasBlock(bias, 16);
+  let a2 = biasBlock(bias, 32);
+  let a3 = biasBlock(bias, 48);
+  for (let q = 0; q < count; q++) {
+    const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
+    const s = f32x4.splat(load<f32>(f32At(value, q)));
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
   }
   v128.store(out, a0);
   v128.store(out, a1, 16);
