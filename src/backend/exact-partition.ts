@@ -18,15 +18,39 @@ export interface Enumeration {
 
 /** Chooses the smaller layer to enumerate; refuses more than MAX_EXACT_UNITS units. */
 export function enumeration(p: Parameters, visible: number, hidden: number): Enumeration {
-  const overHidden = hidden <= visible;
-  const n = overHidden ? hidden : visible;
-  const m = overHidden ? visible : hidden;
+  const n = Math.min(visible, hidden);
   if (n > MAX_EXACT_UNITS) {
     throw new InvalidArgumentError(
       'method',
       `'exact' sums over 2^${n} states of the smaller layer; it is limited to ${MAX_EXACT_UNITS} units (use method: 'ais')`,
     );
   }
+  return layerEnumeration(p, visible, hidden, hidden <= visible);
+}
+
+/**
+ * What exact enumeration sums over with Gaussian visible units: every hidden state, the visible
+ * units integrated out; refuses more than MAX_EXACT_UNITS hidden units.
+ */
+export function gaussianEnumeration(p: Parameters, visible: number, hidden: number): Enumeration {
+  checkGaussianEnumeration(hidden);
+  return layerEnumeration(p, visible, hidden, true);
+}
+
+/** Refuses to enumerate the hidden states of a Gaussian model with more than MAX_EXACT_UNITS hidden units. */
+function checkGaussianEnumeration(hidden: number): void {
+  if (hidden > MAX_EXACT_UNITS) {
+    throw new InvalidArgumentError(
+      'method',
+      `'exact' sums over the 2^${hidden} hidden states (Gaussian visible units are integrated out); it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`,
+    );
+  }
+}
+
+/** The enumeration over the hidden layer (`overHidden`) or the visible one. */
+function layerEnumeration(p: Parameters, visible: number, hidden: number, overHidden: boolean): Enumeration {
+  const n = overHidden ? hidden : visible;
+  const m = overHidden ? visible : hidden;
   const columns = new Float32Array(n * m);
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < m; i++) columns[k * m + i] = overHidden ? p.weights[i * hidden + k] : p.weights[k * hidden + i];
@@ -77,16 +101,9 @@ export async function exactLogPartition(p: Parameters, visible: number, hidden: 
  * Hidden states are visited in Gray-code order; refuses more than MAX_EXACT_UNITS hidden units.
  */
 export async function exactGaussianLogPartition(p: Parameters, visible: number, hidden: number): Promise<number> {
-  if (hidden > MAX_EXACT_UNITS) {
-    throw new InvalidArgumentError(
-      'method',
-      `'exact' sums over the 2^${hidden} hidden states (Gaussian visible units are integrated out); it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`,
-    );
-  }
+  checkGaussianEnumeration(hidden);
   const z = p.visibleLogVariance!;
   const precision = Float64Array.from(z, (zi) => Math.exp(-zi));
-  let constant = 0;
-  for (let i = 0; i < visible; i++) constant += 0.5 * (Math.log(2 * Math.PI) + z[i]);
   const mean = Float64Array.from(p.visibleBias);
   const state = new Uint8Array(hidden);
   let linear = 0;
@@ -105,5 +122,12 @@ export async function exactGaussianLogPartition(p: Parameters, visible: number, 
     total.add(term);
     if ((s & 0xffff) === 0xffff) await yieldToEventLoop();
   }
-  return constant + total.value;
+  return gaussianNormaliser(z) + total.value;
+}
+
+/** Σᵢ ½·log(2πσᵢ²): the visible units' Gaussian integrals in log Z, from their log-variances z. */
+export function gaussianNormaliser(logVariance: Float32Array): number {
+  let sum = 0;
+  for (const z of logVariance) sum += 0.5 * (Math.log(2 * Math.PI) + z);
+  return sum;
 }
