@@ -1,15 +1,19 @@
 // AIS's two products over every chain at once (a row per run), on tile.wgsl's tiled product:
 // UP, the hidden inputs a = c + v·W that the next step's anneal-weights.wgsl reads; otherwise
 // the visible draws v ~ σ((1 − β)·bA + β·(b + h·Wᵀ)) at (seed, aisVisible, epoch k, batch 0).
+// GAUSSIAN (visible units with log-variances z; the base model N(b, σ²)): a = c + (v/σ²)·W, and
+// v = b + β·h·Wᵀ + σ ⊙ n with the normals of normalDraws at the same address.
 
 override UP: bool = true;
+override GAUSSIAN: bool = false;
 
 // Anneal and AnnealStep are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
 @group(0) @binding(0) var<storage, read> weights: array<f32>;
 @group(0) @binding(1) var<storage, read> visibleBias: array<f32>;
 @group(0) @binding(2) var<storage, read> hiddenBias: array<f32>;
-@group(0) @binding(3) var<storage, read> baseBias: array<f32>;
+// What the base model has of its own: its visible biases bA, or GAUSSIAN's log-variances z.
+@group(0) @binding(3) var<storage, read> base: array<f32>;
 @group(0) @binding(4) var<storage, read> hidden: array<f32>;
 @group(0) @binding(5) var<storage, read_write> visible: array<f32>;
 @group(0) @binding(6) var<storage, read_write> activation: array<f32>;
@@ -21,7 +25,11 @@ fn loadA(m: u32, k: u32) -> f32 {
     return 0.0;
   }
   if (UP) {
-    return visible[m * job.visible + k];
+    let v = visible[m * job.visible + k];
+    if (GAUSSIAN) {
+      return v * precisionOf(base[k]);
+    }
+    return v;
   }
   return hidden[m * job.hidden + k];
 }
@@ -55,10 +63,17 @@ fn main(
     if (row >= job.runs) {
       break;
     }
-    var draws = vec4<u32>();
+    // RN = 4 aligned columns share one Philox call: element (row, col) is word col % 4; a
+    // normal takes two words, so GAUSSIAN's four take blocks c0/2 and c0/2 + 1.
+    var draws = array<vec4<u32>, 2>();
     if (!UP) {
-      // RN = 4 aligned columns share one Philox call: element (row, col) is word col % 4.
-      draws = philox(vec4<u32>(c0 / 4u, row, 0u, step.epoch), vec2<u32>(job.seed, PHASE_AIS_VISIBLE));
+      let key = vec2<u32>(job.seed, PHASE_AIS_VISIBLE);
+      if (GAUSSIAN) {
+        draws[0] = philox(vec4<u32>(c0 / 2u, row, 0u, step.epoch), key);
+        draws[1] = philox(vec4<u32>(c0 / 2u + 1u, row, 0u, step.epoch), key);
+      } else {
+        draws[0] = philox(vec4<u32>(c0 / 4u, row, 0u, step.epoch), key);
+      }
     }
     for (var j = 0u; j < RN; j++) {
       let col = c0 + j;
@@ -67,9 +82,12 @@ fn main(
       }
       if (UP) {
         activation[row * job.hidden + col] = acc[r][j] + hiddenBias[col];
+      } else if (GAUSSIAN) {
+        let noise = deviationOf(base[col]) * normalOf(draws[j / 2u], col);
+        visible[row * job.visible + col] = visibleBias[col] + step.beta * acc[r][j] + noise;
       } else {
-        let z = (1.0 - step.beta) * baseBias[col] + step.beta * (acc[r][j] + visibleBias[col]);
-        visible[row * job.visible + col] = select(0.0, 1.0, sigmoid(z) > toUniform(draws[j]));
+        let z = (1.0 - step.beta) * base[col] + step.beta * (acc[r][j] + visibleBias[col]);
+        visible[row * job.visible + col] = select(0.0, 1.0, sigmoid(z) > toUniform(draws[0][j]));
       }
     }
   }

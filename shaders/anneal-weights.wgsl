@@ -1,7 +1,8 @@
 // Step k of AIS for every chain, one workgroup per chain (run): adds the weight increment
 // log f_β(v) − log f_β'(v) = (β − β')·(b − bA)·v + Σ_j [softplus(β·a_j) − softplus(β'·a_j)]
 // (a = c + v·W from anneal-product.wgsl, β' the step before) to the chain's log weight, then
-// draws h ~ σ(β·a) at (seed, aisHidden, epoch k, batch 0, row = run).
+// draws h ~ σ(β·a) at (seed, aisHidden, epoch k, batch 0, row = run). GAUSSIAN: the visible
+// units' term is not annealed, so the increment is the softplus differences alone.
 //
 // The log weights add up in 64-bit fixed point, LOG_WEIGHT_UNITS to the nat: integer adds are
 // exact and no compiler may reorder them, where a float32 total would lose an ulp of itself per
@@ -22,6 +23,7 @@
 @group(1) @binding(0) var<uniform> step: AnnealStep;
 
 override WG_SIZE: u32 = 64u;
+override GAUSSIAN: bool = false;
 var<workgroup> sums: array<f32, WG_SIZE>;
 
 // By the bits (compilers may assume floats are finite): a biased exponent below 127 + 31.
@@ -58,7 +60,7 @@ fn main(
     return;
   }
   var visibleTerm = 0.0;
-  for (var i = li; i < job.visible; i += WG_SIZE) {
+  for (var i = li; i < job.visible && !GAUSSIAN; i += WG_SIZE) {
     visibleTerm += visible[run * job.visible + i] * (visibleBias[i] - baseBias[i]);
   }
   var s = step.delta * visibleTerm;

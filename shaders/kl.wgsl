@@ -1,5 +1,6 @@
-// Turns the KL epilogue's per-workgroup sums of log P(x | h0) into the batch's value
-// (−log B − Σ / B) / V and stores it in the epoch's array, which is read back once per epoch.
+// Turns the loss epilogue's per-workgroup sums into the batch's value and stores it in the
+// epoch's array, which is read back once per epoch: from the sums of log P(x | h0) the KL
+// (−log B − Σ / B) / V, or with SQUARED_ERROR (Gaussian visible units) the mean Σ / (B·V).
 
 // KlCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
@@ -9,6 +10,7 @@
 @group(1) @binding(0) var<uniform> step: Step;
 
 override WG_SIZE: u32 = 256u;
+override SQUARED_ERROR: bool = false;
 var<workgroup> sums: array<f32, WG_SIZE>;
 
 @compute @workgroup_size(WG_SIZE)
@@ -27,6 +29,10 @@ fn main(@builtin(local_invocation_index) li: u32) {
   }
   if (li == 0u) {
     let rows = f32(step.rows);
-    epochKl[step.index] = (-log(rows) - sums[0] / rows) / f32(call.visible);
+    if (SQUARED_ERROR) {
+      epochKl[step.index] = sums[0] / (rows * f32(call.visible));
+    } else {
+      epochKl[step.index] = (-log(rows) - sums[0] / rows) / f32(call.visible);
+    }
   }
 }

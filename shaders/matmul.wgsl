@@ -1,9 +1,10 @@
 // One layer's input: out = f(A·B + bias), where B is W (visible → hidden) or Wᵀ
 // (hidden → visible), and f is fused into the epilogue: the probability σ, a Bernoulli sample
-// drawn from the Philox stream by element address, the raw activation, or the batch's KL
-// log-likelihood summed per workgroup. TEMPERED runs parallel tempering's chains, M to a batch
-// row: the sample epilogue draws at the row's inverse temperature, σ(β_{row mod M}·z), and its
-// statistic is the raw activation z, which the chains' energies need.
+// drawn from the Philox stream by element address, the raw activation, or the batch's loss
+// summed per workgroup (the KL's log-likelihood, or with Gaussian visible units the squared
+// error of the means). TEMPERED runs parallel tempering's chains, M to a batch row: the sample
+// epilogue draws at the row's inverse temperature, σ(β_{row mod M}·z), and its statistic is the
+// raw activation z, which the chains' energies need.
 
 override TRANSPOSE_B: bool = false;
 override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
@@ -16,7 +17,7 @@ override TEMPERED: bool = false;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stat: array<f32>;
 @group(0) @binding(4) var<storage, read_write> samples: array<f32>;
-// The KL epilogue's targets X, or the tempered variant's inverse temperatures β.
+// The loss epilogues' targets X, or the tempered variant's inverse temperatures β.
 @group(0) @binding(5) var<storage, read> aux: array<f32>;
 @group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
 @group(0) @binding(7) var<uniform> call: Call;
@@ -58,6 +59,14 @@ fn softplus(z: f32) -> f32 {
   return max(z, 0.0) + log(1.0 + exp(-abs(z)));
 }
 
+// One element's share of the batch's loss: log P(x | z) = x·z − softplus(z), or (x − z)².
+fn lossTerm(x: f32, z: f32) -> f32 {
+  if (EPILOGUE == EPILOGUE_SQUARED_ERROR) {
+    return (x - z) * (x - z);
+  }
+  return x * z - softplus(z);
+}
+
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
@@ -69,8 +78,7 @@ fn main(
   let r0 = wg.y * TILE_M + lid.y * RM;
   let c0 = wg.x * TILE_N + lid.x * RN;
 
-  if (EPILOGUE == EPILOGUE_KL) {
-    // Σ over this workgroup's elements of x·z − softplus(z) = log P(x | z).
+  if (EPILOGUE == EPILOGUE_KL || EPILOGUE == EPILOGUE_SQUARED_ERROR) {
     var sum = 0.0;
     for (var r = 0u; r < RM; r++) {
       for (var j = 0u; j < RN; j++) {
@@ -78,7 +86,7 @@ fn main(
         let col = c0 + j;
         if (row < step.rows && col < call.n) {
           let z = acc[r][j] + bias[col];
-          sum += aux[row * call.n + col] * z - softplus(z);
+          sum += lossTerm(aux[row * call.n + col], z);
         }
       }
     }

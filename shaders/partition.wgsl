@@ -1,20 +1,22 @@
 // One term of the exact log partition function per thread: for state s of the enumerated layer
 // (the smaller one, n ≤ 24 units), c·s + Σ_i softplus(b_i + Σ_k s_k·W_ki), the other layer
-// summed out. The host adds the terms up with log-sum-exp in float64, one chunk at a time.
+// summed out. GAUSSIAN (visible units with log-variances z, integrated out): the enumerated
+// layer is the hidden one, and the term c·s + Σ_i ½·((b_i + d_i)² − b_i²)·e^(−z_i) with
+// d = Σ_k s_k·W_ki, written d_i·(2b_i + d_i) so that nothing cancels; the host adds
+// Σ_i ½·log(2πσ_i²). The host adds the terms up with log-sum-exp in float64, one chunk at a time.
 
-// Enumeration is declared in src/backend/webgpu/uniforms.ts and prepended by the host.
+// Enumeration is declared in src/backend/webgpu/uniforms.ts and prepended by the host; softplus
+// is in logistic.wgsl, precisionOf in gaussian.wgsl.
 
 @group(0) @binding(0) var<storage, read> columns: array<f32>;   // n rows of m weights
 @group(0) @binding(1) var<storage, read> ownBias: array<f32>;   // n
 @group(0) @binding(2) var<storage, read> otherBias: array<f32>; // m
-@group(0) @binding(3) var<storage, read_write> terms: array<f32>;
-@group(0) @binding(4) var<uniform> job: Enumeration;
+@group(0) @binding(3) var<storage, read> logVariance: array<f32>; // m, read when GAUSSIAN
+@group(0) @binding(4) var<storage, read_write> terms: array<f32>;
+@group(0) @binding(5) var<uniform> job: Enumeration;
 
 override WG_SIZE: u32 = 256u;
-
-fn softplus(z: f32) -> f32 {
-  return max(z, 0.0) + log(1.0 + exp(-abs(z)));
-}
+override GAUSSIAN: bool = false;
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -30,13 +32,19 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
     }
   }
   for (var i = 0u; i < job.m; i++) {
-    var a = otherBias[i];
+    let b = otherBias[i];
+    // The binary input b + d, or GAUSSIAN's d alone.
+    var a = select(b, 0.0, GAUSSIAN);
     for (var k = 0u; k < job.n; k++) {
       if (((state >> k) & 1u) == 1u) {
         a += columns[k * job.m + i];
       }
     }
-    term += softplus(a);
+    if (GAUSSIAN) {
+      term += 0.5 * a * (2.0 * b + a) * precisionOf(logVariance[i]);
+    } else {
+      term += softplus(a);
+    }
   }
   terms[index] = term;
 }

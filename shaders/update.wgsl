@@ -7,7 +7,8 @@
 // velocities are those of the centred biases, so only they are updated here; centred-biases.wgsl
 // then moves the plain biases once every weight has its new velocity.
 
-// Layout, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
+// Layout, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host;
+// summed(m, n) is in partials.wgsl.
 
 @group(0) @binding(0) var<storage, read> partials: array<f32>;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
@@ -20,15 +21,6 @@
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;
 override CENTRED: bool = false;
-
-fn summed(m: u32, n: u32) -> f32 {
-  let size = (shape.v + 1u) * (shape.h + 1u);
-  var g = 0.0;
-  for (var s = 0u; s < shape.slices; s++) {
-    g += partials[s * size + m * (shape.h + 1u) + n];
-  }
-  return g;
-}
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -72,10 +72,14 @@ describe('every kernel module', () => {
     const matmuls = [false, true].flatMap((transposeB) =>
       Object.values(Epilogue).map((epilogue) => kernels.matmul({ transposeB, epilogue })),
     );
+    // Gaussian visible units' kernels and variants, and AIS's, which share their normals.
+    const gaussian = [false, true].flatMap((units) => [
+      kernels.kl(units), kernels.partition(units), kernels.annealProduct(true, units), kernels.annealProduct(false, units), kernels.annealWeights(units),
+    ]);
     const pipelines = await guarded(device, 'compiling every kernel', () =>
-      Promise.all([...matmuls, kernels.gradient(), kernels.update(), kernels.kl(), kernels.gather(), kernels.partition()]),
+      Promise.all([...matmuls, ...gaussian, kernels.gradient(), kernels.update(), kernels.gather(), kernels.gaussianVisible(), kernels.logVariance()]),
     );
-    expect(pipelines).toHaveLength(13);
+    expect(pipelines).toHaveLength(2 * Object.keys(Epilogue).length + 10 + 5);
     kernels.destroy();
   });
 });

@@ -26,10 +26,10 @@ export function stepsPerSubmission(runs: number, visible: number, hidden: number
 type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number];
 
 /**
- * AIS's chains on the GPU, every run at once (src/backend/anneal.ts is the reference): the
- * model's resident parameters, and the states, hidden inputs and log weights in GPU buffers.
- * Each step is three dispatches over a per-step uniform slot holding its β (see run); the log
- * weights are read back once, at the end.
+ * AIS's chains on the GPU, every run at once (src/backend/anneal.ts is the reference, with
+ * annealGaussianOnHost for Gaussian visible units): the model's resident parameters, and the
+ * states, hidden inputs and log weights in GPU buffers. Each step is three dispatches over a
+ * per-step uniform slot holding its β (see run); the log weights are read back once, at the end.
  */
 export async function annealOnGpu(
   device: GPUDevice,
@@ -40,7 +40,12 @@ export async function annealOnGpu(
 ): Promise<Float64Array> {
   checkJob(job, model, maxBindingBytes);
   if (job.runs === 0 || job.path.length < 2) return new Float64Array(job.runs);
-  const [up, down, weights] = await Promise.all([kernels.annealProduct(true), kernels.annealProduct(false), kernels.annealWeights()]);
+  const gaussian = model.gaussian;
+  const [up, down, weights] = await Promise.all([
+    kernels.annealProduct(true, gaussian),
+    kernels.annealProduct(false, gaussian),
+    kernels.annealWeights(gaussian),
+  ]);
   const chains = new Chains(device, kernels, model, job, { up, down, weights });
   try {
     return await chains.run();
@@ -104,8 +109,10 @@ class Chains {
       device.createBindGroup({ label, layout, entries: resources.map((resource, binding) => ({ binding, resource })) });
     const { layouts } = kernels;
     this.stepGroup = group(layouts.annealStep, 'AIS step', [{ buffer: this.steps, size: AnnealStep.size }]);
+    // The base model's own parameters: its visible biases, or with Gaussian units the model's log-variances.
+    const base = model.gaussian ? model.logVariance : { buffer: baseBias };
     const product = group(layouts.annealProduct, 'AIS product', [
-      model.weights, model.visibleBias, model.hiddenBias, { buffer: baseBias }, { buffer: hidden }, { buffer: visible }, { buffer: activation }, { buffer: call },
+      model.weights, model.visibleBias, model.hiddenBias, base, { buffer: hidden }, { buffer: visible }, { buffer: activation }, { buffer: call },
     ]);
     const weights = group(layouts.annealWeights, 'AIS weights', [
       model.visibleBias, { buffer: baseBias }, { buffer: visible }, { buffer: activation }, { buffer: hidden }, { buffer: this.logWeights }, { buffer: call },

@@ -16,6 +16,10 @@ import annealWeights from '../../../shaders/anneal-weights.wgsl';
 import temperedEnergy from '../../../shaders/tempered-energy.wgsl';
 import temperedSwap from '../../../shaders/tempered-swap.wgsl';
 import temperedStatistics from '../../../shaders/tempered-statistics.wgsl';
+import gaussian from '../../../shaders/gaussian.wgsl';
+import gaussianVisible from '../../../shaders/gaussian-visible.wgsl';
+import logVariance from '../../../shaders/log-variance.wgsl';
+import partials from '../../../shaders/partials.wgsl';
 import { GpuError } from '../../errors.js';
 import { ANNEAL_WG, CHAIN_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
 import { structDeclarations } from './uniforms.js';
@@ -51,6 +55,8 @@ export interface Layouts {
   readonly temperedEnergy: GPUBindGroupLayout;
   readonly temperedSwap: GPUBindGroupLayout;
   readonly temperedStatistics: GPUBindGroupLayout;
+  readonly gaussianVisible: GPUBindGroupLayout;
+  readonly logVariance: GPUBindGroupLayout;
 }
 
 /** One matmul variant: whether B is Wᵀ, what its epilogue computes, and whether it runs parallel tempering's chains. */
@@ -80,12 +86,14 @@ export class Kernels {
       hiddenOffset: bindGroupLayout(device, 'hidden offset', ['read', 'write', 'write', 'uniform', 'uniform']),
       kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
-      partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'write', 'uniform']),
+      partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'read', 'write', 'uniform']),
       annealProduct: bindGroupLayout(device, 'anneal product', ['read', 'read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
       annealWeights: bindGroupLayout(device, 'anneal weights', ['read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
       temperedEnergy: bindGroupLayout(device, 'tempered energy', ['read', 'read', 'read', 'read', 'write', 'uniform']),
       temperedSwap: bindGroupLayout(device, 'tempered swap', ['read', 'read', 'write', 'write', 'write', 'write', 'uniform', 'uniform']),
       temperedStatistics: bindGroupLayout(device, 'tempered statistics', ['read', 'read', 'read', 'write', 'write', 'uniform', 'uniform']),
+      gaussianVisible: bindGroupLayout(device, 'gaussian visible', ['read', 'write', 'write', 'uniform', 'uniform']),
+      logVariance: bindGroupLayout(device, 'log-variance', ['read', 'read', 'write', 'write', 'write', 'uniform', 'uniform']),
     };
   }
 
@@ -111,7 +119,7 @@ export class Kernels {
 
   /** The momentum update; `centred`: with the centred weight gradient, leaving the plain biases to centredBiases. */
   update(centred = false): Promise<GPUComputePipeline> {
-    return this.pipeline(centred ? 'update centred' : 'update', this.layouts.update, [finite, update], {
+    return this.pipeline(centred ? 'update centred' : 'update', this.layouts.update, [finite, partials, update], {
       WG_X: ELEMENTWISE.wgX,
       WG_Y: ELEMENTWISE.wgY,
       CENTRED: centred ? 1 : 0,
@@ -126,8 +134,22 @@ export class Kernels {
     return this.pipeline('hidden offset', this.layouts.hiddenOffset, [finite, hiddenOffset], { WG_SIZE: UNITS_WG });
   }
 
-  kl(): Promise<GPUComputePipeline> {
-    return this.pipeline('kl', this.layouts.kl, [kl], { WG_SIZE: REDUCE_WG });
+  /** The batch's loss from the loss epilogue's partial sums: the KL, or with `squaredError` the mean squared error. */
+  kl(squaredError = false): Promise<GPUComputePipeline> {
+    return this.pipeline(squaredError ? 'mean squared error' : 'kl', this.layouts.kl, [kl], { WG_SIZE: REDUCE_WG, SQUARED_ERROR: squaredError ? 1 : 0 });
+  }
+
+  /** Gaussian visible units: the noise σ ⊙ n on a block of visible means, and the block divided by σ². */
+  gaussianVisible(): Promise<GPUComputePipeline> {
+    return this.pipeline('gaussian visible', this.layouts.gaussianVisible, [philox, logistic, gaussian, gaussianVisible], {
+      WG_X: ELEMENTWISE.wgX,
+      WG_Y: ELEMENTWISE.wgY,
+    });
+  }
+
+  /** Gaussian visible units: the log-variances' gradient and momentum step, before the update. */
+  logVariance(): Promise<GPUComputePipeline> {
+    return this.pipeline('log-variance', this.layouts.logVariance, [finite, philox, logistic, gaussian, partials, logVariance], { WG_SIZE: UNITS_WG });
   }
 
   gather(): Promise<GPUComputePipeline> {
@@ -140,19 +162,26 @@ export class Kernels {
     this.modules.clear();
   }
 
-  partition(): Promise<GPUComputePipeline> {
-    return this.pipeline('partition', this.layouts.partition, [partition], { WG_SIZE: REDUCE_WG }, null);
+  /** The exact log Z's terms; `gaussianUnits`: over the hidden states with Gaussian visible units integrated out. */
+  partition(gaussianUnits = false): Promise<GPUComputePipeline> {
+    const label = gaussianUnits ? 'partition gaussian' : 'partition';
+    return this.pipeline(label, this.layouts.partition, [philox, logistic, gaussian, partition], { WG_SIZE: REDUCE_WG, GAUSSIAN: gaussianUnits ? 1 : 0 }, null);
   }
 
-  /** AIS's product over all chains: `up`, the hidden inputs c + v·W; down, the visible draws at β. */
-  annealProduct(up: boolean): Promise<GPUComputePipeline> {
-    const constants = { WG_X: MATMUL.wgX, WG_Y: MATMUL.wgY, UP: up ? 1 : 0, B_CONTIGUOUS_IN_K: up ? 0 : 1 };
-    return this.pipeline(`anneal ${up ? 'up' : 'down'}`, this.layouts.annealProduct, [philox, logistic, tile, annealProduct], constants, this.layouts.annealStep);
+  /**
+   * AIS's product over all chains: `up`, the hidden inputs c + v·W; down, the visible draws at β.
+   * `gaussianUnits`: with Gaussian visible units (their base model N(b, σ²)).
+   */
+  annealProduct(up: boolean, gaussianUnits = false): Promise<GPUComputePipeline> {
+    const constants = { WG_X: MATMUL.wgX, WG_Y: MATMUL.wgY, UP: up ? 1 : 0, B_CONTIGUOUS_IN_K: up ? 0 : 1, GAUSSIAN: gaussianUnits ? 1 : 0 };
+    const label = `anneal ${up ? 'up' : 'down'}${gaussianUnits ? ' gaussian' : ''}`;
+    return this.pipeline(label, this.layouts.annealProduct, [philox, logistic, tile, gaussian, annealProduct], constants, this.layouts.annealStep);
   }
 
-  /** AIS's weight increments and hidden draws, one workgroup per chain. */
-  annealWeights(): Promise<GPUComputePipeline> {
-    return this.pipeline('anneal weights', this.layouts.annealWeights, [philox, logistic, annealWeights], { WG_SIZE: ANNEAL_WG }, this.layouts.annealStep);
+  /** AIS's weight increments and hidden draws, one workgroup per chain (`gaussianUnits`: without a visible term). */
+  annealWeights(gaussianUnits = false): Promise<GPUComputePipeline> {
+    const label = `anneal weights${gaussianUnits ? ' gaussian' : ''}`;
+    return this.pipeline(label, this.layouts.annealWeights, [philox, logistic, annealWeights], { WG_SIZE: ANNEAL_WG, GAUSSIAN: gaussianUnits ? 1 : 0 }, this.layouts.annealStep);
   }
 
   /** Parallel tempering: each chain's energy E = −(h·(c + v·W) + b·v), one workgroup per chain. */

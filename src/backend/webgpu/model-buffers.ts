@@ -7,10 +7,11 @@ const ALIGN_FLOATS = 64;
 const align = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 
 /**
- * A model's parameters on the GPU: W, b, c and centring's offsets μ, λ in one buffer and the
- * momentum of W, b and c in a second of the same layout (its offset slots stay zero), so one
- * update kernel covers all three and the offsets are saved, restored and read back with the
- * rest; plus tiny buffers bound where a kernel variant leaves a binding unused.
+ * A model's parameters on the GPU: W, b, c, centring's offsets μ, λ and Gaussian visible units'
+ * log-variances z in one buffer and the momentum of W, b, c and z in a second of the same layout
+ * (its offset slots stay zero), so one update kernel covers W, b and c, and everything is saved,
+ * restored and read back together; plus tiny buffers bound where a kernel variant leaves a
+ * binding unused.
  */
 export class ModelBuffers {
   readonly params: GPUBuffer;
@@ -23,14 +24,19 @@ export class ModelBuffers {
   /** Element offsets of μ and λ in the parameter buffer. */
   readonly muOffset: number;
   readonly lambdaOffset: number;
+  /** Element offset of z in both buffers. */
+  readonly logVarianceOffset: number;
   readonly weights: GPUBufferBinding;
   readonly visibleBias: GPUBufferBinding;
   readonly hiddenBias: GPUBufferBinding;
+  readonly logVariance: GPUBufferBinding;
   readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly kl: GPUBuffer };
   /** Floats in each of the parameter and velocity buffers. */
   readonly floats: number;
   /** Whether the parameters last written carried offsets: only then are they read back. */
   private hasOffsets = false;
+  /** Likewise for the log-variances. */
+  private hasLogVariance = false;
 
   constructor(
     private readonly device: GPUDevice,
@@ -41,9 +47,10 @@ export class ModelBuffers {
     this.hiddenBiasOffset = this.visibleBiasOffset + align(visible);
     this.muOffset = this.hiddenBiasOffset + align(hidden);
     this.lambdaOffset = this.muOffset + align(visible);
-    this.floats = this.lambdaOffset + hidden;
-    this.params = createBuffer(device, 'parameters W, b, c, μ, λ', this.floats * 4, Usage.storage);
-    this.velocity = createBuffer(device, 'momentum dW, db, dc', this.floats * 4, Usage.storage);
+    this.logVarianceOffset = this.lambdaOffset + align(hidden);
+    this.floats = this.logVarianceOffset + visible;
+    this.params = createBuffer(device, 'parameters W, b, c, μ, λ, z', this.floats * 4, Usage.storage);
+    this.velocity = createBuffer(device, 'momentum dW, db, dc, dz', this.floats * 4, Usage.storage);
     this.saved = [
       createBuffer(device, 'parameters at epoch start', this.floats * 4, Usage.storage),
       createBuffer(device, 'momentum at epoch start', this.floats * 4, Usage.storage),
@@ -51,6 +58,7 @@ export class ModelBuffers {
     this.weights = { buffer: this.params, offset: 0, size: visible * hidden * 4 };
     this.visibleBias = { buffer: this.params, offset: this.visibleBiasOffset * 4, size: visible * 4 };
     this.hiddenBias = { buffer: this.params, offset: this.hiddenBiasOffset * 4, size: hidden * 4 };
+    this.logVariance = { buffer: this.params, offset: this.logVarianceOffset * 4, size: visible * 4 };
     const unused = (slot: string) => createBuffer(device, `unused ${slot}`, 16, Usage.storage);
     this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), kl: unused('kl') };
   }
@@ -60,22 +68,32 @@ export class ModelBuffers {
     return this.hasOffsets;
   }
 
+  /** Whether the visible units are Gaussian: the parameters carry log-variances z. */
+  get gaussian(): boolean {
+    return this.hasLogVariance;
+  }
+
   write(p: Parameters): void {
     if ((p.visibleOffset === undefined) !== (p.hiddenOffset === undefined)) {
       throw new InvalidArgumentError('parameters', 'a centred model needs both offsets, visibleOffset and hiddenOffset');
     }
-    const pack = (w: Float32Array, b: Float32Array, c: Float32Array, mu?: Float32Array, lambda?: Float32Array) => {
+    if ((p.visibleLogVariance === undefined) !== (p.visibleLogVarianceVelocity === undefined)) {
+      throw new InvalidArgumentError('parameters', 'a Gaussian model needs both visibleLogVariance and visibleLogVarianceVelocity');
+    }
+    const pack = (w: Float32Array, b: Float32Array, c: Float32Array, z?: Float32Array, mu?: Float32Array, lambda?: Float32Array) => {
       const out = new Float32Array(this.floats);
       out.set(w, 0);
       out.set(b, this.visibleBiasOffset);
       out.set(c, this.hiddenBiasOffset);
       if (mu) out.set(mu, this.muOffset);
       if (lambda) out.set(lambda, this.lambdaOffset);
+      if (z) out.set(z, this.logVarianceOffset);
       return out;
     };
-    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias, p.visibleOffset, p.hiddenOffset));
-    this.device.queue.writeBuffer(this.velocity, 0, pack(p.weightVelocity, p.visibleBiasVelocity, p.hiddenBiasVelocity));
+    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias, p.visibleLogVariance, p.visibleOffset, p.hiddenOffset));
+    this.device.queue.writeBuffer(this.velocity, 0, pack(p.weightVelocity, p.visibleBiasVelocity, p.hiddenBiasVelocity, p.visibleLogVarianceVelocity));
     this.hasOffsets = p.visibleOffset !== undefined;
+    this.hasLogVariance = p.visibleLogVariance !== undefined;
   }
 
   async read(): Promise<Parameters> {
@@ -98,10 +116,11 @@ export class ModelBuffers {
       visibleBiasVelocity: at(v, this.visibleBiasOffset, V),
       hiddenBiasVelocity: at(v, this.hiddenBiasOffset, H),
       ...(this.hasOffsets && { visibleOffset: at(p, this.muOffset, V), hiddenOffset: at(p, this.lambdaOffset, H) }),
+      ...(this.hasLogVariance && { visibleLogVariance: at(p, this.logVarianceOffset, V), visibleLogVarianceVelocity: at(v, this.logVarianceOffset, V) }),
     };
   }
 
-  /** Encodes a copy of the parameters (offsets included) and velocities, to be restored by encodeRestore. */
+  /** Encodes a copy of the parameters (offsets and log-variances included) and velocities, to be restored by encodeRestore. */
   encodeSave(encoder: GPUCommandEncoder): void {
     encoder.copyBufferToBuffer(this.params, 0, this.saved[0], 0, this.floats * 4);
     encoder.copyBufferToBuffer(this.velocity, 0, this.saved[1], 0, this.floats * 4);
@@ -121,6 +140,11 @@ export class ModelBuffers {
   /** The visible bias b alone (for energies finished on the host). */
   async readVisibleBias(): Promise<Float32Array> {
     return readFloats(this.device, this.params, this.visibleBiasOffset * 4, this.visible);
+  }
+
+  /** The log-variances z of Gaussian visible units (for energies finished on the host); undefined for binary units. */
+  async readLogVariance(): Promise<Float32Array | undefined> {
+    return this.hasLogVariance ? readFloats(this.device, this.params, this.logVarianceOffset * 4, this.visible) : undefined;
   }
 
   destroy(): void {

@@ -20,7 +20,7 @@ export const TILE_N = MATMUL.wgX * MATMUL.colsPerThread;
 
 /** 2-D elementwise kernels (gather, update). */
 export const ELEMENTWISE = { wgX: 64, wgY: 4 } as const;
-/** 1-D kernels with one thread per unit (centring's bias and offset updates). */
+/** 1-D kernels with one thread per unit (centring's bias and offset updates, the log-variances' step). */
 export const UNITS_WG = 64;
 /** The single-workgroup KL reduction. */
 export const REDUCE_WG = 256;
@@ -36,7 +36,8 @@ export const MAX_GROUPS = 65535;
 /** Split-K aims for about this many workgroups in the gradient product. */
 export const TARGET_WORKGROUPS = 256;
 
-export const Epilogue = { probability: 0, sample: 1, kl: 2, activation: 3 } as const;
+/** What the matmul does with A·B + bias: σ, a Bernoulli sample, the batch's KL terms, the raw value, or (Gaussian units) the batch's squared errors. */
+export const Epilogue = { probability: 0, sample: 1, kl: 2, activation: 3, squaredError: 4 } as const;
 export type Epilogue = (typeof Epilogue)[keyof typeof Epilogue];
 export const Write = { stat: 1, samples: 2 } as const;
 
@@ -65,6 +66,7 @@ export function prelude(): string {
     ['EPILOGUE_SAMPLE', u32(Epilogue.sample)],
     ['EPILOGUE_KL', u32(Epilogue.kl)],
     ['EPILOGUE_ACTIVATION', u32(Epilogue.activation)],
+    ['EPILOGUE_SQUARED_ERROR', u32(Epilogue.squaredError)],
     ['WRITE_STAT', u32(Write.stat)],
     ['WRITE_SAMPLES', u32(Write.samples)],
   ];

@@ -1,7 +1,7 @@
 import { BufferUsage } from './constants.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { gibbsPhase, Phase } from '../../rng/stream.js';
-import { firstBadBatch, type EpochPlan, type EpochResult } from '../backend.js';
+import { firstBadBatch, type EpochPlan, type EpochResult, type TrainingRule } from '../backend.js';
 import { createBuffer, mapForReading, packSteps, uniformBuffer, Usage } from './buffers.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
@@ -9,13 +9,15 @@ import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFO
 import type { GpuData } from './resident-data.js';
 import { Call, Centring, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
 import { temperedNegativePhase, temperedPipelines, type TemperedPipelines } from './tempering.js';
+import { gaussianVisiblePass, logVarianceStep } from './gaussian.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 /**
- * The readback buffer, filled once per epoch: the KL values (f32), the health word (the first
- * batch with a non-finite parameter, u32), two pass timestamps (u64, 8-byte aligned), then the
- * parameters, the velocities, the persistent chains and parallel tempering's swap counts (u32).
+ * The readback buffer, filled once per epoch: the batches' losses (KL or MSE, f32), the health
+ * word (the first batch with a non-finite parameter, u32), two pass timestamps (u64, 8-byte
+ * aligned), then the parameters, the velocities, the persistent chains and parallel tempering's
+ * swap counts (u32).
  */
 function readbackLayout(batches: number, floats: number, chainFloats: number) {
   const health = batches * 4;
@@ -70,6 +72,7 @@ export class Trainer {
     readonly batches: number,
     readonly chain: ChainShape,
     readonly centred: boolean,
+    readonly gaussian: TrainingRule['gaussian'],
     kernels: Kernels,
     pipelines: Pipelines,
     timestamps: boolean,
@@ -78,13 +81,16 @@ export class Trainer {
     const storage = (label: string, floats: number) => this.own(createBuffer(device, label, floats * 4, Usage.storage));
     const uniform = <F extends Record<string, Scalar>>(label: string, struct: UniformStruct<F>, values: StructValues<F>) =>
       this.own(uniformBuffer(device, label, struct, values));
+    // What the hidden units see and the gradient reads; Gaussian units keep the states as they
+    // are in a second stack, and this one holds them divided by σ².
     const visibleStack = storage('visible stack [X; v1]', 2 * maxRows * V);
+    const visibleStates = gaussian ? storage('visible states [X; v1] as they are', 2 * maxRows * V) : visibleStack;
     const hiddenStack = storage('hidden stack [h0; h1]', 2 * maxRows * H);
     const hidden0 = storage('h0 samples', maxRows * H);
     const slices = splitCount(V, H, maxRows);
     const partials = storage('gradient partials', slices * (V + 1) * (H + 1));
-    const klGrid = [ceilDiv(V, TILE_N), ceilDiv(maxRows, TILE_M)] as const;
-    const klPartials = storage('KL partials', klGrid[0] * klGrid[1]);
+    const lossGrid = [ceilDiv(V, TILE_N), ceilDiv(maxRows, TILE_M)] as const;
+    const lossPartials = storage('loss partials', lossGrid[0] * lossGrid[1]);
     this.epochKl = storage('epoch KL', batches);
     this.health = storage('first non-finite batch', 1);
     this.chains = storage('persistent chains', chainRows(maxRows, chain) * H);
@@ -108,7 +114,15 @@ export class Trainer {
 
     const layout = uniform('layout', Layout, {
       v: V, h: H, visibleBias: m.visibleBiasOffset, hiddenBias: m.hiddenBiasOffset, slices, mu: m.muOffset, lambda: m.lambdaOffset,
+      logVariance: m.logVarianceOffset,
     });
+    // Gaussian units: v/σ² of a block of visible states into the visible stack, drawing the
+    // noise first for the model's block when the rule samples.
+    const scaled = (label: string, block: number, phase?: number): Dispatch[] =>
+      gaussian
+        ? [gaussianVisiblePass(device, kernels, m, pipelines.gaussianVisible!, { raw: visibleStates, scaled: visibleStack, rule: this.rule },
+          { label, block, draws: phase !== undefined, phase: phase ?? 0, rows: maxRows }, (b) => this.own(b))]
+        : [];
     // Centring: after the update (its centred variant), the plain biases follow the weight
     // step, then λ follows the positive phase; each reads what the one before it wrote.
     const centring: Dispatch[] = [];
@@ -131,15 +145,19 @@ export class Trainer {
     }
 
     const rowsGrid = ceilDiv(maxRows, TILE_M);
-    const gatherDispatches: Dispatch[] = data.chunks.map((chunk) => [
-      pipelines.gather,
-      group(layouts.gather, 'gather', [whole(chunk.buffer), whole(this.order), whole(visibleStack), whole(chunk.uniform)]),
-      ceilDiv(V, ELEMENTWISE.wgX),
-      ceilDiv(maxRows, ELEMENTWISE.wgY),
-    ]);
+    const gatherDispatches: Dispatch[] = [
+      ...data.chunks.map((chunk): Dispatch => [
+        pipelines.gather,
+        group(layouts.gather, 'gather', [whole(chunk.buffer), whole(this.order), whole(visibleStates), whole(chunk.uniform)]),
+        ceilDiv(V, ELEMENTWISE.wgX),
+        ceilDiv(maxRows, ELEMENTWISE.wgY),
+      ]),
+      ...scaled('X/σ²', 0),
+    ];
     // The negative chain: k Gibbs steps from h0 (or from the persistent chains). Step t reads
     // the hidden states the step before sampled and draws with gibbsPhase(…, t); the last step
     // leaves v_k in the visible stack's lower half and its hidden statistic in the hidden stack's.
+    // Gaussian units: the product gives the means, and gaussian-visible.wgsl the rest.
     const gibbs = (): Dispatch[] => {
       const hiddenSample = storage('h_t samples', maxRows * H);
       const steps: Dispatch[] = [];
@@ -147,12 +165,12 @@ export class Trainer {
         const last = t === chain.cdSteps;
         const from = t > 1 ? hiddenSample : chain.persistent ? this.chains : hidden0;
         steps.push([
-          pipelines.sampleDown,
-          matmul(`v${t}`, from, m.visibleBias, visibleStack, m.unused.samples, m.unused.read, m.unused.kl,
+          pipelines.down,
+          matmul(`v${t}`, from, m.visibleBias, visibleStates, m.unused.samples, m.unused.read, m.unused.kl,
             matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat)),
           ceilDiv(V, TILE_N),
           rowsGrid,
-        ]);
+        ], ...scaled(`v${t}/σ²`, 1, gibbsPhase(Phase.visible, t)));
         const samplesTo = !last ? hiddenSample : chain.persistent ? this.chains : m.unused.samples;
         const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
         steps.push([
@@ -195,6 +213,9 @@ export class Trainer {
         ceilDiv(V + 1, TILE_M),
         slices,
       ],
+      ...(pipelines.logVariance
+        ? [logVarianceStep(device, kernels, m, pipelines.logVariance, { partials, visibleStates, health: this.health, layout, rule: this.rule })]
+        : []),
       [
         pipelines.update,
         group(layouts.update, 'update', [
@@ -210,15 +231,15 @@ export class Trainer {
       ],
       ...centring,
       [
-        pipelines.klTerms,
-        matmul('KL terms', hidden0, m.visibleBias, m.unused.stat, m.unused.samples, visibleStack, klPartials,
-          matmulCall('KL call', V, H, 0, 0, 0, 0)),
-        klGrid[0],
-        klGrid[1],
+        pipelines.lossTerms,
+        matmul('loss terms', hidden0, m.visibleBias, m.unused.stat, m.unused.samples, visibleStates, lossPartials,
+          matmulCall('loss call', V, H, 0, 0, 0, 0)),
+        lossGrid[0],
+        lossGrid[1],
       ],
       [
-        pipelines.klReduce,
-        group(layouts.kl, 'KL reduce', [whole(klPartials), whole(this.epochKl), whole(uniform('KL reduce call', KlCall, { count: klGrid[0] * klGrid[1], visible: V }))]),
+        pipelines.lossReduce,
+        group(layouts.kl, 'loss reduce', [whole(lossPartials), whole(this.epochKl), whole(uniform('loss reduce call', KlCall, { count: lossGrid[0] * lossGrid[1], visible: V }))]),
         1,
         1,
       ],
@@ -240,6 +261,7 @@ export class Trainer {
     batches: number,
     chain: ChainShape,
     centred: boolean,
+    gaussian: TrainingRule['gaussian'],
     maxBindingBytes: number,
     timestamps: boolean,
   ): Promise<Trainer> {
@@ -253,20 +275,22 @@ export class Trainer {
         `a batch of ${maxRows} rows needs a ${largest}-byte GPU buffer, above this device's ${maxBindingBytes}-byte binding limit; use at most ${limit}`,
       );
     }
-    const [gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset, tempered] = await Promise.all([
+    const [gather, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance] = await Promise.all([
       kernels.gather(),
       kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
-      kernels.matmul({ transposeB: true, epilogue: Epilogue.sample }),
+      kernels.matmul({ transposeB: true, epilogue: gaussian ? Epilogue.activation : Epilogue.sample }),
       kernels.gradient(),
       kernels.update(centred),
-      kernels.matmul({ transposeB: true, epilogue: Epilogue.kl }),
-      kernels.kl(),
+      kernels.matmul({ transposeB: true, epilogue: gaussian ? Epilogue.squaredError : Epilogue.kl }),
+      kernels.kl(gaussian !== undefined),
       centred ? kernels.centredBiases() : undefined,
       centred ? kernels.hiddenOffset() : undefined,
       chain.temperatures ? temperedPipelines(kernels) : undefined,
+      gaussian ? kernels.gaussianVisible() : undefined,
+      gaussian?.learnVariance ? kernels.logVariance() : undefined,
     ]);
-    const pipelines = { gather, sampleUp, sampleDown, gradient, update, klTerms, klReduce, centredBiases, hiddenOffset, tempered };
-    return new Trainer(device, model, data, maxRows, batches, chain, centred, kernels, pipelines, timestamps);
+    const pipelines = { gather, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance };
+    return new Trainer(device, model, data, maxRows, batches, chain, centred, gaussian, kernels, pipelines, timestamps);
   }
 
   /**
@@ -396,16 +420,21 @@ export class Trainer {
 interface Pipelines {
   readonly gather: GPUComputePipeline;
   readonly sampleUp: GPUComputePipeline;
-  readonly sampleDown: GPUComputePipeline;
+  /** The visible units given h: sampled, or with Gaussian units their means. */
+  readonly down: GPUComputePipeline;
   readonly gradient: GPUComputePipeline;
   readonly update: GPUComputePipeline;
-  readonly klTerms: GPUComputePipeline;
-  readonly klReduce: GPUComputePipeline;
+  /** The batch's loss: the KL, or with Gaussian units the reconstruction's mean squared error. */
+  readonly lossTerms: GPUComputePipeline;
+  readonly lossReduce: GPUComputePipeline;
   /** Centring's two kernels, present when the trainer centres. */
   readonly centredBiases?: GPUComputePipeline;
   readonly hiddenOffset?: GPUComputePipeline;
   /** Parallel tempering's kernels, present when the trainer tempers. */
   readonly tempered?: TemperedPipelines;
+  /** Gaussian visible units' noise and scaling, and their log-variances' step when they learn. */
+  readonly gaussianVisible?: GPUComputePipeline;
+  readonly logVariance?: GPUComputePipeline;
 }
 
 /** Rows of persistent chains for batches of up to maxRows rows: M per row with parallel tempering. */

@@ -122,6 +122,8 @@ export const Layout = uniformStruct('Layout', {
   mu: 'u32',
   /** Element offset of the hidden offsets λ. */
   lambda: 'u32',
+  /** Element offset of Gaussian visible units' log-variances z (and of their velocities). */
+  logVariance: 'u32',
 });
 
 /** Per epoch, when the rule centres (centred-biases.wgsl, hidden-offset.wgsl). */
@@ -192,8 +194,19 @@ export const Tempering = uniformStruct('Tempering', {
   phase: 'u32',
 });
 
+/** One pass of gaussian-visible.wgsl over a block of rows: the noise σ ⊙ n, and v/σ². */
+export const GaussianVisible = uniformStruct('GaussianVisible', {
+  visible: 'u32',
+  /** The rows start at row block · Step.rows of the buffers (the halves of a stacked batch). */
+  block: 'u32',
+  /** 1: add the noise when the rule samples (Rule.bySamples); 0: only divide by σ². */
+  draws: 'u32',
+  /** Second key word of the normals' draws. */
+  phase: 'u32',
+});
+
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {

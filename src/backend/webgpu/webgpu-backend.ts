@@ -6,7 +6,7 @@ import type { DrawAddress } from '../../rng/stream.js';
 import { mergeChains, type AnnealJob, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
 import { classScores } from '../cpu/class-step.js';
-import { enumeration } from '../exact-partition.js';
+import { enumeration, gaussianEnumeration, gaussianNormaliser } from '../exact-partition.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
 import { annealOnGpu } from './annealer.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
@@ -14,7 +14,8 @@ import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
 import { Epilogue, MAX_GROUPS, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
 import { GpuData } from './resident-data.js';
-import { Trainer } from './trainer.js';
+import { Trainer, type Dispatch } from './trainer.js';
+import { gaussianVisiblePass } from './gaussian.js';
 import { Call, Enumeration, Rule, Step } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
@@ -93,20 +94,26 @@ export class WebGpuBackend implements Backend {
     const maxRows = plan.largestBatch;
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
-      const { cdSteps, persistent } = plan.rule;
+      const { cdSteps, persistent, gaussian } = plan.rule;
       const temperatures = plan.rule.parallelTempering?.temperatures;
       const centred = plan.rule.centering !== undefined;
+      if (gaussian && !this.model.gaussian) {
+        throw new InvalidArgumentError('visibleType', 'the rule has Gaussian visible units, but the parameters carry no log-variances (visibleLogVariance)');
+      }
+      if (gaussian && (centred || temperatures)) {
+        throw new InvalidArgumentError('visibleType', 'Gaussian visible units train without centring or parallel tempering');
+      }
       if (centred && !this.model.centred) {
         throw new InvalidArgumentError('centering', 'the rule centres, but the parameters carry no offsets (visibleOffset, hiddenOffset)');
       }
       const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
         trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.chain.temperatures === temperatures &&
-        trainer.centred === centred;
+        trainer.centred === centred && trainer.gaussian?.learnVariance === gaussian?.learnVariance;
       if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures }, centred,
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures }, centred, gaussian,
           this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;
@@ -117,22 +124,24 @@ export class WebGpuBackend implements Backend {
     });
   }
 
+  /** Gaussian visible units given h: their means b + h·Wᵀ, drawn from N(mean, σ²) with `draw`. */
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
-    const epilogue = draw ? Epilogue.sample : Epilogue.probability;
+    const means = to === 'visible' && this.model.gaussian;
+    const epilogue = means ? Epilogue.activation : draw ? Epilogue.sample : Epilogue.probability;
     return this.run(`computing ${to} units`, () => this.multiply(x, to, epilogue, draw));
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
     return this.run('computing energies', async () => {
       const a = await this.multiply(v, 'hidden', Epilogue.activation);
-      return energies(v, h, a, await this.model.readVisibleBias());
+      return energies(v, h, a, await this.model.readVisibleBias(), await this.model.readLogVariance());
     });
   }
 
   async freeEnergy(v: Matrix): Promise<Float64Array> {
     return this.run('computing free energies', async () => {
       const a = await this.multiply(v, 'hidden', Epilogue.activation);
-      return freeEnergies(v, a, await this.model.readVisibleBias());
+      return freeEnergies(v, a, await this.model.readVisibleBias(), await this.model.readLogVariance());
     });
   }
 
@@ -158,24 +167,27 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Exact log Z on the GPU: one thread per state of the smaller layer, chunks of
-   * PARTITION_CHUNK states, their terms added on the host with log-sum-exp in float64.
+   * Exact log Z on the GPU: one thread per state of the smaller layer (with Gaussian visible
+   * units, of the hidden layer), chunks of PARTITION_CHUNK states, their terms added on the host
+   * with log-sum-exp in float64.
    */
   async logPartitionExact(): Promise<number> {
     const p = await this.getParameters();
-    const { n, m, columns, ownBias, otherBias } = enumeration(p, this.visible, this.hidden);
+    const z = p.visibleLogVariance;
+    const { n, m, columns, ownBias, otherBias } = z ? gaussianEnumeration(p, this.visible, this.hidden) : enumeration(p, this.visible, this.hidden);
     return this.run('computing log Z', async () => {
-      const pipeline = await this.kernels.partition();
+      const pipeline = await this.kernels.partition(z !== undefined);
       const states = 2 ** n;
       const chunk = Math.min(states, PARTITION_CHUNK);
       const owned = [
         uploadFloats(this.device, 'columns', columns),
         uploadFloats(this.device, 'own bias', ownBias),
         uploadFloats(this.device, 'other bias', otherBias),
+        uploadFloats(this.device, 'log-variances', z ?? new Float32Array(0)),
         createBuffer(this.device, 'terms', chunk * 4, Usage.storage),
         createBuffer(this.device, 'enumeration', Enumeration.size, Usage.uniform),
       ];
-      const [, , , terms, job] = owned;
+      const [, , , , terms, job] = owned;
       const group = this.device.createBindGroup({
         layout: this.kernels.layouts.partition,
         entries: owned.map((buffer, binding) => ({ binding, resource: { buffer } })),
@@ -197,7 +209,7 @@ export class WebGpuBackend implements Backend {
       } finally {
         for (const b of owned) b.destroy();
       }
-      return total.value;
+      return total.value + (z ? gaussianNormaliser(z) : 0);
     });
   }
 
@@ -211,7 +223,9 @@ export class WebGpuBackend implements Backend {
 
   /**
    * The layer `to` given `x`: one matmul whose epilogue gives probabilities, samples or
-   * activations, in as many calls as the binding limit and the dispatch limit require.
+   * activations, in as many calls as the binding limit and the dispatch limit require. With
+   * Gaussian visible units the hidden layer sees x/σ², and the visible means take their noise
+   * when there is a draw (gaussian-visible.wgsl, before or after the matmul).
    */
   private async multiply(x: Matrix, to: Layer, epilogue: Epilogue, draw?: DrawAddress): Promise<Matrix> {
     const up = to === 'hidden';
@@ -219,9 +233,12 @@ export class WebGpuBackend implements Backend {
     const n = up ? this.hidden : this.visible;
     const out = matrix(x.rows, n);
     const rowsPerCall = Math.max(1, Math.min(Math.floor(this.gpu.maxBindingBytes / (Math.max(k, n) * 4)), MAX_GROUPS * TILE_M));
-    const pipeline = await this.kernels.matmul({ transposeB: !up, epilogue });
-    const sampling = epilogue === Epilogue.sample;
     const m = this.model;
+    const [pipeline, gaussianVisible] = await Promise.all([
+      this.kernels.matmul({ transposeB: !up, epilogue }),
+      m.gaussian ? this.kernels.gaussianVisible() : undefined,
+    ]);
+    const sampling = epilogue === Epilogue.sample;
     for (let first = 0; first < x.rows; first += rowsPerCall) {
       const rows = Math.min(rowsPerCall, x.rows - first);
       const owned: GPUBuffer[] = [];
@@ -240,8 +257,15 @@ export class WebGpuBackend implements Backend {
         this.device.queue.writeBuffer(step, 0, packSteps([
           { rows, start: 0, drawBatch: draw?.batch ?? 0, drawEpoch: draw?.epoch ?? 0, index: 0, rowOffset: first },
         ]));
+        const gaussianPass = (label: string, raw: GPUBuffer, floats: number, draws: boolean) => {
+          const scaled = own(createBuffer(this.device, `${label} / σ²`, floats * 4, Usage.storage));
+          const pass = { label, block: 0, draws, phase: draw?.phase ?? 0, rows };
+          return { scaled, dispatch: gaussianVisiblePass(this.device, this.kernels, m, gaussianVisible!, { raw, scaled, rule }, pass, own) };
+        };
+        const before = m.gaussian && up ? gaussianPass('input', input, rows * k, false) : undefined;
+        const after = m.gaussian && !up && draw ? gaussianPass('visible means', output, rows * n, true) : undefined;
         const entries = [
-          { buffer: input },
+          { buffer: before?.scaled ?? input },
           m.weights,
           up ? m.hiddenBias : m.visibleBias,
           { buffer: sampling ? m.unused.stat : output },
@@ -252,16 +276,23 @@ export class WebGpuBackend implements Backend {
           { buffer: rule },
         ].map((resource, binding) => ({ binding, resource }));
         const group = this.device.createBindGroup({ layout: this.kernels.layouts.matmul, entries });
+        const dispatches: Dispatch[] = [
+          ...(before ? [before.dispatch] : []),
+          [pipeline, group, Math.ceil(n / TILE_N), Math.ceil(rows / TILE_M)],
+          ...(after ? [after.dispatch] : []),
+        ];
         const stepGroup = this.device.createBindGroup({
           layout: this.kernels.layouts.step,
           entries: [{ binding: 0, resource: { buffer: step, size: Step.size } }],
         });
         const encoder = this.device.createCommandEncoder();
         const pass = encoder.beginComputePass();
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
         pass.setBindGroup(1, stepGroup, [0]);
-        pass.dispatchWorkgroups(Math.ceil(n / TILE_N), Math.ceil(rows / TILE_M));
+        for (const [kernel, kernelGroup, groupsX, groupsY] of dispatches) {
+          pass.setPipeline(kernel);
+          pass.setBindGroup(0, kernelGroup);
+          pass.dispatchWorkgroups(groupsX, groupsY);
+        }
         pass.end();
         this.device.queue.submit([encoder.finish()]);
         out.data.set(await readFloats(this.device, output, 0, rows * n), first * n);
