@@ -70,6 +70,19 @@ const TRAIN_VALUES: [string[], RegExp][] = [
   [['--resume', '--hidden', '4', '--seed', '1'], /--hidden, --seed cannot be given with --resume/],
   [['--resume', '--persistent'], /--persistent cannot be given with --resume/],
   [['--resume', '--statistics', 'samples', '--gradient', 'sum', '--cd-steps', '1', '--weight-decay', '0', '--momentum', '0.5'], /--momentum, --statistics, --gradient, --cd-steps, --weight-decay cannot be given with --resume/],
+  [['--visible-type', 'gausian'], /--visible-type expects binary or gaussian, got 'gausian'/],
+  [['--visible-type', 'softmax'], /--visible-type expects softmax:K with K the group size, got softmax/],
+  [['--visible-type', 'softmax:x'], /--visible-type expects softmax:K/],
+  [['--visible-type', 'softmax:1'], /--visible-type expects groups of at least 2 units, got 1/],
+  [['--fixed-variance'], /--fixed-variance: applies to visibleType: 'gaussian' only/],
+  [['--visible-type', 'gaussian', '--centering'], /--centering: is not available with visibleType: 'gaussian'/],
+  [['--objective', 'hybrid'], /--objective and --generative-weight apply with --labels only/],
+  [['--generative-weight', '0.5'], /--objective and --generative-weight apply with --labels only/],
+  [['--labels', 'y.txt', '--objective', 'discriminant'], /--objective expects generative or discriminative or hybrid, got 'discriminant'/],
+  [['--labels', 'y.txt', '--generative-weight', '0.5'], /--generative-weight: applies to objective: 'hybrid' only/],
+  [['--labels', 'y.txt', '--persistent'], /--persistent: is not available with a label layer/],
+  [['--labels', 'y.txt', '--gpu'], /--gpu: a model with a label layer trains on the CPU only/],
+  [['--resume', '--visible-type', 'gaussian'], /--visible-type cannot be given with --resume/],
 ];
 
 const COMMAND_LINES: Case[] = [
