@@ -3,7 +3,7 @@
 // units, trained discriminatively (the exact gradient of log p(y | x)) or as their hybrid
 // (plus α times the generative CD gradient); prints the test error after each epoch and at
 // the end. The paper: 1.81 % (discriminative), 1.28 % (hybrid).
-// Usage: npm run classify:drbm [-- --objective discriminative|hybrid --hidden 500 --epochs 20 --lr 0.05 --batch-size 10]
+// Usage: npm run classify:drbm [-- --objective discriminative|hybrid --hidden 500 --epochs 15 --lr 0.5 --batch-size 10]
 import { parseArgs } from 'node:util';
 import { loadMnist, RBM, type Matrix } from '../src/node.js';
 
@@ -11,8 +11,8 @@ const { values } = parseArgs({
   options: {
     objective: { type: 'string', default: 'discriminative' },
     hidden: { type: 'string', default: '500' },
-    epochs: { type: 'string', default: '20' },
-    lr: { type: 'string', default: '0.05' },
+    epochs: { type: 'string', default: '15' },
+    lr: { type: 'string', default: '0.5' },
     'batch-size': { type: 'string', default: '10' },
     'generative-weight': { type: 'string', default: '0.01' },
     rows: { type: 'string', default: '60000' },
