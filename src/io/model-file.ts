@@ -110,7 +110,8 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
   const V = config?.visible;
   const H = config?.hidden;
   const C = config?.labels ?? 0;
-  if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H) || !Number.isSafeInteger(C)) fail('has a config without integer visible, hidden and label sizes');
+  if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H)) fail('has a config without integer visible and hidden sizes');
+  if (!Number.isSafeInteger(C)) fail('has a config whose labels is not an integer number of classes');
   const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
   const parameters: Partial<Record<keyof Parameters, Float32Array>> = {};
   const tensor = (name: string, shape: number[], required: boolean): Float32Array | undefined => {
