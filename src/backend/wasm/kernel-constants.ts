@@ -21,6 +21,7 @@ export const KERNEL_CONSTANTS = {
   PHASE_AIS_HIDDEN: Phase.aisHidden,
   PHASE_AIS_VISIBLE: Phase.aisVisible,
   PHASE_TEMPERING_SWAP: Phase.temperingSwap,
+  PHASE_LABEL: Phase.label,
   GIBBS_PHASE_STRIDE,
 } as const;
 

@@ -28,6 +28,9 @@ class WasmData implements ResidentData {
     readonly cols: number,
     readonly address: number,
     readonly mark: number,
+    /** The rows' class labels, in the shared memory from `labelAddress`, for a model with a label layer. */
+    readonly labels?: Uint32Array,
+    readonly labelAddress = 0,
   ) {}
   /** Its memory is reused by the next upload. */
   release(): void {}
@@ -59,8 +62,37 @@ interface TrainingRegions {
   readonly tempered?: { readonly base: number; readonly layout: TemperedLayout };
   readonly order: number;
   readonly batchStarts: number;
-  /** Each data row's term of its batch's loss: log P(x | h0), or Gaussian units' Σ (x − (b + h0·Wᵀ))². */
+  /**
+   * Each data row's term of its batch's loss: log P(x | h0), Gaussian units' Σ (x − (b + h0·Wᵀ))²,
+   * softmax groups' Σ −log p over the observed units, or a label layer's −log p(y | x).
+   */
   readonly rowLoss: number;
+  /** Softmax groups: each data row's count of observed units, the loss's denominator. */
+  readonly rowObserved: number;
+  /** The label layer's classes the regions were laid out for (0: none). */
+  readonly classes: number;
+}
+
+/** Where a label layer's parameters live: laid out when parameters first bring one of `classes` classes (or more). */
+interface LabelRegions {
+  readonly classes: number;
+  readonly weights: number;
+  readonly bias: number;
+  readonly weightVelocity: number;
+  readonly biasVelocity: number;
+}
+
+/**
+ * Softmax groups' loss over the batch of data rows [start, end): their Σ −log p over the
+ * observed units, divided by how many there are (0 when none is), as softmaxCrossEntropy.
+ */
+function softmaxLoss(rowLoss: Float64Array, observed: Float64Array, start: number, end: number): number {
+  let [total, count] = [0, 0];
+  for (let r = start; r < end; r++) {
+    total += rowLoss[r];
+    count += observed[r];
+  }
+  return count === 0 ? 0 : total / count;
 }
 
 /**
@@ -83,7 +115,7 @@ export class WasmBackend extends HostBackend implements Backend {
   readonly banner: string;
   private readonly plan: MemoryPlan;
   private readonly address: Record<Region, number>;
-  private readonly afterModel: number;
+  private afterModel: number;
   private regions: TrainingRegions | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
   private chains: Float32Array = new Float32Array(0);
@@ -91,6 +123,9 @@ export class WasmBackend extends HostBackend implements Backend {
   private centred = false;
   /** Whether the parameters set carried log-variances: the visible units are Gaussian. */
   private gaussian = false;
+  /** The label layer's classes (0: none) and where its parameters are. */
+  private classes = 0;
+  private labelRegions: LabelRegions | undefined;
 
   private constructor(
     visible: number,
@@ -99,8 +134,9 @@ export class WasmBackend extends HostBackend implements Backend {
     private readonly pool: WorkerPool,
     plan: MemoryPlan,
     note?: string,
+    softmax?: number,
   ) {
-    super(visible, hidden);
+    super(visible, hidden, softmax);
     this.plan = plan;
     const kernels = `WebAssembly SIMD, ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
     this.info = { backend: 'cpu', device: `CPU (${kernels})` };
@@ -126,13 +162,19 @@ export class WasmBackend extends HostBackend implements Backend {
     this.setWords({ visible, hidden, ...this.address });
   }
 
-  /** A backend whose kernels run on `threads` workers started by `workers`. */
-  static async create(visible: number, hidden: number, workers: WorkerFactory, threads: number, note?: string): Promise<WasmBackend> {
+  /**
+   * A backend whose kernels run on `threads` workers started by `workers`; `softmax`: the size
+   * of the visible units' softmax groups, if they form them (as CpuBackend's).
+   */
+  static async create(visible: number, hidden: number, workers: WorkerFactory, threads: number, note?: string, softmax?: number): Promise<WasmBackend> {
+    if (softmax !== undefined && !(Number.isInteger(softmax) && softmax >= 1 && visible % softmax === 0)) {
+      throw new InvalidArgumentError('softmax', `expected a group size that divides the ${visible} visible units, got ${softmax}`);
+    }
     compiled ??= WebAssembly.compile(wasmBytes);
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
     const plan = new MemoryPlan(memory);
     const pool = await WorkerPool.start(workers, await compiled, memory, threads);
-    return new WasmBackend(visible, hidden, memory, pool, plan, note);
+    return new WasmBackend(visible, hidden, memory, pool, plan, note, softmax);
   }
 
   async setParameters(p: Parameters): Promise<void> {
@@ -157,23 +199,51 @@ export class WasmBackend extends HostBackend implements Backend {
       if (p.visibleLogVarianceVelocity) velocity.set(p.visibleLogVarianceVelocity);
       else velocity.fill(0);
     }
+    this.classes = p.labelBias?.length ?? 0;
+    if (p.labelWeights && p.labelBias) {
+      const at = this.layOutLabels(this.classes);
+      const floats = (address: number, length: number) => new Float32Array(this.memory.buffer, address, length);
+      const CH = this.classes * this.hidden;
+      floats(at.weights, CH).set(p.labelWeights);
+      floats(at.bias, this.classes).set(p.labelBias);
+      floats(at.weightVelocity, CH).set(p.labelWeightVelocity ?? new Float32Array(CH));
+      floats(at.biasVelocity, this.classes).set(p.labelBiasVelocity ?? new Float32Array(this.classes));
+    }
+  }
+
+  /**
+   * The label layer's parameters, laid out above everything when a model first brings one with
+   * more classes than there is room for; the model's part of the memory then ends above them.
+   */
+  private layOutLabels(classes: number): LabelRegions {
+    if (this.labelRegions && this.labelRegions.classes >= classes) return this.labelRegions;
+    const CH = classes * this.hidden * 4;
+    const a = (bytes: number) => this.plan.allocate(bytes, 'parameters', `a label layer of ${classes} classes`);
+    this.labelRegions = { classes, weights: a(CH), bias: a(classes * 4), weightVelocity: a(CH), biasVelocity: a(classes * 4) };
+    this.afterModel = this.plan.mark();
+    this.regions = undefined;
+    return this.labelRegions;
   }
 
   async getParameters(): Promise<Parameters> {
     return copyParameters(this.view());
   }
 
-  async upload(x: Matrix): Promise<ResidentData> {
+  async upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData> {
+    if (labels && labels.length !== x.rows) throw new InvalidArgumentError('labels', `expected one label for each of the ${x.rows} rows, got ${labels.length}`);
     this.regions = undefined;
     this.plan.reset(this.afterModel);
     const address = this.plan.allocate(x.data.byteLength, 'x', `${x.rows} rows of ${x.cols} values`);
     new Float32Array(this.memory.buffer, address, x.data.length).set(x.data);
-    return new WasmData(x.rows, x.cols, address, this.plan.mark());
+    if (!labels) return new WasmData(x.rows, x.cols, address, this.plan.mark());
+    const labelAddress = this.plan.allocate(labels.byteLength, 'labels', `${x.rows} labels`);
+    new Uint32Array(this.memory.buffer, labelAddress, labels.length).set(labels);
+    return new WasmData(x.rows, x.cols, address, this.plan.mark(), labels.slice(), labelAddress);
   }
 
   async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const data = resident as WasmData;
-    this.checkRule(plan.rule);
+    this.checkRule(plan.rule, data);
     const batches = plan.batchStarts.length - 1;
     const regions = this.prepare(data, plan, batches);
     const before = copyParameters(this.view());
@@ -197,6 +267,8 @@ export class WasmBackend extends HostBackend implements Backend {
       temperatures: regions.temperatures,
       gaussian: rule.gaussian ? 1 : 0,
       learnVariance: rule.gaussian?.learnVariance ? 1 : 0,
+      softmaxSize: rule.softmax?.groupSize ?? 0,
+      ...this.labelWords(rule, data),
       health: HEALTHY,
     });
     for (const counts of this.threadSwapCounts(regions)) counts.fill(0);
@@ -220,10 +292,11 @@ export class WasmBackend extends HostBackend implements Backend {
     const done = end - plan.firstBatch;
 
     const rowLoss = new Float64Array(this.memory.buffer, regions.rowLoss, data.rows);
+    const observed = new Float64Array(this.memory.buffer, regions.rowObserved, data.rows);
     const kl = new Float64Array(done);
     for (let k = 0; k < done; k++) {
       const b = plan.firstBatch + k;
-      kl[k] = this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
+      kl[k] = rule.softmax ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
     }
     const health = this.word('health');
     const bad = firstBadBatch(kl, plan.firstBatch, health === HEALTHY ? undefined : health);
@@ -236,8 +309,48 @@ export class WasmBackend extends HostBackend implements Backend {
     return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
   }
 
-  /** Refuses a rule this model cannot train: centring without offsets, Gaussian units without log-variances, or with centring or tempering. */
-  private checkRule(rule: TrainingRule): void {
+  /** The control words of a label layer's step (classes 0 without one). */
+  private labelWords(rule: TrainingRule, data: WasmData): Partial<Record<keyof typeof Slot, number>> {
+    if (!rule.labels) return { classes: 0 };
+    const { objective, generativeWeight } = rule.labels;
+    const labels = this.labelRegions!;
+    return {
+      classes: this.classes,
+      labels: data.labelAddress,
+      discriminative: objective === 'generative' ? 0 : 1,
+      generativeScale: objective === 'discriminative' ? 0 : objective === 'hybrid' ? generativeWeight : 1,
+      labelWeights: labels.weights,
+      labelBias: labels.bias,
+      labelWeightVelocity: labels.weightVelocity,
+      labelBiasVelocity: labels.biasVelocity,
+    };
+  }
+
+  /**
+   * Refuses a rule this model cannot train: centring without offsets, Gaussian units without
+   * log-variances, or with centring or tempering; softmax groups that do not divide the visible
+   * units, or with any of those; a label layer without its parameters or the data's labels, or
+   * with persistent chains, centring, tempering, Gaussian units or softmax groups.
+   */
+  private checkRule(rule: TrainingRule, data: WasmData): void {
+    if (rule.softmax) {
+      const K = rule.softmax.groupSize;
+      if (!(Number.isInteger(K) && K >= 1 && this.visible % K === 0)) {
+        throw new InvalidArgumentError('plan.rule.softmax', `expected a group size that divides the ${this.visible} visible units, got ${K}`);
+      }
+      if (rule.gaussian || rule.centering || rule.parallelTempering) {
+        throw new InvalidArgumentError('plan.rule.softmax', 'softmax visible groups are trained without Gaussian units, centring or parallel tempering');
+      }
+    }
+    if (rule.labels) {
+      if (this.classes === 0) throw new InvalidArgumentError('plan.rule.labels', 'a labelled step needs the label layer: set parameters with labelWeights and labelBias first');
+      if (!data.labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
+      const bad = data.labels.findIndex((y) => y >= this.classes);
+      if (bad >= 0) throw new InvalidArgumentError('labels', `row ${bad} has label ${data.labels[bad]}, but the model has ${this.classes} classes`);
+      if (rule.persistent || rule.centering || rule.parallelTempering || rule.gaussian || rule.softmax) {
+        throw new InvalidArgumentError('plan.rule.labels', 'a label layer is trained without persistent chains, centring, parallel tempering, Gaussian units or softmax groups');
+      }
+    }
     if (rule.centering && !this.centred) {
       throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
     }
@@ -257,6 +370,7 @@ export class WasmBackend extends HostBackend implements Backend {
     let sum = 0;
     for (const term of rowLoss) sum += term;
     const rows = rowLoss.length;
+    if (rule.labels) return sum / rows;
     return rule.gaussian ? sum / (rows * this.visible) : (-Math.log(rows) - sum / rows) / this.visible;
   }
 
@@ -291,7 +405,7 @@ export class WasmBackend extends HostBackend implements Backend {
       new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start);
       new Float32Array(this.memory.buffer, at.baseBias, V).set(job.baseBias);
       new Float64Array(this.memory.buffer, at.logWeight, runs).fill(0);
-      this.setWords({ seed: job.seed, annealRuns: runs, gaussian: this.gaussian ? 1 : 0 });
+      this.setWords({ seed: job.seed, annealRuns: runs, gaussian: this.gaussian ? 1 : 0, softmaxSize: this.gaussian ? 0 : (this.softmax ?? 0) });
       const piece = annealPiece(runs, V, H);
       for (let first = 1; first < path.length; first += piece) {
         this.setWords({ annealFirstStep: first, annealLastStep: Math.min(first + piece, path.length) });
@@ -312,10 +426,12 @@ export class WasmBackend extends HostBackend implements Backend {
     const maxRows = plan.largestBatch;
     const M = plan.rule.parallelTempering?.temperatures ?? 0;
     const r = this.regions;
-    if (r && r.data === data && r.maxRows === maxRows && r.batches === batches && r.temperatures === M) return r;
+    const C = plan.rule.labels ? this.classes : 0;
+    if (r && r.data === data && r.maxRows === maxRows && r.batches === batches && r.temperatures === M && r.classes === C) return r;
     const { visible: V, hidden: H } = this;
     const a = (bytes: number) => this.plan.allocate(bytes, 'batchSize', `training on ${data.rows} rows in batches of ${maxRows}`);
-    this.plan.reset(data.mark);
+    // A label layer laid out after the data was uploaded lies above it.
+    this.plan.reset(Math.max(data.mark, this.afterModel));
     const scratch = scratchLayout(V, H);
     const regions: TrainingRegions = {
       data,
@@ -327,6 +443,8 @@ export class WasmBackend extends HostBackend implements Backend {
       order: a(data.rows * 4),
       batchStarts: a((batches + 1) * 4),
       rowLoss: a(data.rows * 8),
+      rowObserved: a(data.rows * 8),
+      classes: C,
     };
     this.setWords({
       data: data.address,
@@ -335,6 +453,13 @@ export class WasmBackend extends HostBackend implements Backend {
       order: regions.order,
       batchStarts: regions.batchStarts,
       rowLoss: regions.rowLoss,
+      rowObserved: regions.rowObserved,
+      // A label layer's rows: c + x·W, their C × H parts of U's gradient, and 2C float64 each
+      // (d's parts and scratch for the labels' logits); U's gradient.
+      labelActivation: a(C === 0 ? 0 : maxRows * H * 4),
+      labelStatistic: a(maxRows * C * H * 4),
+      labelTerms: a(maxRows * 2 * C * 8),
+      labelGradient: a(C * H * 4),
       hidden0: a(maxRows * H * 4),
       hidden0Prob: a(maxRows * H * 4),
       visible1: a(maxRows * V * 4),
@@ -416,6 +541,20 @@ export class WasmBackend extends HostBackend implements Backend {
       ...(this.chains.length > 0 && { hiddenChains: this.chains }),
       ...(this.centred && { visibleOffset: f('visibleOffset', this.visible), hiddenOffset: f('hiddenOffset', this.hidden) }),
       ...(this.gaussian && { visibleLogVariance: f('visibleLogVariance', this.visible), visibleLogVarianceVelocity: f('visibleLogVarianceVelocity', this.visible) }),
+      ...(this.classes > 0 && this.labelView()),
+    };
+  }
+
+  /** The label layer's parameters, where the kernels keep them. */
+  private labelView(): Pick<Parameters, 'labelWeights' | 'labelBias' | 'labelWeightVelocity' | 'labelBiasVelocity'> {
+    const at = this.labelRegions!;
+    const CH = this.classes * this.hidden;
+    const floats = (address: number, length: number) => new Float32Array(this.memory.buffer, address, length);
+    return {
+      labelWeights: floats(at.weights, CH),
+      labelBias: floats(at.bias, this.classes),
+      labelWeightVelocity: floats(at.weightVelocity, CH),
+      labelBiasVelocity: floats(at.biasVelocity, this.classes),
     };
   }
 

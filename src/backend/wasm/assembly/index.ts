@@ -8,7 +8,7 @@
 // whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
-import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
+import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
 import { boxMuller4, sigmoid4, softplus4, softplusDifference4 } from './math';
 
 let ctrl: usize = 0;
@@ -379,6 +379,8 @@ function trainEpoch(): void {
   if (temperatures != 0) readTempering();
   startGaussian();
   learnVariance = gaussian && word(C.LEARNVARIANCE) == 1;
+  readSoftmax();
+  readLabels();
   // Each batch is a call of its own, so that V8 replaces its baseline code with optimised
   // code after the first batches rather than after the first epoch. Two call sites keep
   // Binaryen from inlining it back into this loop.
@@ -397,6 +399,10 @@ function trainBatch(batch: i32): void {
   // (from h0, or from the persistent chains; with parallel tempering, the sweeps of the row's
   // M chains), each layer sampled in its epilogue.
   for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
+    if (classes != 0) {
+      labelledRow(i, batch, start);
+      continue;
+    }
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
     const xi = xIndex + <usize>i * rowBytes;
     const xv = xValue + <usize>i * rowBytes;
@@ -421,7 +427,7 @@ function trainBatch(batch: i32): void {
     for (let t = 1; t <= cdSteps; t++) {
       const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
       sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
-      visibleStep(v1, i, batch, PHASE_VISIBLE + stride);
+      visibleStep(v1, x, i, batch, PHASE_VISIBLE + stride);
       const vn = compressVisible(v1, vi, vv);
       store<i32>(vCount + (<usize>i << 2), vn);
 
@@ -459,7 +465,7 @@ function trainBatch(batch: i32): void {
         const v = load<i32>(index + (<usize>q << 2));
         if (v >= vEnd) break;
         const a = sign * load<f32>(f32At(value, q));
-        store<f32>(f32At(visibleGradient, v), load<f32>(f32At(visibleGradient, v)) + a);
+        store<f32>(f32At(visibleGradient, v), load<f32>(f32At(visibleGradient, v)) + visibleScale * a);
         const g = gradient + <usize>v * hiddenBytes;
         const s = f32x4.splat(a);
         let j = 0;
@@ -482,6 +488,7 @@ function trainBatch(batch: i32): void {
     store<f32>(f32At(hiddenGradient, j), s);
   }
   if (learnVariance) sumSquaredDeviations(start, rows, v0, vEnd);
+  if (classes != 0) sumLabelGradient(rows, hBegin, hEnd);
   // Centring corrects every weight's gradient with the whole hidden gradient.
   if (centring) {
     barrier();
@@ -535,8 +542,11 @@ function trainBatch(batch: i32): void {
       healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
     }
   }
+  if (classes != 0) healthy = updateLabelLayer(rows, hBegin, hEnd) && healthy;
   if (!healthy) reportUnhealthy(batch);
   barrier();
+  // A label layer's loss, −log p(y | x), was taken before the update.
+  if (classes != 0) return;
 
   // Centred, c needs every row of the weight step; nothing reads c or λ until the next batch.
   if (centring && !updateCentredHidden(hBegin, hEnd, rows)) reportUnhealthy(batch);
@@ -548,7 +558,12 @@ function trainBatch(batch: i32): void {
     const hn = compress(h0, H, hIndex, pre);
     sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
-    store<f64>(rowLoss + (<usize>(start + i) << 3), gaussian ? squaredError(x, pre) : logLikelihood(x, pre));
+    const at = <usize>(start + i) << 3;
+    if (softmaxSize != 0) {
+      store<f64>(rowLoss + at, crossEntropy(x, pre, rowObserved + at));
+    } else {
+      store<f64>(rowLoss + at, gaussian ? squaredError(x, pre) : logLikelihood(x, pre));
+    }
   }
   // The next batch may share rows out differently (batch sizes differ by one), so no thread
   // may overwrite a row of this batch until every thread has finished reading it.
@@ -557,10 +572,16 @@ function trainBatch(batch: i32): void {
 
 /**
  * The negative phase's visible row at a Gibbs step, from pre = b + h·Wᵀ into v1: binary units'
- * probabilities σ(pre), Gaussian units' means pre; sampled with 'samples' statistics (Gaussian
- * units: mean + σ ⊙ n) from draws at (row i, batch, phase).
+ * probabilities σ(pre), Gaussian units' means pre, softmax groups' probabilities (zero where
+ * the data row x misses the group); sampled with 'samples' statistics (Gaussian units: mean +
+ * σ ⊙ n; softmax groups: one category each) from draws at (row i, batch, phase).
  */
-function visibleStep(v1: usize, i: i32, batch: i32, phase: u32): void {
+function visibleStep(v1: usize, x: usize, i: i32, batch: i32, phase: u32): void {
+  if (softmaxSize != 0) {
+    if (bySamples) uniformRow(uniforms, V / softmaxSize, <u32>i, <u32>batch, phase);
+    softmaxRow(v1, pre, x, bySamples);
+    return;
+  }
   if (!gaussian) sigmoidRow(pre, V);
   if (!bySamples) {
     memory.copy(v1, pre, rowBytes);
@@ -701,6 +722,324 @@ function updateLogVariance(v: i32, w: usize, g: usize, perRow: f32): bool {
   store<f32>(f32At(z, v), value);
   setScales(v, v + 1);
   return isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax visible groups (docs/training-step.md, "Softmax visible groups"; softmaxStep in
+// src/backend/cpu/softmax-step.ts is the reference): each run of softmaxSize visible units is
+// one categorical variable, whose probabilities and draws are taken in float64 as the
+// reference takes them, so that a draw decides as the reference's does.
+
+let softmaxSize: i32 = 0;
+let rowObserved: usize = 0;
+
+function readSoftmax(): void {
+  softmaxSize = word(C.SOFTMAXSIZE);
+  rowObserved = pointer(C.ROWOBSERVED);
+}
+
+/** Whether the data row x observes the group of units [at, at + softmaxSize). */
+function observedGroup(x: usize, at: i32): bool {
+  for (let k = 0; k < softmaxSize; k++) if (load<f32>(f32At(x, at + k)) != 0) return true;
+  return false;
+}
+
+/**
+ * out = each group's softmax of `logits` (out may be logits), or with `draw` a one-hot draw
+ * per group at its uniform in `uniforms` (the first category whose cumulative probability
+ * exceeds it); zero where the data row x (when not 0) misses the group.
+ */
+function softmaxRow(out: usize, logits: usize, x: usize, draw: bool): void {
+  const K = softmaxSize;
+  for (let g = 0, at = 0; at < V; g++, at += K) {
+    if (x && !observedGroup(x, at)) {
+      memory.fill(f32At(out, at), 0, <usize>K << 2);
+      continue;
+    }
+    let top = -Infinity;
+    for (let k = 0; k < K; k++) top = Math.max(top, <f64>load<f32>(f32At(logits, at + k)));
+    let sum: f64 = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(<f64>load<f32>(f32At(logits, at + k)) - top);
+    if (!draw) {
+      for (let k = 0; k < K; k++) store<f32>(f32At(out, at + k), <f32>(Math.exp(<f64>load<f32>(f32At(logits, at + k)) - top) / sum));
+      continue;
+    }
+    const u = <f64>load<f32>(f32At(uniforms, g));
+    let chosen = K - 1;
+    let cumulative: f64 = 0;
+    for (let k = 0; k < K - 1; k++) {
+      cumulative += Math.exp(<f64>load<f32>(f32At(logits, at + k)) - top) / sum;
+      if (u < cumulative) {
+        chosen = k;
+        break;
+      }
+    }
+    for (let k = 0; k < K; k++) store<f32>(f32At(out, at + k), k == chosen ? 1 : 0);
+  }
+}
+
+/**
+ * The row's softmax cross-entropy terms against logits a = b + h0·Wᵀ, as softmaxCrossEntropy:
+ * returns Σ −x·log p over the observed units and stores how many there are (float64) at `observed`.
+ */
+function crossEntropy(x: usize, a: usize, observed: usize): f64 {
+  const K = softmaxSize;
+  let total: f64 = 0;
+  let count: f64 = 0;
+  for (let at = 0; at < V; at += K) {
+    let top = -Infinity;
+    for (let k = 0; k < K; k++) top = Math.max(top, <f64>load<f32>(f32At(a, at + k)));
+    let sum: f64 = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(<f64>load<f32>(f32At(a, at + k)) - top);
+    const logSum = Math.log(sum);
+    for (let k = 0; k < K; k++) {
+      const xk = <f64>load<f32>(f32At(x, at + k));
+      if (xk == 0) continue;
+      total -= xk * (<f64>load<f32>(f32At(a, at + k)) - top - logSum);
+      count++;
+    }
+  }
+  store<f64>(observed, count);
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A label layer (Larochelle & Bengio 2008; docs/training-step.md, "Label layer"; classStep in
+// src/backend/cpu/class-step.ts is the reference). A thread's rows each leave, beside the
+// binary lists: in hidden0Prob the hidden statistic W and c see (the discriminative term g plus
+// α·S0), in hidden1 α·S_k, in labelStatistic the row's C × H part of U's gradient, and in
+// labelTerms its C parts of d's (then C logits of scratch); the gradient of W and b is then the
+// binary one, that of U a sum of rows over the batch.
+
+let classes: i32 = 0;
+let labels: usize = 0;
+let discriminative: bool = false;
+let generativeScale: f32 = 0;
+/** How much of Σ (x − v) the visible biases follow: 1, or a label layer's α (0 when discriminative). */
+let visibleScale: f32 = 1;
+let U: usize = 0;
+let d: usize = 0;
+let dU: usize = 0;
+let dd: usize = 0;
+let labelActivation: usize = 0;
+let labelStatistic: usize = 0;
+let labelTerms: usize = 0;
+let labelGradient: usize = 0;
+let classBytes: usize = 0;
+
+function readLabels(): void {
+  classes = word(C.CLASSES);
+  visibleScale = 1;
+  if (classes == 0) return;
+  labels = pointer(C.LABELS);
+  discriminative = word(C.DISCRIMINATIVE) == 1;
+  generativeScale = real(C.GENERATIVESCALE);
+  visibleScale = generativeScale;
+  U = pointer(C.LABELWEIGHTS);
+  d = pointer(C.LABELBIAS);
+  dU = pointer(C.LABELWEIGHTVELOCITY);
+  dd = pointer(C.LABELBIASVELOCITY);
+  labelActivation = pointer(C.LABELACTIVATION);
+  labelStatistic = pointer(C.LABELSTATISTIC);
+  labelTerms = pointer(C.LABELTERMS);
+  labelGradient = pointer(C.LABELGRADIENT);
+  classBytes = <usize>classes * hiddenBytes;
+  statHidden0 = hidden0Prob;
+}
+
+/**
+ * Batch row i of a labelled model: a = c + x·W, s_y = σ(a + U_y) and the scores d_y +
+ * Σ_j softplus(a_j + U_yj), the row's −log p(y | x); the discriminative statistics
+ * (1[y = y_r] − p(y | x))·s_y; the generative chain h0 ~ s_{y_r}, then per Gibbs step x ~ σ(b +
+ * h·Wᵀ), y' ~ softmax(d + U·h), h ~ σ(c + x·W + U_y'), with its statistics weighted by α.
+ */
+function labelledRow(i: i32, batch: i32, start: i32): void {
+  const row = load<i32>(order + (<usize>(start + i) << 2));
+  const x = data + <usize>row * rowBytes;
+  const y = load<i32>(labels + (<usize>row << 2));
+  const xi = xIndex + <usize>i * rowBytes;
+  const xv = xValue + <usize>i * rowBytes;
+  const xn = compress(x, V, xi, xv);
+  store<i32>(xCount + (<usize>i << 2), xn);
+  const a = labelActivation + <usize>i * hiddenBytes;
+  sumRows(a, c, W, H, xi, xv, xn, false);
+  const L = labelStatistic + <usize>i * classBytes;
+  const terms = labelTerms + (<usize>(i * classes) << 4);
+  const scores = terms + (<usize>classes << 3);
+  let top = -Infinity;
+  for (let k = 0; k < classes; k++) {
+    const at = <usize>k * hiddenBytes;
+    const score = <f64>load<f32>(f32At(d, k)) + sigmoidAndSoftplus(a, U + at, L + at);
+    store<f64>(scores + (<usize>k << 3), score);
+    top = Math.max(top, score);
+  }
+  let sum: f64 = 0;
+  for (let k = 0; k < classes; k++) sum += Math.exp(load<f64>(scores + (<usize>k << 3)) - top);
+  store<f64>(rowLoss + (<usize>(start + i) << 3), -(load<f64>(scores + (<usize>y << 3)) - top - Math.log(sum)));
+
+  const generative = generativeScale != 0;
+  const h0 = hidden0 + <usize>i * hiddenBytes;
+  // h0 ~ s_y, its statistic into pre.
+  if (generative) {
+    uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN);
+    sampleRow(L + <usize>y * hiddenBytes, uniforms, H, h0, pre, bySamples);
+  }
+  const P = hidden0Prob + <usize>i * hiddenBytes;
+  memory.fill(P, 0, hiddenBytes);
+  for (let k = 0; k < classes; k++) {
+    const weight: f64 = discriminative ? <f64>(k == y ? 1 : 0) - Math.exp(load<f64>(scores + (<usize>k << 3)) - top) / sum : 0;
+    store<f64>(terms + (<usize>k << 3), weight);
+    const Lk = L + <usize>k * hiddenBytes;
+    if (discriminative) addAndScale(P, Lk, <f32>weight);
+    else memory.fill(Lk, 0, hiddenBytes);
+  }
+  const h1 = hidden1 + <usize>i * hiddenBytes;
+  if (!generative) {
+    store<i32>(vCount + (<usize>i << 2), 0);
+    memory.fill(h1, 0, hiddenBytes);
+    return;
+  }
+  addScaledRow(P, pre, generativeScale);
+  addScaledRow(L + <usize>y * hiddenBytes, pre, generativeScale);
+  store<f64>(terms + (<usize>y << 3), load<f64>(terms + (<usize>y << 3)) + <f64>generativeScale);
+
+  let hn = compress(h0, H, hIndex, pre);
+  const v1 = visible1 + <usize>i * rowBytes;
+  const vi = vIndex + <usize>i * rowBytes;
+  const vv = vValue + <usize>i * rowBytes;
+  let model = 0;
+  for (let t = 1; t <= cdSteps; t++) {
+    const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
+    sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
+    visibleStep(v1, x, i, batch, PHASE_VISIBLE + stride);
+    const vn = compress(v1, V, vi, vv);
+    store<i32>(vCount + (<usize>i << 2), vn);
+    model = drawLabel(hn, i, batch, PHASE_LABEL + stride, scores);
+    sumRows(pre, c, W, H, vi, vv, vn, bySamples);
+    addScaledRow(pre, U + <usize>model * hiddenBytes, 1);
+    sigmoidRow(pre, H);
+    const last = t == cdSteps;
+    if (bySamples || !last) {
+      uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN_AGAIN + stride);
+      sampleRow(pre, uniforms, H, hSample, last ? h1 : 0, bySamples);
+      hn = compress(hSample, H, hIndex, pre);
+    } else {
+      memory.copy(h1, pre, hiddenBytes);
+    }
+  }
+  addAndScale(0, h1, generativeScale);
+  addScaledRow(L + <usize>model * hiddenBytes, h1, -1);
+  store<f64>(terms + (<usize>model << 3), load<f64>(terms + (<usize>model << 3)) - <f64>generativeScale);
+}
+
+/** out = σ(a + u) over a row of H; returns Σ_j softplus(a_j + u_j) in float64, in an order that depends on H alone. */
+function sigmoidAndSoftplus(a: usize, u: usize, out: usize): f64 {
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= H; j += 4) {
+    const t = f32x4.add(v128.load(f32At(a, j)), v128.load(f32At(u, j)));
+    v128.store(f32At(out, j), sigmoid4(t));
+    const s = softplus4(t);
+    low = f64x2.add(low, f64x2.promote_low_f32x4(s));
+    high = f64x2.add(high, f64x2.promote_low_f32x4(v128.shuffle<i32>(s, s, 2, 3, 0, 1)));
+  }
+  let sum = f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1);
+  for (; j < H; j++) {
+    const t = f32x4.splat(load<f32>(f32At(a, j)) + load<f32>(f32At(u, j)));
+    store<f32>(f32At(out, j), f32x4.extract_lane(sigmoid4(t), 0));
+    sum += <f64>f32x4.extract_lane(softplus4(t), 0);
+  }
+  return sum;
+}
+
+/** sum += w·row and row = w·row over H (no sum when it is 0). */
+function addAndScale(sum: usize, row: usize, w: f32): void {
+  for (let j = 0; j < H; j++) {
+    const value = w * load<f32>(f32At(row, j));
+    store<f32>(f32At(row, j), value);
+    if (sum) store<f32>(f32At(sum, j), load<f32>(f32At(sum, j)) + value);
+  }
+}
+
+/** out += w·row over H. */
+function addScaledRow(out: usize, row: usize, w: f32): void {
+  for (let j = 0; j < H; j++) store<f32>(f32At(out, j), load<f32>(f32At(out, j)) + w * load<f32>(f32At(row, j)));
+}
+
+/**
+ * y' ~ softmax(d + U·h) for a binary hidden row listed in hIndex (hn units on), by inverting
+ * the cumulative sum at the row's uniform, in float64 and the reference's order (drawLabels).
+ * `logits` is scratch for C values.
+ */
+function drawLabel(hn: i32, i: i32, batch: i32, phase: u32, logits: usize): i32 {
+  uniformRow(uniforms, 1, <u32>i, <u32>batch, phase);
+  const u = <f64>load<f32>(uniforms);
+  let top = -Infinity;
+  for (let k = 0; k < classes; k++) {
+    const Uk = U + <usize>k * hiddenBytes;
+    let s = <f64>load<f32>(f32At(d, k));
+    for (let q = 0; q < hn; q++) s += <f64>load<f32>(f32At(Uk, load<i32>(hIndex + (<usize>q << 2))));
+    store<f64>(logits + (<usize>k << 3), s);
+    top = Math.max(top, s);
+  }
+  let sum: f64 = 0;
+  for (let k = 0; k < classes; k++) {
+    const e = Math.exp(load<f64>(logits + (<usize>k << 3)) - top);
+    store<f64>(logits + (<usize>k << 3), e);
+    sum += e;
+  }
+  let y = 0;
+  let cumulative = load<f64>(logits) / sum;
+  while (y < classes - 1 && u >= cumulative) {
+    y++;
+    cumulative += load<f64>(logits + (<usize>y << 3)) / sum;
+  }
+  return y;
+}
+
+/** U's gradient for this thread's hidden units: Σ over the batch's rows of their labelStatistic, rows in order. */
+function sumLabelGradient(rows: i32, hBegin: i32, hEnd: i32): void {
+  for (let k = 0; k < classes; k++) {
+    const at = <usize>k * hiddenBytes;
+    for (let j = hBegin; j < hEnd; j++) {
+      let sum: f32 = 0;
+      for (let i = 0; i < rows; i++) sum += load<f32>(f32At(labelStatistic + <usize>i * classBytes + at, j));
+      store<f32>(f32At(labelGradient + at, j), sum);
+    }
+  }
+}
+
+/**
+ * Momentum steps on U (this thread's hidden units, as W: summed or averaged, with weight decay)
+ * and, on thread 0, d from its batch mean gradient. Returns whether they stayed finite.
+ */
+function updateLabelLayer(rows: i32, hBegin: i32, hEnd: i32): bool {
+  const perRow: f32 = 1.0 / <f32>rows;
+  const weightScale = meanGradient ? stepSize * perRow : stepSize;
+  let healthy = true;
+  for (let k = 0; k < classes; k++) {
+    const at = <usize>k * hiddenBytes;
+    for (let j = hBegin; j < hEnd; j++) {
+      const weight = load<f32>(f32At(U + at, j));
+      const velocity = momentum * load<f32>(f32At(dU + at, j)) + weightScale * load<f32>(f32At(labelGradient + at, j)) - decayStep * weight;
+      const value = weight + velocity;
+      store<f32>(f32At(dU + at, j), velocity);
+      store<f32>(f32At(U + at, j), value);
+      healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+    }
+  }
+  if (thread != 0) return healthy;
+  for (let k = 0; k < classes; k++) {
+    let gradient: f64 = 0;
+    for (let i = 0; i < rows; i++) gradient += load<f64>(labelTerms + (<usize>(i * classes) << 4) + (<usize>k << 3));
+    const velocity = momentum * load<f32>(f32At(dd, k)) + stepSize * <f32>(gradient / <f64>rows);
+    const value = load<f32>(f32At(d, k)) + velocity;
+    store<f32>(f32At(dd, k), velocity);
+    store<f32>(f32At(d, k), value);
+    healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+  }
+  return healthy;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -961,6 +1300,7 @@ function anneal(): void {
   const first = word(C.ANNEALFIRSTSTEP);
   const last = word(C.ANNEALLASTSTEP);
   startGaussian();
+  readSoftmax();
   const r0 = shareBegin(runs);
   const r1 = shareEnd(runs);
   if (first == 1) {
@@ -1002,6 +1342,12 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
     if (gaussian) {
       normalRow(input, b, input, <f32>beta, <u32>r, 0, PHASE_AIS_VISIBLE);
       count = compressVisible(input, index, visibleValue + <usize>r * rowBytes);
+    } else if (softmaxSize != 0) {
+      // Each group's category at logits (1 − β)·bA + β·(b + h·Wᵀ), one uniform per group.
+      mixLogits(input, <f32>beta, <f32>(1 - beta));
+      uniformRow(uniforms, V / softmaxSize, <u32>r, 0, PHASE_AIS_VISIBLE);
+      softmaxRow(input, input, 0, true);
+      count = compress(input, V, index, uniforms);
     } else {
       uniformRow(uniforms, V, <u32>r, 0, PHASE_AIS_VISIBLE);
       count = sampleOn(input, baseBias, <f32>beta, <f32>(1 - beta), V, index);
@@ -1048,6 +1394,11 @@ function softplusSteps(x: usize, from: f32, step: f32): f64 {
     sum += <f64>f32x4.extract_lane(softplusDifference4(f32x4.mul(from4, xj), f32x4.mul(step4, xj)), 0);
   }
   return sum;
+}
+
+/** input = (1 − β)·bA + β·input over a visible row, as sampleOn's arguments of σ. */
+function mixLogits(input: usize, beta: f32, rest: f32): void {
+  for (let i = 0; i < V; i++) store<f32>(f32At(input, i), rest * load<f32>(f32At(baseBias, i)) + beta * load<f32>(f32At(input, i)));
 }
 
 /**
