@@ -5,7 +5,7 @@ import { nodePlatform } from './platform/node.js';
 installPlatform(nodePlatform());
 
 export * from './index.js';
-export { readIdxFile, readMatrixFile } from './data/files.js';
+export { readIdxFile, readLabelFile, readMatrixFile } from './data/files.js';
 export { FASHION_MNIST_DIR, loadFashionMnist, loadMnist, type ImageDataSet, type LabelledImages } from './data/mnist.js';
 export { writeFileAtomic } from './io/atomic-write.js';
 export { writeLossFile } from './io/loss-store.js';
