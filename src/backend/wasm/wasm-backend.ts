@@ -108,7 +108,9 @@ function annealPiece(runs: number, visible: number, hidden: number): number {
  * Training and AIS's chains run in a pool of workers that share the model's memory; the rest
  * of inference uses the plain TypeScript kernels on views of that memory. Binary or Gaussian
  * visible units: a model whose parameters carry visibleLogVariance is Gaussian, and the
- * kernels keep its log-variances (and σ's scales) beside the biases.
+ * kernels keep its log-variances (and σ's scales) beside the biases. Softmax visible groups
+ * (the size given to create, and the rule's) and a label layer (parameters with labelWeights,
+ * data uploaded with labels) train in the same kernels.
  */
 export class WasmBackend extends HostBackend implements Backend {
   readonly info: { backend: 'cpu'; device: string };

@@ -1,8 +1,8 @@
 // The CD-k training epoch of docs/training-step.md in WebAssembly SIMD, run by every worker of
 // the pool on its share of the rows (forward passes, KL or squared error; with parallel
 // tempering, all the chains of each of those rows), of the visible units (gradient and update)
-// and of the hidden units (their biases, and centring's hidden offsets); binary or Gaussian
-// visible units ("Gaussian visible units"). The host lays out memory and writes the control
+// and of the hidden units (their biases, and centring's hidden offsets); binary, Gaussian or
+// softmax-grouped visible units, and a label layer. The host lays out memory and writes the control
 // block (control.json); workers meet at barriers. AIS's chains (docs/training-step.md,
 // "Annealed importance sampling") are shared out by run. Every value is computed the same way
 // whatever the number of threads, so results do not depend on it.
