@@ -24,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'plain-cpu',
-          include: ['test/{rbm,bad-input,resume,model-file,mnist,cd-step,training-options}.test.ts'],
+          include: ['test/{rbm,bad-input,resume,model-file,mnist,cd-step,training-options,class-model,softmax}.test.ts'],
           env: { WEBGPU_RBM_WASM: '0' },
         },
       },

@@ -43,7 +43,7 @@ export const BYTES_PER_THREAD = 8e6;
  * fit in `limit` bytes, or more threads than four per core.
  */
 export function checkModelResources(
-  o: { readonly visible: number; readonly hidden: number; readonly useGPU: boolean | 'auto'; readonly threads: number | undefined },
+  o: { readonly visible: number; readonly hidden: number; readonly useGPU: boolean | 'auto'; readonly threads: number | undefined; readonly labels?: number },
   cores: number,
   limit: number,
 ): void {
@@ -56,6 +56,7 @@ export function checkModelResources(
     );
   }
   const device = o.useGPU === true ? 'gpu' : 'cpu';
-  const bytes = modelBytes(o.visible, o.hidden, device) + (device === 'cpu' ? threads * BYTES_PER_THREAD : 0);
+  // A label layer's C × H weights cost what C more visible units do.
+  const bytes = modelBytes(o.visible + (o.labels ?? 0), o.hidden, device) + (device === 'cpu' ? threads * BYTES_PER_THREAD : 0);
   checkMemory('hidden', `a ${o.visible} × ${o.hidden} model on the ${device.toUpperCase()}`, bytes, limit);
 }

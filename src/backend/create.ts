@@ -21,9 +21,12 @@ export interface BackendRequest {
   readonly visibleType?: VisibleType;
 }
 
-/** Why a model with a label layer runs where it does, for the banner. */
-const SOFTMAX_NOTE = '# Softmax visible groups train on the TypeScript kernels (the WebAssembly and WebGPU ones do not have them yet).';
-const LABEL_NOTE = '# A label layer trains on the TypeScript kernels (the WebAssembly and WebGPU ones do not have it yet).';
+/** What the GPU backend does not have yet, and so 'auto' keeps on the CPU (the banner says why). */
+function cpuOnly(request: BackendRequest): string | undefined {
+  if (softmaxGroup(request.visibleType ?? 'binary')) return 'softmax visible groups';
+  if ((request.labels ?? 0) > 0) return 'a label layer';
+  return undefined;
+}
 
 /**
  * The one place that chooses a backend, on what `platform` offers: the CPU, the GPU (an error
@@ -32,15 +35,9 @@ const LABEL_NOTE = '# A label layer trains on the TypeScript kernels (the WebAss
  */
 export async function createBackend(request: BackendRequest, platform: Platform): Promise<Backend> {
   const { useGPU, visible, hidden, gpu } = request;
-  const softmax = softmaxGroup(request.visibleType ?? 'binary');
-  if (softmax) {
-    if (useGPU === true) throw new InvalidArgumentError('useGPU', "softmax visible groups train on the CPU only for now: use useGPU: false or 'auto'");
-    return new CpuBackend(visible, hidden, SOFTMAX_NOTE, softmax);
-  }
-  if ((request.labels ?? 0) > 0) {
-    if (useGPU === true) throw new InvalidArgumentError('useGPU', "a model with a label layer trains on the CPU only for now: use useGPU: false or 'auto'");
-    return new CpuBackend(visible, hidden, LABEL_NOTE);
-  }
+  const onlyCpu = cpuOnly(request);
+  if (onlyCpu && useGPU === true) throw new InvalidArgumentError('useGPU', `${onlyCpu} trains on the CPU only for now: use useGPU: false or 'auto'`);
+  if (onlyCpu && useGPU === 'auto') return cpuBackend(request, platform, `# useGPU: 'auto' runs ${onlyCpu} on the CPU (the WebGPU kernels do not have it yet).`);
   if (useGPU === false) return cpuBackend(request, platform);
   if (useGPU === true) return WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
   try {
@@ -56,11 +53,13 @@ export async function createBackend(request: BackendRequest, platform: Platform)
  * The WebAssembly SIMD backend where the platform has workers and the engine SIMD and shared
  * memory; the plain TypeScript reference otherwise (or with threads: 0).
  */
-async function cpuBackend({ visible, hidden, threads }: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
+async function cpuBackend({ visible, hidden, threads, labels, visibleType }: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
   const count = threads ?? platform.cores;
+  const softmax = softmaxGroup(visibleType ?? 'binary');
   if (count >= 1 && wasmSupported(platform.workers)) {
-    if (modelMemoryBytes(visible, hidden) <= MAX_PAGES * 65536) return WasmBackend.create(visible, hidden, platform.workers, count, note);
+    // A label layer's C × H weights count as C more visible units.
+    if (modelMemoryBytes(visible + (labels ?? 0), hidden) <= MAX_PAGES * 65536) return WasmBackend.create(visible, hidden, platform.workers, count, note, softmax);
     note = [note, `# A ${visible} × ${hidden} model does not fit in WebAssembly's 4 GiB, so the TypeScript kernels run.`].filter(Boolean).join('\n');
   }
-  return new CpuBackend(visible, hidden, note);
+  return new CpuBackend(visible, hidden, note, softmax);
 }
