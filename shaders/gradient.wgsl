@@ -3,7 +3,8 @@
 // with a ones column appended to each operand, so that row V of G is Σ h0 − Σ h1 (the hidden
 // bias gradient) and column H is Σ X − Σ v1 (the visible bias gradient). K is split over
 // workgroups (z) so that a small output such as 785 × 65 still fills the GPU; each slice writes
-// its partial sums, which update.wgsl adds up.
+// its partial sums, which update.wgsl adds up. A label layer's step weighs the ones column by
+// Dims.ones (the visible bias follows the generative part alone).
 
 // Dims and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
@@ -26,7 +27,7 @@ fn loadA(m: u32, k: u32) -> f32 {
 fn loadB(k: u32, n: u32) -> f32 {
   let sign = select(-1.0, 1.0, k < step.rows);
   if (n == dims.h) {
-    return sign;
+    return sign * dims.ones;
   }
   if (n > dims.h) {
     return 0.0;

@@ -4,11 +4,13 @@
 // summed per workgroup (the KL's log-likelihood, or with Gaussian visible units the squared
 // error of the means). TEMPERED runs parallel tempering's chains, M to a batch row: the sample
 // epilogue draws at the row's inverse temperature, σ(β_{row mod M}·z), and its statistic is the
-// raw activation z, which the chains' energies need.
+// raw activation z, which the chains' energies need. LABELLED adds a label layer's rows U_y
+// (one per batch row, in aux) to the hidden input: σ(c + v·W + U_y).
 
 override TRANSPOSE_B: bool = false;
 override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
 override TEMPERED: bool = false;
+override LABELLED: bool = false;
 
 // Call, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
@@ -17,7 +19,7 @@ override TEMPERED: bool = false;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stat: array<f32>;
 @group(0) @binding(4) var<storage, read_write> samples: array<f32>;
-// The loss epilogues' targets X, or the tempered variant's inverse temperatures β.
+// The loss epilogues' targets X, the tempered variant's inverse temperatures β, or the labelled variant's rows U_y.
 @group(0) @binding(5) var<storage, read> aux: array<f32>;
 @group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
 @group(0) @binding(7) var<uniform> call: Call;
@@ -120,7 +122,10 @@ fn main(
       if (col >= call.n) {
         break;
       }
-      let z = acc[r][j] + bias[col];
+      var z = acc[r][j] + bias[col];
+      if (LABELLED) {
+        z += aux[row * call.n + col];
+      }
       let at = outBase + row * call.n + col;
       if (EPILOGUE == EPILOGUE_ACTIVATION) {
         stat[at] = z;

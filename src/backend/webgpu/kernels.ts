@@ -20,6 +20,13 @@ import gaussian from '../../../shaders/gaussian.wgsl';
 import gaussianVisible from '../../../shaders/gaussian-visible.wgsl';
 import logVariance from '../../../shaders/log-variance.wgsl';
 import partials from '../../../shaders/partials.wgsl';
+import labelGather from '../../../shaders/label-gather.wgsl';
+import classScores from '../../../shaders/class-scores.wgsl';
+import labelTerm from '../../../shaders/label-term.wgsl';
+import labelUpdate from '../../../shaders/label-update.wgsl';
+import labelDraw from '../../../shaders/label-draw.wgsl';
+import softmaxGroups from '../../../shaders/softmax-groups.wgsl';
+import softmaxLoss from '../../../shaders/softmax-loss.wgsl';
 import { GpuError } from '../../errors.js';
 import { ANNEAL_WG, CHAIN_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
 import { structDeclarations } from './uniforms.js';
@@ -57,6 +64,13 @@ export interface Layouts {
   readonly temperedStatistics: GPUBindGroupLayout;
   readonly gaussianVisible: GPUBindGroupLayout;
   readonly logVariance: GPUBindGroupLayout;
+  readonly labelGather: GPUBindGroupLayout;
+  readonly classScores: GPUBindGroupLayout;
+  readonly labelTerm: GPUBindGroupLayout;
+  readonly labelUpdate: GPUBindGroupLayout;
+  readonly labelDraw: GPUBindGroupLayout;
+  readonly softmaxGroups: GPUBindGroupLayout;
+  readonly softmaxLoss: GPUBindGroupLayout;
 }
 
 /** One matmul variant: whether B is Wᵀ, what its epilogue computes, and whether it runs parallel tempering's chains. */
@@ -64,6 +78,8 @@ export interface MatmulVariant {
   readonly transposeB: boolean;
   readonly epilogue: Epilogue;
   readonly tempered?: boolean;
+  /** With a label layer's rows U_y added to the hidden input (from the aux binding). */
+  readonly labelled?: boolean;
 }
 
 /**
@@ -94,11 +110,18 @@ export class Kernels {
       temperedStatistics: bindGroupLayout(device, 'tempered statistics', ['read', 'read', 'read', 'write', 'write', 'uniform', 'uniform']),
       gaussianVisible: bindGroupLayout(device, 'gaussian visible', ['read', 'write', 'write', 'uniform', 'uniform']),
       logVariance: bindGroupLayout(device, 'log-variance', ['read', 'read', 'write', 'write', 'write', 'uniform', 'uniform']),
+      labelGather: bindGroupLayout(device, 'label gather', ['read', 'read', 'read', 'write', 'write', 'uniform']),
+      classScores: bindGroupLayout(device, 'class scores', ['read', 'read', 'read', 'write', 'write', 'uniform']),
+      labelTerm: bindGroupLayout(device, 'label term', ['read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
+      labelUpdate: bindGroupLayout(device, 'label update', ['read', 'write', 'write', 'read', 'read', 'read', 'write', 'uniform', 'uniform']),
+      labelDraw: bindGroupLayout(device, 'label draw', ['read', 'read', 'write', 'write', 'uniform', 'uniform']),
+      softmaxGroups: bindGroupLayout(device, 'softmax groups', ['write', 'uniform', 'uniform']),
+      softmaxLoss: bindGroupLayout(device, 'softmax loss', ['read', 'read', 'write', 'uniform']),
     };
   }
 
   matmul(v: MatmulVariant): Promise<GPUComputePipeline> {
-    const label = `matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}${v.tempered ? ' tempered' : ''}`;
+    const label = `matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}${v.tempered ? ' tempered' : ''}${v.labelled ? ' labelled' : ''}`;
     return this.pipeline(label, this.layouts.matmul, [philox, tile, matmul], {
       WG_X: MATMUL.wgX,
       WG_Y: MATMUL.wgY,
@@ -106,6 +129,7 @@ export class Kernels {
       B_CONTIGUOUS_IN_K: v.transposeB ? 1 : 0,
       EPILOGUE: v.epilogue,
       TEMPERED: v.tempered ? 1 : 0,
+      LABELLED: v.labelled ? 1 : 0,
     });
   }
 
@@ -154,6 +178,43 @@ export class Kernels {
 
   gather(): Promise<GPUComputePipeline> {
     return this.pipeline('gather', this.layouts.gather, [gather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  /** A label layer's batch: its classes and their rows U_y (label-gather.wgsl). */
+  labelGather(): Promise<GPUComputePipeline> {
+    return this.pipeline('label gather', this.layouts.labelGather, [labelGather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  /** Class scores, one workgroup per row; `posterior`: as p(y | x) with each row's loss (training). */
+  classScores(posterior: boolean): Promise<GPUComputePipeline> {
+    const label = posterior ? 'class posterior' : 'class scores';
+    return this.pipeline(label, this.layouts.classScores, [logistic, classScores], { WG_SIZE: CHAIN_WG, POSTERIOR: posterior ? 1 : 0 });
+  }
+
+  /** The discriminative hidden term, or with `combine` its sum with the weighted generative statistics. */
+  labelTerm(combine: boolean): Promise<GPUComputePipeline> {
+    const label = combine ? 'label combine' : 'label term';
+    return this.pipeline(label, this.layouts.labelTerm, [logistic, labelTerm], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY, COMBINE: combine ? 1 : 0 });
+  }
+
+  /** A label layer's gradient and momentum step. */
+  labelUpdate(): Promise<GPUComputePipeline> {
+    return this.pipeline('label update', this.layouts.labelUpdate, [finite, logistic, labelUpdate], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  /** The generative chain's label draws, one thread per row. */
+  labelDraw(): Promise<GPUComputePipeline> {
+    return this.pipeline('label draw', this.layouts.labelDraw, [philox, labelDraw], { WG_SIZE: UNITS_WG });
+  }
+
+  /** Softmax visible groups: probabilities, one-hot draws, missing groups zeroed (softmax-groups.wgsl). */
+  softmaxGroups(): Promise<GPUComputePipeline> {
+    return this.pipeline('softmax groups', this.layouts.softmaxGroups, [philox, softmaxGroups], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  /** The batch's softmax cross-entropy, one workgroup. */
+  softmaxLoss(): Promise<GPUComputePipeline> {
+    return this.pipeline('softmax loss', this.layouts.softmaxLoss, [softmaxLoss], { WG_SIZE: REDUCE_WG });
   }
 
   /** Forgets the pipelines and modules (their GPU objects go with the device or the garbage collector). */

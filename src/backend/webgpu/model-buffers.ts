@@ -7,11 +7,11 @@ const ALIGN_FLOATS = 64;
 const align = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 
 /**
- * A model's parameters on the GPU: W, b, c, centring's offsets μ, λ and Gaussian visible units'
- * log-variances z in one buffer and the momentum of W, b, c and z in a second of the same layout
- * (its offset slots stay zero), so one update kernel covers W, b and c, and everything is saved,
- * restored and read back together; plus tiny buffers bound where a kernel variant leaves a
- * binding unused.
+ * A model's parameters on the GPU: W, b, c, centring's offsets μ, λ, Gaussian visible units'
+ * log-variances z and a label layer's U (C × H) and d (C) in one buffer and the momentum of W, b,
+ * c, z, U and d in a second of the same layout (its offset slots stay zero), so one update kernel
+ * covers W, b and c, and everything is saved, restored and read back together; plus tiny buffers
+ * bound where a kernel variant leaves a binding unused. The class count C is fixed per instance.
  */
 export class ModelBuffers {
   readonly params: GPUBuffer;
@@ -26,6 +26,9 @@ export class ModelBuffers {
   readonly lambdaOffset: number;
   /** Element offset of z in both buffers. */
   readonly logVarianceOffset: number;
+  /** Element offsets of a label layer's U and d in both buffers. */
+  readonly labelWeightsOffset: number;
+  readonly labelBiasOffset: number;
   readonly weights: GPUBufferBinding;
   readonly visibleBias: GPUBufferBinding;
   readonly hiddenBias: GPUBufferBinding;
@@ -42,15 +45,19 @@ export class ModelBuffers {
     private readonly device: GPUDevice,
     readonly visible: number,
     readonly hidden: number,
+    /** The label layer's classes C; 0 without one. */
+    readonly classes = 0,
   ) {
     this.visibleBiasOffset = align(visible * hidden);
     this.hiddenBiasOffset = this.visibleBiasOffset + align(visible);
     this.muOffset = this.hiddenBiasOffset + align(hidden);
     this.lambdaOffset = this.muOffset + align(visible);
     this.logVarianceOffset = this.lambdaOffset + align(hidden);
-    this.floats = this.logVarianceOffset + visible;
-    this.params = createBuffer(device, 'parameters W, b, c, μ, λ, z', this.floats * 4, Usage.storage);
-    this.velocity = createBuffer(device, 'momentum dW, db, dc, dz', this.floats * 4, Usage.storage);
+    this.labelWeightsOffset = this.logVarianceOffset + align(visible);
+    this.labelBiasOffset = this.labelWeightsOffset + align(classes * hidden);
+    this.floats = classes > 0 ? this.labelBiasOffset + classes : this.logVarianceOffset + visible;
+    this.params = createBuffer(device, 'parameters W, b, c, μ, λ, z, U, d', this.floats * 4, Usage.storage);
+    this.velocity = createBuffer(device, 'momentum dW, db, dc, dz, dU, dd', this.floats * 4, Usage.storage);
     this.saved = [
       createBuffer(device, 'parameters at epoch start', this.floats * 4, Usage.storage),
       createBuffer(device, 'momentum at epoch start', this.floats * 4, Usage.storage),
@@ -80,8 +87,17 @@ export class ModelBuffers {
     if ((p.visibleLogVariance === undefined) !== (p.visibleLogVarianceVelocity === undefined)) {
       throw new InvalidArgumentError('parameters', 'a Gaussian model needs both visibleLogVariance and visibleLogVarianceVelocity');
     }
-    const pack = (w: Float32Array, b: Float32Array, c: Float32Array, z?: Float32Array, mu?: Float32Array, lambda?: Float32Array) => {
+    const label = [p.labelWeights, p.labelBias, p.labelWeightVelocity, p.labelBiasVelocity];
+    if (this.classes > 0 && (label.some((a) => a === undefined) || p.labelBias!.length !== this.classes || p.labelWeights!.length !== this.classes * this.hidden)) {
+      throw new InvalidArgumentError('parameters', `a label layer of ${this.classes} classes needs labelWeights (C × H), labelBias (C) and both velocities`);
+    }
+    if (this.classes === 0 && label.some((a) => a !== undefined)) {
+      throw new InvalidArgumentError('parameters', 'these model buffers hold no label layer');
+    }
+    const pack = (w: Float32Array, b: Float32Array, c: Float32Array, z?: Float32Array, mu?: Float32Array, lambda?: Float32Array, u?: Float32Array, d?: Float32Array) => {
       const out = new Float32Array(this.floats);
+      if (u) out.set(u, this.labelWeightsOffset);
+      if (d) out.set(d, this.labelBiasOffset);
       out.set(w, 0);
       out.set(b, this.visibleBiasOffset);
       out.set(c, this.hiddenBiasOffset);
@@ -90,8 +106,9 @@ export class ModelBuffers {
       if (z) out.set(z, this.logVarianceOffset);
       return out;
     };
-    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias, p.visibleLogVariance, p.visibleOffset, p.hiddenOffset));
-    this.device.queue.writeBuffer(this.velocity, 0, pack(p.weightVelocity, p.visibleBiasVelocity, p.hiddenBiasVelocity, p.visibleLogVarianceVelocity));
+    this.device.queue.writeBuffer(this.params, 0, pack(p.weights, p.visibleBias, p.hiddenBias, p.visibleLogVariance, p.visibleOffset, p.hiddenOffset, p.labelWeights, p.labelBias));
+    const velocity = pack(p.weightVelocity, p.visibleBiasVelocity, p.hiddenBiasVelocity, p.visibleLogVarianceVelocity, undefined, undefined, p.labelWeightVelocity, p.labelBiasVelocity);
+    this.device.queue.writeBuffer(this.velocity, 0, velocity);
     this.hasOffsets = p.visibleOffset !== undefined;
     this.hasLogVariance = p.visibleLogVariance !== undefined;
   }
@@ -117,6 +134,12 @@ export class ModelBuffers {
       hiddenBiasVelocity: at(v, this.hiddenBiasOffset, H),
       ...(this.hasOffsets && { visibleOffset: at(p, this.muOffset, V), hiddenOffset: at(p, this.lambdaOffset, H) }),
       ...(this.hasLogVariance && { visibleLogVariance: at(p, this.logVarianceOffset, V), visibleLogVarianceVelocity: at(v, this.logVarianceOffset, V) }),
+      ...(this.classes > 0 && {
+        labelWeights: at(p, this.labelWeightsOffset, this.classes * H),
+        labelBias: at(p, this.labelBiasOffset, this.classes),
+        labelWeightVelocity: at(v, this.labelWeightsOffset, this.classes * H),
+        labelBiasVelocity: at(v, this.labelBiasOffset, this.classes),
+      }),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Matrix } from '../../matrix.js';
 import type { ResidentData } from '../backend.js';
-import { uniformBuffer, uploadFloats } from './buffers.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { createBuffer, uniformBuffer, uploadFloats, Usage } from './buffers.js';
 import { Chunk } from './uniforms.js';
 
 /** A contiguous block of the data set's rows in one storage buffer. */
@@ -20,11 +21,22 @@ export class GpuData implements ResidentData {
   readonly rows: number;
   readonly cols: number;
   readonly chunks: DataChunk[] = [];
+  /** The rows' class labels (u32), when the data came with them. */
+  readonly labels?: GPUBuffer;
+  /** One more than the largest label: the fewest classes a label layer needs for these data. */
+  readonly classesNeeded: number = 0;
   private released = false;
 
-  constructor(device: GPUDevice, x: Matrix, maxBindingBytes: number) {
+  constructor(device: GPUDevice, x: Matrix, maxBindingBytes: number, labels?: Uint32Array) {
     this.rows = x.rows;
     this.cols = x.cols;
+    if (labels) {
+      if (labels.length !== x.rows) throw new InvalidArgumentError('labels', `expected one label per row (${x.rows}), got ${labels.length}`);
+      if (labels.length * 4 > maxBindingBytes) throw new InvalidArgumentError('labels', `${labels.length} labels exceed this GPU's ${maxBindingBytes}-byte binding limit`);
+      this.classesNeeded = labels.reduce((top, y) => Math.max(top, y + 1), 0);
+      this.labels = createBuffer(device, 'labels', labels.byteLength, Usage.storage);
+      device.queue.writeBuffer(this.labels, 0, labels as Uint32Array<ArrayBuffer>);
+    }
     const rowsPerChunk = Math.max(1, Math.floor(maxBindingBytes / (x.cols * 4)));
     for (let first = 0; first < x.rows; first += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, x.rows - first);
@@ -41,6 +53,7 @@ export class GpuData implements ResidentData {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.labels?.destroy();
     for (const c of this.chunks) {
       c.buffer.destroy();
       c.uniform.destroy();

@@ -10,6 +10,8 @@ import type { GpuData } from './resident-data.js';
 import { Call, Centring, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
 import { temperedNegativePhase, temperedPipelines, type TemperedPipelines } from './tempering.js';
 import { gaussianVisiblePass, logVarianceStep } from './gaussian.js';
+import { labelledBatch, labelPipelines, visibleBiasWeight, type LabelPipelines } from './labels.js';
+import { softmaxGroupsPass, softmaxLossDispatch } from './softmax.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -38,6 +40,13 @@ export interface ChainShape {
 }
 
 const HEALTHY = 0xffffffff;
+
+/** What the visible layer is beside plain binary units, fixed for a trainer's dispatches: the rule's own options. */
+export interface UnitKinds {
+  readonly gaussian?: TrainingRule['gaussian'];
+  readonly labels?: TrainingRule['labels'];
+  readonly softmax?: TrainingRule['softmax'];
+}
 
 export type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number, z?: number];
 
@@ -72,12 +81,13 @@ export class Trainer {
     readonly batches: number,
     readonly chain: ChainShape,
     readonly centred: boolean,
-    readonly gaussian: TrainingRule['gaussian'],
+    readonly kinds: UnitKinds,
     kernels: Kernels,
     pipelines: Pipelines,
     timestamps: boolean,
   ) {
     const { visible: V, hidden: H } = model;
+    const { gaussian, labels, softmax } = kinds;
     const storage = (label: string, floats: number) => this.own(createBuffer(device, label, floats * 4, Usage.storage));
     const uniform = <F extends Record<string, Scalar>>(label: string, struct: UniformStruct<F>, values: StructValues<F>) =>
       this.own(uniformBuffer(device, label, struct, values));
@@ -122,6 +132,13 @@ export class Trainer {
       gaussian
         ? [gaussianVisiblePass(device, kernels, m, pipelines.gaussianVisible!, { raw: visibleStates, scaled: visibleStack, rule: this.rule },
           { label, block, draws: phase !== undefined, phase: phase ?? 0, rows: maxRows }, (b) => this.own(b))]
+        : [];
+    // Softmax groups: the product gives the logits of the model's block, and softmax-groups.wgsl
+    // their probabilities or draws, the data's missing groups zeroed.
+    const groups = (label: string, phase: number): Dispatch[] =>
+      softmax
+        ? [softmaxGroupsPass(device, kernels, pipelines.softmaxGroups!, visibleStack, this.rule,
+          { label, visible: V, size: softmax.groupSize, block: 1, phase, mask: true, rows: maxRows }, (b) => this.own(b))]
         : [];
     // Centring: after the update (its centred variant), the plain biases follow the weight
     // step, then λ follows the positive phase; each reads what the one before it wrote.
@@ -170,7 +187,7 @@ export class Trainer {
             matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat)),
           ceilDiv(V, TILE_N),
           rowsGrid,
-        ], ...scaled(`v${t}/σ²`, 1, gibbsPhase(Phase.visible, t)));
+        ], ...scaled(`v${t}/σ²`, 1, gibbsPhase(Phase.visible, t)), ...groups(`v${t} groups`, gibbsPhase(Phase.visible, t)));
         const samplesTo = !last ? hiddenSample : chain.persistent ? this.chains : m.unused.samples;
         const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
         steps.push([
@@ -185,7 +202,9 @@ export class Trainer {
     };
     // Parallel tempering replaces the chain: M persistent chains per row, swapping (tempering.ts).
     let negative: Dispatch[];
-    if (chain.temperatures) {
+    if (labels) {
+      negative = [];
+    } else if (chain.temperatures) {
       this.swaps = storage('swaps accepted, offered', 2);
       negative = temperedNegativePhase(
         device, kernels, model, pipelines.tempered!,
@@ -196,8 +215,7 @@ export class Trainer {
     } else {
       negative = gibbs();
     }
-    this.perBatch = [
-      ...gatherDispatches,
+    const plainBatch = (): Dispatch[] => [
       [
         pipelines.sampleUp,
         matmul('h0', visibleStack, m.hiddenBias, hiddenStack, hidden0, m.unused.read, m.unused.kl,
@@ -206,9 +224,45 @@ export class Trainer {
         rowsGrid,
       ],
       ...negative,
+    ];
+    // A label layer's batch replaces the chain and reports its loss before the update.
+    const labelled = labels && labelledBatch(
+      {
+        device, kernels, model, maxRows, cdSteps: chain.cdSteps, labels: data.labels!, order: this.order, visibleStack, hiddenStack, hidden0,
+        epochKl: this.epochKl, health: this.health, rule: this.rule, down: pipelines.down, storage, uniform,
+      },
+      pipelines.labels!,
+      labels,
+    );
+    // The batch's loss after the update (a label layer's came before it): with softmax groups
+    // the logits b + h0·Wᵀ, then their cross-entropy against the data.
+    const logits = softmax && storage('logits b + h0·Wᵀ', maxRows * V);
+    const softmaxLoss: Dispatch[] = logits ? [
+      [pipelines.lossTerms, matmul('logits', hidden0, m.visibleBias, logits, m.unused.samples, m.unused.read, m.unused.kl, matmulCall('logits call', V, H, 0, 0, 0, Write.stat)), ceilDiv(V, TILE_N), rowsGrid],
+      softmaxLossDispatch(device, kernels, pipelines.softmaxLoss!, { data: visibleStack, logits, epochKl: this.epochKl }, V, softmax!.groupSize, (b) => this.own(b)),
+    ] : [];
+    const loss: Dispatch[] = labelled ? [] : logits ? softmaxLoss : [
+      [
+        pipelines.lossTerms,
+        matmul('loss terms', hidden0, m.visibleBias, m.unused.stat, m.unused.samples, visibleStates, lossPartials,
+          matmulCall('loss call', V, H, 0, 0, 0, 0)),
+        lossGrid[0],
+        lossGrid[1],
+      ],
+      [
+        pipelines.lossReduce,
+        group(layouts.kl, 'loss reduce', [whole(lossPartials), whole(this.epochKl), whole(uniform('loss reduce call', KlCall, { count: lossGrid[0] * lossGrid[1], visible: V }))]),
+        1,
+        1,
+      ],
+    ];
+    const ones = labels ? visibleBiasWeight(labels) : 1;
+    this.perBatch = [
+      ...gatherDispatches,
+      ...(labelled ?? plainBatch()),
       [
         pipelines.gradient,
-        group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', Dims, { v: V, h: H }))]),
+        group(layouts.gradient, 'gradient', [whole(visibleStack), whole(hiddenStack), whole(partials), whole(uniform('dims', Dims, { v: V, h: H, ones }))]),
         ceilDiv(H + 1, TILE_N),
         ceilDiv(V + 1, TILE_M),
         slices,
@@ -230,19 +284,7 @@ export class Trainer {
         ceilDiv(V + 1, ELEMENTWISE.wgY),
       ],
       ...centring,
-      [
-        pipelines.lossTerms,
-        matmul('loss terms', hidden0, m.visibleBias, m.unused.stat, m.unused.samples, visibleStates, lossPartials,
-          matmulCall('loss call', V, H, 0, 0, 0, 0)),
-        lossGrid[0],
-        lossGrid[1],
-      ],
-      [
-        pipelines.lossReduce,
-        group(layouts.kl, 'loss reduce', [whole(lossPartials), whole(this.epochKl), whole(uniform('loss reduce call', KlCall, { count: lossGrid[0] * lossGrid[1], visible: V }))]),
-        1,
-        1,
-      ],
+      ...loss,
     ];
     if (timestamps) {
       this.timing = {
@@ -261,12 +303,13 @@ export class Trainer {
     batches: number,
     chain: ChainShape,
     centred: boolean,
-    gaussian: TrainingRule['gaussian'],
+    kinds: UnitKinds,
     maxBindingBytes: number,
     timestamps: boolean,
   ): Promise<Trainer> {
-    // The stacked batch, and with parallel tempering the chains' visible and hidden states.
-    const rowBytes = Math.max(2 * model.visible, chainRows(1, chain) * Math.max(model.visible, model.hidden)) * 4;
+    const { gaussian, labels, softmax } = kinds;
+    // The stacked batch, with parallel tempering the chains' visible and hidden states, and a label layer's p(y | x).
+    const rowBytes = Math.max(2 * model.visible, chainRows(1, chain) * Math.max(model.visible, model.hidden), labels ? model.classes : 0) * 4;
     const largest = maxRows * rowBytes;
     if (largest > maxBindingBytes) {
       const limit = Math.floor(maxBindingBytes / rowBytes);
@@ -278,10 +321,10 @@ export class Trainer {
     const [gather, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance] = await Promise.all([
       kernels.gather(),
       kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
-      kernels.matmul({ transposeB: true, epilogue: gaussian ? Epilogue.activation : Epilogue.sample }),
+      kernels.matmul({ transposeB: true, epilogue: gaussian || softmax ? Epilogue.activation : Epilogue.sample }),
       kernels.gradient(),
       kernels.update(centred),
-      kernels.matmul({ transposeB: true, epilogue: gaussian ? Epilogue.squaredError : Epilogue.kl }),
+      kernels.matmul({ transposeB: true, epilogue: gaussian ? Epilogue.squaredError : softmax ? Epilogue.activation : Epilogue.kl }),
       kernels.kl(gaussian !== undefined),
       centred ? kernels.centredBiases() : undefined,
       centred ? kernels.hiddenOffset() : undefined,
@@ -289,8 +332,13 @@ export class Trainer {
       gaussian ? kernels.gaussianVisible() : undefined,
       gaussian?.learnVariance ? kernels.logVariance() : undefined,
     ]);
-    const pipelines = { gather, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance };
-    return new Trainer(device, model, data, maxRows, batches, chain, centred, gaussian, kernels, pipelines, timestamps);
+    const labelled = labels ? await labelPipelines(kernels) : undefined;
+    const [softmaxGroups, softmaxLoss] = softmax ? await Promise.all([kernels.softmaxGroups(), kernels.softmaxLoss()]) : [];
+    const pipelines = {
+      gather, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance,
+      labels: labelled, softmaxGroups, softmaxLoss,
+    };
+    return new Trainer(device, model, data, maxRows, batches, chain, centred, kinds, kernels, pipelines, timestamps);
   }
 
   /**
@@ -424,7 +472,7 @@ interface Pipelines {
   readonly down: GPUComputePipeline;
   readonly gradient: GPUComputePipeline;
   readonly update: GPUComputePipeline;
-  /** The batch's loss: the KL, or with Gaussian units the reconstruction's mean squared error. */
+  /** The batch's loss: the KL, with Gaussian units the reconstruction's mean squared error, with softmax groups the logits. */
   readonly lossTerms: GPUComputePipeline;
   readonly lossReduce: GPUComputePipeline;
   /** Centring's two kernels, present when the trainer centres. */
@@ -435,6 +483,11 @@ interface Pipelines {
   /** Gaussian visible units' noise and scaling, and their log-variances' step when they learn. */
   readonly gaussianVisible?: GPUComputePipeline;
   readonly logVariance?: GPUComputePipeline;
+  /** A label layer's kernels, present when the trainer's model has one. */
+  readonly labels?: LabelPipelines;
+  /** Softmax visible groups' kernels, present when the visible units form them. */
+  readonly softmaxGroups?: GPUComputePipeline;
+  readonly softmaxLoss?: GPUComputePipeline;
 }
 
 /** Rows of persistent chains for batches of up to maxRows rows: M per row with parallel tempering. */

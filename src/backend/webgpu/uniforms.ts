@@ -106,6 +106,11 @@ export const Call = uniformStruct('Call', {
 export const Dims = uniformStruct('Dims', {
   v: 'u32',
   h: 'u32',
+  /**
+   * The ones column's value (times the row's sign): the visible bias gradient's weight, 1 but
+   * for a label layer's objectives (its generative weight, 0 when purely discriminative).
+   */
+  ones: 'f32',
 });
 
 /** Where the update kernel finds each parameter (update.wgsl). */
@@ -205,8 +210,40 @@ export const GaussianVisible = uniformStruct('GaussianVisible', {
   phase: 'u32',
 });
 
+/** A label layer's kernels (label-*.wgsl, class-scores.wgsl; docs/training-step.md, "Label layer"). */
+export const LabelCall = uniformStruct('LabelCall', {
+  hidden: 'u32',
+  /** C, the classes. */
+  classes: 'u32',
+  /** Element offsets of U (C × H) and d (C) in the parameter and velocity buffers. */
+  labelWeights: 'u32',
+  labelBias: 'u32',
+  /** 1: the step follows the discriminative gradient of log p(y | x). */
+  discriminative: 'u32',
+  /** 1: the step follows the generative CD gradient of log p(x, y), with weight generativeWeight. */
+  generative: 'u32',
+  generativeWeight: 'f32',
+  /** Second key word of the label draws (gibbsPhase(label, t)). */
+  phase: 'u32',
+});
+
+/** Softmax visible groups (softmax-groups.wgsl, softmax-loss.wgsl). */
+export const SoftmaxCall = uniformStruct('SoftmaxCall', {
+  visible: 'u32',
+  /** K, the units per group. */
+  size: 'u32',
+  /** The block of rows (a half of the stacked batch) the groups are in. */
+  block: 'u32',
+  /** 1: draw one-hot states when the rule samples; 0: keep the probabilities. */
+  draws: 'u32',
+  /** 1: zero the groups missing (all zero) from the data in the stack's block 0. */
+  mask: 'u32',
+  /** Second key word of the draws. */
+  phase: 'u32',
+});
+
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible, LabelCall, SoftmaxCall] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {

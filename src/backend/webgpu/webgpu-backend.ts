@@ -5,7 +5,7 @@ import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
 import { mergeChains, type AnnealJob, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
-import { classScores } from '../cpu/class-step.js';
+import { classScoresDispatch } from './labels.js';
 import { enumeration, gaussianEnumeration, gaussianNormaliser } from '../exact-partition.js';
 import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
 import { annealOnGpu } from './annealer.js';
@@ -16,7 +16,10 @@ import { Epilogue, MAX_GROUPS, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write 
 import { GpuData } from './resident-data.js';
 import { Trainer, type Dispatch } from './trainer.js';
 import { gaussianVisiblePass } from './gaussian.js';
-import { Call, Enumeration, Rule, Step } from './uniforms.js';
+import { softmaxGroupsPass } from './softmax.js';
+import { annealOnHost } from '../anneal.js';
+import { exactSoftmaxLogPartition } from '../softmax-partition.js';
+import { Call, Enumeration, LabelCall, Rule, Step } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
 const PARTITION_CHUNK = 2 ** 20;
@@ -26,13 +29,12 @@ const PARTITION_CHUNK = 2 ** 20;
  * command buffer, and the host only orchestrates. Draws the same Philox stream as the CPU.
  */
 export class WebGpuBackend implements Backend {
-  /** A label layer's U and d, kept on the host for classScores. */
-  private labelLayer: { labelWeights: Float32Array; labelBias: Float32Array } | undefined;
   readonly info: DeviceInfo;
   readonly banner: string;
   private readonly device: GPUDevice;
   private readonly kernels: Kernels;
-  private readonly model: ModelBuffers;
+  /** Made again when the parameters set bring a label layer of another class count. */
+  private model: ModelBuffers;
   private trainer: Trainer | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
   private chains: Float32Array = new Float32Array(0);
@@ -42,6 +44,8 @@ export class WebGpuBackend implements Backend {
     private readonly gpu: AcquiredDevice,
     readonly visible: number,
     readonly hidden: number,
+    /** The size of softmax visible groups, when the visible units form them. */
+    readonly softmax?: number,
   ) {
     this.device = gpu.device;
     this.info = { backend: 'webgpu', device: gpu.adapterName };
@@ -53,8 +57,11 @@ export class WebGpuBackend implements Backend {
     });
   }
 
-  /** A backend on a device from `provider` (or options.device). */
-  static async create(provider: GpuProvider, visible: number, hidden: number, options: GpuOptions = {}): Promise<WebGpuBackend> {
+  /** A backend on a device from `provider` (or options.device); `softmax`: the visible groups' size, if any. */
+  static async create(provider: GpuProvider, visible: number, hidden: number, options: GpuOptions = {}, softmax?: number): Promise<WebGpuBackend> {
+    if (softmax !== undefined && !(Number.isInteger(softmax) && softmax >= 2 && visible % softmax === 0)) {
+      throw new InvalidArgumentError('softmax', `${visible} visible units do not split into softmax groups of ${softmax}`);
+    }
     const gpu = await acquireDevice(provider, options);
     const weightBytes = visible * hidden * 4;
     if (weightBytes > gpu.maxBindingBytes) {
@@ -64,13 +71,21 @@ export class WebGpuBackend implements Backend {
         `a ${visible} × ${hidden} weight matrix (${weightBytes} bytes) exceeds this GPU's ${gpu.maxBindingBytes}-byte binding limit`,
       );
     }
-    return new WebGpuBackend(gpu, visible, hidden);
+    return new WebGpuBackend(gpu, visible, hidden, softmax);
   }
 
   async setParameters(p: Parameters): Promise<void> {
-    await this.run('writing parameters', () => this.model.write(p));
+    await this.run('writing parameters', () => {
+      const classes = p.labelBias?.length ?? 0;
+      if (classes !== this.model.classes) {
+        this.trainer?.destroy();
+        this.trainer = undefined;
+        this.model.destroy();
+        this.model = new ModelBuffers(this.device, this.visible, this.hidden, classes);
+      }
+      this.model.write(p);
+    });
     this.chains = p.hiddenChains?.slice() ?? new Float32Array(0);
-    this.labelLayer = p.labelWeights && p.labelBias && { labelWeights: p.labelWeights.slice(), labelBias: p.labelBias.slice() };
   }
 
   async getParameters(): Promise<Parameters> {
@@ -81,11 +96,11 @@ export class WebGpuBackend implements Backend {
     return this.chains.length > 0 ? { ...p, hiddenChains: this.chains.slice() } : p;
   }
 
-  async upload(x: Matrix): Promise<ResidentData> {
+  async upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData> {
     if (x.cols * 4 > this.gpu.maxBindingBytes) {
       throw new InvalidArgumentError('x', `rows of ${x.cols} values exceed this GPU's ${this.gpu.maxBindingBytes}-byte binding limit`);
     }
-    return this.run('uploading the data set', () => new GpuData(this.device, x, this.gpu.maxBindingBytes));
+    return this.run('uploading the data set', () => new GpuData(this.device, x, this.gpu.maxBindingBytes, labels));
   }
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
@@ -94,7 +109,7 @@ export class WebGpuBackend implements Backend {
     const maxRows = plan.largestBatch;
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
-      const { cdSteps, persistent, gaussian } = plan.rule;
+      const { cdSteps, persistent, gaussian, labels, softmax } = plan.rule;
       const temperatures = plan.rule.parallelTempering?.temperatures;
       const centred = plan.rule.centering !== undefined;
       if (gaussian && !this.model.gaussian) {
@@ -103,17 +118,25 @@ export class WebGpuBackend implements Backend {
       if (gaussian && (centred || temperatures)) {
         throw new InvalidArgumentError('visibleType', 'Gaussian visible units train without centring or parallel tempering');
       }
+      if (labels) this.checkLabelled(gpuData, plan.rule);
+      if (softmax?.groupSize !== this.softmax) {
+        throw new InvalidArgumentError('visibleType', `the rule's softmax groups (${softmax?.groupSize ?? 'none'}) are not this backend's (${this.softmax ?? 'none'})`);
+      }
+      if (softmax && (gaussian || centred || temperatures)) {
+        throw new InvalidArgumentError('visibleType', 'softmax visible groups train without Gaussian units, centring or parallel tempering');
+      }
       if (centred && !this.model.centred) {
         throw new InvalidArgumentError('centering', 'the rule centres, but the parameters carry no offsets (visibleOffset, hiddenOffset)');
       }
       const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
         trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.chain.temperatures === temperatures &&
-        trainer.centred === centred && trainer.gaussian?.learnVariance === gaussian?.learnVariance;
+        trainer.centred === centred && trainer.kinds.gaussian?.learnVariance === gaussian?.learnVariance &&
+        trainer.kinds.labels?.objective === labels?.objective && trainer.kinds.labels?.generativeWeight === labels?.generativeWeight;
       if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures }, centred, gaussian,
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures }, centred, { gaussian, labels, softmax },
           this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;
@@ -124,10 +147,22 @@ export class WebGpuBackend implements Backend {
     });
   }
 
+  /** A labelled rule needs a label layer, data with labels it can hold, and none of the options the reference refuses with labels. */
+  private checkLabelled(data: GpuData, rule: EpochPlan['rule']): void {
+    const classes = this.model.classes;
+    if (classes === 0) throw new InvalidArgumentError('labels', 'the rule has labels, but the parameters carry no label layer (labelWeights, labelBias)');
+    if (!data.labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
+    if (data.classesNeeded > classes) throw new InvalidArgumentError('labels', `the data hold label ${data.classesNeeded - 1}, but the label layer has ${classes} classes`);
+    if (rule.gaussian || rule.softmax || rule.centering || rule.parallelTempering || rule.persistent) {
+      throw new InvalidArgumentError('labels', 'a label layer trains binary visible units without centring, parallel tempering or persistent chains');
+    }
+  }
+
   /** Gaussian visible units given h: their means b + h·Wᵀ, drawn from N(mean, σ²) with `draw`. */
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
-    const means = to === 'visible' && this.model.gaussian;
-    const epilogue = means ? Epilogue.activation : draw ? Epilogue.sample : Epilogue.probability;
+    // Gaussian means, or softmax groups' logits that softmax-groups.wgsl finishes.
+    const logits = to === 'visible' && (this.model.gaussian || this.softmax !== undefined);
+    const epilogue = logits ? Epilogue.activation : draw ? Epilogue.sample : Epilogue.probability;
     return this.run(`computing ${to} units`, () => this.multiply(x, to, epilogue, draw));
   }
 
@@ -146,23 +181,55 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Class scores of a model with a label layer: the hidden pre-activations on the GPU, the C
-   * softplus sums on the host (a label layer does not train here: createBackend keeps such
-   * models on the CPU; this serves the parameters set).
+   * Class scores of a model with a label layer, on the GPU: the hidden pre-activations from the
+   * matmul, then the C softplus sums per row (class-scores.wgsl), in calls of as many rows as a
+   * binding holds.
    */
   async classScores(x: Matrix): Promise<Float64Array> {
-    const layer = this.labelLayer;
-    if (!layer) throw new InvalidArgumentError('labels', 'this model has no label layer');
+    const m = this.model;
+    const C = m.classes;
+    if (C === 0) throw new InvalidArgumentError('labels', 'this model has no label layer');
     return this.run('computing class scores', async () => {
       const a = await this.multiply(x, 'hidden', Epilogue.activation);
-      const out = new Float64Array(x.rows * layer.labelBias.length);
-      classScores({ ...layer, hiddenBias: new Float32Array(this.hidden) } as Parameters, a.data, x.rows, out);
+      const pipeline = await this.kernels.classScores(false);
+      const out = new Float64Array(x.rows * C);
+      const rowsPerCall = Math.max(1, Math.floor(this.gpu.maxBindingBytes / (Math.max(this.hidden, C) * 4)));
+      for (let first = 0; first < x.rows; first += rowsPerCall) {
+        const rows = Math.min(rowsPerCall, x.rows - first);
+        const owned = [
+          uploadFloats(this.device, 'activations', a.data.subarray(first * this.hidden, (first + rows) * this.hidden)),
+          createBuffer(this.device, 'class scores', rows * C * 4, Usage.storage),
+          uniformBuffer(this.device, 'class scores call', LabelCall, {
+            hidden: this.hidden, classes: C, labelWeights: m.labelWeightsOffset, labelBias: m.labelBiasOffset,
+            discriminative: 0, generative: 0, generativeWeight: 0, phase: 0,
+          }),
+          createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform),
+        ];
+        const [activation, scores, call, step] = owned;
+        try {
+          this.device.queue.writeBuffer(step, 0, packSteps([{ rows, start: 0, drawBatch: 0, drawEpoch: 0, index: 0, rowOffset: 0 }]));
+          const [kernel, group, groupsX, groupsY] = classScoresDispatch(this.device, this.kernels, m, pipeline, { activation, scores, call }, rows);
+          const encoder = this.device.createCommandEncoder();
+          const pass = encoder.beginComputePass();
+          pass.setPipeline(kernel);
+          pass.setBindGroup(0, group);
+          pass.setBindGroup(1, this.device.createBindGroup({ layout: this.kernels.layouts.step, entries: [{ binding: 0, resource: { buffer: step, size: Step.size } }] }), [0]);
+          pass.dispatchWorkgroups(groupsX, groupsY);
+          pass.end();
+          this.device.queue.submit([encoder.finish()]);
+          out.set(await readFloats(this.device, scores, 0, rows * C), first * C);
+        } finally {
+          for (const b of owned) b.destroy();
+        }
+      }
       return out;
     });
   }
 
   /** AIS's chains on the GPU, all runs at once, from the resident parameters (annealer.ts). */
   async anneal(job: AnnealJob): Promise<Float64Array> {
+    // Softmax groups' categorical transitions have no kernel yet: the reference's, on the read-back parameters.
+    if (this.softmax) return annealOnHost(await this.getParameters(), this.visible, this.hidden, job, this.softmax);
     return this.run('annealing', () => annealOnGpu(this.device, this.kernels, this.model, job, this.gpu.maxBindingBytes));
   }
 
@@ -173,6 +240,8 @@ export class WebGpuBackend implements Backend {
    */
   async logPartitionExact(): Promise<number> {
     const p = await this.getParameters();
+    // Softmax groups: the reference's sum over the hidden states, on the host (no kernel yet).
+    if (this.softmax) return exactSoftmaxLogPartition(p, this.visible, this.hidden, this.softmax);
     const z = p.visibleLogVariance;
     const { n, m, columns, ownBias, otherBias } = z ? gaussianEnumeration(p, this.visible, this.hidden) : enumeration(p, this.visible, this.hidden);
     return this.run('computing log Z', async () => {
@@ -264,6 +333,9 @@ export class WebGpuBackend implements Backend {
         };
         const before = m.gaussian && up ? gaussianPass('input', input, rows * k, false) : undefined;
         const after = m.gaussian && !up && draw ? gaussianPass('visible means', output, rows * n, true) : undefined;
+        const groups = this.softmax && !up ? softmaxGroupsPass(this.device, this.kernels, await this.kernels.softmaxGroups(), output, rule, {
+          label: 'softmax groups', visible: n, size: this.softmax, block: 0, phase: draw?.phase, mask: false, rows,
+        }, own) : undefined;
         const entries = [
           { buffer: before?.scaled ?? input },
           m.weights,
@@ -280,6 +352,7 @@ export class WebGpuBackend implements Backend {
           ...(before ? [before.dispatch] : []),
           [pipeline, group, Math.ceil(n / TILE_N), Math.ceil(rows / TILE_M)],
           ...(after ? [after.dispatch] : []),
+          ...(groups ? [groups] : []),
         ];
         const stepGroup = this.device.createBindGroup({
           layout: this.kernels.layouts.step,
