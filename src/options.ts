@@ -270,7 +270,6 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
       if (o[key] !== false) throw new InvalidArgumentError(key, `is not available with visibleType: ${JSON.stringify(visibleType).replace(/"/g, "'")} (binary visible units only)`);
     }
   }
-  if (softmaxGroup(visibleType) && o.useGPU === true) throw new InvalidArgumentError('useGPU', "softmax visible groups train on the CPU only for now: use useGPU: false or 'auto'");
   const labels = nonNegativeInteger('labels', o.labels);
   if (labels === 1 || labels > MAX_CLASSES) throw new InvalidArgumentError('labels', `expected 0 (no label layer) or 2 to ${MAX_CLASSES} classes, got ${labels}`);
   const objective = oneOf('objective', o.objective, ['generative', 'discriminative', 'hybrid']);
@@ -281,7 +280,6 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
   } else {
     if (generativeWeight !== DEFAULTS.generativeWeight && objective !== 'hybrid') throw new InvalidArgumentError('generativeWeight', "applies to objective: 'hybrid' only");
     if (visibleType !== 'binary') throw new InvalidArgumentError('labels', "a label layer needs binary visible units (visibleType: 'binary')");
-    if (o.useGPU === true) throw new InvalidArgumentError('useGPU', "a model with a label layer trains on the CPU only for now: use useGPU: false or 'auto'");
     for (const key of ['centering', 'parallelTempering', 'persistent'] as const) {
       if (o[key] !== false) throw new InvalidArgumentError(key, 'is not available with a label layer');
     }

@@ -98,7 +98,6 @@ describe('a classification RBM trained through the public API', () => {
     expect(() => new RBM({ visible: 12, hidden: 4, objective: 'hybrid' })).toThrow(/objective/);
     expect(() => new RBM({ visible: 12, hidden: 4, labels: 3, generativeWeight: 0.5 })).toThrow(/generativeWeight/);
     expect(() => new RBM({ visible: 12, hidden: 4, labels: 1 })).toThrow(/labels/);
-    expect(() => new RBM({ visible: 12, hidden: 4, labels: 3, useGPU: true })).toThrow(/CPU only/);
     expect(() => new RBM({ visible: 12, hidden: 4, labels: 3, persistent: true })).toThrow(/persistent/);
   });
 });

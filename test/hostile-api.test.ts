@@ -163,7 +163,6 @@ const constructorCases: Case[] = [
   bad('generativeWeight without the hybrid objective', () => new RBM({ visible: V, hidden: H, labels: 3, generativeWeight: 0.5 }), "objective: 'hybrid' only"),
   bad('labels on Gaussian units', () => new RBM({ visible: V, hidden: H, labels: 3, visibleType: 'gaussian' }), 'binary visible units'),
   bad('labels with persistent chains', () => new RBM({ visible: V, hidden: H, labels: 3, persistent: true }), 'persistent'),
-  bad('labels on the GPU', () => new RBM({ visible: V, hidden: H, labels: 3, useGPU: true }), 'CPU only'),
   bad('misspelled generativeWeight as generative_weight', () => new RBM({ visible: V, hidden: H, generative_weight: 0.1 } as unknown as RbmOptions), "did you mean 'generativeWeight'"),
   // Memory: refused up front with the bytes needed and the limit.
   bad('10 × 40,000,000 weights', () => new RBM({ visible: 10, hidden: 4e7 }), /would need .* of memory, above the limit of/),

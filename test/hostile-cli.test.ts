@@ -81,7 +81,6 @@ const TRAIN_VALUES: [string[], RegExp][] = [
   [['--labels', 'y.txt', '--objective', 'discriminant'], /--objective expects generative or discriminative or hybrid, got 'discriminant'/],
   [['--labels', 'y.txt', '--generative-weight', '0.5'], /--generative-weight: applies to objective: 'hybrid' only/],
   [['--labels', 'y.txt', '--persistent'], /--persistent: is not available with a label layer/],
-  [['--labels', 'y.txt', '--gpu'], /--gpu: a model with a label layer trains on the CPU only/],
   [['--resume', '--visible-type', 'gaussian'], /--visible-type cannot be given with --resume/],
 ];
 

@@ -141,6 +141,5 @@ describe('a softmax RBM through the public API', () => {
     }
     expect(() => new RBM({ visible: 8, hidden: 2, visibleType: { softmax: 3 } })).toThrow(/do not split into groups of 3/);
     expect(() => new RBM({ visible: 8, hidden: 2, visibleType: { softmax: 1 } })).toThrow(/at least 2/);
-    expect(() => new RBM({ visible: 8, hidden: 2, visibleType: { softmax: 4 }, useGPU: true })).toThrow(/CPU only/);
   });
 });

@@ -1,4 +1,4 @@
-import { BackendUnavailableError, InvalidArgumentError } from '../errors.js';
+import { BackendUnavailableError } from '../errors.js';
 import { softmaxGroup, type DeviceChoice, type VisibleType } from '../options.js';
 import type { Platform } from '../platform/platform.js';
 import type { Backend } from './backend.js';
@@ -21,12 +21,6 @@ export interface BackendRequest {
   readonly visibleType?: VisibleType;
 }
 
-/** What the GPU backend does not have yet, and so 'auto' keeps on the CPU (the banner says why). */
-function cpuOnly(request: BackendRequest): string | undefined {
-  if (softmaxGroup(request.visibleType ?? 'binary')) return 'softmax visible groups';
-  if ((request.labels ?? 0) > 0) return 'a label layer';
-  return undefined;
-}
 
 /**
  * The one place that chooses a backend, on what `platform` offers: the CPU, the GPU (an error
@@ -35,13 +29,11 @@ function cpuOnly(request: BackendRequest): string | undefined {
  */
 export async function createBackend(request: BackendRequest, platform: Platform): Promise<Backend> {
   const { useGPU, visible, hidden, gpu } = request;
-  const onlyCpu = cpuOnly(request);
-  if (onlyCpu && useGPU === true) throw new InvalidArgumentError('useGPU', `${onlyCpu} trains on the CPU only for now: use useGPU: false or 'auto'`);
-  if (onlyCpu && useGPU === 'auto') return cpuBackend(request, platform, `# useGPU: 'auto' runs ${onlyCpu} on the CPU (the WebGPU kernels do not have it yet).`);
+  const softmax = softmaxGroup(request.visibleType ?? 'binary');
   if (useGPU === false) return cpuBackend(request, platform);
-  if (useGPU === true) return WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
+  if (useGPU === true) return WebGpuBackend.create(platform.gpu, visible, hidden, gpu, softmax);
   try {
-    return await WebGpuBackend.create(platform.gpu, visible, hidden, gpu);
+    return await WebGpuBackend.create(platform.gpu, visible, hidden, gpu, softmax);
   } catch (error) {
     // 'auto' always falls back: no adapter, a device that cannot be opened, a model too large for it.
     const reason = error instanceof BackendUnavailableError ? `found no WebGPU adapter (${error.message.split('. ')[0]})` : `could not use the GPU (${(error as Error)?.message ?? String(error)})`;
