@@ -1,30 +1,19 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { nodeWorkerFactory } from '../src/platform/node-workers.js';
+import { describe, expect, it } from 'vitest';
 import { annealGaussianOnHost } from '../src/backend/anneal.js';
-import { copyParameters, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type TrainingRule } from '../src/backend/backend.js';
+import { copyParameters, type AnnealJob, type EpochPlan, type EpochResult, type Parameters, type TrainingRule } from '../src/backend/backend.js';
 import { StepScratch } from '../src/backend/cpu/cd-step.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { gaussianStep } from '../src/backend/cpu/gaussian-step.js';
-import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
 import type { Matrix } from '../src/matrix.js';
 import { GIBBS_PHASE_STRIDE, normalDraws, Phase, philoxUniforms, type DrawAddress, type UniformSource } from '../src/rng/stream.js';
 import { InvalidArgumentError, RBM } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, randomParameters } from './helpers.js';
+import { wasmBackends } from './wasm-helpers.js';
 
 // The WebAssembly kernels with Gaussian visible units against the reference (gaussianStep,
 // annealGaussianOnHost, HostBackend's inference): docs/training-step.md, "Gaussian visible units".
 
-const open: Backend[] = [];
-afterAll(async () => {
-  for (const b of open) await b.dispose();
-});
-
-async function wasm(V: number, H: number, threads: number): Promise<WasmBackend> {
-  expect(wasmSupported(nodeWorkerFactory), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
-  const b = await WasmBackend.create(V, H, nodeWorkerFactory, threads);
-  open.push(b);
-  return b;
-}
+const wasm = wasmBackends();
 
 /** randomParameters with log-variances in [−0.7, 0.7) (σ² from 0.5 to 2) and small velocities for them. */
 function gaussianParameters(V: number, H: number, seed: number, scale = 1): Parameters {

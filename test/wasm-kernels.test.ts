@@ -1,23 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { nodeWorkerFactory } from '../src/platform/node-workers.js';
+import { describe, expect, it } from 'vitest';
 import { annealOnHost } from '../src/backend/anneal.js';
-import type { AnnealJob, Backend, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
+import type { AnnealJob, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
 import { InvalidArgumentError, RBM } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, parametersFor, randomParameters, RULES } from './helpers.js';
+import { wasmBackends } from './wasm-helpers.js';
 
-const open: Backend[] = [];
-afterAll(async () => {
-  for (const b of open) await b.dispose();
-});
-
-async function wasm(V: number, H: number, threads: number): Promise<WasmBackend> {
-  expect(wasmSupported(nodeWorkerFactory), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
-  const b = await WasmBackend.create(V, H, nodeWorkerFactory, threads);
-  open.push(b);
-  return b;
-}
+const wasm = wasmBackends();
 
 function plan(rows: number, batches: number, rule: TrainingRule, epoch = 0): EpochPlan {
   return epochPlan(rows, Math.floor(rows / batches), 5, epoch, rule);

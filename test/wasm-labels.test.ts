@@ -1,25 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { nodeWorkerFactory } from '../src/platform/node-workers.js';
-import type { Backend, EpochPlan, EpochResult, Parameters, TrainingRule } from '../src/backend/backend.js';
+import { describe, expect, it } from 'vitest';
+import type { EpochPlan, EpochResult, Parameters, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
 import { InvalidArgumentError } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, randomParameters } from './helpers.js';
+import { wasmBackends } from './wasm-helpers.js';
 
 // A label layer (the classification RBM) in the WebAssembly kernels against the reference
 // (classStep, HostBackend's classScores): docs/training-step.md, "Label layer".
 
-const open: Backend[] = [];
-afterAll(async () => {
-  for (const b of open) await b.dispose();
-});
-
-async function wasm(V: number, H: number, threads: number): Promise<WasmBackend> {
-  expect(wasmSupported(nodeWorkerFactory), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
-  const b = await WasmBackend.create(V, H, nodeWorkerFactory, threads);
-  open.push(b);
-  return b;
-}
+const wasm = wasmBackends();
 
 /** randomParameters with a label layer of `classes` classes: U and d in [−scale, scale), small velocities. */
 function labelledParameters(V: number, H: number, classes: number, seed: number, scale = 1): Parameters {

@@ -1,28 +1,19 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeWorkerFactory } from '../src/platform/node-workers.js';
 import { annealOnHost } from '../src/backend/anneal.js';
-import type { AnnealJob, Backend, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
+import type { AnnealJob, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { WasmBackend, wasmSupported } from '../src/backend/wasm/wasm-backend.js';
+import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import type { Matrix } from '../src/matrix.js';
 import { Phase } from '../src/rng/stream.js';
 import { InvalidArgumentError } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, randomParameters } from './helpers.js';
+import { wasmBackends } from './wasm-helpers.js';
 
 // Softmax visible groups in the WebAssembly kernels against the reference (softmaxStep,
 // annealOnHost with groups, HostBackend's inference): docs/training-step.md, "Softmax visible groups".
 
-const open: Backend[] = [];
-afterAll(async () => {
-  for (const b of open) await b.dispose();
-});
-
-async function wasm(V: number, H: number, threads: number, K: number): Promise<WasmBackend> {
-  expect(wasmSupported(nodeWorkerFactory), 'this engine runs WebAssembly SIMD with shared memory and workers').toBe(true);
-  const b = await WasmBackend.create(V, H, nodeWorkerFactory, threads, undefined, K);
-  open.push(b);
-  return b;
-}
+const wasm = wasmBackends();
 
 /** Rows of one-hot groups of K, about one group in five missing (all zeros). */
 function groupData(rows: number, V: number, K: number, seed: number): Matrix {
