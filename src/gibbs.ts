@@ -1,4 +1,4 @@
-import type { Backend } from './backend/backend.js';
+import { clampKnown, type Backend, type GibbsJob } from './backend/backend.js';
 import { matrix, type Matrix } from './matrix.js';
 import { Phase, philoxUniforms, type DrawAddress } from './rng/stream.js';
 
@@ -12,6 +12,20 @@ export async function gibbsStep(backend: Backend, v: Matrix, draws: Draws): Prom
 }
 
 /**
+ * The addresses of `steps` Gibbs steps, taken from `draws` in the order a host loop takes them
+ * (hidden, visible, hidden, …); with `probabilities` the last step draws no visible states.
+ */
+function stepDraws(draws: Draws, steps: number, probabilities: boolean): Pick<GibbsJob, 'hiddenDraws' | 'visibleDraws' | 'probabilities'> {
+  const hiddenDraws: DrawAddress[] = [];
+  const visibleDraws: DrawAddress[] = [];
+  for (let s = 0; s < steps; s++) {
+    hiddenDraws.push(draws(Phase.inferHidden));
+    if (!(probabilities && s === steps - 1)) visibleDraws.push(draws(Phase.inferVisible));
+  }
+  return { hiddenDraws, visibleDraws, probabilities };
+}
+
+/**
  * `steps` Gibbs steps from `start` (or from uniform noise on `chains` chains); with
  * `probabilities` the last step ends at P(v | h) instead of a sample.
  */
@@ -22,10 +36,7 @@ export async function daydream(
 ): Promise<Matrix> {
   let v = o.start ?? matrix(o.chains, o.visible);
   if (!o.start) philoxUniforms(draws(Phase.inferVisible), o.chains, o.visible, v.data);
-  for (let s = 0; s < o.steps; s++) {
-    const last = s === o.steps - 1 && o.probabilities;
-    v = last ? await backend.propagate(await backend.propagate(v, 'hidden', draws(Phase.inferHidden)), 'visible') : await gibbsStep(backend, v, draws);
-  }
+  if (o.steps > 0) v = await backend.gibbs({ start: v, ...stepDraws(draws, o.steps, o.probabilities) });
   return v;
 }
 
@@ -36,12 +47,6 @@ export async function daydream(
  * unknown units' probabilities.
  */
 export async function inpaint(backend: Backend, draws: Draws, x: Matrix, known: Matrix, steps: number): Promise<Matrix> {
-  const clamp = (v: Matrix) => {
-    for (let k = 0; k < v.data.length; k++) if (known.data[k] === 1) v.data[k] = x.data[k];
-    return v;
-  };
-  let v = clamp(matrix(x.rows, x.cols));
-  for (let s = 1; s < steps; s++) v = clamp(await gibbsStep(backend, v, draws));
-  const h = await backend.propagate(v, 'hidden', draws(Phase.inferHidden));
-  return clamp(await backend.propagate(h, 'visible'));
+  const clamp = { known, values: x };
+  return backend.gibbs({ start: clampKnown(matrix(x.rows, x.cols), clamp), ...stepDraws(draws, steps, true), clamp });
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import type { DrawAddress } from '../rng/stream.js';
 
@@ -148,6 +149,23 @@ export interface AnnealJob {
   readonly seed: number;
 }
 
+/**
+ * Sampled Gibbs steps v → h → v over a batch of chains, for Backend.gibbs. Step s draws its
+ * hidden states at hiddenDraws[s] and its visible states at visibleDraws[s]; with
+ * `probabilities` the last step ends at P(v | h) (Gaussian: the means) and draws no visible states.
+ */
+export interface GibbsJob {
+  /** The chains' visible states, one row per chain. */
+  readonly start: Matrix;
+  /** One address per step: the steps are hiddenDraws.length. */
+  readonly hiddenDraws: readonly DrawAddress[];
+  /** One address per step, or with `probabilities` one fewer. */
+  readonly visibleDraws: readonly DrawAddress[];
+  readonly probabilities: boolean;
+  /** Inpainting: after every visible half step the units `known` marks 1 are reset to `values`. */
+  readonly clamp?: { readonly known: Matrix; readonly values: Matrix };
+}
+
 /** A data set held by a backend for training. */
 export interface ResidentData {
   readonly rows: number;
@@ -183,6 +201,8 @@ export interface Backend {
    * other layer; sampled states instead when `draw` is given (Gaussian: gaussianDraws).
    */
   propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix>;
+  /** Runs `job`'s Gibbs steps and returns the chains' last visible states (or probabilities). */
+  gibbs(job: GibbsJob): Promise<Matrix>;
   /** E(v, h) = −(v·W·hᵀ + b·v + c·h) for each row pair (Gaussian: Σ(v − b)²/2σ² − (v/σ²)·W·hᵀ − c·h). */
   energy(v: Matrix, h: Matrix): Promise<Float64Array>;
   /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row (Gaussian: Σ(v − b)²/2σ² − Σ_j softplus(c_j + (v/σ²)·W_j)). */
@@ -244,4 +264,24 @@ export function firstBadBatch(kl: Float64Array, firstBatch: number, reported: nu
   const badKl = kl.findIndex((v) => !Number.isFinite(v));
   const candidates = [...(badKl < 0 ? [] : [firstBatch + badKl]), ...(reported === undefined ? [] : [reported])];
   return candidates.length === 0 ? undefined : Math.min(...candidates);
+}
+
+/** The steps of a Gibbs job, after checking that its addresses, clamp and start agree. */
+export function gibbsSteps(job: GibbsJob): number {
+  const steps = job.hiddenDraws.length;
+  const visibleDraws = job.probabilities ? Math.max(0, steps - 1) : steps;
+  if (job.visibleDraws.length !== visibleDraws) {
+    throw new InvalidArgumentError('visibleDraws', `${steps} steps${job.probabilities ? ' ending at probabilities' : ''} draw visible states ${visibleDraws} times, not ${job.visibleDraws.length}`);
+  }
+  const { known, values } = job.clamp ?? { known: job.start, values: job.start };
+  if (known.data.length !== job.start.data.length || values.data.length !== job.start.data.length) {
+    throw new InvalidArgumentError('clamp', 'the known units and their values must have the shape of the chains');
+  }
+  return steps;
+}
+
+/** Inpainting's clamp on the host: the units `known` marks 1 take their `values` again. */
+export function clampKnown(v: Matrix, clamp: GibbsJob['clamp']): Matrix {
+  if (clamp) for (let k = 0; k < v.data.length; k++) if (clamp.known.data[k] === 1) v.data[k] = clamp.values.data[k];
+  return v;
 }

@@ -1,7 +1,7 @@
 import { matrix, type Matrix } from '../matrix.js';
 import { normalDraws, philoxUniforms, type DrawAddress } from '../rng/stream.js';
 import { annealGaussianOnHost, annealOnHost } from './anneal.js';
-import type { AnnealJob, Layer, Parameters } from './backend.js';
+import { clampKnown, gibbsSteps, type AnnealJob, type GibbsJob, type Layer, type Parameters } from './backend.js';
 import { sample, sigmoidInPlace } from './cpu/cd-step.js';
 import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
 import { energies, freeEnergies } from './energies.js';
@@ -66,6 +66,17 @@ export abstract class HostBackend {
       sample(out.data, u, u.length, out.data);
     }
     return out;
+  }
+
+  /** Gibbs steps as a host loop over propagate: the reference the GPU's encoded loop must match. */
+  async gibbs(job: GibbsJob): Promise<Matrix> {
+    const steps = gibbsSteps(job);
+    let v = job.start;
+    for (let s = 0; s < steps; s++) {
+      const h = await this.propagate(v, 'hidden', job.hiddenDraws[s]);
+      v = clampKnown(await this.propagate(h, 'visible', job.visibleDraws.at(s)), job.clamp);
+    }
+    return v;
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {

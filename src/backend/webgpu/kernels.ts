@@ -27,6 +27,7 @@ import labelUpdate from '../../../shaders/label-update.wgsl';
 import labelDraw from '../../../shaders/label-draw.wgsl';
 import softmaxGroups from '../../../shaders/softmax-groups.wgsl';
 import softmaxLoss from '../../../shaders/softmax-loss.wgsl';
+import clamp from '../../../shaders/clamp.wgsl';
 import { GpuError } from '../../errors.js';
 import { ANNEAL_WG, CHAIN_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
 import { structDeclarations } from './uniforms.js';
@@ -71,6 +72,7 @@ export interface Layouts {
   readonly labelDraw: GPUBindGroupLayout;
   readonly softmaxGroups: GPUBindGroupLayout;
   readonly softmaxLoss: GPUBindGroupLayout;
+  readonly clamp: GPUBindGroupLayout;
 }
 
 /** One matmul variant: whether B is Wᵀ, what its epilogue computes, and whether it runs parallel tempering's chains. */
@@ -117,6 +119,7 @@ export class Kernels {
       labelDraw: bindGroupLayout(device, 'label draw', ['read', 'read', 'write', 'write', 'uniform', 'uniform']),
       softmaxGroups: bindGroupLayout(device, 'softmax groups', ['write', 'uniform', 'uniform']),
       softmaxLoss: bindGroupLayout(device, 'softmax loss', ['read', 'read', 'write', 'uniform']),
+      clamp: bindGroupLayout(device, 'clamp', ['write', 'read', 'read', 'uniform']),
     };
   }
 
@@ -215,6 +218,11 @@ export class Kernels {
   /** The batch's softmax cross-entropy, one workgroup. */
   softmaxLoss(): Promise<GPUComputePipeline> {
     return this.pipeline('softmax loss', this.layouts.softmaxLoss, [softmaxLoss], { WG_SIZE: REDUCE_WG });
+  }
+
+  /** Inpainting: the known units take their values again after a visible half step. */
+  clamp(): Promise<GPUComputePipeline> {
+    return this.pipeline('clamp', this.layouts.clamp, [clamp], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
   /** Forgets the pipelines and modules (their GPU objects go with the device or the garbage collector). */

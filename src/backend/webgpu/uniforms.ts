@@ -242,8 +242,13 @@ export const SoftmaxCall = uniformStruct('SoftmaxCall', {
   phase: 'u32',
 });
 
+/** Inpainting's clamp in a Gibbs loop (clamp.wgsl). */
+export const ClampCall = uniformStruct('ClampCall', {
+  visible: 'u32',
+});
+
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible, LabelCall, SoftmaxCall] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible, LabelCall, SoftmaxCall, ClampCall] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {

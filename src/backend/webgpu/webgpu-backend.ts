@@ -3,7 +3,7 @@ import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
-import { mergeChains, type AnnealJob, type Backend, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
+import { mergeChains, type AnnealJob, type Backend, type GibbsJob, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { energies, freeEnergies } from '../energies.js';
 import { classScoresDispatch } from './labels.js';
 import { enumeration, gaussianEnumeration, gaussianNormaliser } from '../exact-partition.js';
@@ -16,6 +16,7 @@ import { Epilogue, MAX_GROUPS, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write 
 import { GpuData } from './resident-data.js';
 import { Trainer, type Dispatch } from './trainer.js';
 import { gaussianVisiblePass } from './gaussian.js';
+import { gibbsOnGpu } from './gibbs-chains.js';
 import { softmaxGroupsPass } from './softmax.js';
 import { annealOnHost } from '../anneal.js';
 import { exactSoftmaxLogPartition } from '../softmax-partition.js';
@@ -164,6 +165,12 @@ export class WebGpuBackend implements Backend {
     const logits = to === 'visible' && (this.model.gaussian || this.softmax !== undefined);
     const epilogue = logits ? Epilogue.activation : draw ? Epilogue.sample : Epilogue.probability;
     return this.run(`computing ${to} units`, () => this.multiply(x, to, epilogue, draw));
+  }
+
+  /** Every step in one command buffer over resident chains, one readback (gibbs-chains.ts). */
+  async gibbs(job: GibbsJob): Promise<Matrix> {
+    const { device, kernels, model, softmax } = this;
+    return this.run('running Gibbs chains', () => gibbsOnGpu({ device, kernels, model, softmax, maxBindingBytes: this.gpu.maxBindingBytes }, job));
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {

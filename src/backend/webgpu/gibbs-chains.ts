@@ -1,0 +1,163 @@
+import { InvalidArgumentError } from '../../errors.js';
+import { matrix, type Matrix } from '../../matrix.js';
+import type { DrawAddress } from '../../rng/stream.js';
+import { gibbsSteps, type GibbsJob } from '../backend.js';
+import { createBuffer, mapForReading, packSteps, uniformBuffer, uploadFloats, Usage } from './buffers.js';
+import { BufferUsage } from './constants.js';
+import { gaussianVisiblePass } from './gaussian.js';
+import type { Kernels } from './kernels.js';
+import type { ModelBuffers } from './model-buffers.js';
+import { ELEMENTWISE, Epilogue, MAX_GROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { softmaxGroupsPass } from './softmax.js';
+import type { Dispatch } from './trainer.js';
+import { Call, ClampCall, Rule, Step } from './uniforms.js';
+
+/** Gibbs steps per command buffer: their Steps (two per step, UNIFORM_STRIDE bytes each) take 512 KiB. */
+export const GIBBS_SEGMENT_STEPS = 1024;
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+/** The seed and phase every address of one layer shares: they live in that layer's Rule and Call uniforms. */
+function layerKey(draws: readonly DrawAddress[], layer: string): { seed: number; phase: number } {
+  const [first] = draws;
+  if (draws.some((d) => d.seed !== first.seed || d.phase !== first.phase)) {
+    throw new InvalidArgumentError(`${layer}Draws`, 'the GPU runs a Gibbs loop whose draws of a layer share one seed and phase');
+  }
+  return { seed: first.seed, phase: first.phase };
+}
+
+/** What the loop needs from the backend: its device, kernels, model and the unit types. */
+export interface GibbsContext {
+  readonly device: GPUDevice;
+  readonly kernels: Kernels;
+  readonly model: ModelBuffers;
+  readonly maxBindingBytes: number;
+  /** The size of softmax visible groups, when the visible units form them. */
+  readonly softmax?: number;
+}
+
+/**
+ * Runs `job` on the GPU: the chains, the clamp and every step's draw address resident, all
+ * steps encoded into one command buffer per GIBBS_SEGMENT_STEPS, one readback at the end, in
+ * blocks of rows that fit a binding. Each half step is propagate's kernels on the resident
+ * chains, so the states equal propagate's step by step.
+ */
+export async function gibbsOnGpu(context: GibbsContext, job: GibbsJob): Promise<Matrix> {
+  const steps = gibbsSteps(job);
+  const { model: m } = context;
+  const out = matrix(job.start.rows, m.visible);
+  const widest = Math.max(m.visible, m.hidden) * 4;
+  const rowsPerBlock = Math.max(1, Math.min(Math.floor(context.maxBindingBytes / widest), MAX_GROUPS * Math.min(TILE_M, ELEMENTWISE.wgY)));
+  for (let first = 0; first < job.start.rows; first += rowsPerBlock) {
+    const rows = Math.min(rowsPerBlock, job.start.rows - first);
+    out.data.set(await gibbsBlock(context, job, steps, first, rows), first * m.visible);
+  }
+  return out;
+}
+
+/** Rows [first, first + rows) of the chains through every step. */
+async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, first: number, rows: number): Promise<Float32Array> {
+  const { device, kernels, model: m, softmax } = context;
+  const V = m.visible;
+  const H = m.hidden;
+  const up = layerKey(job.hiddenDraws, 'hidden');
+  const down = job.visibleDraws.length > 0 ? layerKey(job.visibleDraws, 'visible') : { seed: 0, phase: 0 };
+  // Gaussian means and softmax logits leave the matmul raw; their own kernels finish them.
+  const raw = m.gaussian || softmax !== undefined;
+  const [upPipeline, downPipeline, lastPipeline, gaussianVisible, groups, clamp] = await Promise.all([
+    kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
+    kernels.matmul({ transposeB: true, epilogue: raw ? Epilogue.activation : Epilogue.sample }),
+    kernels.matmul({ transposeB: true, epilogue: raw ? Epilogue.activation : Epilogue.probability }),
+    m.gaussian ? kernels.gaussianVisible() : undefined,
+    softmax ? kernels.softmaxGroups() : undefined,
+    job.clamp ? kernels.clamp() : undefined,
+  ]);
+  const owned: GPUBuffer[] = [];
+  const own = (b: GPUBuffer) => (owned.push(b), b);
+  const slice = (x: Matrix) => x.data.subarray(first * V, (first + rows) * V);
+  try {
+    const v = own(uploadFloats(device, 'gibbs visible', slice(job.start)));
+    const h = own(createBuffer(device, 'gibbs hidden', rows * H * 4, Usage.storage));
+    const scaled = m.gaussian ? own(createBuffer(device, 'gibbs visible / σ²', rows * V * 4, Usage.storage)) : undefined;
+    const call = (n: number, k: number, phase: number) => own(uniformBuffer(device, 'gibbs call', Call, {
+      n, k, aBlock: 0, outBlock: 0, phase, flags: Write.samples, temperatures: 1,
+    }));
+    const rule = (seed: number) => own(uniformBuffer(device, 'gibbs rule', Rule, { seed, bySamples: 1, meanGradient: 0, momentum: 0, stepSize: 0, decayStep: 0 }));
+    const [upRule, downRule] = [rule(up.seed), rule(down.seed)];
+    const [upCall, downCall] = [call(H, V, up.phase), call(V, H, down.phase)];
+    const matmul = (pipeline: GPUComputePipeline, entries: GPUBindingResource[], n: number): Dispatch => [
+      pipeline,
+      device.createBindGroup({ layout: kernels.layouts.matmul, entries: entries.map((resource, binding) => ({ binding, resource })) }),
+      ceilDiv(n, TILE_N),
+      ceilDiv(rows, TILE_M),
+    ];
+    const unused = { read: { buffer: m.unused.read }, kl: { buffer: m.unused.kl }, stat: { buffer: m.unused.stat }, samples: { buffer: m.unused.samples } };
+    const hidden = matmul(upPipeline, [
+      { buffer: scaled ?? v }, m.weights, m.hiddenBias, unused.stat, { buffer: h }, unused.read, unused.kl, { buffer: upCall }, { buffer: upRule },
+    ], H);
+    const downEntries = (pipeline: GPUComputePipeline, sampling: boolean) => matmul(pipeline, [
+      { buffer: h }, m.weights, m.visibleBias, sampling ? unused.stat : { buffer: v }, sampling ? { buffer: v } : unused.samples,
+      unused.read, unused.kl, { buffer: downCall }, { buffer: downRule },
+    ], V);
+    const visible = downEntries(downPipeline, !raw);
+    const last = downEntries(lastPipeline, false);
+    const gaussianPass = (draws: boolean) => gaussianVisiblePass(device, kernels, m, gaussianVisible!, { raw: v, scaled: scaled!, rule: draws ? downRule : upRule }, {
+      label: draws ? 'gibbs visible noise' : 'gibbs visible / σ²', block: 0, draws, phase: down.phase, rows,
+    }, own);
+    // Gaussian: the hidden half step sees v/σ² of the (clamped) states; the visible one adds the noise.
+    const scale = m.gaussian ? gaussianPass(false) : undefined;
+    const noise = m.gaussian ? gaussianPass(true) : undefined;
+    const groupPass = (phase?: number) => softmaxGroupsPass(device, kernels, groups!, v, downRule, {
+      label: 'gibbs softmax groups', visible: V, size: softmax!, block: 0, phase, mask: false, rows,
+    }, own);
+    const sampledGroups = softmax ? groupPass(down.phase) : undefined;
+    const groupProbabilities = softmax ? groupPass(undefined) : undefined;
+    const clamping: Dispatch | undefined = job.clamp && [
+      clamp!,
+      device.createBindGroup({
+        layout: kernels.layouts.clamp,
+        entries: [v, own(uploadFloats(device, 'gibbs known', slice(job.clamp.known))), own(uploadFloats(device, 'gibbs values', slice(job.clamp.values))),
+          own(uniformBuffer(device, 'gibbs clamp call', ClampCall, { visible: V }))].map((buffer, binding) => ({ binding, resource: { buffer } })),
+      }),
+      ceilDiv(V, ELEMENTWISE.wgX),
+      ceilDiv(rows, ELEMENTWISE.wgY),
+    ];
+    const segment = Math.min(steps, GIBBS_SEGMENT_STEPS);
+    const stepBuffer = own(createBuffer(device, 'gibbs steps', 2 * segment * UNIFORM_STRIDE, Usage.uniform));
+    const stepGroup = device.createBindGroup({ layout: kernels.layouts.step, entries: [{ binding: 0, resource: { buffer: stepBuffer, size: Step.size } }] });
+    const staging = own(device.createBuffer({ label: 'gibbs readback', size: Math.max(16, rows * V * 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }));
+    const address = (d: DrawAddress | undefined) => ({ rows, start: 0, drawBatch: d?.batch ?? 0, drawEpoch: d?.epoch ?? 0, index: 0, rowOffset: first });
+    for (let begin = 0; begin < steps; begin += segment) {
+      const end = Math.min(steps, begin + segment);
+      const entries = [];
+      for (let s = begin; s < end; s++) entries.push(address(job.hiddenDraws[s]), address(job.visibleDraws.at(s)));
+      device.queue.writeBuffer(stepBuffer, 0, packSteps(entries));
+      const encoder = device.createCommandEncoder({ label: 'gibbs steps' });
+      const pass = encoder.beginComputePass();
+      const dispatch = (d: Dispatch | undefined, entry: number) => {
+        if (!d) return;
+        pass.setPipeline(d[0]);
+        pass.setBindGroup(0, d[1]);
+        pass.setBindGroup(1, stepGroup, [entry * UNIFORM_STRIDE]);
+        pass.dispatchWorkgroups(d[2], d[3]);
+      };
+      for (let s = begin; s < end; s++) {
+        const entry = 2 * (s - begin);
+        const probabilities = job.probabilities && s === steps - 1;
+        dispatch(scale, entry);
+        dispatch(hidden, entry);
+        dispatch(probabilities ? last : visible, entry + 1);
+        if (!probabilities) dispatch(noise, entry + 1);
+        dispatch(probabilities ? groupProbabilities : sampledGroups, entry + 1);
+        dispatch(clamping, entry + 1);
+      }
+      pass.end();
+      if (end === steps) encoder.copyBufferToBuffer(v, 0, staging, 0, staging.size);
+      device.queue.submit([encoder.finish()]);
+    }
+    await mapForReading(staging);
+    return new Float32Array(staging.getMappedRange(), 0, rows * V).slice();
+  } finally {
+    for (const b of owned) b.destroy();
+  }
+}
