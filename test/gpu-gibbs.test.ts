@@ -98,6 +98,8 @@ describe.each(KINDS)('Gibbs loops on the GPU, %s visible units', (kind) => {
     const got = await inpaint(gpu, stream(5), x, known, 20);
     expectClose(got.data, (await hostInpaint(gpu, stream(5), x, known, 20)).data, { atol: 0, rtol: 0, label: 'inpaint' });
     for (let k = 0; k < x.data.length; k++) if (known.data[k] === 1) expect(got.data[k]).toBe(x.data[k]);
+    const none = await gpu.gibbs({ start: x, hiddenDraws: [], visibleDraws: [], probabilities: false });
+    expect(Array.from(none.data)).toEqual(Array.from(x.data));
   });
 
   it('gives the reference\'s states within 1e-5 + 1e-4·|ref| over a few steps', async () => {

@@ -44,6 +44,7 @@ export interface GibbsContext {
  */
 export async function gibbsOnGpu(context: GibbsContext, job: GibbsJob): Promise<Matrix> {
   const steps = gibbsSteps(job);
+  if (steps === 0) return matrix(job.start.rows, job.start.cols, job.start.data.slice());
   const { model: m } = context;
   const out = matrix(job.start.rows, m.visible);
   const widest = Math.max(m.visible, m.hidden) * 4;
