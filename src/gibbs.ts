@@ -7,8 +7,7 @@ export type Draws = (phase: Phase) => DrawAddress;
 
 /** One sampled Gibbs step v → h → v. */
 export async function gibbsStep(backend: Backend, v: Matrix, draws: Draws): Promise<Matrix> {
-  const h = await backend.propagate(v, 'hidden', draws(Phase.inferHidden));
-  return backend.propagate(h, 'visible', draws(Phase.inferVisible));
+  return backend.gibbs({ start: v, ...stepDraws(draws, 1, false) });
 }
 
 /**

@@ -322,17 +322,18 @@ export class RBM {
     const runs = positiveInteger('runs', o.runs ?? DEFAULT_AIS_RUNS);
     const betas = checkBetas(o.betas ?? DEFAULT_AIS_BETAS);
     this.checkRows('runs', `${runs} AIS runs`, runs);
+    const softmax = softmaxGroup(this.record.config.visibleType);
     const anneal = (job: AnnealJob) => this.exclusive(async () => (await this.backend).anneal(job));
     const ais = {
       runs,
       betas,
       // Base rates from `data`, else from the data the model first trained on, else uniform.
-      baseBias: softmaxGroup(this.record.config.visibleType)
+      baseBias: softmax
         ? softmaxBaseBias(data ? columnMeans(data.data, data.rows, this.visible) : this.record.dataMean, this.visible)
         : data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
       ...(this.gaussian && { gaussian: { mean: this.record.parameters.visibleBias, logVariance: this.record.parameters.visibleLogVariance! } }),
-      ...(softmaxGroup(this.record.config.visibleType) && { softmax: softmaxGroup(this.record.config.visibleType) }),
+      ...(softmax && { softmax }),
     };
     const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, data!, ais);
     const width = estimate.upper - estimate.lower;

@@ -118,7 +118,8 @@ export interface EpochPlan {
 export interface EpochResult {
   /**
    * The loss of each batch trained (from plan.firstBatch on), in batch order: simple_rbm's KL
-   * divergence, or with Gaussian visible units the reconstruction's mean squared error.
+   * divergence, or the reconstruction's mean squared error (Gaussian visible units), the softmax
+   * cross-entropy (softmax groups) or the mean −log p(y | x) (a label layer).
    */
   readonly klDivergence: Float64Array;
   /** The parameters afterwards, copied to the host. */
@@ -140,7 +141,7 @@ export interface EpochResult {
 export interface AnnealJob {
   /** Inverse temperatures in the order the chains walk them: up from 0 (AIS) or down from 1 (reverse AIS). */
   readonly path: Float64Array;
-  /** runs × V binary starting states. */
+  /** runs × V starting states (binary, one-hot groups, or real values for Gaussian units). */
   readonly start: Float32Array;
   readonly runs: number;
   /** The base model's visible biases (its weights and hidden biases are 0). */
@@ -198,7 +199,7 @@ export interface Backend {
   trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult>;
   /**
    * The probabilities (binary) or means (Gaussian) of the units of `to` given states of the
-   * other layer; sampled states instead when `draw` is given (Gaussian: gaussianDraws).
+   * other layer; sampled states instead when `draw` is given (Gaussian: normalDraws; softmax: one uniform per group).
    */
   propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix>;
   /** Runs `job`'s Gibbs steps and returns the chains' last visible states (or probabilities). */

@@ -132,6 +132,21 @@ function looksLikeIdx(bytes: Uint8Array): boolean {
 }
 
 /**
+ * readFileBytes's look at a file's head before reading it: a plain IDX file's header is checked
+ * against the file's size and its values (as a float32 matrix when `asMatrix`) against the
+ * memory limit. Gzip heads pass (their size is checked as they expand), and with `orText` so do
+ * heads that are not IDX.
+ */
+function idxHeadCheck(path: string, asMatrix: boolean, orText: boolean): (head: Uint8Array, size: number) => void {
+  return (head, size) => {
+    if (isGzip(head) || (orText && !looksLikeIdx(head))) return;
+    const layout = readIdxHeader(head, path);
+    checkIdxLength(layout, size - layout.header, path);
+    checkIdxMemory(path, layout, 0, asMatrix);
+  };
+}
+
+/**
  * Reads an IDX file, gzip-compressed or not (told apart by content, not by name). A plain
  * file's header is checked against its size, and the memory its values need against the
  * platform's limit, before the file is read.
@@ -142,12 +157,7 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
 
 /** readIdxFile, counting also, when `asMatrix`, the float32 matrix the values will become in the memory estimate. */
 export async function readIdx(path: string, asMatrix: boolean): Promise<IdxArray> {
-  const bytes = await readFileBytes(path, (head, size) => {
-    if (isGzip(head)) return;
-    const layout = readIdxHeader(head, path);
-    checkIdxLength(layout, size - layout.header, path);
-    checkIdxMemory(path, layout, 0, asMatrix);
-  });
+  const bytes = await readFileBytes(path, idxHeadCheck(path, asMatrix, false));
   return decodeIdxBytes(bytes, path, { asMatrix, owned: true });
 }
 
@@ -251,12 +261,7 @@ function gunzipHead(bytes: Uint8Array, wanted: number, source: string): Uint8Arr
  * or allocated.
  */
 export async function readMatrixFile(path: string): Promise<Matrix> {
-  const bytes = await readFileBytes(path, (head, size) => {
-    if (!looksLikeIdx(head) || isGzip(head)) return;
-    const layout = readIdxHeader(head, path);
-    checkIdxLength(layout, size - layout.header, path);
-    checkIdxMemory(path, layout, 0, true);
-  });
+  const bytes = await readFileBytes(path, idxHeadCheck(path, true, true));
   if (looksLikeIdx(bytes)) return idxToMatrix(decodeIdxBytes(bytes, path, { asMatrix: true, owned: true }), path);
   return parseTextPieces(decodeText(bytes, path), path);
 }
@@ -297,12 +302,7 @@ function pieceEnd(bytes: Uint8Array, start: number, pieceBytes: number, source: 
  * one non-negative integer per line. Throws DataFormatError naming the first bad entry.
  */
 export async function readLabelFile(path: string): Promise<Uint32Array> {
-  const bytes = await readFileBytes(path, (head, size) => {
-    if (!looksLikeIdx(head) || isGzip(head)) return;
-    const layout = readIdxHeader(head, path);
-    checkIdxLength(layout, size - layout.header, path);
-    checkIdxMemory(path, layout, 0, false);
-  });
+  const bytes = await readFileBytes(path, idxHeadCheck(path, false, true));
   let values: ArrayLike<number>;
   if (looksLikeIdx(bytes)) {
     const idx = decodeIdxBytes(bytes, path, { asMatrix: false, owned: true });
