@@ -1,13 +1,27 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { GpuProvider } from './platform.js';
 
-const instances = new Map<string, GPU>();
+/**
+ * One Dawn instance per set of flags, for the whole process: models created at the same
+ * moment share the first one's (two instances side by side crash Dawn), so the map holds the
+ * promise, set before anything is awaited.
+ */
+const instances = new Map<string, Promise<GPU>>();
 
 /** Node's WebGPU: Dawn through the `webgpu` package, one instance per set of flags. */
-export const dawnProvider: GpuProvider = async (flags) => {
+export const dawnProvider: GpuProvider = (flags) => {
   const key = flags.join('\n');
-  const existing = instances.get(key);
-  if (existing) return existing;
+  let gpu = instances.get(key);
+  if (!gpu) {
+    gpu = startDawn(flags);
+    instances.set(key, gpu);
+    // A failed start is not kept: the next model tries again.
+    gpu.catch(() => instances.delete(key));
+  }
+  return gpu;
+};
+
+async function startDawn(flags: readonly string[]): Promise<GPU> {
   let dawn: typeof import('webgpu');
   try {
     dawn = await import('webgpu');
@@ -16,7 +30,5 @@ export const dawnProvider: GpuProvider = async (flags) => {
       cause: error,
     });
   }
-  const gpu = dawn.create([...flags]);
-  instances.set(key, gpu);
-  return gpu;
-};
+  return dawn.create([...flags]);
+}
