@@ -72,11 +72,16 @@ export interface FitOptions {
   readonly metricRows?: number;
   /** A model with a label layer: each row's class, an integer from 0 to labels − 1 (required there, refused elsewhere). */
   readonly labels?: ArrayLike<number>;
+  /**
+   * Rows read from a RowSource (openIdxSource): how many are read and uploaded at a time, in
+   * whole batches (default: 32 MiB of float32 values, at least one batch).
+   */
+  readonly chunkRows?: number;
 }
 
 const FIT_OPTION_KEYS: readonly (keyof FitOptions)[] = [
   'epochs', 'batchSize', 'verbose', 'onEpoch', 'onBatch', 'log', 'checkpoint', 'checkpointEvery', 'resumeFrom', 'signal',
-  'metrics', 'validation', 'metricRows', 'labels',
+  'metrics', 'validation', 'metricRows', 'labels', 'chunkRows',
 ];
 
 /**
@@ -148,6 +153,7 @@ export function checkFitOptions(options: FitOptions, rows: number) {
     validation: options.validation,
     metricRows,
     labels: options.labels,
+    chunkRows: options.chunkRows === undefined ? undefined : positiveInteger('chunkRows', options.chunkRows),
   };
 }
 

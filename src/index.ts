@@ -23,5 +23,6 @@ export type { GpuOptions } from './backend/webgpu/gpu.js';
 export { browserPlatform, currentPlatform, installPlatform, setGpuProvider, type GpuProvider, type Platform } from './platform/platform.js';
 export { hideMask, masked, type HiddenRegion } from './masks.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
+export { isRowSource, type RowSource } from './data/row-source.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';
 export { formatLossFile } from './io/loss-file.js';

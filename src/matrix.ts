@@ -86,7 +86,7 @@ function checkShape(m: Matrix, argument: string): Matrix {
   return m;
 }
 
-function checkValues(m: Matrix, argument: string, unitInterval: boolean): void {
+export function checkValues(m: Matrix, argument: string, unitInterval: boolean): void {
   const d = m.data;
   for (let k = 0; k < d.length; k++) {
     const v = d[k];

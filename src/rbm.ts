@@ -9,7 +9,9 @@ import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from '
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
 import { columnMeans, initialParameters, logOdds, withLabels, withLogVariance, withOffsets } from './init.js';
 import { mean, softmaxRows } from './math.js';
-import { checkOneHot, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
+import { checkOneHot, checkValues, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
+import { checkRowSource, isRowSource, type RowSource } from './data/row-source.js';
+import { defaultChunkRows, rowsFromSource, rowsInMemory } from './fit-rows.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
 import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, softmaxGroup, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
@@ -159,10 +161,15 @@ export class RBM {
    * to this call's learning curve, which is also appended to `history`. Bad arguments are
    * rejected before anything changes.
    */
-  async fit(x: MatrixInput, options: FitOptions): Promise<FitHistory> {
-    const data = this.visibleData(x, 'x');
-    const o = checkFitOptions(options, data.rows);
-    const labels = checkLabels(o.labels, data.rows, this.record.config.labels);
+  async fit(x: MatrixInput | RowSource, options: FitOptions): Promise<FitHistory> {
+    const source = isRowSource(x) ? x : undefined;
+    if (source) checkRowSource(source, 'x', this.visible);
+    const data = source ? undefined : this.visibleData(x as MatrixInput, 'x');
+    const rows = source?.rows ?? data!.rows;
+    const o = checkFitOptions(options, rows);
+    if (o.chunkRows !== undefined && !source) throw new InvalidArgumentError('chunkRows', 'applies to rows read from a RowSource (openIdxSource); these rows are in memory');
+    const chunkRows = o.chunkRows ?? defaultChunkRows(this.visible, o.batchSize);
+    const labels = checkLabels(o.labels, rows, this.record.config.labels);
     const validation = o.validation === undefined ? undefined : this.visibleData(o.validation, 'validation');
     if (o.metrics.length > 0) this.withoutLabels('metrics');
     for (const metric of ['crossEntropy', 'pseudoLikelihood'] as const) {
@@ -174,12 +181,14 @@ export class RBM {
     if (o.metrics.includes('logLikelihood') && Math.min(this.visible, this.hidden) > MAX_EXACT_UNITS) {
       throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z: a layer of at most ${MAX_EXACT_UNITS} units`);
     }
-    const dataBytes = (data.data.byteLength + (validation?.data.byteLength ?? 0)) * 2;
-    checkMemory('x', `training on ${data.rows} rows of ${data.cols} values`, dataBytes, this.platform.memoryBytes);
+    // In memory: the rows and the backend's copy; from a source: the chunk training, the next one read, and the backend's copy.
+    const heldBytes = data ? data.data.byteLength * 2 : 3 * Math.min(chunkRows, rows) * this.visible * 4;
+    checkMemory('x', `training on ${rows} rows of ${this.visible} values`, heldBytes + (validation?.data.byteLength ?? 0) * 2, this.platform.memoryBytes);
     return this.exclusive(async () => {
       // Before anything changes: a checkpoint that cannot be written must not cost an epoch.
       if (o.checkpoint !== undefined) await (await import('./io/paths.js')).checkWritable(o.checkpoint);
-      return train(this.record, await this.backend, data, validation, o, labels);
+      const training = source ? await rowsFromSource(source, chunkRows, o.metricRows, this.gaussian, (m, argument) => this.checkVisibleRows(m, argument)) : rowsInMemory(data!, this.gaussian);
+      return train(this.record, await this.backend, training, validation, o, labels);
     });
   }
 
@@ -480,9 +489,15 @@ export class RBM {
    */
   private visibleData(x: MatrixInput, name: string): Matrix {
     const m = toMatrix(x, name, { cols: this.visible, unitInterval: !this.gaussian });
+    this.checkVisibleRows(m, name);
+    return m;
+  }
+
+  /** Refuses visible rows this model cannot train on: values outside [0, 1] (binary units), groups not one-hot (softmax). */
+  private checkVisibleRows(m: Matrix, name: string): void {
+    checkValues(m, name, !this.gaussian);
     const size = softmaxGroup(this.record.config.visibleType);
     if (size) checkOneHot(m, size, name);
-    return m;
   }
 
   /** Refuses an operation on `rows` rows whose working matrices would exceed the memory limit. */

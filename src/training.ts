@@ -1,11 +1,12 @@
-import type { Backend, EpochResult, ResidentData } from './backend/backend.js';
+import type { Backend, EpochPlan, EpochResult, Parameters } from './backend/backend.js';
 import { batchStarts, largestBatch } from './batches.js';
 import { DivergenceError, InvalidArgumentError, NonFiniteError, TrainingInterruptedError } from './errors.js';
 import { epochMetrics } from './evaluation/epoch-metrics.js';
 import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js';
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
-import { columnMeans, columnVariances, parametersFromData } from './init.js';
+import { parametersFromData } from './init.js';
+import { chunkBatches, readRows, type RowSource } from './data/row-source.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
 import { lossName, type VisibleType } from './options.js';
@@ -29,14 +30,15 @@ export async function saveRecord(path: string, record: ModelRecord): Promise<voi
  * saves checkpoints. `record` advances after every completed epoch, so a failure keeps every
  * epoch that finished.
  */
-export async function train(record: ModelRecord, backend: Backend, data: Matrix, validation: Matrix | undefined, o: CheckedFitOptions, labels?: Uint32Array): Promise<FitHistory> {
+export async function train(record: ModelRecord, backend: Backend, data: TrainingRows, validation: Matrix | undefined, o: CheckedFitOptions, labels?: Uint32Array): Promise<FitHistory> {
+  const rows = data.source?.rows ?? data.head.rows;
   const resumed = o.resumeFrom === undefined ? undefined : await readCheckpoint(o.resumeFrom, record);
   const progress = resumed ? resumed.progress : record.progress;
-  if (progress && (progress.rows !== data.rows || progress.batchSize !== o.batchSize)) {
+  if (progress && (progress.rows !== rows || progress.batchSize !== o.batchSize)) {
     throw new InvalidArgumentError(
       'batchSize',
       `the model stopped part-way through an epoch of ${progress.rows} rows in batches of ${progress.batchSize}; ` +
-        `continue it with the same data and batch size (got ${data.rows} rows, batch size ${o.batchSize})`,
+        `continue it with the same data and batch size (got ${rows} rows, batch size ${o.batchSize})`,
     );
   }
   if (resumed) {
@@ -50,11 +52,13 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
   if (o.metrics.length > 0) result.metrics = Object.fromEntries(o.metrics.map((name) => [name, []]));
   if (o.verbose) o.log(backend.banner);
   if (o.verbose && record.config.visibleType === 'gaussian') o.log(GAUSSIAN_LOSS_NOTE);
-  const resident = await backend.upload(data, labels);
+  // Rows in memory are uploaded once; a source's are read and uploaded a chunk at a time.
+  const resident = data.source ? undefined : await backend.upload(data.head, labels);
+  const runEpoch = resident ? (plan: EpochPlan) => backend.trainEpoch(resident, plan) : (plan: EpochPlan) => streamEpoch(backend, data, plan, record.parameters, labels);
   try {
     while (record.epochsTrained < startEpoch + o.epochs) {
       if (o.signal?.aborted) await interrupt(record, o, o.signal.reason);
-      const done = await trainEpoch(record, backend, resident, data.rows, o, startEpoch);
+      const done = await trainEpoch(record, backend, runEpoch, rows, o, startEpoch);
       for (const h of [record.history, result]) {
         h.epoch.push(done.epoch);
         h.klDivergence.push(done.klDivergence);
@@ -62,7 +66,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
       const e = done.epoch - startEpoch;
       if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${epochLossName(record.config)}: ${done.klDivergence.toFixed(4)}`);
       if (o.verbose && done.swapRate !== undefined) o.log(`  parallel tempering: swap rate ${done.swapRate.toFixed(3)}`);
-      const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, record.config.visibleType === 'binary', o, data, validation) : undefined;
+      const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, record.config.visibleType === 'binary', o, data.head, validation) : undefined;
       if (metrics) {
         for (const [name, value] of Object.entries(metrics)) result.metrics![name as MetricName]!.push(value);
         if (o.verbose) o.log(`  ${Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')}`);
@@ -72,19 +76,82 @@ export async function train(record: ModelRecord, backend: Backend, data: Matrix,
       if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await saveRecord(o.checkpoint, record);
     }
   } finally {
-    resident.release();
+    resident?.release();
   }
   return result;
+}
+
+/** The rows fit trains on: in memory (`head` is all of them), or read from `source` a chunk at a time. */
+export interface TrainingRows {
+  /** Every row in memory; with a source, its first rows (those the metrics use). */
+  readonly head: Matrix;
+  readonly source?: RowSource;
+  /** With a source: the most rows read and uploaded at a time (whole batches, at least one). */
+  readonly chunkRows: number;
+  /** Checks a chunk read from the source as fit checks rows in memory. */
+  readonly check: (chunk: Matrix) => void;
+  /** Every row's column means, and a Gaussian model's column variances about them (worked out when first asked for). */
+  readonly statistics: () => { readonly mean: Float32Array; readonly variance?: Float32Array };
+}
+
+/**
+ * An epoch of rows read from a source: chunk after chunk of whole batches in the epoch's order,
+ * each read while the one before trains, uploaded and trained as the batches [b0, b1) of the
+ * same plan (so the batches and every draw are those of the rows in memory). A non-finite batch
+ * restores `before`, the parameters the epoch started from.
+ */
+async function streamEpoch(backend: Backend, data: TrainingRows, plan: EpochPlan, before: Parameters, labels?: Uint32Array): Promise<EpochResult> {
+  const source = data.source!;
+  const chunks = chunkBatches(plan.batchStarts, plan.firstBatch, data.chunkRows);
+  const indices = ([b0, b1]: [number, number]) => plan.order.subarray(plan.batchStarts[b0], plan.batchStarts[b1]);
+  const read = (k: number) => readRows(source, indices(chunks[k]), 'x');
+  const kl: number[] = [];
+  const swaps = { accepted: 0, tried: 0 };
+  let deviceSeconds: number | undefined;
+  let parameters = before;
+  let next = chunks.length > 0 ? read(0) : undefined;
+  for (let k = 0; k < chunks.length; k++) {
+    const [b0, b1] = chunks[k];
+    const x = await next!;
+    next = k + 1 < chunks.length ? read(k + 1) : undefined;
+    // A chunk not reached (stopped, failed) must not leave its read's rejection unhandled.
+    next?.catch(() => {});
+    data.check(x);
+    const base = plan.batchStarts[b0];
+    const chunkPlan: EpochPlan = {
+      ...plan,
+      order: Uint32Array.from({ length: x.rows }, (_, r) => r),
+      batchStarts: Uint32Array.from(plan.batchStarts.subarray(0, b1 + 1), (s, b) => (b <= b0 ? 0 : s - base)),
+      firstBatch: b0,
+    };
+    const resident = await backend.upload(x, labels && Uint32Array.from(indices(chunks[k]), (r) => labels[r]));
+    let result: EpochResult;
+    try {
+      result = await backend.trainEpoch(resident, chunkPlan);
+    } finally {
+      resident.release();
+    }
+    kl.push(...result.klDivergence);
+    if (result.swaps) [swaps.accepted, swaps.tried] = [swaps.accepted + result.swaps.accepted, swaps.tried + result.swaps.tried];
+    if (result.deviceSeconds !== undefined) deviceSeconds = (deviceSeconds ?? 0) + result.deviceSeconds;
+    if (result.nonFiniteBatch !== undefined) {
+      await backend.setParameters(before);
+      return { klDivergence: Float64Array.from(kl), parameters: before, stopped: false, nonFiniteBatch: result.nonFiniteBatch };
+    }
+    parameters = result.parameters;
+    const stopped = result.stopped || (plan.signal?.aborted === true && k + 1 < chunks.length);
+    if (stopped) return { klDivergence: Float64Array.from(kl), parameters, stopped, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) };
+  }
+  return { klDivergence: Float64Array.from(kl), parameters, stopped: false, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) };
 }
 
 /**
  * At a model's first fit: records the data's visible means (AIS's base rates) and, before any
  * epoch, starts the biases (and a centred model's offsets) from them as the options say.
  */
-async function startFromData(record: ModelRecord, backend: Backend, data: Matrix): Promise<void> {
-  const mean = columnMeans(data.data, data.rows, data.cols);
+async function startFromData(record: ModelRecord, backend: Backend, data: TrainingRows): Promise<void> {
+  const { mean, variance } = data.statistics();
   if (record.epochsTrained === 0 && !record.progress) {
-    const variance = record.config.visibleType === 'gaussian' ? columnVariances(data.data, data.rows, data.cols, mean) : undefined;
     const start = parametersFromData(record.parameters, mean, record.config, variance);
     if (start !== record.parameters) {
       await backend.setParameters(start);
@@ -95,7 +162,7 @@ async function startFromData(record: ModelRecord, backend: Backend, data: Matrix
 }
 
 /** One epoch (or the rest of one stopped part-way); rejects when stopped or diverged. */
-async function trainEpoch(record: ModelRecord, backend: Backend, resident: ResidentData, rows: number, o: CheckedFitOptions, startEpoch: number) {
+async function trainEpoch(record: ModelRecord, backend: Backend, runEpoch: (plan: EpochPlan) => Promise<EpochResult>, rows: number, o: CheckedFitOptions, startEpoch: number) {
   const began = performance.now();
   const epoch = record.epochsTrained;
   const earlier = record.progress?.klDivergence ?? [];
@@ -105,7 +172,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, resident: Resid
   const { seed } = record.config;
   let result: EpochResult;
   try {
-    result = await backend.trainEpoch(resident, {
+    result = await runEpoch({
       order: permutation(rows, seed, epoch),
       batchStarts: starts,
       largestBatch: largestBatch(starts),

@@ -66,7 +66,7 @@ export async function readFileBytes(path: string, inspect?: FileInspector): Prom
   }
 }
 
-function checkPath(path: unknown): asserts path is string {
+export function checkPath(path: unknown): asserts path is string {
   if (typeof path !== 'string' || path === '' || path.includes('\0')) {
     throw new InvalidArgumentError('path', `expected a file name, got ${typeof path === 'string' ? JSON.stringify(path.slice(0, 80)) : describe(path)}`);
   }
@@ -108,7 +108,7 @@ async function readStream(handle: FileHandle, path: string, limit: number): Prom
 }
 
 /** A system error as a FileAccessError naming `path` (the library's own errors pass through). */
-function accessError(path: string, error: unknown): RbmError {
+export function accessError(path: string, error: unknown): RbmError {
   if (error instanceof RbmError) return error;
   const reasons: Record<string, string> = {
     ENOENT: 'no such file',
@@ -123,7 +123,7 @@ function accessError(path: string, error: unknown): RbmError {
   return new FileAccessError(path, reasons[code] ?? `could not be read (${(error as Error).message})`, { cause: error });
 }
 
-function isGzip(bytes: Uint8Array): boolean {
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 

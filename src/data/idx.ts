@@ -55,6 +55,11 @@ const TYPES: Record<number, IdxType> = {
   0x0e: bigEndian('double', 8, (n) => new Float64Array(n), (v, at) => v.getFloat64(at)),
 };
 
+/** `count` values of the IDX type with code `code` (as readIdxHeader accepted it) from the start of `bytes`, copied. */
+export function idxValues(code: number, bytes: Uint8Array, count: number): IdxData {
+  return TYPES[code].read(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, count, true);
+}
+
 /** The longest IDX header: 4 bytes of magic number and 255 dimensions of 4 bytes. */
 export const MAX_IDX_HEADER_BYTES = 4 + 4 * 255;
 

@@ -1,0 +1,60 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { Matrix } from '../matrix.js';
+import { describe } from './idx.js';
+
+/**
+ * Training rows read on demand instead of held in memory. `fit` reads them a chunk of whole
+ * batches at a time, in the epoch's shuffled order, so a data set larger than memory trains
+ * with the same batches and random stream as the same rows in memory (src/data/idx-source.ts
+ * reads an IDX file this way; any object of this shape will do).
+ */
+export interface RowSource {
+  readonly rows: number;
+  readonly cols: number;
+  /** The rows at `indices`, in that order (each index below `rows`), as float32 values. */
+  read(indices: Uint32Array): Promise<Matrix>;
+  /** Names the rows in messages (an IDX source: its path). */
+  readonly name?: string;
+}
+
+/** Whether `x` is a RowSource rather than rows in memory. */
+export function isRowSource(x: unknown): x is RowSource {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && typeof (x as RowSource).read === 'function';
+}
+
+/** Checks a RowSource's shape before it is read: an InvalidArgumentError naming `argument` otherwise. */
+export function checkRowSource(x: RowSource, argument: string, cols: number): void {
+  const { rows } = x;
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new InvalidArgumentError(argument, `rows must be a positive integer (got ${describe(rows)} ${String(rows)})`);
+  if (x.cols !== cols) throw new InvalidArgumentError(argument, `has ${String(x.cols)} columns; expected ${cols}`);
+}
+
+/** Reads `indices` from `source` and checks that it gave a Matrix of that many rows. */
+export async function readRows(source: RowSource, indices: Uint32Array, argument: string): Promise<Matrix> {
+  const m = await source.read(indices);
+  if (m === null || typeof m !== 'object' || !(m.data instanceof Float32Array) || m.rows !== indices.length || m.cols !== source.cols || m.data.length !== m.rows * m.cols) {
+    throw new InvalidArgumentError(argument, `read(${indices.length} indices) must give a Matrix of ${indices.length} × ${source.cols} float32 values`);
+  }
+  return m;
+}
+
+/** The indices first, first + 1, …, first + count − 1. */
+export function consecutive(first: number, count: number): Uint32Array {
+  return Uint32Array.from({ length: count }, (_, k) => first + k);
+}
+
+/**
+ * Where each chunk of a streamed epoch begins and ends, in batches: whole batches of
+ * `batchStarts` of at most `chunkRows` rows together (at least one batch each), from `firstBatch`.
+ */
+export function chunkBatches(batchStarts: Uint32Array, firstBatch: number, chunkRows: number): [number, number][] {
+  const batches = batchStarts.length - 1;
+  const chunks: [number, number][] = [];
+  for (let b0 = firstBatch; b0 < batches; ) {
+    let b1 = b0 + 1;
+    while (b1 < batches && batchStarts[b1 + 1] - batchStarts[b0] <= chunkRows) b1++;
+    chunks.push([b0, b1]);
+    b0 = b1;
+  }
+  return chunks;
+}

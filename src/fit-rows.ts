@@ -1,0 +1,69 @@
+import { consecutive, readRows, type RowSource } from './data/row-source.js';
+import { columnMeans, columnVariances } from './init.js';
+import { firstRows, type Matrix } from './matrix.js';
+import type { TrainingRows } from './training.js';
+
+/** A chunk of a streamed data set is at most this many bytes of float32 values, unless one batch is more. */
+export const STREAM_CHUNK_BYTES = 32 * 2 ** 20;
+
+/** The rows of a streamed chunk by default: whole batches in STREAM_CHUNK_BYTES, at least one batch. */
+export function defaultChunkRows(cols: number, batchSize: number): number {
+  return Math.max(batchSize, Math.floor(STREAM_CHUNK_BYTES / (cols * 4)));
+}
+
+/** Checks rows as fit checks them (value ranges, one-hot groups), throwing an InvalidArgumentError naming `argument`. */
+export type RowCheck = (m: Matrix, argument: string) => void;
+
+/** Rows held in memory, as train takes them: the means (and a Gaussian model's variances) from all of them. */
+export function rowsInMemory(x: Matrix, gaussian: boolean): TrainingRows {
+  const statistics = () => {
+    const mean = columnMeans(x.data, x.rows, x.cols);
+    return { mean, variance: gaussian ? columnVariances(x.data, x.rows, x.cols, mean) : undefined };
+  };
+  return { head: x, chunkRows: x.rows, check: () => {}, statistics };
+}
+
+/**
+ * Rows read from `source`, as train takes them: first every row is read in order, a chunk at a
+ * time, and checked (so bad values are refused before training changes anything) while the
+ * column means are summed in float64 in row order, as columnMeans sums rows in memory; a
+ * Gaussian model's variances take a second pass. The first `headRows` rows are kept for metrics.
+ */
+export async function rowsFromSource(source: RowSource, chunkRows: number, headRows: number, gaussian: boolean, check: RowCheck): Promise<TrainingRows> {
+  const { rows, cols } = source;
+  const name = source.name ?? 'the row source';
+  let head: Matrix | undefined;
+  const pass = async (visit: (chunk: Matrix) => void) => {
+    for (let first = 0; first < rows; first += chunkRows) {
+      const count = Math.min(chunkRows, rows - first);
+      const chunk = await readRows(source, consecutive(first, count), 'x');
+      if (first === 0) {
+        check(chunk, `x (rows 0 to ${count - 1} of ${name})`);
+        head ??= { ...firstRows(chunk, headRows), data: firstRows(chunk, headRows).data.slice() };
+      } else {
+        check(chunk, `x (rows ${first} to ${first + count - 1} of ${name})`);
+      }
+      visit(chunk);
+    }
+  };
+  const sums = new Float64Array(cols);
+  await pass((m) => {
+    for (let r = 0; r < m.rows; r++) for (let i = 0; i < cols; i++) sums[i] += m.data[r * cols + i];
+  });
+  const mean = Float32Array.from(sums, (s) => s / rows);
+  let variance: Float32Array | undefined;
+  if (gaussian) {
+    sums.fill(0);
+    await pass((m) => {
+      for (let r = 0; r < m.rows; r++) for (let i = 0; i < cols; i++) sums[i] += (m.data[r * cols + i] - mean[i]) ** 2;
+    });
+    variance = Float32Array.from(sums, (s) => s / rows);
+  }
+  return {
+    head: head!,
+    source,
+    chunkRows,
+    check: (m) => check(m, `x (rows of ${name} read again for an epoch; the source gave other values than at the start of fit)`),
+    statistics: () => ({ mean, variance }),
+  };
+}
