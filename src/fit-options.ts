@@ -74,7 +74,7 @@ export interface FitOptions {
   readonly labels?: ArrayLike<number>;
   /**
    * Rows read from a RowSource (openIdxSource): how many are read and uploaded at a time, in
-   * whole batches (default: 32 MiB of float32 values, at least one batch).
+   * whole batches (default: 8 MiB of float32 values, at least one batch).
    */
   readonly chunkRows?: number;
 }

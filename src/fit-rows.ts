@@ -1,10 +1,10 @@
 import { consecutive, readRows, type RowSource } from './data/row-source.js';
 import { columnMeans, columnVariances } from './init.js';
-import { firstRows, type Matrix } from './matrix.js';
+import type { Matrix } from './matrix.js';
 import type { TrainingRows } from './training.js';
 
 /** A chunk of a streamed data set is at most this many bytes of float32 values, unless one batch is more. */
-export const STREAM_CHUNK_BYTES = 32 * 2 ** 20;
+export const STREAM_CHUNK_BYTES = 8 * 2 ** 20;
 
 /** The rows of a streamed chunk by default: whole batches in STREAM_CHUNK_BYTES, at least one batch. */
 export function defaultChunkRows(cols: number, batchSize: number): number {
@@ -32,17 +32,12 @@ export function rowsInMemory(x: Matrix, gaussian: boolean): TrainingRows {
 export async function rowsFromSource(source: RowSource, chunkRows: number, headRows: number, gaussian: boolean, check: RowCheck): Promise<TrainingRows> {
   const { rows, cols } = source;
   const name = source.name ?? 'the row source';
-  let head: Matrix | undefined;
+  const buffer = new Float32Array(Math.min(chunkRows, rows) * cols);
   const pass = async (visit: (chunk: Matrix) => void) => {
     for (let first = 0; first < rows; first += chunkRows) {
       const count = Math.min(chunkRows, rows - first);
-      const chunk = await readRows(source, consecutive(first, count), 'x');
-      if (first === 0) {
-        check(chunk, `x (rows 0 to ${count - 1} of ${name})`);
-        head ??= { ...firstRows(chunk, headRows), data: firstRows(chunk, headRows).data.slice() };
-      } else {
-        check(chunk, `x (rows ${first} to ${first + count - 1} of ${name})`);
-      }
+      const chunk = await readRows(source, consecutive(first, count), 'x', buffer);
+      check(chunk, `x (rows ${first} to ${first + count - 1} of ${name})`);
       visit(chunk);
     }
   };
@@ -60,7 +55,7 @@ export async function rowsFromSource(source: RowSource, chunkRows: number, headR
     variance = Float32Array.from(sums, (s) => s / rows);
   }
   return {
-    head: head!,
+    head: await readRows(source, consecutive(0, Math.min(headRows, rows)), 'x'),
     source,
     chunkRows,
     check: (m) => check(m, `x (rows of ${name} read again for an epoch; the source gave other values than at the start of fit)`),

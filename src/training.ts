@@ -104,7 +104,9 @@ async function streamEpoch(backend: Backend, data: TrainingRows, plan: EpochPlan
   const source = data.source!;
   const chunks = chunkBatches(plan.batchStarts, plan.firstBatch, data.chunkRows);
   const indices = ([b0, b1]: [number, number]) => plan.order.subarray(plan.batchStarts[b0], plan.batchStarts[b1]);
-  const read = (k: number) => readRows(source, indices(chunks[k]), 'x');
+  // Two buffers, one for the chunk training and one for the chunk being read.
+  const buffers = [0, 1].map(() => new Float32Array(Math.min(data.chunkRows, plan.order.length) * source.cols));
+  const read = (k: number) => readRows(source, indices(chunks[k]), 'x', buffers[k % 2]);
   const kl: number[] = [];
   const swaps = { accepted: 0, tried: 0 };
   let deviceSeconds: number | undefined;

@@ -113,11 +113,11 @@ describe.each([
     await Promise.all([a, b, g, h].map((m) => m.dispose()));
   });
 
-  it('computes metrics on the first rows, as in memory', async () => {
+  it('computes metrics on the first rows, as in memory, with chunks smaller than metricRows', async () => {
     const [a, b] = [model(), model()];
     const o = { epochs: 1, batchSize: 20, verbose: false, metrics: ['reconstructionError', 'pseudoLikelihood'] as const, metricRows: 50 };
     const ha = await a.fit(await inMemory(), o);
-    const hb = await b.fit(await openIdxSource(bytesFile), { ...o, chunkRows: 64 });
+    const hb = await b.fit(await openIdxSource(bytesFile), { ...o, chunkRows: 21 });
     expect(hb.metrics).toEqual(ha.metrics);
     await Promise.all([a.dispose(), b.dispose()]);
   });

@@ -63,8 +63,11 @@ class IdxSource implements RowSource {
     private readonly size: number,
   ) {}
 
-  async read(indices: Uint32Array): Promise<Matrix> {
-    const out = matrix(indices.length, this.cols);
+  async read(indices: Uint32Array, into?: Matrix): Promise<Matrix> {
+    const out = into ?? matrix(indices.length, this.cols);
+    if (out.rows !== indices.length || out.cols !== this.cols || out.data.length !== out.rows * out.cols) {
+      throw new InvalidArgumentError('into', `expected a ${indices.length} × ${this.cols} matrix for ${indices.length} rows`);
+    }
     for (const index of indices) {
       if (index >= this.rows) throw new InvalidArgumentError('indices', `row ${index} is past the last row (${this.rows - 1}) of ${this.name}`);
     }

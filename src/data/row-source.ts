@@ -11,8 +11,12 @@ import { describe } from './idx.js';
 export interface RowSource {
   readonly rows: number;
   readonly cols: number;
-  /** The rows at `indices`, in that order (each index below `rows`), as float32 values. */
-  read(indices: Uint32Array): Promise<Matrix>;
+  /**
+   * The rows at `indices`, in that order (each index below `rows`), as float32 values: in
+   * `into` when it is given (a matrix of indices.length × cols that the caller reuses), or in a
+   * matrix of the source's own.
+   */
+  read(indices: Uint32Array, into?: Matrix): Promise<Matrix>;
   /** Names the rows in messages (an IDX source: its path). */
   readonly name?: string;
 }
@@ -29,9 +33,13 @@ export function checkRowSource(x: RowSource, argument: string, cols: number): vo
   if (x.cols !== cols) throw new InvalidArgumentError(argument, `has ${String(x.cols)} columns; expected ${cols}`);
 }
 
-/** Reads `indices` from `source` and checks that it gave a Matrix of that many rows. */
-export async function readRows(source: RowSource, indices: Uint32Array, argument: string): Promise<Matrix> {
-  const m = await source.read(indices);
+/**
+ * Reads `indices` from `source`, into the front of `buffer` when one is given, and checks that
+ * it gave a Matrix of that many rows.
+ */
+export async function readRows(source: RowSource, indices: Uint32Array, argument: string, buffer?: Float32Array): Promise<Matrix> {
+  const into = buffer && { data: buffer.subarray(0, indices.length * source.cols), rows: indices.length, cols: source.cols };
+  const m = await source.read(indices, into);
   if (m === null || typeof m !== 'object' || !(m.data instanceof Float32Array) || m.rows !== indices.length || m.cols !== source.cols || m.data.length !== m.rows * m.cols) {
     throw new InvalidArgumentError(argument, `read(${indices.length} indices) must give a Matrix of ${indices.length} × ${source.cols} float32 values`);
   }
