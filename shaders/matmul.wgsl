@@ -5,12 +5,16 @@
 // error of the means). TEMPERED runs parallel tempering's chains, M to a batch row: the sample
 // epilogue draws at the row's inverse temperature, σ(β_{row mod M}·z), and its statistic is the
 // raw activation z, which the chains' energies need. LABELLED adds a label layer's rows U_y
-// (one per batch row, in aux) to the hidden input: σ(c + v·W + U_y).
+// (one per batch row, in aux) to the hidden input: σ(c + v·W + U_y). CLAMPED is inpainting's
+// clamp fused into the sample and probability epilogues: the units a row knows keep their values.
+// DIRECT reads A and B without tiles in workgroup memory (tile.wgsl, accumulateDirect).
 
 override TRANSPOSE_B: bool = false;
 override EPILOGUE: u32 = EPILOGUE_PROBABILITY;
 override TEMPERED: bool = false;
 override LABELLED: bool = false;
+override DIRECT: bool = false;
+override CLAMPED: bool = false;
 
 // Call, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
 
@@ -19,7 +23,8 @@ override LABELLED: bool = false;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> stat: array<f32>;
 @group(0) @binding(4) var<storage, read_write> samples: array<f32>;
-// The loss epilogues' targets X, the tempered variant's inverse temperatures β, or the labelled variant's rows U_y.
+// The loss epilogues' targets X, the tempered variant's inverse temperatures β, the labelled
+// variant's rows U_y, or the clamped variant's known flags then values (clamp.wgsl's layout).
 @group(0) @binding(5) var<storage, read> aux: array<f32>;
 @group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
 @group(0) @binding(7) var<uniform> call: Call;
@@ -61,6 +66,15 @@ fn softplus(z: f32) -> f32 {
   return max(z, 0.0) + log(1.0 + exp(-abs(z)));
 }
 
+// An output of the clamped variant: a unit its row knows (flag 1) takes its value.
+fn clamped(row: u32, col: u32, x: f32) -> f32 {
+  let at = row * call.n + col;
+  if (CLAMPED && aux[at] == 1.0) {
+    return aux[step.rows * call.n + at];
+  }
+  return x;
+}
+
 // One element's share of the batch's loss: log P(x | z) = x·z − softplus(z), or (x − z)².
 fn lossTerm(x: f32, z: f32) -> f32 {
   if (EPILOGUE == EPILOGUE_SQUARED_ERROR) {
@@ -76,9 +90,14 @@ fn main(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) li: u32,
 ) {
-  let acc = accumulateTile(wg.y * TILE_M, wg.x * TILE_N, 0u, call.k, lid.x, lid.y, li);
   let r0 = wg.y * TILE_M + lid.y * RM;
   let c0 = wg.x * TILE_N + lid.x * RN;
+  var acc: array<vec4<f32>, RM>;
+  if (DIRECT) {
+    acc = accumulateDirect(r0, c0, 0u, call.k);
+  } else {
+    acc = accumulateTile(wg.y * TILE_M, wg.x * TILE_N, 0u, call.k, lid.x, lid.y, li);
+  }
 
   if (EPILOGUE == EPILOGUE_KL || EPILOGUE == EPILOGUE_SQUARED_ERROR) {
     var sum = 0.0;
@@ -130,7 +149,7 @@ fn main(
       if (EPILOGUE == EPILOGUE_ACTIVATION) {
         stat[at] = z;
       } else if (EPILOGUE == EPILOGUE_PROBABILITY) {
-        stat[at] = sigmoid(z);
+        stat[at] = clamped(row, col, sigmoid(z));
       } else if (TEMPERED) {
         let s = select(0.0, 1.0, sigmoid(aux[row % call.temperatures] * z) > toUniform(draws[j]));
         if ((call.flags & WRITE_SAMPLES) != 0u) {
@@ -141,7 +160,7 @@ fn main(
         }
       } else {
         let p = sigmoid(z);
-        let s = select(0.0, 1.0, p > toUniform(draws[j]));
+        let s = clamped(row, col, select(0.0, 1.0, p > toUniform(draws[j])));
         if ((call.flags & WRITE_SAMPLES) != 0u) {
           samples[row * call.n + col] = s;
         }

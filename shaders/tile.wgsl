@@ -56,3 +56,16 @@ fn accumulateTile(row0: u32, col0: u32, kBegin: u32, kEnd: u32, lx: u32, ly: u32
   }
   return acc;
 }
+
+// The same sums read straight from A and B, without workgroup memory or barriers: each output
+// takes its products in the same order as accumulateTile, so the two agree bit for bit.
+fn accumulateDirect(row0: u32, col0: u32, kBegin: u32, kEnd: u32) -> array<vec4<f32>, RM> {
+  var acc: array<vec4<f32>, RM>;
+  for (var k = kBegin; k < kEnd; k++) {
+    let b = vec4<f32>(loadB(k, col0), loadB(k, col0 + 1u), loadB(k, col0 + 2u), loadB(k, col0 + 3u));
+    for (var r = 0u; r < RM; r++) {
+      acc[r] = fma(vec4<f32>(loadA(row0 + r, k)), b, acc[r]);
+    }
+  }
+  return acc;
+}

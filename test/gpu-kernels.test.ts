@@ -1,7 +1,7 @@
 import { BufferUsage, MapMode } from '../src/backend/webgpu/constants.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, TrainingRule } from '../src/backend/backend.js';
-import { prelude } from '../src/backend/webgpu/params.js';
+import { matmulShape, prelude } from '../src/backend/webgpu/params.js';
 import { matrix } from '../src/matrix.js';
 import { Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
 import philoxSource from '../shaders/philox.wgsl';
@@ -119,6 +119,22 @@ describe.each(SHAPES)('matmul kernels at %i visible × %i hidden, %i rows', (V, 
   });
 });
 
+describe('matmul workgroup shapes', () => {
+  it('a narrow product read directly gives the tiled product’s bits (probabilities and samples)', async () => {
+    // Ten rows take narrow, direct workgroups (matmulShape); a hundred take the wide tiles.
+    const [V, H, rows, few] = [100, 100, 100, 10];
+    expect([matmulShape(few, H).direct, matmulShape(rows, H).direct]).toEqual([true, false]);
+    const { gpu } = await pair(V, H, 77);
+    const x = binaryData(rows, V, 12, 0.5);
+    for (const to of ['hidden', 'visible'] as const) {
+      for (const draw of [undefined, { seed: 9, phase: Phase.inferHidden, epoch: 1, batch: 0 }]) {
+        const all = await gpu.propagate(x, to, draw);
+        const first = await gpu.propagate(matrix(few, V, x.data.slice(0, few * V)), to, draw);
+        expectClose(first.data, all.data.subarray(0, few * H), { atol: 0, rtol: 0, label: `${to}, ${draw ? 'samples' : 'probabilities'}` });
+      }
+    }
+  });
+});
 
 describe.each(SHAPES.slice(1))('one training epoch at %i × %i on %i rows', (V, H, rows) => {
   it.each(RULES)('matches the CPU: gather, forward products, gradient, update, KL and chains (%j)', async (rule) => {

@@ -1,5 +1,6 @@
 import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
 import { GIBBS_PHASE_STRIDE, Phase } from '../../rng/stream.js';
+import { GRADIENT_TILE_ROWS } from './layout.js';
 
 export { KERNEL_STATIC_BASE } from './layout.js';
 
@@ -23,6 +24,7 @@ export const KERNEL_CONSTANTS = {
   PHASE_TEMPERING_SWAP: Phase.temperingSwap,
   PHASE_LABEL: Phase.label,
   GIBBS_PHASE_STRIDE,
+  GRADIENT_TILE_ROWS,
 } as const;
 
 export const FLOAT_CONSTANTS: readonly (keyof typeof KERNEL_CONSTANTS)[] = ['UNIFORM_SCALE'];

@@ -21,6 +21,8 @@ const PAGE = 65536;
 export const MAX_PAGES = 65536;
 const ALIGN = 64;
 const FLOAT = 4;
+/** Rows of the batch per tile of the weight gradient (the kernels' sumWeightGradient). */
+export const GRADIENT_TILE_ROWS = 32;
 
 /**
  * Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient,
@@ -46,6 +48,10 @@ export interface ScratchLayout {
   readonly hiddenSample: number;
   /** Gaussian units: the batch's Σ ½((x − b)² − (v − b)²) per visible unit (V). */
   readonly varianceGradient: number;
+  /** Where each visible unit's terms of a tile of the gradient start (V + 2). */
+  readonly unitStarts: number;
+  /** The terms of a tile of GRADIENT_TILE_ROWS rows of the gradient: at most 2V per row, 8 bytes each. */
+  readonly unitTerms: number;
   /** The share's size, a multiple of 64 bytes so shares never share a cache line. */
   readonly bytes: number;
 }
@@ -57,8 +63,10 @@ export function scratchLayout(visible: number, hidden: number): ScratchLayout {
   const visibleGradient = hiddenIndex + (hidden + 4) * FLOAT;
   const hiddenSample = visibleGradient + (visible + 4) * FLOAT;
   const varianceGradient = hiddenSample + (hidden + 16) * FLOAT;
-  const end = varianceGradient + (visible + 4) * FLOAT;
-  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, varianceGradient, bytes: Math.ceil(end / ALIGN) * ALIGN };
+  const unitStarts = varianceGradient + (visible + 4) * FLOAT;
+  const unitTerms = Math.ceil((unitStarts + (visible + 2) * FLOAT) / ALIGN) * ALIGN;
+  const end = unitTerms + GRADIENT_TILE_ROWS * 2 * visible * 8;
+  return { pre, uniforms, hiddenIndex, visibleGradient, hiddenSample, varianceGradient, unitStarts, unitTerms, bytes: Math.ceil(end / ALIGN) * ALIGN };
 }
 
 /**

@@ -1,6 +1,8 @@
 import wasmBytes from './rbm.wasm';
 import { InvalidArgumentError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
+import { isPixelMatrix, type PixelMatrix } from '../../pixels.js';
+import { HostPixels, trainPixels } from '../chunked-epoch.js';
 import { copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData, type TrainingRule } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
@@ -231,7 +233,9 @@ export class WasmBackend extends HostBackend implements Backend {
     return copyParameters(this.view());
   }
 
-  async upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData> {
+  async upload(x: Matrix | PixelMatrix, labels?: Uint32Array): Promise<ResidentData> {
+    // 8-bit rows stay 8-bit on the host; trainPixels hands the kernels float32 chunks of them.
+    if (isPixelMatrix(x)) return new HostPixels(x, labels?.slice());
     if (labels && labels.length !== x.rows) throw new InvalidArgumentError('labels', `expected one label for each of the ${x.rows} rows, got ${labels.length}`);
     this.regions = undefined;
     this.plan.reset(this.afterModel);
@@ -244,6 +248,7 @@ export class WasmBackend extends HostBackend implements Backend {
   }
 
   async trainEpoch(resident: ResidentData, plan: EpochPlan): Promise<EpochResult> {
+    if (resident instanceof HostPixels) return trainPixels(this, resident, plan, copyParameters(this.view()));
     const data = resident as WasmData;
     this.checkRule(plan.rule, data);
     const batches = plan.batchStarts.length - 1;
@@ -473,6 +478,9 @@ export class WasmBackend extends HostBackend implements Backend {
       vIndex: a(maxRows * V * 4),
       vValue: a(maxRows * V * 4),
       vCount: a(maxRows * 4),
+      // Each row's list of hidden units on, for the forward passes run over all of a thread's rows.
+      hiddenLists: a(maxRows * H * 4),
+      hiddenCounts: a(maxRows * 4),
       gradient: a(V * H * 4),
       hiddenGradient: a(H * 4),
       scratch: a(scratch.bytes * this.pool.threads),
@@ -482,6 +490,8 @@ export class WasmBackend extends HostBackend implements Backend {
       scratchVisibleGradient: scratch.visibleGradient,
       scratchHiddenSample: scratch.hiddenSample,
       scratchVarianceGradient: scratch.varianceGradient,
+      scratchUnitStarts: scratch.unitStarts,
+      scratchUnitTerms: scratch.unitTerms,
     });
     this.regions = M === 0 ? regions : { ...regions, tempered: this.layOutTempering(M, a) };
     return this.regions;

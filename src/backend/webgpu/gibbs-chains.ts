@@ -7,13 +7,51 @@ import { BufferUsage } from './constants.js';
 import { gaussianVisiblePass } from './gaussian.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
-import { ELEMENTWISE, Epilogue, MAX_GROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { ELEMENTWISE, Epilogue, matmulGrid, matmulShape, MAX_GROUPS, TILE_M, UNIFORM_STRIDE, Write } from './params.js';
 import { softmaxGroupsPass } from './softmax.js';
 import type { Dispatch } from './trainer.js';
-import { Call, ClampCall, Rule, Step } from './uniforms.js';
+import { Call, ClampCall, Rule, Step, type ValuesOf } from './uniforms.js';
 
 /** Gibbs steps per command buffer: their Steps (two per step, UNIFORM_STRIDE bytes each) take 512 KiB. */
 export const GIBBS_SEGMENT_STEPS = 1024;
+
+/**
+ * The half steps' Steps, UNIFORM_STRIDE bytes apart in one buffer, each with its own bind group
+ * (StepBinding 'fixed'). The backend keeps one table; it grows to the longest segment it has run.
+ */
+export class StepTable {
+  private buffer: GPUBuffer | undefined;
+  private groups: GPUBindGroup[] = [];
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly layout: GPUBindGroupLayout,
+  ) {}
+
+  /** Writes `steps` from the table's start (in queue order) and returns their bind groups. */
+  write(steps: readonly ValuesOf<typeof Step>[]): readonly GPUBindGroup[] {
+    if (steps.length > this.groups.length) this.grow(Math.min(2 * GIBBS_SEGMENT_STEPS, Math.max(steps.length, 2 * this.groups.length)));
+    this.device.queue.writeBuffer(this.buffer!, 0, packSteps(steps));
+    return this.groups;
+  }
+
+  destroy(): void {
+    this.buffer?.destroy();
+    this.buffer = undefined;
+    this.groups = [];
+  }
+
+  private grow(count: number): void {
+    // Work already submitted keeps the old buffer until it completes.
+    this.buffer?.destroy();
+    const buffer = createBuffer(this.device, 'gibbs steps', count * UNIFORM_STRIDE, Usage.uniform);
+    this.buffer = buffer;
+    this.groups = Array.from({ length: count }, (_, i) => this.device.createBindGroup({
+      layout: this.layout,
+      entries: [{ binding: 0, resource: { buffer, offset: i * UNIFORM_STRIDE, size: Step.size } }],
+    }));
+  }
+}
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -34,6 +72,7 @@ export interface GibbsContext {
   readonly maxBindingBytes: number;
   /** The size of softmax visible groups, when the visible units form them. */
   readonly softmax?: number;
+  readonly steps: StepTable;
 }
 
 /**
@@ -56,22 +95,33 @@ export async function gibbsOnGpu(context: GibbsContext, job: GibbsJob): Promise<
   return out;
 }
 
+/** The known flags, then the values: the layout clamp.wgsl and matmul.wgsl's CLAMPED read. */
+function clampLayout(known: Float32Array, values: Float32Array): Float32Array {
+  const packed = new Float32Array(known.length + values.length);
+  packed.set(known);
+  packed.set(values, known.length);
+  return packed;
+}
+
 /** Rows [first, first + rows) of the chains through every step. */
 async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, first: number, rows: number): Promise<Float32Array> {
-  const { device, kernels, model: m, softmax } = context;
+  const { device, kernels, model: m, softmax, steps: table } = context;
   const V = m.visible;
   const H = m.hidden;
   const up = layerKey(job.hiddenDraws, 'hidden');
   const down = job.visibleDraws.length > 0 ? layerKey(job.visibleDraws, 'visible') : { seed: 0, phase: 0 };
   // Gaussian means and softmax logits leave the matmul raw; their own kernels finish them.
   const raw = m.gaussian || softmax !== undefined;
+  // Binary visible units clamp in the matmul's epilogue; the others in clamp.wgsl after their own kernels.
+  const clampedMatmul = job.clamp !== undefined && !raw;
+  const downMatmul = (epilogue: Epilogue) => kernels.matmul({ transposeB: true, epilogue, shape: matmulShape(rows, V), step: 'fixed', clamped: clampedMatmul });
   const [upPipeline, downPipeline, lastPipeline, gaussianVisible, groups, clamp] = await Promise.all([
-    kernels.matmul({ transposeB: false, epilogue: Epilogue.sample }),
-    kernels.matmul({ transposeB: true, epilogue: raw ? Epilogue.activation : Epilogue.sample }),
-    kernels.matmul({ transposeB: true, epilogue: raw ? Epilogue.activation : Epilogue.probability }),
-    m.gaussian ? kernels.gaussianVisible() : undefined,
-    softmax ? kernels.softmaxGroups() : undefined,
-    job.clamp ? kernels.clamp() : undefined,
+    kernels.matmul({ transposeB: false, epilogue: Epilogue.sample, shape: matmulShape(rows, H), step: 'fixed' }),
+    downMatmul(raw ? Epilogue.activation : Epilogue.sample),
+    downMatmul(raw ? Epilogue.activation : Epilogue.probability),
+    m.gaussian ? kernels.gaussianVisible('fixed') : undefined,
+    softmax ? kernels.softmaxGroups('fixed') : undefined,
+    job.clamp && !clampedMatmul ? kernels.clamp('fixed') : undefined,
   ]);
   const owned: GPUBuffer[] = [];
   const own = (b: GPUBuffer) => (owned.push(b), b);
@@ -80,6 +130,7 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
     const v = own(uploadFloats(device, 'gibbs visible', slice(job.start)));
     const h = own(createBuffer(device, 'gibbs hidden', rows * H * 4, Usage.storage));
     const scaled = m.gaussian ? own(createBuffer(device, 'gibbs visible / σ²', rows * V * 4, Usage.storage)) : undefined;
+    const known = job.clamp && own(uploadFloats(device, 'gibbs clamp', clampLayout(slice(job.clamp.known), slice(job.clamp.values))));
     const call = (n: number, k: number, phase: number) => own(uniformBuffer(device, 'gibbs call', Call, {
       n, k, aBlock: 0, outBlock: 0, phase, flags: Write.samples, temperatures: 1,
     }));
@@ -89,8 +140,7 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
     const matmul = (pipeline: GPUComputePipeline, entries: GPUBindingResource[], n: number): Dispatch => [
       pipeline,
       device.createBindGroup({ layout: kernels.layouts.matmul, entries: entries.map((resource, binding) => ({ binding, resource })) }),
-      ceilDiv(n, TILE_N),
-      ceilDiv(rows, TILE_M),
+      ...matmulGrid(matmulShape(rows, n), rows, n),
     ];
     const unused = { read: { buffer: m.unused.read }, kl: { buffer: m.unused.kl }, stat: { buffer: m.unused.stat }, samples: { buffer: m.unused.samples } };
     const hidden = matmul(upPipeline, [
@@ -98,7 +148,7 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
     ], H);
     const downEntries = (pipeline: GPUComputePipeline, sampling: boolean) => matmul(pipeline, [
       { buffer: h }, m.weights, m.visibleBias, sampling ? unused.stat : { buffer: v }, sampling ? { buffer: v } : unused.samples,
-      unused.read, unused.kl, { buffer: downCall }, { buffer: downRule },
+      clampedMatmul ? { buffer: known! } : unused.read, unused.kl, { buffer: downCall }, { buffer: downRule },
     ], V);
     const visible = downEntries(downPipeline, !raw);
     const last = downEntries(lastPipeline, false);
@@ -113,33 +163,30 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
     }, own);
     const sampledGroups = softmax ? groupPass(down.phase) : undefined;
     const groupProbabilities = softmax ? groupPass(undefined) : undefined;
-    const clamping: Dispatch | undefined = job.clamp && [
-      clamp!,
+    const clamping: Dispatch | undefined = clamp && [
+      clamp,
       device.createBindGroup({
         layout: kernels.layouts.clamp,
-        entries: [v, own(uploadFloats(device, 'gibbs known', slice(job.clamp.known))), own(uploadFloats(device, 'gibbs values', slice(job.clamp.values))),
-          own(uniformBuffer(device, 'gibbs clamp call', ClampCall, { visible: V }))].map((buffer, binding) => ({ binding, resource: { buffer } })),
+        entries: [v, known!, own(uniformBuffer(device, 'gibbs clamp call', ClampCall, { visible: V }))].map((buffer, binding) => ({ binding, resource: { buffer } })),
       }),
       ceilDiv(V, ELEMENTWISE.wgX),
       ceilDiv(rows, ELEMENTWISE.wgY),
     ];
     const segment = Math.min(steps, GIBBS_SEGMENT_STEPS);
-    const stepBuffer = own(createBuffer(device, 'gibbs steps', 2 * segment * UNIFORM_STRIDE, Usage.uniform));
-    const stepGroup = device.createBindGroup({ layout: kernels.layouts.step, entries: [{ binding: 0, resource: { buffer: stepBuffer, size: Step.size } }] });
     const staging = own(device.createBuffer({ label: 'gibbs readback', size: Math.max(16, rows * V * 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }));
     const address = (d: DrawAddress | undefined) => ({ rows, start: 0, drawBatch: d?.batch ?? 0, drawEpoch: d?.epoch ?? 0, index: 0, rowOffset: first });
     for (let begin = 0; begin < steps; begin += segment) {
       const end = Math.min(steps, begin + segment);
       const entries = [];
       for (let s = begin; s < end; s++) entries.push(address(job.hiddenDraws[s]), address(job.visibleDraws.at(s)));
-      device.queue.writeBuffer(stepBuffer, 0, packSteps(entries));
+      const stepGroups = table.write(entries);
       const encoder = device.createCommandEncoder({ label: 'gibbs steps' });
       const pass = encoder.beginComputePass();
       const dispatch = (d: Dispatch | undefined, entry: number) => {
         if (!d) return;
         pass.setPipeline(d[0]);
         pass.setBindGroup(0, d[1]);
-        pass.setBindGroup(1, stepGroup, [entry * UNIFORM_STRIDE]);
+        pass.setBindGroup(1, stepGroups[entry]);
         pass.dispatchWorkgroups(d[2], d[3]);
       };
       for (let s = begin; s < end; s++) {

@@ -29,7 +29,7 @@ import softmaxGroups from '../../../shaders/softmax-groups.wgsl';
 import softmaxLoss from '../../../shaders/softmax-loss.wgsl';
 import clamp from '../../../shaders/clamp.wgsl';
 import { GpuError } from '../../errors.js';
-import { ANNEAL_WG, CHAIN_WG, ELEMENTWISE, Epilogue, MATMUL, prelude, REDUCE_WG, UNITS_WG } from './params.js';
+import { ANNEAL_WG, CHAIN_WG, ELEMENTWISE, Epilogue, MATMUL, type MatmulShape, prelude, REDUCE_WG, UNITS_WG, WIDE } from './params.js';
 import { structDeclarations } from './uniforms.js';
 
 type Slot = 'read' | 'write' | 'uniform';
@@ -46,9 +46,18 @@ function bindGroupLayout(device: GPUDevice, label: string, slots: readonly Slot[
   });
 }
 
+/**
+ * How a kernel's group 1 holds its Step: at a dynamic offset into one buffer (a batch's steps),
+ * or `fixed`, one bind group per step (the Gibbs loop's half steps: lavapipe copies a descriptor
+ * set at every dynamic-offset bind, about 0.14 ms, more than a narrow matmul takes).
+ */
+export type StepBinding = 'dynamic' | 'fixed';
+
 /** The bind group layouts of every kernel: group 0 per kernel, group 1 the per-batch Step (AIS's: the per-step AnnealStep). */
 export interface Layouts {
   readonly step: GPUBindGroupLayout;
+  /** The Step without a dynamic offset (StepBinding 'fixed'). */
+  readonly fixedStep: GPUBindGroupLayout;
   readonly annealStep: GPUBindGroupLayout;
   readonly matmul: GPUBindGroupLayout;
   readonly gradient: GPUBindGroupLayout;
@@ -82,6 +91,11 @@ export interface MatmulVariant {
   readonly tempered?: boolean;
   /** With a label layer's rows U_y added to the hidden input (from the aux binding). */
   readonly labelled?: boolean;
+  /** The workgroup's shape (matmulShape); WIDE when absent. */
+  readonly shape?: MatmulShape;
+  readonly step?: StepBinding;
+  /** With inpainting's clamp in the sample and probability epilogues (the known flags and values in aux). */
+  readonly clamped?: boolean;
 }
 
 /**
@@ -96,6 +110,7 @@ export class Kernels {
   constructor(private readonly device: GPUDevice) {
     this.layouts = {
       step: bindGroupLayout(device, 'step', ['uniform'], true),
+      fixedStep: bindGroupLayout(device, 'fixed step', ['uniform']),
       annealStep: bindGroupLayout(device, 'anneal step', ['uniform'], true),
       matmul: bindGroupLayout(device, 'matmul', ['read', 'read', 'read', 'write', 'write', 'read', 'write', 'uniform', 'uniform']),
       gradient: bindGroupLayout(device, 'gradient', ['read', 'read', 'write', 'uniform']),
@@ -119,20 +134,23 @@ export class Kernels {
       labelDraw: bindGroupLayout(device, 'label draw', ['read', 'read', 'write', 'write', 'uniform', 'uniform']),
       softmaxGroups: bindGroupLayout(device, 'softmax groups', ['write', 'uniform', 'uniform']),
       softmaxLoss: bindGroupLayout(device, 'softmax loss', ['read', 'read', 'write', 'uniform']),
-      clamp: bindGroupLayout(device, 'clamp', ['write', 'read', 'read', 'uniform']),
+      clamp: bindGroupLayout(device, 'clamp', ['write', 'read', 'uniform']),
     };
   }
 
   matmul(v: MatmulVariant): Promise<GPUComputePipeline> {
-    const label = `matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}${v.tempered ? ' tempered' : ''}${v.labelled ? ' labelled' : ''}`;
-    return this.pipeline(label, this.layouts.matmul, [philox, tile, matmul], {
-      WG_X: MATMUL.wgX,
-      WG_Y: MATMUL.wgY,
+    const { wgX, wgY, direct } = v.shape ?? WIDE;
+    const label = `matmul ${v.transposeB ? 'NT' : 'NN'} ${v.epilogue}${v.tempered ? ' tempered' : ''}${v.labelled ? ' labelled' : ''}${v.clamped ? ' clamped' : ''} ${wgX}×${wgY}${direct ? ' direct' : ''}`;
+    return this.stepPipeline(label, v.step, this.layouts.matmul, [philox, tile, matmul], {
+      WG_X: wgX,
+      WG_Y: wgY,
       TRANSPOSE_B: v.transposeB ? 1 : 0,
       B_CONTIGUOUS_IN_K: v.transposeB ? 1 : 0,
       EPILOGUE: v.epilogue,
       TEMPERED: v.tempered ? 1 : 0,
       LABELLED: v.labelled ? 1 : 0,
+      DIRECT: direct ? 1 : 0,
+      CLAMPED: v.clamped ? 1 : 0,
     });
   }
 
@@ -167,8 +185,8 @@ export class Kernels {
   }
 
   /** Gaussian visible units: the noise σ ⊙ n on a block of visible means, and the block divided by σ². */
-  gaussianVisible(): Promise<GPUComputePipeline> {
-    return this.pipeline('gaussian visible', this.layouts.gaussianVisible, [philox, logistic, gaussian, gaussianVisible], {
+  gaussianVisible(step?: StepBinding): Promise<GPUComputePipeline> {
+    return this.stepPipeline('gaussian visible', step, this.layouts.gaussianVisible, [philox, logistic, gaussian, gaussianVisible], {
       WG_X: ELEMENTWISE.wgX,
       WG_Y: ELEMENTWISE.wgY,
     });
@@ -211,8 +229,8 @@ export class Kernels {
   }
 
   /** Softmax visible groups: probabilities, one-hot draws, missing groups zeroed (softmax-groups.wgsl). */
-  softmaxGroups(): Promise<GPUComputePipeline> {
-    return this.pipeline('softmax groups', this.layouts.softmaxGroups, [philox, softmaxGroups], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  softmaxGroups(step?: StepBinding): Promise<GPUComputePipeline> {
+    return this.stepPipeline('softmax groups', step, this.layouts.softmaxGroups, [philox, softmaxGroups], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
   /** The batch's softmax cross-entropy, one workgroup. */
@@ -221,8 +239,8 @@ export class Kernels {
   }
 
   /** Inpainting: the known units take their values again after a visible half step. */
-  clamp(): Promise<GPUComputePipeline> {
-    return this.pipeline('clamp', this.layouts.clamp, [clamp], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  clamp(step?: StepBinding): Promise<GPUComputePipeline> {
+    return this.stepPipeline('clamp', step, this.layouts.clamp, [clamp], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
   /** Forgets the pipelines and modules (their GPU objects go with the device or the garbage collector). */
@@ -269,6 +287,11 @@ export class Kernels {
       WG_X: ELEMENTWISE.wgX,
       WG_Y: ELEMENTWISE.wgY,
     });
+  }
+
+  /** A kernel whose group 1 is the Step, bound as `step` says (dynamic when absent). */
+  private stepPipeline(label: string, step: StepBinding | undefined, layout: GPUBindGroupLayout, sources: readonly string[], constants: Record<string, number>): Promise<GPUComputePipeline> {
+    return step === 'fixed' ? this.pipeline(`${label} (fixed step)`, layout, sources, constants, this.layouts.fixedStep) : this.pipeline(label, layout, sources, constants);
   }
 
   /** `perStep`: group 1's layout, null for a kernel with group 0 alone. */

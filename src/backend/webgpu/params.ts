@@ -18,6 +18,34 @@ export const MATMUL = {
 export const TILE_M = MATMUL.wgY * MATMUL.rowsPerThread;
 export const TILE_N = MATMUL.wgX * MATMUL.colsPerThread;
 
+/** A matmul workgroup's threads along the output's columns (x) and rows (y), and how it reads A and B. */
+export interface MatmulShape {
+  readonly wgX: number;
+  readonly wgY: number;
+  /**
+   * Straight from A and B rather than through tiles in workgroup memory: a narrow tile reuses
+   * little of what it stages, and on lavapipe the tiles' barriers cost more than the reads.
+   */
+  readonly direct: boolean;
+}
+/** The wide shape: 64 × 64 tiles staged in workgroup memory. */
+export const WIDE: MatmulShape = { wgX: MATMUL.wgX, wgY: MATMUL.wgY, direct: false };
+/** Threads along a narrow axis: a 16-unit tile, for an axis of at most 32 units that a 64-unit one would mostly pad. */
+export const NARROW_THREADS = 4;
+
+/** The workgroup shape for an output of `rows` × `n`: narrow and direct where a wide tile would be mostly padding. */
+export function matmulShape(rows: number, n: number): MatmulShape {
+  const narrow = (units: number, tile: number) => 2 * units <= tile;
+  const [narrowX, narrowY] = [narrow(n, TILE_N), narrow(rows, TILE_M)];
+  if (!narrowX && !narrowY) return WIDE;
+  return { wgX: narrowX ? NARROW_THREADS : MATMUL.wgX, wgY: narrowY ? NARROW_THREADS : MATMUL.wgY, direct: true };
+}
+
+/** The workgroups covering a `rows` × `n` output in `shape`'s tiles: [x, y]. */
+export function matmulGrid(shape: MatmulShape, rows: number, n: number): [number, number] {
+  return [Math.ceil(n / (shape.wgX * MATMUL.colsPerThread)), Math.ceil(rows / (shape.wgY * MATMUL.rowsPerThread))];
+}
+
 /** 2-D elementwise kernels (gather, update). */
 export const ELEMENTWISE = { wgX: 64, wgY: 4 } as const;
 /** 1-D kernels with one thread per unit (centring's bias and offset updates, the log-variances' step). */

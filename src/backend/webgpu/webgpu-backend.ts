@@ -12,11 +12,11 @@ import { annealOnGpu } from './annealer.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
 import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
-import { Epilogue, MAX_GROUPS, REDUCE_WG, TILE_M, TILE_N, UNIFORM_STRIDE, Write } from './params.js';
+import { Epilogue, matmulGrid, matmulShape, MAX_GROUPS, REDUCE_WG, TILE_M, UNIFORM_STRIDE, Write } from './params.js';
 import { GpuData } from './resident-data.js';
 import { Trainer, type Dispatch } from './trainer.js';
 import { gaussianVisiblePass } from './gaussian.js';
-import { gibbsOnGpu } from './gibbs-chains.js';
+import { gibbsOnGpu, StepTable } from './gibbs-chains.js';
 import { softmaxGroupsPass } from './softmax.js';
 import { annealOnHost } from '../anneal.js';
 import { exactSoftmaxLogPartition } from '../softmax-partition.js';
@@ -34,6 +34,8 @@ export class WebGpuBackend implements Backend {
   readonly banner: string;
   private readonly device: GPUDevice;
   private readonly kernels: Kernels;
+  /** The Gibbs loop's half steps, kept between calls with their bind groups. */
+  private readonly gibbsSteps: StepTable;
   /** Made again when the parameters set bring a label layer of another class count. */
   private model: ModelBuffers;
   private trainer: Trainer | undefined;
@@ -53,6 +55,7 @@ export class WebGpuBackend implements Backend {
     this.banner = `# GPU usage has been enabled. Computation will proceed on the GPU.\n# WebGPU adapter: ${gpu.adapterName}`;
     this.kernels = new Kernels(this.device);
     this.model = new ModelBuffers(this.device, visible, hidden);
+    this.gibbsSteps = new StepTable(this.device, this.kernels.layouts.fixedStep);
     void this.device.lost.then((info) => {
       this.lost = info.message || info.reason;
     });
@@ -169,8 +172,8 @@ export class WebGpuBackend implements Backend {
 
   /** Every step in one command buffer over resident chains, one readback (gibbs-chains.ts). */
   async gibbs(job: GibbsJob): Promise<Matrix> {
-    const { device, kernels, model, softmax } = this;
-    return this.run('running Gibbs chains', () => gibbsOnGpu({ device, kernels, model, softmax, maxBindingBytes: this.gpu.maxBindingBytes }, job));
+    const { device, kernels, model, softmax, gibbsSteps: steps } = this;
+    return this.run('running Gibbs chains', () => gibbsOnGpu({ device, kernels, model, softmax, steps, maxBindingBytes: this.gpu.maxBindingBytes }, job));
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
@@ -293,6 +296,7 @@ export class WebGpuBackend implements Backend {
     this.trainer?.destroy();
     this.trainer = undefined;
     this.model.destroy();
+    this.gibbsSteps.destroy();
     this.kernels.destroy();
     if (this.gpu.owned) this.device.destroy();
   }
@@ -310,13 +314,12 @@ export class WebGpuBackend implements Backend {
     const out = matrix(x.rows, n);
     const rowsPerCall = Math.max(1, Math.min(Math.floor(this.gpu.maxBindingBytes / (Math.max(k, n) * 4)), MAX_GROUPS * TILE_M));
     const m = this.model;
-    const [pipeline, gaussianVisible] = await Promise.all([
-      this.kernels.matmul({ transposeB: !up, epilogue }),
-      m.gaussian ? this.kernels.gaussianVisible() : undefined,
-    ]);
+    const gaussianVisible = m.gaussian ? await this.kernels.gaussianVisible() : undefined;
     const sampling = epilogue === Epilogue.sample;
     for (let first = 0; first < x.rows; first += rowsPerCall) {
       const rows = Math.min(rowsPerCall, x.rows - first);
+      const shape = matmulShape(rows, n);
+      const pipeline = await this.kernels.matmul({ transposeB: !up, epilogue, shape });
       const owned: GPUBuffer[] = [];
       const own = (b: GPUBuffer) => (owned.push(b), b);
       try {
@@ -357,7 +360,7 @@ export class WebGpuBackend implements Backend {
         const group = this.device.createBindGroup({ layout: this.kernels.layouts.matmul, entries });
         const dispatches: Dispatch[] = [
           ...(before ? [before.dispatch] : []),
-          [pipeline, group, Math.ceil(n / TILE_N), Math.ceil(rows / TILE_M)],
+          [pipeline, group, ...matmulGrid(shape, rows, n)],
           ...(after ? [after.dispatch] : []),
           ...(groups ? [groups] : []),
         ];

@@ -8,7 +8,7 @@
 // whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
-import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
+import { GIBBS_PHASE_STRIDE, GRADIENT_TILE_ROWS, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
 import { boxMuller4, sigmoid4, softplus4, softplusDifference4 } from './math';
 
 let ctrl: usize = 0;
@@ -319,6 +319,10 @@ let uniforms: usize = 0;
 let hIndex: usize = 0;
 let visibleGradient: usize = 0;
 let hiddenGradient: usize = 0;
+let hiddenLists: usize = 0;
+let unitStarts: usize = 0;
+let unitTerms: usize = 0;
+let hiddenCounts: usize = 0;
 let rowBytes: usize = 0;
 let hiddenBytes: usize = 0;
 let statHidden0: usize = 0;
@@ -364,6 +368,8 @@ function trainEpoch(): void {
   vCount = pointer(C.VCOUNT);
   gradient = pointer(C.GRADIENT);
   hiddenGradient = pointer(C.HIDDENGRADIENT);
+  hiddenLists = pointer(C.HIDDENLISTS);
+  hiddenCounts = pointer(C.HIDDENCOUNTS);
   // This thread's scratch, laid out by the host (layout.ts, scratchLayout).
   pre = pointer(C.SCRATCH) + <usize>thread * pointer(C.SCRATCHBYTES);
   uniforms = pre + pointer(C.SCRATCHUNIFORMS);
@@ -371,6 +377,8 @@ function trainEpoch(): void {
   visibleGradient = pre + pointer(C.SCRATCHVISIBLEGRADIENT);
   hSample = pre + pointer(C.SCRATCHHIDDENSAMPLE);
   varianceGradient = pre + pointer(C.SCRATCHVARIANCEGRADIENT);
+  unitStarts = pre + pointer(C.SCRATCHUNITSTARTS);
+  unitTerms = pre + pointer(C.SCRATCHUNITTERMS);
   rowBytes = <usize>V << 2;
   hiddenBytes = <usize>H << 2;
   statHidden0 = bySamples ? hidden0 : hidden0Prob;
@@ -397,96 +405,26 @@ function trainBatch(batch: i32): void {
 
   // Forward passes on this thread's rows: h0, then the k Gibbs steps of the negative chain
   // (from h0, or from the persistent chains; with parallel tempering, the sweeps of the row's
-  // M chains), each layer sampled in its epilogue.
-  for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
-    if (classes != 0) {
-      labelledRow(i, batch, start);
-      continue;
-    }
-    const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
-    const xi = xIndex + <usize>i * rowBytes;
-    const xv = xValue + <usize>i * rowBytes;
-    const xn = compressVisible(x, xi, xv);
-    store<i32>(xCount + (<usize>i << 2), xn);
-    sumRows(pre, c, W, H, xi, xv, xn, false);
-    sigmoidRow(pre, H);
-    uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN);
-    const h0 = hidden0 + <usize>i * hiddenBytes;
-    sampleRow(pre, uniforms, H, h0, hidden0Prob + <usize>i * hiddenBytes, false);
-    if (temperatures != 0) {
-      temperRow(i, batch);
-      continue;
-    }
-    const chain = chains + <usize>i * hiddenBytes;
-    let hn = compress(persistent ? chain : h0, H, hIndex, pre);
-
-    const v1 = visible1 + <usize>i * rowBytes;
-    const vi = vIndex + <usize>i * rowBytes;
-    const vv = vValue + <usize>i * rowBytes;
-    const h1 = hidden1 + <usize>i * hiddenBytes;
-    for (let t = 1; t <= cdSteps; t++) {
-      const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
-      sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
-      visibleStep(v1, x, i, batch, PHASE_VISIBLE + stride);
-      const vn = compressVisible(v1, vi, vv);
-      store<i32>(vCount + (<usize>i << 2), vn);
-
-      sumRows(pre, c, W, H, vi, vv, vn, bySamples && !gaussian);
-      sigmoidRow(pre, H);
-      const last = t == cdSteps;
-      if (bySamples || persistent || !last) {
-        uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN_AGAIN + stride);
-        sampleRow(pre, uniforms, H, hSample, last ? h1 : 0, bySamples);
-        hn = compress(hSample, H, hIndex, pre);
-      } else {
-        memory.copy(h1, pre, hiddenBytes);
-      }
-    }
-    if (persistent) memory.copy(chain, hSample, hiddenBytes);
+  // M chains, and with a label layer, each row on its own).
+  const r0 = shareBegin(rows);
+  const r1 = shareEnd(rows);
+  if (classes != 0) {
+    for (let i = r0; i < r1; i++) labelledRow(i, batch, start);
+  } else {
+    positivePhase(r0, r1, batch, start);
+    if (temperatures != 0) for (let i = r0; i < r1; i++) temperRow(i, batch);
+    else negativePhase(r0, r1, batch, start);
   }
   barrier();
 
   // The gradient for this thread's visible units: G = Xᵀ·h0 − v1ᵀ·h1 and Σ (X − v1).
   const v0 = shareBegin(V);
   const vEnd = shareEnd(V);
-  memory.fill(gradient + <usize>v0 * hiddenBytes, 0, <usize>(vEnd - v0) * hiddenBytes);
-  memory.fill(visibleGradient, 0, <usize>V << 2);
-  for (let i = 0; i < rows; i++) {
-    const positive = statHidden0 + <usize>i * hiddenBytes;
-    const negative = hidden1 + <usize>i * hiddenBytes;
-    for (let side = 0; side < 2; side++) {
-      const index = side == 0 ? xIndex + <usize>i * rowBytes : vIndex + <usize>i * rowBytes;
-      const value = side == 0 ? xValue + <usize>i * rowBytes : vValue + <usize>i * rowBytes;
-      const count = load<i32>((side == 0 ? xCount : vCount) + (<usize>i << 2));
-      const source = side == 0 ? positive : negative;
-      const sign: f32 = side == 0 ? 1 : -1;
-      // The entries are sorted: start at this thread's first visible unit.
-      for (let q = firstAtLeast(index, count, v0); q < count; q++) {
-        const v = load<i32>(index + (<usize>q << 2));
-        if (v >= vEnd) break;
-        const a = sign * load<f32>(f32At(value, q));
-        store<f32>(f32At(visibleGradient, v), load<f32>(f32At(visibleGradient, v)) + visibleScale * a);
-        const g = gradient + <usize>v * hiddenBytes;
-        const s = f32x4.splat(a);
-        let j = 0;
-        for (; j + 4 <= H; j += 4) {
-          const at = f32At(g, j);
-          v128.store(at, f32x4.add(v128.load(at), f32x4.mul(s, v128.load(f32At(source, j)))));
-        }
-        for (; j < H; j++) store<f32>(f32At(g, j), load<f32>(f32At(g, j)) + a * load<f32>(f32At(source, j)));
-      }
-    }
-  }
+  sumWeightGradient(rows, v0, vEnd);
   // …and Σ (h0 − h1) for this thread's hidden units.
   const hBegin = shareBegin(H);
   const hEnd = shareEnd(H);
-  for (let j = hBegin; j < hEnd; j++) {
-    let s: f32 = 0;
-    for (let i = 0; i < rows; i++) {
-      s += load<f32>(f32At(statHidden0 + <usize>i * hiddenBytes, j)) - load<f32>(f32At(hidden1 + <usize>i * hiddenBytes, j));
-    }
-    store<f32>(f32At(hiddenGradient, j), s);
-  }
+  sumHiddenGradient(rows, hBegin, hEnd);
   if (learnVariance) sumSquaredDeviations(start, rows, v0, vEnd);
   if (classes != 0) sumLabelGradient(rows, hBegin, hEnd);
   // Centring corrects every weight's gradient with the whole hidden gradient.
@@ -553,16 +491,16 @@ function trainBatch(batch: i32): void {
 
   // The loss's terms from the updated W and b, from a = b + h0·Wᵀ: log P(x | h0) per row
   // (Gaussian units: Σ (x − a)²), summed by the host per batch.
-  for (let i = shareBegin(rows); i < shareEnd(rows); i++) {
-    const h0 = hidden0 + <usize>i * hiddenBytes;
-    const hn = compress(h0, H, hIndex, pre);
-    sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
+  listHidden(hidden0, r0, r1);
+  sumRowsOfChains(visible1, b, Wt, V, hiddenLists, 0, hiddenCounts, H, r0, r1);
+  for (let i = r0; i < r1; i++) {
+    const a = visible1 + <usize>i * rowBytes;
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
     const at = <usize>(start + i) << 3;
     if (softmaxSize != 0) {
-      store<f64>(rowLoss + at, crossEntropy(x, pre, rowObserved + at));
+      store<f64>(rowLoss + at, crossEntropy(x, a, rowObserved + at));
     } else {
-      store<f64>(rowLoss + at, gaussian ? squaredError(x, pre) : logLikelihood(x, pre));
+      store<f64>(rowLoss + at, gaussian ? squaredError(x, a) : logLikelihood(x, a));
     }
   }
   // The next batch may share rows out differently (batch sizes differ by one), so no thread
@@ -571,12 +509,178 @@ function trainBatch(batch: i32): void {
 }
 
 /**
+ * h0 for the rows [r0, r1): c + x·W over all of them (sumRowsOfChains keeps each block of W in
+ * cache while every row reads it), then σ and a draw per row.
+ */
+function positivePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
+  for (let i = r0; i < r1; i++) {
+    const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
+    store<i32>(xCount + (<usize>i << 2), compressVisible(x, xIndex + <usize>i * rowBytes, xValue + <usize>i * rowBytes));
+  }
+  sumRowsOfChains(hidden0Prob, c, W, H, xIndex, xValue, xCount, V, r0, r1);
+  for (let i = r0; i < r1; i++) {
+    const p = hidden0Prob + <usize>i * hiddenBytes;
+    sigmoidRow(p, H);
+    uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN);
+    sampleRow(p, uniforms, H, hidden0 + <usize>i * hiddenBytes, 0, false);
+  }
+}
+
+/**
+ * The k Gibbs steps of the negative chains of rows [r0, r1), from h0 or the persistent chains,
+ * each half step over all the rows at once: b + h·Wᵀ into visible1, then c + v·W into hidden1,
+ * each layer sampled in its epilogue.
+ */
+function negativePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
+  listHidden(persistent ? chains : hidden0, r0, r1);
+  for (let t = 1; t <= cdSteps; t++) {
+    const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
+    sumRowsOfChains(visible1, b, Wt, V, hiddenLists, 0, hiddenCounts, H, r0, r1);
+    for (let i = r0; i < r1; i++) {
+      const v1 = visible1 + <usize>i * rowBytes;
+      const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
+      visibleStep(v1, v1, x, i, batch, PHASE_VISIBLE + stride);
+      store<i32>(vCount + (<usize>i << 2), compressVisible(v1, vIndex + <usize>i * rowBytes, vValue + <usize>i * rowBytes));
+    }
+    sumRowsOfChains(hidden1, c, W, H, vIndex, bySamples && !gaussian ? 0 : vValue, vCount, V, r0, r1);
+    const last = t == cdSteps;
+    for (let i = r0; i < r1; i++) {
+      const h1 = hidden1 + <usize>i * hiddenBytes;
+      sigmoidRow(h1, H);
+      if (!bySamples && !persistent && last) continue;
+      uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN_AGAIN + stride);
+      sampleRow(h1, uniforms, H, hSample, last ? h1 : 0, bySamples);
+      if (!last) store<i32>(hiddenCounts + (<usize>i << 2), compress(hSample, H, hiddenLists + <usize>i * hiddenBytes, pre));
+      else if (persistent) memory.copy(chains + <usize>i * hiddenBytes, hSample, hiddenBytes);
+    }
+  }
+}
+
+/** The lists of the hidden units on in the binary rows [r0, r1) of `states` (H wide), into hiddenLists and hiddenCounts. */
+function listHidden(states: usize, r0: i32, r1: i32): void {
+  for (let i = r0; i < r1; i++) {
+    const count = compress(states + <usize>i * hiddenBytes, H, hiddenLists + <usize>i * hiddenBytes, pre);
+    store<i32>(hiddenCounts + (<usize>i << 2), count);
+  }
+}
+
+/**
+ * The weight gradient of this thread's visible units [v0, vEnd), G = Σ_i x_i ⊗ S0_i − v_i ⊗ Sk_i
+ * over the batch's rows in order, and Σ (x − v) into visibleGradient. A tile of rows at a time:
+ * their lists turned into one list per unit, so that each element of G sums a tile's terms in
+ * a register and is loaded and stored once per tile, not once per row.
+ */
+function sumWeightGradient(rows: i32, v0: i32, vEnd: i32): void {
+  memory.fill(gradient + <usize>v0 * hiddenBytes, 0, <usize>(vEnd - v0) * hiddenBytes);
+  memory.fill(visibleGradient, 0, <usize>V << 2);
+  for (let i0 = 0; i0 < rows; i0 += GRADIENT_TILE_ROWS) {
+    listByUnit(i0, min(i0 + <i32>GRADIENT_TILE_ROWS, rows), v0, vEnd);
+    for (let v = v0; v < vEnd; v++) {
+      const from = load<i32>(unitStarts + (<usize>(v - v0) << 2));
+      const to = load<i32>(unitStarts + (<usize>(v - v0 + 1) << 2));
+      const g = gradient + <usize>v * hiddenBytes;
+      let j = 0;
+      for (; j + 16 <= H; j += 16) sumTerms16(f32At(g, j), <usize>j << 2, from, to);
+      for (; j < H; j++) {
+        let a = load<f32>(f32At(g, j));
+        for (let e = from; e < to; e++) {
+          const term = unitTerms + (<usize>e << 3);
+          a += load<f32>(term, 4) * load<f32>(f32At(<usize>load<u32>(term), j));
+        }
+        store<f32>(f32At(g, j), a);
+      }
+    }
+  }
+}
+
+/**
+ * The terms of rows [i0, i1) for the units [v0, vEnd): unit v's are unitTerms[unitStarts[v −
+ * v0] .. unitStarts[v − v0 + 1]), each the address of a row's statistic (S0, or Sk) and its
+ * weight (x, or −v), in the order a row-by-row sum takes them. Adds their Σ (x − v) to
+ * visibleGradient.
+ */
+function listByUnit(i0: i32, i1: i32, v0: i32, vEnd: i32): void {
+  memory.fill(unitStarts, 0, <usize>(vEnd - v0 + 2) << 2);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = i0; i < i1; i++) {
+      for (let side = 0; side < 2; side++) {
+        const index = (side == 0 ? xIndex : vIndex) + <usize>i * rowBytes;
+        const value = (side == 0 ? xValue : vValue) + <usize>i * rowBytes;
+        const count = load<i32>((side == 0 ? xCount : vCount) + (<usize>i << 2));
+        const statistic = (side == 0 ? statHidden0 : hidden1) + <usize>i * hiddenBytes;
+        const sign: f32 = side == 0 ? 1 : -1;
+        // The entries are sorted: start at this thread's first visible unit.
+        for (let q = firstAtLeast(index, count, v0); q < count; q++) {
+          const v = load<i32>(index + (<usize>q << 2));
+          if (v >= vEnd) break;
+          if (pass == 0) {
+            const at = unitStarts + (<usize>(v - v0 + 2) << 2);
+            store<i32>(at, load<i32>(at) + 1);
+            continue;
+          }
+          const a = sign * load<f32>(f32At(value, q));
+          const at = unitStarts + (<usize>(v - v0 + 1) << 2);
+          const e = load<i32>(at);
+          store<i32>(at, e + 1);
+          store<u32>(unitTerms + (<usize>e << 3), <u32>statistic);
+          store<f32>(unitTerms + (<usize>e << 3), a, 4);
+          store<f32>(f32At(visibleGradient, v), load<f32>(f32At(visibleGradient, v)) + visibleScale * a);
+        }
+      }
+    }
+    // Counts to starts, each one place early: the second pass moves them into place.
+    if (pass == 0) for (let k = 2; k <= vEnd - v0 + 1; k++) store<i32>(unitStarts + (<usize>k << 2), load<i32>(unitStarts + (<usize>k << 2)) + load<i32>(unitStarts + (<usize>(k - 1) << 2)));
+  }
+}
+
+/** out[0..16) += Σ_e weight_e · statistic_e[column .. +16) over the terms [from, to). */
+function sumTerms16(out: usize, column: usize, from: i32, to: i32): void {
+  let a0 = v128.load(out);
+  let a1 = v128.load(out, 16);
+  let a2 = v128.load(out, 32);
+  let a3 = v128.load(out, 48);
+  for (let e = from; e < to; e++) {
+    const term = unitTerms + (<usize>e << 3);
+    const row = <usize>load<u32>(term) + column;
+    const s = f32x4.splat(load<f32>(term, 4));
+    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
+    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
+  }
+  v128.store(out, a0);
+  v128.store(out, a1, 16);
+  v128.store(out, a2, 32);
+  v128.store(out, a3, 48);
+}
+
+/** Σ_i (S0_i − Sk_i) over the batch's rows in order, for the hidden units [begin, end). */
+function sumHiddenGradient(rows: i32, begin: i32, end: i32): void {
+  let j = begin;
+  for (; j + 4 <= end; j += 4) {
+    let s = f32x4.splat(0);
+    for (let i = 0; i < rows; i++) {
+      const at = <usize>i * hiddenBytes + (<usize>j << 2);
+      s = f32x4.add(s, f32x4.sub(v128.load(statHidden0 + at), v128.load(hidden1 + at)));
+    }
+    v128.store(f32At(hiddenGradient, j), s);
+  }
+  for (; j < end; j++) {
+    let s: f32 = 0;
+    for (let i = 0; i < rows; i++) {
+      s += load<f32>(f32At(statHidden0 + <usize>i * hiddenBytes, j)) - load<f32>(f32At(hidden1 + <usize>i * hiddenBytes, j));
+    }
+    store<f32>(f32At(hiddenGradient, j), s);
+  }
+}
+
+/**
  * The negative phase's visible row at a Gibbs step, from pre = b + h·Wᵀ into v1: binary units'
  * probabilities σ(pre), Gaussian units' means pre, softmax groups' probabilities (zero where
  * the data row x misses the group); sampled with 'samples' statistics (Gaussian units: mean +
  * σ ⊙ n; softmax groups: one category each) from draws at (row i, batch, phase).
  */
-function visibleStep(v1: usize, x: usize, i: i32, batch: i32, phase: u32): void {
+function visibleStep(v1: usize, pre: usize, x: usize, i: i32, batch: i32, phase: u32): void {
   if (softmaxSize != 0) {
     if (bySamples) uniformRow(uniforms, V / softmaxSize, <u32>i, <u32>batch, phase);
     softmaxRow(v1, pre, x, bySamples);
@@ -584,7 +688,7 @@ function visibleStep(v1: usize, x: usize, i: i32, batch: i32, phase: u32): void 
   }
   if (!gaussian) sigmoidRow(pre, V);
   if (!bySamples) {
-    memory.copy(v1, pre, rowBytes);
+    if (v1 != pre) memory.copy(v1, pre, rowBytes);
   } else if (gaussian) {
     normalRow(v1, 0, pre, 1, <u32>i, <u32>batch, phase);
   } else {
@@ -911,7 +1015,7 @@ function labelledRow(i: i32, batch: i32, start: i32): void {
   for (let t = 1; t <= cdSteps; t++) {
     const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
     sumRows(pre, b, Wt, V, hIndex, 0, hn, true);
-    visibleStep(v1, x, i, batch, PHASE_VISIBLE + stride);
+    visibleStep(v1, pre, x, i, batch, PHASE_VISIBLE + stride);
     const vn = compress(v1, V, vi, vv);
     store<i32>(vCount + (<usize>i << 2), vn);
     model = drawLabel(hn, i, batch, PHASE_LABEL + stride, scores);
