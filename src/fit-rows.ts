@@ -1,26 +1,26 @@
+import { defaultChunkRows } from './backend/chunked-epoch.js';
 import { consecutive, readRows, type RowSource } from './data/row-source.js';
 import { columnMeans, columnVariances } from './init.js';
 import type { Matrix } from './matrix.js';
+import { pixelSource, type PixelMatrix } from './pixels.js';
 import type { TrainingRows } from './training.js';
-
-/** A chunk of a streamed data set is at most this many bytes of float32 values, unless one batch is more. */
-export const STREAM_CHUNK_BYTES = 8 * 2 ** 20;
-
-/** The rows of a streamed chunk by default: whole batches in STREAM_CHUNK_BYTES, at least one batch. */
-export function defaultChunkRows(cols: number, batchSize: number): number {
-  return Math.max(batchSize, Math.floor(STREAM_CHUNK_BYTES / (cols * 4)));
-}
 
 /** Checks rows as fit checks them (value ranges, one-hot groups), throwing an InvalidArgumentError naming `argument`. */
 export type RowCheck = (m: Matrix, argument: string) => void;
 
-/** Rows held in memory, as train takes them: the means (and a Gaussian model's variances) from all of them. */
+/** Float32 rows held in memory, as train takes them: the means (and a Gaussian model's variances) from all of them. */
 export function rowsInMemory(x: Matrix, gaussian: boolean): TrainingRows {
   const statistics = () => {
     const mean = columnMeans(x.data, x.rows, x.cols);
     return { mean, variance: gaussian ? columnVariances(x.data, x.rows, x.cols, mean) : undefined };
   };
-  return { head: x, chunkRows: x.rows, check: () => {}, statistics };
+  return { rows: x.rows, resident: x, head: x, chunkRows: x.rows, check: () => {}, statistics };
+}
+
+/** 8-bit rows held in memory and uploaded as they are: checked and summed as a source's rows are (rowsFromSource). */
+export async function rowsOfPixels(x: PixelMatrix, headRows: number, gaussian: boolean, check: RowCheck): Promise<TrainingRows> {
+  const scanned = await scan(pixelSource(x), defaultChunkRows(x.cols, 1), headRows, gaussian, check);
+  return { ...scanned, rows: x.rows, resident: x, chunkRows: x.rows, check: () => {} };
 }
 
 /**
@@ -30,6 +30,19 @@ export function rowsInMemory(x: Matrix, gaussian: boolean): TrainingRows {
  * Gaussian model's variances take a second pass. The first `headRows` rows are kept for metrics.
  */
 export async function rowsFromSource(source: RowSource, chunkRows: number, headRows: number, gaussian: boolean, check: RowCheck): Promise<TrainingRows> {
+  const name = source.name ?? 'the row source';
+  const scanned = await scan(source, chunkRows, headRows, gaussian, check);
+  return {
+    ...scanned,
+    rows: source.rows,
+    source,
+    chunkRows,
+    check: (m) => check(m, `x (rows of ${name} read again for an epoch; the source gave other values than at the start of fit)`),
+  };
+}
+
+/** Reads every row of `source` in order, checking them, for their column statistics and first rows. */
+async function scan(source: RowSource, chunkRows: number, headRows: number, gaussian: boolean, check: RowCheck): Promise<Pick<TrainingRows, 'head' | 'statistics'>> {
   const { rows, cols } = source;
   const name = source.name ?? 'the row source';
   const buffer = new Float32Array(Math.min(chunkRows, rows) * cols);
@@ -54,11 +67,6 @@ export async function rowsFromSource(source: RowSource, chunkRows: number, headR
     });
     variance = Float32Array.from(sums, (s) => s / rows);
   }
-  return {
-    head: await readRows(source, consecutive(0, Math.min(headRows, rows)), 'x'),
-    source,
-    chunkRows,
-    check: (m) => check(m, `x (rows of ${name} read again for an epoch; the source gave other values than at the start of fit)`),
-    statistics: () => ({ mean, variance }),
-  };
+  const head = await readRows(source, consecutive(0, Math.min(headRows, rows)), 'x');
+  return { head, statistics: () => ({ mean, variance }) };
 }

@@ -24,5 +24,6 @@ export { browserPlatform, currentPlatform, installPlatform, setGpuProvider, type
 export { hideMask, masked, type HiddenRegion } from './masks.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
 export { isRowSource, type RowSource } from './data/row-source.js';
+export { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from './pixels.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';
 export { formatLossFile } from './io/loss-file.js';

@@ -98,7 +98,6 @@ export function checkValues(m: Matrix, argument: string, unitInterval: boolean):
   }
 }
 
-/** The first `count` rows of m (all of them if fewer), without copying. */
 /**
  * Refuses rows whose groups of `size` values (softmax visible groups) are not one-hot (a single
  * 1, the rest 0) or all zeros (missing), naming the first bad row and group.
@@ -118,6 +117,7 @@ export function checkOneHot(m: Matrix, size: number, argument: string): void {
   }
 }
 
+/** The first `count` rows of m (all of them if fewer), without copying. */
 export function firstRows(m: Matrix, count: number): Matrix {
   const rows = Math.min(count, m.rows);
   return { data: m.data.subarray(0, rows * m.cols), rows, cols: m.cols };

@@ -11,7 +11,9 @@ import { columnMeans, initialParameters, logOdds, withLabels, withLogVariance, w
 import { mean, softmaxRows } from './math.js';
 import { checkOneHot, checkValues, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { checkRowSource, isRowSource, type RowSource } from './data/row-source.js';
-import { defaultChunkRows, rowsFromSource, rowsInMemory } from './fit-rows.js';
+import { rowsFromSource, rowsInMemory, rowsOfPixels } from './fit-rows.js';
+import { defaultChunkRows } from './backend/chunked-epoch.js';
+import { isPixelMatrix, toPixelMatrix, type PixelMatrix } from './pixels.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
 import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, softmaxGroup, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
@@ -161,11 +163,12 @@ export class RBM {
    * to this call's learning curve, which is also appended to `history`. Bad arguments are
    * rejected before anything changes.
    */
-  async fit(x: MatrixInput | RowSource, options: FitOptions): Promise<FitHistory> {
+  async fit(x: MatrixInput | PixelMatrix | RowSource, options: FitOptions): Promise<FitHistory> {
     const source = isRowSource(x) ? x : undefined;
     if (source) checkRowSource(source, 'x', this.visible);
-    const data = source ? undefined : this.visibleData(x as MatrixInput, 'x');
-    const rows = source?.rows ?? data!.rows;
+    const pixels = !source && isPixelMatrix(x) ? toPixelMatrix(x, 'x', this.visible) : undefined;
+    const data = source || pixels ? undefined : this.visibleData(x as MatrixInput, 'x');
+    const rows = source?.rows ?? pixels?.rows ?? data!.rows;
     const o = checkFitOptions(options, rows);
     if (o.chunkRows !== undefined && !source) throw new InvalidArgumentError('chunkRows', 'applies to rows read from a RowSource (openIdxSource); these rows are in memory');
     const chunkRows = o.chunkRows ?? defaultChunkRows(this.visible, o.batchSize);
@@ -181,13 +184,20 @@ export class RBM {
     if (o.metrics.includes('logLikelihood') && Math.min(this.visible, this.hidden) > MAX_EXACT_UNITS) {
       throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z: a layer of at most ${MAX_EXACT_UNITS} units`);
     }
-    // In memory: the rows and the backend's copy; from a source: the chunk training, the next one read, and the backend's copy.
-    const heldBytes = data ? data.data.byteLength * 2 : 3 * Math.min(chunkRows, rows) * this.visible * 4;
+    // Float32 rows: ours and the backend's copy; from a source, or from 8-bit rows (ours) in chunks: the chunk
+    // training, the next one read, and the backend's copy.
+    const chunkBytes = 3 * Math.min(chunkRows, rows) * this.visible * 4;
+    const heldBytes = data ? data.data.byteLength * 2 : chunkBytes + (pixels?.pixels.byteLength ?? 0);
     checkMemory('x', `training on ${rows} rows of ${this.visible} values`, heldBytes + (validation?.data.byteLength ?? 0) * 2, this.platform.memoryBytes);
     return this.exclusive(async () => {
       // Before anything changes: a checkpoint that cannot be written must not cost an epoch.
       if (o.checkpoint !== undefined) await (await import('./io/paths.js')).checkWritable(o.checkpoint);
-      const training = source ? await rowsFromSource(source, chunkRows, o.metricRows, this.gaussian, (m, argument) => this.checkVisibleRows(m, argument)) : rowsInMemory(data!, this.gaussian);
+      const check = (m: Matrix, argument: string) => this.checkVisibleRows(m, argument);
+      const training = source
+        ? await rowsFromSource(source, chunkRows, o.metricRows, this.gaussian, check)
+        : pixels
+          ? await rowsOfPixels(pixels, o.metricRows, this.gaussian, check)
+          : rowsInMemory(data!, this.gaussian);
       return train(this.record, await this.backend, training, validation, o, labels);
     });
   }

@@ -1,4 +1,4 @@
-import type { Backend, EpochPlan, EpochResult, Parameters } from './backend/backend.js';
+import type { Backend, EpochPlan, EpochResult } from './backend/backend.js';
 import { batchStarts, largestBatch } from './batches.js';
 import { DivergenceError, InvalidArgumentError, NonFiniteError, TrainingInterruptedError } from './errors.js';
 import { epochMetrics } from './evaluation/epoch-metrics.js';
@@ -6,7 +6,9 @@ import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
 import { parametersFromData } from './init.js';
-import { chunkBatches, readRows, type RowSource } from './data/row-source.js';
+import { readRows, type RowSource } from './data/row-source.js';
+import { chunkedEpoch, type ChunkReader } from './backend/chunked-epoch.js';
+import type { PixelMatrix } from './pixels.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
 import { lossName, type VisibleType } from './options.js';
@@ -31,7 +33,7 @@ export async function saveRecord(path: string, record: ModelRecord): Promise<voi
  * epoch that finished.
  */
 export async function train(record: ModelRecord, backend: Backend, data: TrainingRows, validation: Matrix | undefined, o: CheckedFitOptions, labels?: Uint32Array): Promise<FitHistory> {
-  const rows = data.source?.rows ?? data.head.rows;
+  const { rows } = data;
   const resumed = o.resumeFrom === undefined ? undefined : await readCheckpoint(o.resumeFrom, record);
   const progress = resumed ? resumed.progress : record.progress;
   if (progress && (progress.rows !== rows || progress.batchSize !== o.batchSize)) {
@@ -53,8 +55,11 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
   if (o.verbose) o.log(backend.banner);
   if (o.verbose && record.config.visibleType === 'gaussian') o.log(GAUSSIAN_LOSS_NOTE);
   // Rows in memory are uploaded once; a source's are read and uploaded a chunk at a time.
-  const resident = data.source ? undefined : await backend.upload(data.head, labels);
-  const runEpoch = resident ? (plan: EpochPlan) => backend.trainEpoch(resident, plan) : (plan: EpochPlan) => streamEpoch(backend, data, plan, record.parameters, labels);
+  const resident = data.resident && (await backend.upload(data.resident, labels));
+  const read = sourceReader(data);
+  const runEpoch = resident
+    ? (plan: EpochPlan) => backend.trainEpoch(resident, plan)
+    : (plan: EpochPlan) => chunkedEpoch(backend, plan, data.chunkRows, data.head.cols, record.parameters, read, labels);
   try {
     while (record.epochsTrained < startEpoch + o.epochs) {
       if (o.signal?.aborted) await interrupt(record, o, o.signal.reason);
@@ -81,11 +86,16 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
   return result;
 }
 
-/** The rows fit trains on: in memory (`head` is all of them), or read from `source` a chunk at a time. */
+/**
+ * The rows fit trains on: held in memory and uploaded once (float32, or 8-bit pixels), or read
+ * from `source` a chunk of batches at a time.
+ */
 export interface TrainingRows {
-  /** Every row in memory; with a source, its first rows (those the metrics use). */
-  readonly head: Matrix;
+  readonly rows: number;
+  readonly resident?: Matrix | PixelMatrix;
   readonly source?: RowSource;
+  /** The first rows as float32 values (the metrics' rows). */
+  readonly head: Matrix;
   /** With a source: the most rows read and uploaded at a time (whole batches, at least one). */
   readonly chunkRows: number;
   /** Checks a chunk read from the source as fit checks rows in memory. */
@@ -94,57 +104,13 @@ export interface TrainingRows {
   readonly statistics: () => { readonly mean: Float32Array; readonly variance?: Float32Array };
 }
 
-/**
- * An epoch of rows read from a source: chunk after chunk of whole batches in the epoch's order,
- * each read while the one before trains, uploaded and trained as the batches [b0, b1) of the
- * same plan (so the batches and every draw are those of the rows in memory). A non-finite batch
- * restores `before`, the parameters the epoch started from.
- */
-async function streamEpoch(backend: Backend, data: TrainingRows, plan: EpochPlan, before: Parameters, labels?: Uint32Array): Promise<EpochResult> {
-  const source = data.source!;
-  const chunks = chunkBatches(plan.batchStarts, plan.firstBatch, data.chunkRows);
-  const indices = ([b0, b1]: [number, number]) => plan.order.subarray(plan.batchStarts[b0], plan.batchStarts[b1]);
-  // Two buffers, one for the chunk training and one for the chunk being read.
-  const buffers = [0, 1].map(() => new Float32Array(Math.min(data.chunkRows, plan.order.length) * source.cols));
-  const read = (k: number) => readRows(source, indices(chunks[k]), 'x', buffers[k % 2]);
-  const kl: number[] = [];
-  const swaps = { accepted: 0, tried: 0 };
-  let deviceSeconds: number | undefined;
-  let parameters = before;
-  let next = chunks.length > 0 ? read(0) : undefined;
-  for (let k = 0; k < chunks.length; k++) {
-    const [b0, b1] = chunks[k];
-    const x = await next!;
-    next = k + 1 < chunks.length ? read(k + 1) : undefined;
-    // A chunk not reached (stopped, failed) must not leave its read's rejection unhandled.
-    next?.catch(() => {});
+/** Reads a chunk of a source's rows for chunkedEpoch, checking them again. */
+function sourceReader(data: TrainingRows): ChunkReader {
+  return async (indices, into) => {
+    const x = await readRows(data.source!, indices, 'x', into);
     data.check(x);
-    const base = plan.batchStarts[b0];
-    const chunkPlan: EpochPlan = {
-      ...plan,
-      order: Uint32Array.from({ length: x.rows }, (_, r) => r),
-      batchStarts: Uint32Array.from(plan.batchStarts.subarray(0, b1 + 1), (s, b) => (b <= b0 ? 0 : s - base)),
-      firstBatch: b0,
-    };
-    const resident = await backend.upload(x, labels && Uint32Array.from(indices(chunks[k]), (r) => labels[r]));
-    let result: EpochResult;
-    try {
-      result = await backend.trainEpoch(resident, chunkPlan);
-    } finally {
-      resident.release();
-    }
-    kl.push(...result.klDivergence);
-    if (result.swaps) [swaps.accepted, swaps.tried] = [swaps.accepted + result.swaps.accepted, swaps.tried + result.swaps.tried];
-    if (result.deviceSeconds !== undefined) deviceSeconds = (deviceSeconds ?? 0) + result.deviceSeconds;
-    if (result.nonFiniteBatch !== undefined) {
-      await backend.setParameters(before);
-      return { klDivergence: Float64Array.from(kl), parameters: before, stopped: false, nonFiniteBatch: result.nonFiniteBatch };
-    }
-    parameters = result.parameters;
-    const stopped = result.stopped || (plan.signal?.aborted === true && k + 1 < chunks.length);
-    if (stopped) return { klDivergence: Float64Array.from(kl), parameters, stopped, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) };
-  }
-  return { klDivergence: Float64Array.from(kl), parameters, stopped: false, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) };
+    return x;
+  };
 }
 
 /**

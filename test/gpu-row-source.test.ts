@@ -1,7 +1,7 @@
 // Training on the GPU from rows read on demand (fit(openIdxSource(file))): each chunk of batches
 // is uploaded and trained as part of the same epoch plan, so the parameters and the curve equal
 // those of the same rows held in memory, bit for bit. A GPU suite: it fails without an adapter.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -14,7 +14,7 @@ const V = 16;
 it.each([
   ['CD-1', {}],
   ['PCD-2, centred', { persistent: true, cdSteps: 2, centering: true }],
-] as [string, Partial<RbmOptions>][])('the GPU trains from an IDX file exactly as from the same rows in memory: %s', async (_, extra) => {
+] as [string, Partial<RbmOptions>][])('the GPU trains from an IDX file, and from 8-bit pixels, exactly as from the same rows in memory as float32: %s', async (_, extra) => {
   const dir = await mkdtemp(join(tmpdir(), 'rbm-gpu-source-'));
   const path = join(dir, 'rows.idx');
   const header = [0, 0, 0x08, 2, 0, 0, 0, ROWS, 0, 0, 0, V];
@@ -23,9 +23,16 @@ it.each([
   const [a, b] = [new RBM(options), new RBM(options)];
   await a.fit(await readMatrixFile(path), { epochs: 2, batchSize: 20, verbose: false });
   await b.fit(await openIdxSource(path), { epochs: 2, batchSize: 20, verbose: false, chunkRows: 45 });
+  // The same rows as 8-bit pixels.
+  const c = new RBM(options);
+  const bytes = new Uint8Array(await readFile(path)).subarray(header.length);
+  await c.fit({ pixels: bytes, rows: ROWS, cols: V }, { epochs: 2, batchSize: 20, verbose: false });
   expect((await b.device()).backend).toBe('webgpu');
-  const [p, q] = [await a.getParameters(), await b.getParameters()];
-  for (const key of Object.keys(p) as (keyof typeof p)[]) expect(q[key], String(key)).toEqual(p[key]);
-  expect(b.history.klDivergence).toEqual(a.history.klDivergence);
-  await Promise.all([a.dispose(), b.dispose()]);
+  const p = await a.getParameters();
+  for (const other of [b, c]) {
+    const q = await other.getParameters();
+    for (const key of Object.keys(p) as (keyof typeof p)[]) expect(q[key], String(key)).toEqual(p[key]);
+    expect(other.history.klDivergence).toEqual(a.history.klDivergence);
+  }
+  await Promise.all([a, b, c].map((m) => m.dispose()));
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_DIR, FileAccessError, loadFashionMnist, loadMnist, RBM, type Matrix } from '../src/node.js';
+import { FASHION_MNIST_DIR, FileAccessError, loadFashionMnist, loadMnist, PIXEL_VALUES, RBM, type Matrix } from '../src/node.js';
 
 function firstRows(m: Matrix, rows: number): Matrix {
   return { data: m.data.subarray(0, rows * m.cols), rows, cols: m.cols };
@@ -16,6 +16,16 @@ describe('MNIST', () => {
     let max = 0;
     for (const v of train.images.data) max = Math.max(max, v);
     expect(max).toBe(1);
+  });
+
+  it('gives the digits as 8-bit pixels too, each pixel / 255 as the float32 image', async () => {
+    const { train, test } = await loadMnist();
+    for (const set of [train, test]) {
+      expect([set.pixels.rows, set.pixels.cols, set.pixels.pixels.length]).toEqual([set.images.rows, 784, set.images.rows * 784]);
+      expect(Float32Array.from(set.pixels.pixels, (k) => PIXEL_VALUES[k])).toEqual(set.images.data);
+    }
+    expect(PIXEL_VALUES[255]).toBe(1);
+    expect(PIXEL_VALUES[51]).toBe(Math.fround(0.2));
   });
 
   it('trains: a short run on 3,000 digits lowers the KL every epoch', async () => {

@@ -113,6 +113,18 @@ describe.each([
     await Promise.all([a, b, g, h].map((m) => m.dispose()));
   });
 
+  it('trains on 8-bit pixels exactly as on the same rows as float32, a label layer too', async () => {
+    const x = { pixels, rows: ROWS, cols: V };
+    for (const extra of [{}, { persistent: true, cdSteps: 2 }, { labels: 3 }] as Partial<RbmOptions>[]) {
+      const labels = extra.labels ? Array.from({ length: ROWS }, (_, r) => r % 3) : undefined;
+      const [a, b] = [model(extra), model(extra)];
+      await a.fit(await inMemory(), { epochs: 2, batchSize: 20, verbose: false, labels });
+      await b.fit(x, { epochs: 2, batchSize: 20, verbose: false, labels });
+      await same(a, b);
+      await Promise.all([a.dispose(), b.dispose()]);
+    }
+  });
+
   it('computes metrics on the first rows, as in memory, with chunks smaller than metricRows', async () => {
     const [a, b] = [model(), model()];
     const o = { epochs: 1, batchSize: 20, verbose: false, metrics: ['reconstructionError', 'pseudoLikelihood'] as const, metricRows: 50 };
@@ -156,6 +168,18 @@ describe('fit from a source refuses bad input before anything changes', () => {
     await expect(rbm.fit(x, { epochs: 1, batchSize: 10, verbose: false, chunkRows: 10 })).rejects.toThrow(message);
     expect(await rbm.getParameters()).toEqual(before);
     expect(rbm.history.epoch).toEqual([]);
+    await rbm.dispose();
+  });
+
+  it.each([
+    ['pixels that are not bytes', { pixels: new Float32Array(2 * V), rows: 2, cols: V }, /pixels must be a Uint8Array \(got Float32Array\)/],
+    ['too few pixels', { pixels: new Uint8Array(2 * V - 1), rows: 2, cols: V }, /pixels has 31 values; 2 rows of 16 need 32/],
+    ['the wrong width', { pixels: new Uint8Array(2 * V), rows: 4, cols: V / 2 }, /has 8 columns; expected 16/],
+  ])('refuses %s', async (_, x, message) => {
+    const rbm = new RBM({ visible: V, hidden: 3, seed: 1 });
+    const before = await rbm.getParameters();
+    await expect(rbm.fit(x as never, { epochs: 1, batchSize: 1, verbose: false })).rejects.toThrow(message);
+    expect(await rbm.getParameters()).toEqual(before);
     await rbm.dispose();
   });
 

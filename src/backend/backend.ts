@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
+import type { PixelMatrix } from '../pixels.js';
 import type { DrawAddress } from '../rng/stream.js';
 
 /** Everything that defines a model's state: weights, biases and their momentum buffers. */
@@ -193,8 +194,11 @@ export interface Backend {
   readonly banner: string;
   setParameters(p: Parameters): Promise<void>;
   getParameters(): Promise<Parameters>;
-  /** Holds a data set for training, with its class labels (one per row) for a model with a label layer. */
-  upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData>;
+  /**
+   * Holds a data set for training, float32 or 8-bit pixels (kept 8-bit), with its class labels
+   * (one per row) for a model with a label layer.
+   */
+  upload(x: Matrix | PixelMatrix, labels?: Uint32Array): Promise<ResidentData>;
   /** Trains on every batch of `plan`. */
   trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult>;
   /**

@@ -4,12 +4,11 @@ import { matrix, type Matrix } from '../matrix.js';
 import { accessError, checkPath, isGzip } from './files.js';
 import { checkIdxLength, idxValues, MAX_IDX_HEADER_BYTES, readIdxHeader } from './idx.js';
 import type { RowSource } from './row-source.js';
+import { PIXEL_VALUES } from '../pixels.js';
 
 /** Rows of consecutive indices are read with one call, up to this many bytes. */
 const MAX_RUN_BYTES = 1 << 20;
 
-/** Each unsigned byte's value as idxToMatrix gives it (k / 255 as float32), looked up. */
-const BYTE_VALUES = Float32Array.from({ length: 256 }, (_, k) => k * (1 / 255));
 
 /**
  * Opens a plain (not gzip-compressed) IDX file for training straight from disk: `fit` reads
@@ -97,7 +96,7 @@ class IdxSource implements RowSource {
 
   private decode(bytes: Uint8Array, into: Float32Array): void {
     if (this.valueBytes === 1 && this.code === 0x08) {
-      for (let i = 0; i < this.cols; i++) into[i] = BYTE_VALUES[bytes[i]];
+      for (let i = 0; i < this.cols; i++) into[i] = PIXEL_VALUES[bytes[i]];
       return;
     }
     into.set(idxValues(this.code, bytes, this.cols));

@@ -50,19 +50,3 @@ export async function readRows(source: RowSource, indices: Uint32Array, argument
 export function consecutive(first: number, count: number): Uint32Array {
   return Uint32Array.from({ length: count }, (_, k) => first + k);
 }
-
-/**
- * Where each chunk of a streamed epoch begins and ends, in batches: whole batches of
- * `batchStarts` of at most `chunkRows` rows together (at least one batch each), from `firstBatch`.
- */
-export function chunkBatches(batchStarts: Uint32Array, firstBatch: number, chunkRows: number): [number, number][] {
-  const batches = batchStarts.length - 1;
-  const chunks: [number, number][] = [];
-  for (let b0 = firstBatch; b0 < batches; ) {
-    let b1 = b0 + 1;
-    while (b1 < batches && batchStarts[b1 + 1] - batchStarts[b0] <= chunkRows) b1++;
-    chunks.push([b0, b1]);
-    b0 = b1;
-  }
-  return chunks;
-}

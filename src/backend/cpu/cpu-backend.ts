@@ -1,5 +1,6 @@
 import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
 import type { Matrix } from '../../matrix.js';
+import { isPixelMatrix, pixelRow, type PixelMatrix } from '../../pixels.js';
 import { philoxUniforms, type DrawAddress } from '../../rng/stream.js';
 import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
 import { contrastiveDivergenceStep, StepScratch } from './cd-step.js';
@@ -11,7 +12,7 @@ import { cpuBanner, HostBackend } from '../host-backend.js';
 
 class HostData implements ResidentData {
   constructor(
-    readonly m: Matrix,
+    readonly m: Matrix | PixelMatrix,
     readonly labels?: Uint32Array,
   ) {}
   get rows(): number {
@@ -62,7 +63,7 @@ export class CpuBackend extends HostBackend implements Backend {
     return copyParameters(this.params);
   }
 
-  async upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData> {
+  async upload(x: Matrix | PixelMatrix, labels?: Uint32Array): Promise<ResidentData> {
     return new HostData(x, labels);
   }
 
@@ -88,8 +89,12 @@ export class CpuBackend extends HostBackend implements Backend {
       const start = plan.batchStarts[b];
       const rows = plan.batchStarts[b + 1] - start;
       for (let r = 0; r < rows; r++) {
-        const src = plan.order[start + r] * x.cols;
-        batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
+        if (isPixelMatrix(x)) {
+          pixelRow(x, plan.order[start + r], batch, r * x.cols);
+        } else {
+          const src = plan.order[start + r] * x.cols;
+          batch.set(x.data.subarray(src, src + x.cols), r * x.cols);
+        }
         if (labels) batchLabels[r] = labels[plan.order[start + r]];
       }
       const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });

@@ -1,6 +1,8 @@
 import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
 import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
+import { isPixelMatrix, type PixelMatrix } from '../../pixels.js';
+import { HostPixels, trainPixels } from '../chunked-epoch.js';
 import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
 import { mergeChains, type AnnealJob, type Backend, type GibbsJob, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
@@ -100,7 +102,8 @@ export class WebGpuBackend implements Backend {
     return this.chains.length > 0 ? { ...p, hiddenChains: this.chains.slice() } : p;
   }
 
-  async upload(x: Matrix, labels?: Uint32Array): Promise<ResidentData> {
+  async upload(x: Matrix | PixelMatrix, labels?: Uint32Array): Promise<ResidentData> {
+    if (isPixelMatrix(x)) return new HostPixels(x, labels?.slice());
     if (x.cols * 4 > this.gpu.maxBindingBytes) {
       throw new InvalidArgumentError('x', `rows of ${x.cols} values exceed this GPU's ${this.gpu.maxBindingBytes}-byte binding limit`);
     }
@@ -108,6 +111,7 @@ export class WebGpuBackend implements Backend {
   }
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
+    if (data instanceof HostPixels) return trainPixels(this, data, plan, await this.getParameters());
     const gpuData = data as GpuData;
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;

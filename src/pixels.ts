@@ -1,0 +1,52 @@
+import { InvalidArgumentError } from './errors.js';
+import { describe } from './data/idx.js';
+import type { Matrix } from './matrix.js';
+import type { RowSource } from './data/row-source.js';
+
+/**
+ * Rows of 8-bit values standing for value / 255 (pixels, as in MNIST's files), which fit keeps
+ * 8-bit on the host and on the GPU, a quarter of the memory of float32 rows. The loaders give
+ * them as `pixels` beside their float32 `images`.
+ */
+export interface PixelMatrix {
+  readonly pixels: Uint8Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Each byte's value: k / 255 as float32, exactly as idxToMatrix scales bytes. */
+export const PIXEL_VALUES = Float32Array.from({ length: 256 }, (_, k) => k * (1 / 255));
+
+export function isPixelMatrix(x: unknown): x is PixelMatrix {
+  return x !== null && typeof x === 'object' && 'pixels' in x;
+}
+
+/** Checks a PixelMatrix and copies it (so that the caller may change its array afterwards); an InvalidArgumentError naming `argument` otherwise. */
+export function toPixelMatrix(x: PixelMatrix, argument: string, cols: number): PixelMatrix {
+  const { pixels, rows } = x;
+  if (!(pixels instanceof Uint8Array)) throw new InvalidArgumentError(argument, `pixels must be a Uint8Array (got ${describe(pixels)})`);
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new InvalidArgumentError(argument, `rows must be a positive integer (got ${String(rows)})`);
+  if (x.cols !== cols) throw new InvalidArgumentError(argument, `has ${String(x.cols)} columns; expected ${cols}`);
+  if (pixels.length !== rows * cols) throw new InvalidArgumentError(argument, `pixels has ${pixels.length} values; ${rows} rows of ${cols} need ${rows * cols}`);
+  return { pixels: pixels.slice(), rows, cols };
+}
+
+/** Row `source` of `p` as float32 values, written into `into` from `at`. */
+export function pixelRow(p: PixelMatrix, source: number, into: Float32Array, at: number): void {
+  const from = source * p.cols;
+  for (let i = 0; i < p.cols; i++) into[at + i] = PIXEL_VALUES[p.pixels[from + i]];
+}
+
+/** The rows of a PixelMatrix as a RowSource (fit reads them so to check them and sum their means). */
+export function pixelSource(p: PixelMatrix): RowSource {
+  return {
+    rows: p.rows,
+    cols: p.cols,
+    name: 'the pixel rows',
+    read: async (indices, into) => {
+      const out = into ?? { data: new Float32Array(indices.length * p.cols), rows: indices.length, cols: p.cols };
+      indices.forEach((r, k) => pixelRow(p, r, out.data, k * p.cols));
+      return out as Matrix;
+    },
+  };
+}
