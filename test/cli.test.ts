@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist, RBM } from '../src/node.js';
@@ -120,6 +120,33 @@ describe('rbm, end to end', () => {
 });
 
 describe('rbm, beyond binary pixels', () => {
+  it('trains from disk with --stream exactly as from memory, and from 8-bit IDX exactly as from the same values in text', () => {
+    writeFileSync(join(dir, 'digits.idx'), gunzipSync(readFileSync(digits)));
+    const args = ['--hidden', '8', '--epochs', '2', '--batch-size', '50'];
+    const fromMemory = sh(rbm, ['train', '--data', 'digits.idx', ...args, '--out', 'memory.safetensors']);
+    expect(fromMemory.status).toBe(0);
+    const fromDisk = sh(rbm, ['train', '--data', 'digits.idx', '--stream', ...args, '--out', 'disk.safetensors']);
+    expect(fromDisk.stderr).toBe('');
+    expect(fromDisk.stdout).toBe(fromMemory.stdout.replaceAll('memory.safetensors', 'disk.safetensors'));
+    expect(readFileSync(join(dir, 'disk.safetensors'))).toEqual(readFileSync(join(dir, 'memory.safetensors')));
+    // The same values as float32 text (pixel / 255) train the same model.
+    const pixels = gunzipSync(readFileSync(digits)).subarray(16);
+    const text = Array.from({ length: 300 }, (_, r) => Array.from(pixels.subarray(r * 784, (r + 1) * 784), (k) => String(Math.fround(k / 255))).join(' '));
+    writeFileSync(join(dir, 'digits.txt'), text.join('\n') + '\n');
+    expect(sh(rbm, ['train', '--data', 'digits.txt', ...args, '--out', 'text.safetensors']).status).toBe(0);
+    const weights = (file: string) => RBM.load(join(dir, file)).then(async (m) => Array.from((await m.getParameters()).weights));
+    return Promise.all([weights('text.safetensors'), weights('memory.safetensors')]).then(([a, b]) => expect(a).toEqual(b));
+  });
+
+  it('refuses --stream for a named data set and for gzip data', () => {
+    const named = sh(rbm, ['train', '--data', 'mnist', '--stream', '--out', 'n.safetensors']);
+    expect(named.status).toBe(2);
+    expect(named.stderr).toMatch(/--stream reads an IDX file from disk; mnist is a named data set/);
+    const gz = sh(rbm, ['train', '--data', 'digits.idx.gz', '--stream', '--out', 'n.safetensors']);
+    expect(gz.status).toBe(1);
+    expect(gz.stderr).toMatch(/gzip-compressed; training from disk reads a plain IDX file \(gunzip it first\)/);
+  });
+
   it('trains a Gaussian RBM on real values from a CSV file, naming the MSE it reports', () => {
     // Two clusters of 4-D real vectors, far outside [0, 1].
     const rows = Array.from({ length: 200 }, (_, r) => Array.from({ length: 4 }, (_, i) => ((r % 2 ? 5 : -5) + ((r * 7 + i * 3) % 11) / 10 - i).toFixed(3)).join(','));

@@ -1,6 +1,9 @@
-import { readLabelFile, readMatrixFile } from '../data/files.js';
+import { readLabelFile, readMatrixFile, readTrainingFile } from '../data/files.js';
+import { openIdxSource } from '../data/idx-source.js';
 import { loadFashionMnist, loadMnist } from '../data/mnist.js';
+import type { RowSource } from '../data/row-source.js';
 import type { Matrix } from '../matrix.js';
+import type { PixelMatrix } from '../pixels.js';
 
 /** The data sets known by name, and the values per row of each (28 × 28 pixels). */
 const NAMED_SETS: Readonly<Record<string, number>> = { mnist: 784, 'mnist-test': 784, 'fashion-mnist': 784, 'fashion-mnist-test': 784 };
@@ -28,6 +31,26 @@ export async function loadData(spec: string): Promise<Matrix> {
       return (await loadFashionMnist()).test.images;
     default:
       return readMatrixFile(spec);
+  }
+}
+
+/**
+ * Rows to train on: a named set's digits as 8-bit pixels, a file as readTrainingFile gives it
+ * (8-bit for IDX bytes), or with `stream` an IDX file read from disk as training goes.
+ */
+export async function loadTrainingData(spec: string, stream: boolean): Promise<Matrix | PixelMatrix | RowSource> {
+  if (stream) return openIdxSource(spec);
+  switch (spec) {
+    case 'mnist':
+      return (await loadMnist()).train.pixels;
+    case 'mnist-test':
+      return (await loadMnist()).test.pixels;
+    case 'fashion-mnist':
+      return (await loadFashionMnist()).train.pixels;
+    case 'fashion-mnist-test':
+      return (await loadFashionMnist()).test.pixels;
+    default:
+      return readTrainingFile(spec);
   }
 }
 

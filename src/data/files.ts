@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { constants, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { DataFormatError, FileAccessError, InvalidArgumentError, RbmError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
+import type { PixelMatrix } from '../pixels.js';
 import { checkMemory, formatBytes } from '../memory.js';
 import { currentPlatform } from '../platform/platform.js';
 import {
@@ -264,6 +265,22 @@ export async function readMatrixFile(path: string): Promise<Matrix> {
   const bytes = await readFileBytes(path, idxHeadCheck(path, true, true));
   if (looksLikeIdx(bytes)) return idxToMatrix(decodeIdxBytes(bytes, path, { asMatrix: true, owned: true }), path);
   return parseTextPieces(decodeText(bytes, path), path);
+}
+
+/**
+ * readMatrixFile for training: an IDX file of unsigned bytes gives its rows as 8-bit pixels
+ * (value / 255, as readMatrixFile scales them, in a quarter of the memory); any other file gives
+ * what readMatrixFile gives.
+ */
+export async function readTrainingFile(path: string): Promise<Matrix | PixelMatrix> {
+  const bytes = await readFileBytes(path, idxHeadCheck(path, false, true));
+  if (!looksLikeIdx(bytes)) return parseTextPieces(decodeText(bytes, path), path);
+  const idx = decodeIdxBytes(bytes, path, { owned: true });
+  if (!(idx.data instanceof Uint8Array)) return idxToMatrix(idx, path);
+  const [rows, ...rest] = idx.dims;
+  const cols = rest.reduce((a, b) => a * b, 1);
+  if (rows === 0 || cols === 0) throw new DataFormatError(path, `holds no values (dimensions ${idx.dims.join(' × ')})`);
+  return { pixels: idx.data, rows, cols };
 }
 
 /**

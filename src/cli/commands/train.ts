@@ -6,7 +6,9 @@ import type { Matrix } from '../../matrix.js';
 import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type RbmOptions } from '../../options.js';
 import { RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
-import { loadData, loadLabels, namedSetColumns } from '../data-source.js';
+import { isNamedSet, loadLabels, loadTrainingData, namedSetColumns } from '../data-source.js';
+import type { RowSource } from '../../data/row-source.js';
+import type { PixelMatrix } from '../../pixels.js';
 import { checkFiles, fileArgument, type FileArgument } from '../files.js';
 import { dataArgument, files, type DataArgument } from '../inputs.js';
 import { checkModelOptions, naming } from '../model-options.js';
@@ -17,7 +19,9 @@ export const TRAIN_USAGE = `rbm train --data mnist|fashion-mnist|FILE [options]
 Trains an RBM (CD-1 by default; CD-k or persistent CD as asked) and saves it; prints simple_rbm's
 lines (with a progress bar on a terminal).
   --data SET|FILE      mnist, fashion-mnist, or a file: IDX (.gz or not), CSV or whitespace text, values in [0, 1]
-                       (any real values with --visible-type gaussian)
+                       (any real values with --visible-type gaussian); IDX bytes stay 8-bit in memory
+  --stream             read --data (a plain IDX file) from disk a few batches at a time instead of holding it:
+                       for data sets larger than memory; the same batches and model as without
   --hidden N           hidden units (default 64)
   --epochs N           (default 10)
   --batch-size N       (default 1000)
@@ -74,6 +78,7 @@ const OPTIONS = {
   objective: { type: 'string' },
   'generative-weight': { type: 'string' },
   gpu: { type: 'boolean' },
+  stream: { type: 'boolean' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
   loss: { type: 'string' },
@@ -185,9 +190,9 @@ async function earlyModel(values: Values, options: RbmOptions, data: DataArgumen
   return visible === undefined ? undefined : naming(FLAG_NAMES, () => new RBM({ ...options, visible }));
 }
 
-/** Reads the training data; a model made already must fit it, and --batch-size must not exceed its rows. */
-async function trainingData(rbm: RBM | undefined, data: DataArgument, out: FileArgument, batchSize: number): Promise<Matrix> {
-  const x = await loadData(data.spec);
+/** Reads the training data (or, with --stream, opens it); a model made already must fit it, and --batch-size must not exceed its rows. */
+async function trainingData(rbm: RBM | undefined, data: DataArgument, out: FileArgument, batchSize: number, stream: boolean): Promise<TrainingData> {
+  const x = await loadTrainingData(data.spec, stream);
   if (rbm && x.cols !== rbm.visible) {
     throw new DataFormatError(data.spec, `has rows of ${x.cols} values, but the model in ${out.path} has ${rbm.visible} visible units`);
   }
@@ -203,10 +208,14 @@ interface Run {
   readonly resume: boolean;
   /** Each row's class, for a model with a label layer. */
   readonly labels?: Uint32Array;
+  /** Read --data from disk as training goes. */
+  readonly stream: boolean;
 }
 
+type TrainingData = Matrix | PixelMatrix | RowSource;
+
 /** Trains with a progress bar, saving to --out; Ctrl-C stops at the end of a batch. Resolves to the exit status. */
-async function fit(rbm: RBM, x: Matrix, run: Run): Promise<number> {
+async function fit(rbm: RBM, x: TrainingData, run: Run): Promise<number> {
   const progress = new EpochProgress();
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted (Ctrl-C)'));
@@ -242,7 +251,7 @@ async function fit(rbm: RBM, x: Matrix, run: Run): Promise<number> {
 async function trainModel(values: Values, options: RbmOptions, run: Run) {
   let rbm = await earlyModel(values, options, run.data, run.out);
   try {
-    const x = await trainingData(rbm, run.data, run.out, run.batchSize);
+    const x = await trainingData(rbm, run.data, run.out, run.batchSize, run.stream);
     rbm ??= await naming(FLAG_NAMES, () => new RBM({ ...options, visible: x.cols }));
     return { status: await fit(rbm, x, run), history: rbm.history, loss: lossName(rbm.options.visibleType, rbm.options.labels) };
   } finally {
@@ -256,6 +265,8 @@ export async function train(args: string[]): Promise<number> {
   const { data, out, loss, plot, outputs } = trainFiles(values);
   const resume = values.resume ?? false;
   if (resume) refuseModelFlags(values, out);
+  const stream = values.stream ?? false;
+  if (stream && isNamedSet(data.spec)) throw new UsageError(`--stream reads an IDX file from disk; ${data.spec} is a named data set, read into memory (give a file's path with --data)`);
   const labelSource = values.labels === undefined ? undefined : dataArgument('labels', values.labels, '');
   if (!labelSource && (values.objective !== undefined || values['generative-weight'] !== undefined)) throw new UsageError('--objective and --generative-weight apply with --labels only');
   // Checked with a placeholder label layer; its size is the labels' number of classes, read below.
@@ -266,7 +277,7 @@ export async function train(args: string[]): Promise<number> {
   await checkFiles(files(data, labelSource), outputs);
   const labels = labelSource && (await loadLabels(labelSource.spec));
   if (labels) options = { ...options, labels: Math.max(2, labels.reduce((m, y) => Math.max(m, y), 0) + 1) };
-  const { status, history, loss: name } = await trainModel(values, options, { epochs, batchSize, data, out, resume, labels });
+  const { status, history, loss: name } = await trainModel(values, options, { epochs, batchSize, data, out, resume, labels, stream });
   if (status !== 0) return status;
   console.log(`Model saved to ${out.path}`);
   if (loss) {
