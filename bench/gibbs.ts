@@ -8,14 +8,14 @@
 // chains; both end on probabilities, compared within 1e-4); then each operation is timed
 // `--repeats` times, the backends taking turns within each repeat so that they share the noise.
 // Prints a table and writes bench/results/gibbs.json.
-// Usage: npm run bench:gibbs [-- --backends cpu,gpu,gpu-host-loop --repeats 3]
+// Usage: npm run bench:gibbs [-- --backends cpu,gpu,gpu-host-loop --repeats 5]
 import { parseArgs } from 'node:util';
 import type { Backend } from '../src/backend/backend.js';
 import { HostBackend } from '../src/backend/host-backend.js';
 import { RBM, type Matrix } from '../src/node.js';
 import { machine, table, Validation, writeResults } from './report.js';
 
-const { values } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,gpu,gpu-host-loop' }, repeats: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { backends: { type: 'string', default: 'cpu,gpu,gpu-host-loop' }, repeats: { type: 'string', default: '5' } } });
 const backends = values.backends.split(',');
 const repeats = Number(values.repeats);
 const visible = 784;
