@@ -1,18 +1,35 @@
 import type { Parameters } from './backend/backend.js';
-import { Phase, philoxUniforms } from './rng/stream.js';
+import { normalDraws, Phase, philoxUniforms } from './rng/stream.js';
+
+/** How the initial weights are drawn (RbmOptions.initDistribution). */
+export type InitDistribution = 'uniform' | 'normal';
 
 /**
- * Initial parameters as simple_rbm makes them: W ~ Uniform(−a, a) with a = scale·√(6 / (V + H))
- * (Xavier/Glorot), zero biases and zero momentum. Drawn from the init stream, so the same seed
- * gives the same model on every backend.
+ * `rows` × `cols` initial weights from the init stream's batch `batch`: Uniform(−a, a) with
+ * a = scale·√(6 / (rows + cols)) (Xavier/Glorot, simple_rbm's), or N(0, scale²) (the PyTorch
+ * tutorial's randn · 0.1) from the stream's Box–Muller normals (normalDraws).
  */
-export function initialParameters(visible: number, hidden: number, seed: number, scale: number): Parameters {
-  const bound = scale * Math.sqrt(6 / (visible + hidden));
-  const weights = new Float32Array(visible * hidden);
-  philoxUniforms({ seed, phase: Phase.init, epoch: 0, batch: 0 }, visible, hidden, weights);
+function initialWeights(rows: number, cols: number, seed: number, batch: number, scale: number, distribution: InitDistribution): Float32Array {
+  const weights = new Float32Array(rows * cols);
+  const address = { seed, phase: Phase.init, epoch: 0, batch };
+  if (distribution === 'normal') {
+    normalDraws(philoxUniforms, address, rows, cols, weights, new Float32Array(2 * rows * cols));
+    for (let k = 0; k < weights.length; k++) weights[k] *= scale;
+    return weights;
+  }
+  const bound = scale * Math.sqrt(6 / (rows + cols));
+  philoxUniforms(address, rows, cols, weights);
   for (let k = 0; k < weights.length; k++) weights[k] = bound * (2 * weights[k] - 1);
+  return weights;
+}
+
+/**
+ * Initial parameters as simple_rbm makes them (initialWeights, batch 0 of the init stream),
+ * zero biases and zero momentum: the same seed gives the same model on every backend.
+ */
+export function initialParameters(visible: number, hidden: number, seed: number, scale: number, distribution: InitDistribution = 'uniform'): Parameters {
   return {
-    weights,
+    weights: initialWeights(visible, hidden, seed, 0, scale, distribution),
     visibleBias: new Float32Array(visible),
     hiddenBias: new Float32Array(hidden),
     weightVelocity: new Float32Array(visible * hidden),
@@ -22,15 +39,12 @@ export function initialParameters(visible: number, hidden: number, seed: number,
 }
 
 /**
- * A label layer of `classes` classes: U ~ Uniform(−a, a) with a = scale·√(6 / (C + H)), drawn
- * from the init stream's batch 1 (W keeps batch 0's draws), d = 0, no momentum.
+ * A label layer of `classes` classes: U as initialWeights draws it from the init stream's
+ * batch 1 (W keeps batch 0's draws), d = 0, no momentum.
  */
-export function withLabels(p: Parameters, classes: number, seed: number, scale: number): Parameters {
+export function withLabels(p: Parameters, classes: number, seed: number, scale: number, distribution: InitDistribution = 'uniform'): Parameters {
   const hidden = p.hiddenBias.length;
-  const bound = scale * Math.sqrt(6 / (classes + hidden));
-  const labelWeights = new Float32Array(classes * hidden);
-  philoxUniforms({ seed, phase: Phase.init, epoch: 0, batch: 1 }, classes, hidden, labelWeights);
-  for (let k = 0; k < labelWeights.length; k++) labelWeights[k] = bound * (2 * labelWeights[k] - 1);
+  const labelWeights = initialWeights(classes, hidden, seed, 1, scale, distribution);
   return { ...p, labelWeights, labelBias: new Float32Array(classes), labelWeightVelocity: new Float32Array(classes * hidden), labelBiasVelocity: new Float32Array(classes) };
 }
 

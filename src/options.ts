@@ -1,4 +1,5 @@
 import type { GpuOptions } from './backend/webgpu/gpu.js';
+import type { Statistics } from './backend/backend.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Which device trains the model: the CPU, the GPU (an error if there is none), or the GPU when there is one. */
@@ -17,11 +18,19 @@ export interface RbmOptions {
   readonly momentum?: number;
   /** Seeds initialisation, shuffling and sampling; an integer in [0, 2³²). Default 0. */
   readonly seed?: number;
-  /** Default 'samples' (simple_rbm); echen uses 'probabilities'. */
-  readonly statistics?: 'samples' | 'probabilities';
+  /**
+   * Default 'samples' (simple_rbm); echen uses 'probabilities'; 'mixed' is the PyTorch
+   * tutorial's (probabilities in the statistics, the hidden units read sampled visible states).
+   */
+  readonly statistics?: Statistics;
   /** Default 'sum' (simple_rbm); echen and sklearn use 'mean'. */
   readonly gradient?: 'sum' | 'mean';
-  /** Multiplies the Xavier bound √(6 / (V + H)) of the initial weights; default 1, echen uses 0.1. */
+  /**
+   * The initial weights' distribution: 'uniform' (default, simple_rbm's Xavier bound
+   * initScale·√(6 / (V + H))) or 'normal' (N(0, initScale²), the PyTorch tutorial's with initScale 0.1).
+   */
+  readonly initDistribution?: 'uniform' | 'normal';
+  /** Multiplies the Xavier bound √(6 / (V + H)) of uniform initial weights, or is normal ones' standard deviation; default 1, echen uses 0.1. */
   readonly initScale?: number;
   /** Gibbs steps in the negative phase (CD-k); default 1. */
   readonly cdSteps?: number;
@@ -133,6 +142,7 @@ export const DEFAULTS = {
   seed: 0,
   statistics: 'samples',
   gradient: 'sum',
+  initDistribution: 'uniform',
   initScale: 1,
   cdSteps: 1,
   persistent: false,
@@ -284,6 +294,9 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
       if (o[key] !== false) throw new InvalidArgumentError(key, 'is not available with a label layer');
     }
   }
+  if (o.statistics === 'mixed' && (visibleType !== 'binary' || labels > 0 || o.parallelTempering !== false)) {
+    throw new InvalidArgumentError('statistics', "'mixed' applies to binary visible units without a label layer or parallel tempering");
+  }
   return {
     visible,
     hidden,
@@ -291,8 +304,9 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     learningRate: numberIn('learningRate', o.learningRate, 0, Infinity, true, true),
     momentum: numberIn('momentum', o.momentum, 0, 1, false, true),
     seed,
-    statistics: oneOf('statistics', o.statistics, ['samples', 'probabilities']),
+    statistics: oneOf('statistics', o.statistics, ['samples', 'probabilities', 'mixed']),
     gradient: oneOf('gradient', o.gradient, ['sum', 'mean']),
+    initDistribution: oneOf('initDistribution', o.initDistribution, ['uniform', 'normal']),
     initScale: numberIn('initScale', o.initScale, 0, Infinity, false, true),
     cdSteps: positiveInteger('cdSteps', o.cdSteps),
     persistent: boolean('persistent', o.persistent),

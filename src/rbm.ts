@@ -99,14 +99,14 @@ export class RBM {
     const config = resolveOptions(options);
     this.platform = currentPlatform();
     checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
-    const { visible, hidden, seed, initScale } = config;
-    const plain = initialParameters(visible, hidden, seed, initScale);
+    const { visible, hidden, seed, initScale, initDistribution } = config;
+    const plain = initialParameters(visible, hidden, seed, initScale, initDistribution);
     const init = config.centering
       ? withOffsets(plain)
       : config.visibleType === 'gaussian'
         ? withLogVariance(plain)
         : config.labels > 0
-          ? withLabels(plain, config.labels, seed, initScale)
+          ? withLabels(plain, config.labels, seed, initScale, initDistribution)
           : plain;
     this.record = new ModelRecord(config, init);
     this.draws = (phase) => this.record.nextDraw(phase);

@@ -78,6 +78,9 @@ export const RULES: TrainingRule[] = [
   // Centring: PyDeep's recipe (probabilities, mean gradient, PCD), and one with everything else on.
   { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0, centering: { offsetRate: 0.01 } },
   { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 2, persistent: false, weightDecay: 0.01, centering: { offsetRate: 0.2 } },
+  // 'mixed': the PyTorch tutorial's recipe, and with a longer persistent chain, momentum, decay and centring.
+  { learningRate: 0.1, momentum: 0, statistics: 'mixed', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'mixed', gradient: 'sum', cdSteps: 2, persistent: true, weightDecay: 0.001, centering: { offsetRate: 0.1 } },
 ];
 
 /** The parameters every backend comparison checks, with the offsets when the rule centres. */

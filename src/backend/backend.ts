@@ -46,12 +46,19 @@ export interface Parameters {
   readonly labelBiasVelocity?: Float32Array;
 }
 
+/** Which states a contrastive-divergence step's statistics hold: docs/training-step.md has the table. */
+export type Statistics = 'samples' | 'probabilities' | 'mixed';
+
 /** How one contrastive-divergence step turns statistics into an update. */
 export interface TrainingRule {
   readonly learningRate: number;
   readonly momentum: number;
-  /** 'samples': sampled states in the statistics (simple_rbm); 'probabilities': their means (echen, Hinton). */
-  readonly statistics: 'samples' | 'probabilities';
+  /**
+   * 'samples': sampled states in the statistics (simple_rbm); 'probabilities': their means (echen,
+   * Hinton); 'mixed': means in the statistics, each hidden half step reading sampled visible states
+   * (the PyTorch tutorial's). docs/training-step.md has the table.
+   */
+  readonly statistics: Statistics;
   /** 'sum': the weight gradient is summed over the batch (simple_rbm); 'mean': averaged (echen, sklearn). */
   readonly gradient: 'sum' | 'mean';
   /** Gibbs steps in the negative phase: 1 is CD-1. */

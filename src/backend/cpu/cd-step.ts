@@ -194,6 +194,8 @@ export function contrastiveDivergenceStep(
   const H = p.hiddenBias.length;
   const W = p.weights;
   const bySamples = rule.statistics === 'samples';
+  // 'mixed' (the PyTorch tutorial's): probabilities in the statistics, but each hidden half step reads sampled visible states.
+  const sampleVisible = bySamples || rule.statistics === 'mixed';
 
   positivePhase(p, x, rows, at, uniforms, s);
   let chain = chainStart(p, rule, rows, s);
@@ -202,14 +204,13 @@ export function contrastiveDivergenceStep(
   for (let t = 1; t <= rule.cdSteps && !rule.parallelTempering; t++) {
     multiplyTransposedAdd(chain, rows, H, W, V, p.visibleBias, s.visibleProb, s.weightsTransposed);
     sigmoidInPlace(s.visibleProb, rows * V);
-    visible = s.visibleProb;
-    if (bySamples) {
+    if (sampleVisible) {
       uniforms(at(gibbsPhase(Phase.visible, t)), rows, V, s.uniforms);
       sample(s.visibleProb, s.uniforms, rows * V, s.visible);
-      visible = s.visible;
     }
+    visible = bySamples ? s.visible : s.visibleProb;
     let next: Float32Array | undefined;
-    [hiddenAgain, next] = hiddenHalfStep(p, visible, rows, rule, t, at, uniforms, s);
+    [hiddenAgain, next] = hiddenHalfStep(p, sampleVisible ? s.visible : s.visibleProb, rows, rule, t, at, uniforms, s);
     chain = next ?? chain;
   }
   if (rule.parallelTempering) [visible, hiddenAgain] = temperedNegativePhase(p, rows, rule, at, uniforms, s);

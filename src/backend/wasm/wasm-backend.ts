@@ -262,7 +262,8 @@ export class WasmBackend extends HostBackend implements Backend {
       seed: plan.seed,
       epoch: plan.epoch,
       batches,
-      bySamples: rule.statistics === 'samples' ? 1 : 0,
+      // 1: 'samples'; 2: 'mixed' (sampled visible states into the hidden half steps); 0: 'probabilities'.
+      bySamples: rule.statistics === 'samples' ? 1 : rule.statistics === 'mixed' ? 2 : 0,
       meanGradient: rule.gradient === 'mean' ? 1 : 0,
       cdSteps: rule.cdSteps,
       persistent: rule.persistent ? 1 : 0,
@@ -340,6 +341,9 @@ export class WasmBackend extends HostBackend implements Backend {
    * with persistent chains, centring, tempering, Gaussian units or softmax groups.
    */
   private checkRule(rule: TrainingRule, data: WasmData): void {
+    if (rule.statistics === 'mixed' && (rule.gaussian || rule.softmax || rule.labels || rule.parallelTempering)) {
+      throw new InvalidArgumentError('plan.rule.statistics', "'mixed' applies to binary visible units without a label layer or parallel tempering");
+    }
     if (rule.softmax) {
       const K = rule.softmax.groupSize;
       if (!(Number.isInteger(K) && K >= 1 && this.visible % K === 0)) {

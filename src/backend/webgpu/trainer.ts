@@ -37,6 +37,8 @@ export interface ChainShape {
   readonly persistent: boolean;
   /** Parallel tempering's M: that many persistent chains per batch row. */
   readonly temperatures?: number;
+  /** 'mixed' statistics: the hidden half steps read sampled visible states, the statistics keep the probabilities. */
+  readonly sampledVisible?: boolean;
 }
 
 const HEALTHY = 0xffffffff;
@@ -177,14 +179,16 @@ export class Trainer {
     // Gaussian units: the product gives the means, and gaussian-visible.wgsl the rest.
     const gibbs = (): Dispatch[] => {
       const hiddenSample = storage('h_t samples', maxRows * H);
+      // 'mixed': v_t's samples go here for the hidden half step, its probabilities to the stack.
+      const visibleSample = chain.sampledVisible ? storage('v_t samples', maxRows * V) : undefined;
       const steps: Dispatch[] = [];
       for (let t = 1; t <= chain.cdSteps; t++) {
         const last = t === chain.cdSteps;
         const from = t > 1 ? hiddenSample : chain.persistent ? this.chains : hidden0;
         steps.push([
           pipelines.down,
-          matmul(`v${t}`, from, m.visibleBias, visibleStates, m.unused.samples, m.unused.read, m.unused.kl,
-            matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat)),
+          matmul(`v${t}`, from, m.visibleBias, visibleStates, visibleSample ?? m.unused.samples, m.unused.read, m.unused.kl,
+            matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat | (visibleSample ? Write.samples : 0))),
           ceilDiv(V, TILE_N),
           rowsGrid,
         ], ...scaled(`v${t}/σ²`, 1, gibbsPhase(Phase.visible, t)), ...groups(`v${t} groups`, gibbsPhase(Phase.visible, t)));
@@ -192,8 +196,8 @@ export class Trainer {
         const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
         steps.push([
           pipelines.sampleUp,
-          matmul(`h${t}`, visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.kl,
-            matmulCall(`h${t} call`, H, V, 1, 1, gibbsPhase(Phase.hiddenAgain, t), flags)),
+          matmul(`h${t}`, visibleSample ?? visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.kl,
+            matmulCall(`h${t} call`, H, V, visibleSample ? 0 : 1, 1, gibbsPhase(Phase.hiddenAgain, t), flags)),
           ceilDiv(H, TILE_N),
           rowsGrid,
         ]);

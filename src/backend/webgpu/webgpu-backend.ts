@@ -119,6 +119,10 @@ export class WebGpuBackend implements Backend {
       let trainer = this.trainer;
       const { cdSteps, persistent, gaussian, labels, softmax } = plan.rule;
       const temperatures = plan.rule.parallelTempering?.temperatures;
+      const sampledVisible = plan.rule.statistics === 'mixed';
+      if (sampledVisible && (gaussian || labels || softmax || temperatures)) {
+        throw new InvalidArgumentError('statistics', "'mixed' applies to binary visible units without a label layer or parallel tempering");
+      }
       const centred = plan.rule.centering !== undefined;
       if (gaussian && !this.model.gaussian) {
         throw new InvalidArgumentError('visibleType', 'the rule has Gaussian visible units, but the parameters carry no log-variances (visibleLogVariance)');
@@ -138,13 +142,14 @@ export class WebGpuBackend implements Backend {
       }
       const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
         trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.chain.temperatures === temperatures &&
+        trainer.chain.sampledVisible === sampledVisible &&
         trainer.centred === centred && trainer.kinds.gaussian?.learnVariance === gaussian?.learnVariance &&
         trainer.kinds.labels?.objective === labels?.objective && trainer.kinds.labels?.generativeWeight === labels?.generativeWeight;
       if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures }, centred, { gaussian, labels, softmax },
+          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures, sampledVisible }, centred, { gaussian, labels, softmax },
           this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;

@@ -77,7 +77,7 @@ export async function info(args: string[]): Promise<void> {
   const lines = [
     `${path}`,
     `  shape        ${c.visible} ${typeof c.visibleType === 'object' ? `softmax (groups of ${c.visibleType.softmax}) ` : c.visibleType === 'gaussian' ? 'gaussian ' : ''}visible × ${c.hidden} hidden${c.labels ? ` × ${c.labels} classes` : ''} (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0) + c.labels * (c.hidden + 1)} parameters)`,
-    `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, init scale ${c.initScale}`,
+    `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, ${c.initDistribution === 'normal' ? `initial weights N(0, ${c.initScale}²)` : `init scale ${c.initScale}`}`,
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
       (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +
       (c.centering ? `, centred (offset rate ${c.centering.offsetRate})` : '') +

@@ -28,11 +28,15 @@ lines (with a progress bar on a terminal).
   --lr X               learning rate (default ${DEFAULTS.learningRate})
   --momentum X         (default ${DEFAULTS.momentum})
   --seed N             (default ${DEFAULTS.seed})
-  --statistics KIND    samples (default) or probabilities
+  --statistics KIND    samples (default), probabilities, or mixed (the PyTorch tutorial's: probabilities, the
+                       hidden units reading sampled visible states)
   --gradient KIND      sum (default) or mean
   --cd-steps N         Gibbs steps in the negative phase (default 1)
   --persistent         persistent contrastive divergence (PCD)
   --weight-decay X     L2 weight decay (default 0)
+  --init DIST          initial weights: uniform (default; Xavier's bound times --init-scale) or normal
+                       (N(0, s²) with s = --init-scale; the PyTorch tutorial's is --init normal --init-scale 0.1)
+  --init-scale X       (default ${DEFAULTS.initScale})
   --init-visible-bias zero|data
                        visible biases at 0 (default) or at the log-odds of the data's means
   --centering          centred gradients (Melchior et al. 2016); visible biases from the data
@@ -68,6 +72,8 @@ const OPTIONS = {
   'cd-steps': { type: 'string' },
   persistent: { type: 'boolean' },
   'weight-decay': { type: 'string' },
+  init: { type: 'string' },
+  'init-scale': { type: 'string' },
   'init-visible-bias': { type: 'string' },
   centering: { type: 'boolean' },
   'offset-rate': { type: 'string' },
@@ -89,8 +95,8 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
 /** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
 const MODEL_FLAGS = [
-  'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init-visible-bias', 'centering', 'offset-rate',
-  'tempering', 'visible-type', 'fixed-variance', 'objective', 'generative-weight',
+  'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init', 'init-scale', 'init-visible-bias', 'centering',
+  'offset-rate', 'tempering', 'visible-type', 'fixed-variance', 'objective', 'generative-weight',
 ] as const;
 
 /** How this command's flags name the library's arguments, for its error messages. */
@@ -104,6 +110,8 @@ const FLAG_NAMES = {
   cdSteps: '--cd-steps',
   persistent: '--persistent',
   weightDecay: '--weight-decay',
+  initDistribution: '--init',
+  initScale: '--init-scale',
   visibleBiasInit: '--init-visible-bias',
   centering: '--centering',
   'centering.offsetRate': '--offset-rate',
@@ -143,7 +151,9 @@ function modelOptions(values: Values, visible: number, classes: number): RbmOpti
     learningRate: numberOption('lr', values.lr, DEFAULTS.learningRate),
     momentum: numberOption('momentum', values.momentum, DEFAULTS.momentum),
     seed: numberOption('seed', values.seed, DEFAULTS.seed, { integer: true, min: 0 }),
-    statistics: choiceOption('statistics', values.statistics, ['samples', 'probabilities'], DEFAULTS.statistics),
+    statistics: choiceOption('statistics', values.statistics, ['samples', 'probabilities', 'mixed'], DEFAULTS.statistics),
+    initDistribution: choiceOption('init', values.init, ['uniform', 'normal'], DEFAULTS.initDistribution),
+    initScale: numberOption('init-scale', values['init-scale'], DEFAULTS.initScale, { min: 0 }),
     gradient: choiceOption('gradient', values.gradient, ['sum', 'mean'], DEFAULTS.gradient),
     cdSteps: numberOption('cd-steps', values['cd-steps'], DEFAULTS.cdSteps, { integer: true, min: 1 }),
     persistent: values.persistent ?? false,

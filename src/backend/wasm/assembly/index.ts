@@ -280,6 +280,8 @@ function isFinite4(x: v128): bool {
 }
 
 let bySamples: bool = false;
+/** 'mixed' statistics (binary units only): probabilities in the statistics, sampled visible states into the hidden half steps. */
+let sampledVisible: bool = false;
 let persistent: bool = false;
 let cdSteps: i32 = 1;
 let decayStep: f32 = 0;
@@ -334,6 +336,7 @@ function trainEpoch(): void {
   seed = <u32>word(C.SEED);
   epochIndex = <u32>word(C.EPOCH);
   bySamples = word(C.BYSAMPLES) == 1;
+  sampledVisible = word(C.BYSAMPLES) == 2;
   persistent = word(C.PERSISTENT) == 1;
   cdSteps = word(C.CDSTEPS);
   meanGradient = word(C.MEANGRADIENT) == 1;
@@ -540,10 +543,23 @@ function negativePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
       const v1 = visible1 + <usize>i * rowBytes;
       const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
       visibleStep(v1, v1, x, i, batch, PHASE_VISIBLE + stride);
-      store<i32>(vCount + (<usize>i << 2), compressVisible(v1, vIndex + <usize>i * rowBytes, vValue + <usize>i * rowBytes));
+      let states = v1;
+      if (sampledVisible) {
+        // The hidden units read a sample of v1 (in `pre`); v1 keeps the probabilities.
+        uniformRow(uniforms, V, <u32>i, <u32>batch, PHASE_VISIBLE + stride);
+        sampleRow(v1, uniforms, V, 0, pre, true);
+        states = pre;
+      }
+      store<i32>(vCount + (<usize>i << 2), compressVisible(states, vIndex + <usize>i * rowBytes, vValue + <usize>i * rowBytes));
     }
-    sumRowsOfChains(hidden1, c, W, H, vIndex, bySamples && !gaussian ? 0 : vValue, vCount, V, r0, r1);
+    sumRowsOfChains(hidden1, c, W, H, vIndex, (bySamples || sampledVisible) && !gaussian ? 0 : vValue, vCount, V, r0, r1);
     const last = t == cdSteps;
+    if (sampledVisible && last) {
+      // The gradient reads the last step's probabilities.
+      for (let i = r0; i < r1; i++) {
+        store<i32>(vCount + (<usize>i << 2), compress(visible1 + <usize>i * rowBytes, V, vIndex + <usize>i * rowBytes, vValue + <usize>i * rowBytes));
+      }
+    }
     for (let i = r0; i < r1; i++) {
       const h1 = hidden1 + <usize>i * hiddenBytes;
       sigmoidRow(h1, H);
