@@ -5,7 +5,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { openIdxSource, RBM, readMatrixFile, type RbmOptions } from '../src/node.js';
+import { openIdxSource, PIXEL_VALUES, RBM, readMatrixFile, type RbmOptions } from '../src/node.js';
 import { fixture } from './helpers.js';
 
 const ROWS = 230;
@@ -35,4 +35,19 @@ it.each([
     expect(other.history.klDivergence).toEqual(a.history.klDivergence);
   }
   await Promise.all([a, b, c].map((m) => m.dispose()));
+});
+
+it('keeps 8-bit pixels 8-bit on the GPU across several storage chunks, training as float32 rows do', async () => {
+  const [rows, cols] = [230, 15];
+  const pixels = Uint8Array.from(fixture(rows * cols, 21), (u) => (u < 0.3 ? 0 : Math.floor(u * 256)));
+  const floats = { data: Float32Array.from(pixels, (k) => PIXEL_VALUES[k]), rows, cols };
+  // 1,500-byte bindings: the pixels in chunks of 100 rows (rows of 15 bytes, so rows straddle words), the floats in chunks of 25.
+  const options: RbmOptions = { visible: cols, hidden: 5, seed: 8, useGPU: true, gpu: { maxBindingBytes: 1500 } };
+  const [a, b] = [new RBM(options), new RBM(options)];
+  await a.fit(floats, { epochs: 2, batchSize: 10, verbose: false });
+  await b.fit({ pixels, rows, cols }, { epochs: 2, batchSize: 10, verbose: false });
+  const [p, q] = [await a.getParameters(), await b.getParameters()];
+  for (const key of Object.keys(p) as (keyof typeof p)[]) expect(q[key], String(key)).toEqual(p[key]);
+  expect(b.history.klDivergence).toEqual(a.history.klDivergence);
+  await Promise.all([a.dispose(), b.dispose()]);
 });

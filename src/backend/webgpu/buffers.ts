@@ -25,6 +25,14 @@ export function uploadFloats(device: GPUDevice, label: string, data: Float32Arra
   return buffer;
 }
 
+/** A storage buffer holding `bytes`, zero-padded to whole words. */
+export function uploadBytes(device: GPUDevice, label: string, bytes: Uint8Array): GPUBuffer {
+  const buffer = device.createBuffer({ label, size: padded(bytes.byteLength), usage: Usage.storage, mappedAtCreation: true });
+  new Uint8Array(buffer.getMappedRange()).set(bytes);
+  buffer.unmap();
+  return buffer;
+}
+
 /** Copies `count` floats from `source` (at a byte offset) back to the host. */
 export async function readFloats(device: GPUDevice, source: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
   const staging = device.createBuffer({

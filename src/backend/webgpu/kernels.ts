@@ -1,5 +1,6 @@
 import { ShaderStage } from './constants.js';
 import gather from '../../../shaders/gather.wgsl';
+import gatherPixels from '../../../shaders/gather-pixels.wgsl';
 import gradient from '../../../shaders/gradient.wgsl';
 import kl from '../../../shaders/kl.wgsl';
 import matmul from '../../../shaders/matmul.wgsl';
@@ -66,6 +67,7 @@ export interface Layouts {
   readonly hiddenOffset: GPUBindGroupLayout;
   readonly kl: GPUBindGroupLayout;
   readonly gather: GPUBindGroupLayout;
+  readonly gatherPixels: GPUBindGroupLayout;
   readonly partition: GPUBindGroupLayout;
   readonly annealProduct: GPUBindGroupLayout;
   readonly annealWeights: GPUBindGroupLayout;
@@ -119,6 +121,7 @@ export class Kernels {
       hiddenOffset: bindGroupLayout(device, 'hidden offset', ['read', 'write', 'write', 'uniform', 'uniform']),
       kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
+      gatherPixels: bindGroupLayout(device, 'gather pixels', ['read', 'read', 'write', 'uniform', 'read']),
       partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'read', 'write', 'uniform']),
       annealProduct: bindGroupLayout(device, 'anneal product', ['read', 'read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
       annealWeights: bindGroupLayout(device, 'anneal weights', ['read', 'read', 'read', 'read', 'write', 'write', 'uniform']),
@@ -199,6 +202,11 @@ export class Kernels {
 
   gather(): Promise<GPUComputePipeline> {
     return this.pipeline('gather', this.layouts.gather, [gather], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
+  }
+
+  /** gather for 8-bit data (gather-pixels.wgsl). */
+  gatherPixels(): Promise<GPUComputePipeline> {
+    return this.pipeline('gather pixels', this.layouts.gatherPixels, [gatherPixels], { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY });
   }
 
   /** A label layer's batch: its classes and their rows U_y (label-gather.wgsl). */

@@ -1,7 +1,8 @@
 import type { Matrix } from '../../matrix.js';
+import { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from '../../pixels.js';
 import type { ResidentData } from '../backend.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { createBuffer, uniformBuffer, uploadFloats, Usage } from './buffers.js';
+import { createBuffer, uniformBuffer, uploadBytes, uploadFloats, Usage } from './buffers.js';
 import { Chunk } from './uniforms.js';
 
 /** A contiguous block of the data set's rows in one storage buffer. */
@@ -15,7 +16,8 @@ export interface DataChunk {
 
 /**
  * A data set uploaded once and kept on the GPU for training, split into chunks so that no
- * binding exceeds the device's maxStorageBufferBindingSize.
+ * binding exceeds the device's maxStorageBufferBindingSize: float32 values, or 8-bit pixels
+ * (four to a word) that gather-pixels.wgsl turns into float32 through `pixelValues`.
  */
 export class GpuData implements ResidentData {
   readonly rows: number;
@@ -25,9 +27,11 @@ export class GpuData implements ResidentData {
   readonly labels?: GPUBuffer;
   /** One more than the largest label: the fewest classes a label layer needs for these data. */
   readonly classesNeeded: number = 0;
+  /** 8-bit data: PIXEL_VALUES, the float32 value of each pixel. */
+  readonly pixelValues?: GPUBuffer;
   private released = false;
 
-  constructor(device: GPUDevice, x: Matrix, maxBindingBytes: number, labels?: Uint32Array) {
+  constructor(device: GPUDevice, x: Matrix | PixelMatrix, maxBindingBytes: number, labels?: Uint32Array) {
     this.rows = x.rows;
     this.cols = x.cols;
     if (labels) {
@@ -37,14 +41,19 @@ export class GpuData implements ResidentData {
       this.labels = createBuffer(device, 'labels', labels.byteLength, Usage.storage);
       device.queue.writeBuffer(this.labels, 0, labels as Uint32Array<ArrayBuffer>);
     }
-    const rowsPerChunk = Math.max(1, Math.floor(maxBindingBytes / (x.cols * 4)));
+    const pixels = isPixelMatrix(x) ? x.pixels : undefined;
+    if (pixels) this.pixelValues = uploadFloats(device, 'pixel values', PIXEL_VALUES);
+    const valueBytes = pixels ? 1 : 4;
+    const rowsPerChunk = Math.max(1, Math.floor(maxBindingBytes / (x.cols * valueBytes)));
     for (let first = 0; first < x.rows; first += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, x.rows - first);
-      const data = x.data.subarray(first * x.cols, (first + rows) * x.cols);
+      const label = `data rows ${first}..${first + rows - 1}`;
       this.chunks.push({
         first,
         rows,
-        buffer: uploadFloats(device, `data rows ${first}..${first + rows - 1}`, data),
+        buffer: pixels
+          ? uploadBytes(device, label, pixels.subarray(first * x.cols, (first + rows) * x.cols))
+          : uploadFloats(device, label, (x as Matrix).data.subarray(first * x.cols, (first + rows) * x.cols)),
         uniform: uniformBuffer(device, 'chunk', Chunk, { first, rows, cols: x.cols }),
       });
     }
@@ -54,6 +63,7 @@ export class GpuData implements ResidentData {
     if (this.released) return;
     this.released = true;
     this.labels?.destroy();
+    this.pixelValues?.destroy();
     for (const c of this.chunks) {
       c.buffer.destroy();
       c.uniform.destroy();

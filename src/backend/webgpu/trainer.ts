@@ -166,8 +166,10 @@ export class Trainer {
     const rowsGrid = ceilDiv(maxRows, TILE_M);
     const gatherDispatches: Dispatch[] = [
       ...data.chunks.map((chunk): Dispatch => [
-        pipelines.gather,
-        group(layouts.gather, 'gather', [whole(chunk.buffer), whole(this.order), whole(visibleStates), whole(chunk.uniform)]),
+        data.pixelValues ? pipelines.gatherPixels! : pipelines.gather,
+        data.pixelValues
+          ? group(layouts.gatherPixels, 'gather pixels', [whole(chunk.buffer), whole(this.order), whole(visibleStates), whole(chunk.uniform), whole(data.pixelValues)])
+          : group(layouts.gather, 'gather', [whole(chunk.buffer), whole(this.order), whole(visibleStates), whole(chunk.uniform)]),
         ceilDiv(V, ELEMENTWISE.wgX),
         ceilDiv(maxRows, ELEMENTWISE.wgY),
       ]),
@@ -337,9 +339,10 @@ export class Trainer {
       gaussian?.learnVariance ? kernels.logVariance() : undefined,
     ]);
     const labelled = labels ? await labelPipelines(kernels) : undefined;
+    const gatherPixels = data.pixelValues ? await kernels.gatherPixels() : undefined;
     const [softmaxGroups, softmaxLoss] = softmax ? await Promise.all([kernels.softmaxGroups(), kernels.softmaxLoss()]) : [];
     const pipelines = {
-      gather, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance,
+      gather, gatherPixels, sampleUp, down, gradient, update, lossTerms, lossReduce, centredBiases, hiddenOffset, tempered, gaussianVisible, logVariance,
       labels: labelled, softmaxGroups, softmaxLoss,
     };
     return new Trainer(device, model, data, maxRows, batches, chain, centred, kinds, kernels, pipelines, timestamps);
@@ -471,6 +474,8 @@ export class Trainer {
 
 interface Pipelines {
   readonly gather: GPUComputePipeline;
+  /** 8-bit data's gather (gather-pixels.wgsl). */
+  readonly gatherPixels?: GPUComputePipeline;
   readonly sampleUp: GPUComputePipeline;
   /** The visible units given h: sampled, or with Gaussian units their means. */
   readonly down: GPUComputePipeline;

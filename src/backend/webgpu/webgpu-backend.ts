@@ -2,7 +2,6 @@ import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
 import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import { isPixelMatrix, type PixelMatrix } from '../../pixels.js';
-import { HostPixels, trainPixels } from '../chunked-epoch.js';
 import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
 import { mergeChains, type AnnealJob, type Backend, type GibbsJob, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
@@ -103,15 +102,14 @@ export class WebGpuBackend implements Backend {
   }
 
   async upload(x: Matrix | PixelMatrix, labels?: Uint32Array): Promise<ResidentData> {
-    if (isPixelMatrix(x)) return new HostPixels(x, labels?.slice());
-    if (x.cols * 4 > this.gpu.maxBindingBytes) {
+    // 8-bit rows stay 8-bit on the GPU: gather-pixels.wgsl scales them as it gathers each batch.
+    if (x.cols * (isPixelMatrix(x) ? 1 : 4) > this.gpu.maxBindingBytes) {
       throw new InvalidArgumentError('x', `rows of ${x.cols} values exceed this GPU's ${this.gpu.maxBindingBytes}-byte binding limit`);
     }
     return this.run('uploading the data set', () => new GpuData(this.device, x, this.gpu.maxBindingBytes, labels));
   }
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
-    if (data instanceof HostPixels) return trainPixels(this, data, plan, await this.getParameters());
     const gpuData = data as GpuData;
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;
