@@ -46,8 +46,9 @@ if (!quiet) {
   console.log(`built ${outputs.length} files, ${(outputs.reduce((s, o) => s + o.bytes, 0) / 1024).toFixed(0)} KiB`);
 }
 
-// The browser bundle: the portable entry only (Node's file and Dawn modules stay out; the
-// dynamic imports behind save/load are left external and never load in a page).
+// The browser bundle: the portable entry only, one self-contained file (package.json's
+// `browser` condition). No Node module is reachable from it: files come through the platform,
+// which only the Node entry fills in; `external` only keeps a stray import from bundling Node's.
 const browser = await build({
   entryPoints: { 'webgpu-rbm': 'src/index.ts' },
   outdir: 'dist/browser',

@@ -1,4 +1,3 @@
 import type { Server } from 'node:http';
-
-/** Serves the built demo on 127.0.0.1 (port 0: any free port). */
-export function serve(port?: number): Promise<Server>;
+/** Serves `root` (default: the built demo) on 127.0.0.1 with cross-origin isolation. */
+export function serve(port?: number, root?: string): Promise<Server>;

@@ -1,13 +1,12 @@
-// Serves the built demo (examples/browser/dist) on 127.0.0.1 and prints its address.
-// PORT picks the port (default 8080; 0 for any free one).
+// Serves the built demo (examples/browser/dist), or another folder, on 127.0.0.1 and prints its
+// address. PORT picks the port (default 8080; 0 for any free one).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
-const root = 'examples/browser/dist';
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json', '.bin': 'application/octet-stream' };
 
-export function serve(port = 8080) {
+export function serve(port = 8080, root = 'examples/browser/dist') {
   const server = createServer(async (request, response) => {
     const path = normalize(new URL(request.url ?? '/', 'http://localhost').pathname).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path === '/' ? 'index.html' : path);

@@ -17,7 +17,7 @@ import { isPixelMatrix, toPixelMatrix, type PixelMatrix } from './pixels.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
 import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, softmaxGroup, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
-import { currentPlatform, type Platform } from './platform/platform.js';
+import { currentPlatform, modelFiles, type Platform } from './platform/platform.js';
 import { checkMemory, checkModelResources } from './memory.js';
 import { Phase, philoxUniforms } from './rng/stream.js';
 import { checkState, type History, type ModelState } from './state.js';
@@ -122,8 +122,7 @@ export class RBM {
   static async load(path: string, options: LoadOptions = {}): Promise<RBM> {
     const o = loadOptions(options);
     if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path');
-    const { readModelFile } = await import('./io/model-store.js');
-    return RBM.fromState(await readModelFile(path), o);
+    return RBM.fromState(await modelFiles(currentPlatform(), 'RBM.load').readModel(path), o);
   }
 
   /** A new model holding `state` (from getState() or decodeModel()). */
@@ -191,14 +190,14 @@ export class RBM {
     checkMemory('x', `training on ${rows} rows of ${this.visible} values`, heldBytes + (validation?.data.byteLength ?? 0) * 2, this.platform.memoryBytes);
     return this.exclusive(async () => {
       // Before anything changes: a checkpoint that cannot be written must not cost an epoch.
-      if (o.checkpoint !== undefined) await (await import('./io/paths.js')).checkWritable(o.checkpoint);
+      if (o.checkpoint !== undefined) await modelFiles(this.platform, 'checkpoint').checkWritable(o.checkpoint);
       const check = (m: Matrix, argument: string) => this.checkVisibleRows(m, argument);
       const training = source
         ? await rowsFromSource(source, chunkRows, o.metricRows, this.gaussian, check)
         : pixels
           ? await rowsOfPixels(pixels, o.metricRows, this.gaussian, check)
           : rowsInMemory(data!, this.gaussian);
-      return train(this.record, await this.backend, training, validation, o, labels);
+      return train(this.record, await this.backend, training, validation, o, this.platform, labels);
     });
   }
 
@@ -465,7 +464,7 @@ export class RBM {
   /** Writes the model to a safetensors file, atomically (see the README for reading it in Python). Node only. */
   async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path');
-    return this.exclusive(() => saveRecord(path, this.record));
+    return this.exclusive(() => saveRecord(modelFiles(this.platform, 'save'), path, this.record));
   }
 
   /** Frees the backend's memory (and the GPU device); the model is unusable afterwards. */

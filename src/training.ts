@@ -11,6 +11,7 @@ import { chunkedEpoch, type ChunkReader } from './backend/chunked-epoch.js';
 import type { PixelMatrix } from './pixels.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
+import { modelFiles, type ModelFiles, type Platform } from './platform/platform.js';
 import { lossName, type VisibleType } from './options.js';
 
 /**
@@ -20,10 +21,9 @@ import { lossName, type VisibleType } from './options.js';
  */
 export const MAX_PLAUSIBLE_KL = 20;
 
-/** Writes the record's state to a model file, atomically. Node only (the module loads on first use). */
-export async function saveRecord(path: string, record: ModelRecord): Promise<void> {
-  const { writeModelFile } = await import('./io/model-store.js');
-  await writeModelFile(path, record.state());
+/** Writes the record's state to a model file, atomically, through the platform's files (Node's). */
+export async function saveRecord(files: ModelFiles, path: string, record: ModelRecord): Promise<void> {
+  await files.writeModel(path, record.state());
 }
 
 /**
@@ -32,9 +32,11 @@ export async function saveRecord(path: string, record: ModelRecord): Promise<voi
  * saves checkpoints. `record` advances after every completed epoch, so a failure keeps every
  * epoch that finished.
  */
-export async function train(record: ModelRecord, backend: Backend, data: TrainingRows, validation: Matrix | undefined, o: CheckedFitOptions, labels?: Uint32Array): Promise<FitHistory> {
+export async function train(record: ModelRecord, backend: Backend, data: TrainingRows, validation: Matrix | undefined, o: CheckedFitOptions, platform: Platform, labels?: Uint32Array): Promise<FitHistory> {
+  // Checkpoints and resume read and write files: the platform's (Node's), refused in a page.
+  const files = () => modelFiles(platform, o.resumeFrom !== undefined ? 'resumeFrom' : 'checkpoint');
   const { rows } = data;
-  const resumed = o.resumeFrom === undefined ? undefined : await readCheckpoint(o.resumeFrom, record);
+  const resumed = o.resumeFrom === undefined ? undefined : await readCheckpoint(files(), o.resumeFrom, record);
   const progress = resumed ? resumed.progress : record.progress;
   if (progress && (progress.rows !== rows || progress.batchSize !== o.batchSize)) {
     throw new InvalidArgumentError(
@@ -62,8 +64,8 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
     : (plan: EpochPlan) => chunkedEpoch(backend, plan, data.chunkRows, data.head.cols, record.parameters, read, labels);
   try {
     while (record.epochsTrained < startEpoch + o.epochs) {
-      if (o.signal?.aborted) await interrupt(record, o, o.signal.reason);
-      const done = await trainEpoch(record, backend, runEpoch, rows, o, startEpoch);
+      if (o.signal?.aborted) await interrupt(files, record, o, o.signal.reason);
+      const done = await trainEpoch(record, backend, runEpoch, rows, o, startEpoch, files);
       for (const h of [record.history, result]) {
         h.epoch.push(done.epoch);
         h.klDivergence.push(done.klDivergence);
@@ -78,7 +80,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
       }
       o.onEpoch?.({ epoch: e, epochs: o.epochs, klDivergence: done.klDivergence, seconds: done.seconds, deviceSeconds: done.deviceSeconds, swapRate: done.swapRate, metrics });
       const last = record.epochsTrained === startEpoch + o.epochs;
-      if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await saveRecord(o.checkpoint, record);
+      if (o.checkpoint !== undefined && (e % o.checkpointEvery === 0 || last)) await saveRecord(files(), o.checkpoint, record);
     }
   } finally {
     resident?.release();
@@ -130,7 +132,7 @@ async function startFromData(record: ModelRecord, backend: Backend, data: Traini
 }
 
 /** One epoch (or the rest of one stopped part-way); rejects when stopped or diverged. */
-async function trainEpoch(record: ModelRecord, backend: Backend, runEpoch: (plan: EpochPlan) => Promise<EpochResult>, rows: number, o: CheckedFitOptions, startEpoch: number) {
+async function trainEpoch(record: ModelRecord, backend: Backend, runEpoch: (plan: EpochPlan) => Promise<EpochResult>, rows: number, o: CheckedFitOptions, startEpoch: number, files: () => ModelFiles) {
   const began = performance.now();
   const epoch = record.epochsTrained;
   const earlier = record.progress?.klDivergence ?? [];
@@ -169,7 +171,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, runEpoch: (plan
   }
   if (result.stopped) {
     record.progress = { batchesDone: kl.length, klDivergence: kl, rows, batchSize: o.batchSize };
-    await interrupt(record, o, o.signal?.reason);
+    await interrupt(files, record, o, o.signal?.reason);
   }
   const klDivergence = kl.reduce((s, v) => s + v, 0) / kl.length;
   if (record.config.visibleType === 'binary' && record.config.labels === 0 && klDivergence > MAX_PLAUSIBLE_KL) {
@@ -202,8 +204,8 @@ function epochLossName(config: { visibleType: VisibleType; labels: number }): st
 export const GAUSSIAN_LOSS_NOTE = "# Gaussian visible units: each epoch reports the reconstruction's mean squared error (the KL divergence applies to binary units only).";
 
 /** Saves the checkpoint, if any, and rejects the fit. */
-async function interrupt(record: ModelRecord, o: CheckedFitOptions, reason: unknown): Promise<never> {
-  if (o.checkpoint !== undefined) await saveRecord(o.checkpoint, record);
+async function interrupt(files: () => ModelFiles, record: ModelRecord, o: CheckedFitOptions, reason: unknown): Promise<never> {
+  if (o.checkpoint !== undefined) await saveRecord(files(), o.checkpoint, record);
   const where = record.progress
     ? `after batch ${record.progress.batchesDone} of epoch ${record.epochsTrained + 1}`
     : `after epoch ${record.epochsTrained}`;
@@ -211,9 +213,8 @@ async function interrupt(record: ModelRecord, o: CheckedFitOptions, reason: unkn
   throw new TrainingInterruptedError(`training was stopped ${where}${saved}`, { cause: reason });
 }
 
-async function readCheckpoint(path: string, record: ModelRecord): Promise<ModelState> {
-  const { readModelFile } = await import('./io/model-store.js');
-  const state = await readModelFile(path);
+async function readCheckpoint(files: ModelFiles, path: string, record: ModelRecord): Promise<ModelState> {
+  const state = await files.readModel(path);
   for (const size of ['visible', 'hidden'] as const) {
     if (state.config[size] !== record.config[size]) {
       throw new InvalidArgumentError('resumeFrom', `${path} holds a model with ${size} = ${state.config[size]}; this model has ${record.config[size]}`);

@@ -2,6 +2,8 @@ import { availableParallelism, totalmem } from 'node:os';
 import { nodeWorkerFactory } from './node-workers.js';
 import { dawnProvider } from './dawn.js';
 import type { Platform } from './platform.js';
+import { readModelFile, writeModelFile } from '../io/model-store.js';
+import { checkWritable } from '../io/paths.js';
 
 /**
  * Node's platform: Dawn for WebGPU and worker_threads for the WebAssembly kernels, one per core.
@@ -15,5 +17,6 @@ export function nodePlatform(env: NodeJS.ProcessEnv = process.env): Platform {
     cores: availableParallelism(),
     // Half the machine: room for the data, the operating system and other programs.
     memoryBytes: Math.floor(totalmem() / 2),
+    files: { readModel: readModelFile, writeModel: writeModelFile, checkWritable },
   };
 }

@@ -1,4 +1,16 @@
 import type { WorkerFactory } from '../backend/wasm/pool.js';
+import { RbmError } from '../errors.js';
+import type { ModelState } from '../state.js';
+
+/** Model files on a file system (Node's): what save, load, checkpoints and resume use. */
+export interface ModelFiles {
+  /** Reads and validates a model file written by writeModel. */
+  readModel(path: string): Promise<ModelState>;
+  /** Writes a model file atomically. */
+  writeModel(path: string, state: ModelState): Promise<void>;
+  /** Throws unless `path` can be written (checked before training, so no epoch is lost to it). */
+  checkWritable(path: string): Promise<void>;
+}
 
 /** Returns the `GPU` object of this platform, or undefined when it has none. */
 export type GpuProvider = (flags: readonly string[]) => Promise<GPU | undefined>;
@@ -19,6 +31,8 @@ export interface Platform {
    * refused up front with a typed error instead of exhausting the machine.
    */
   readonly memoryBytes: number;
+  /** Model files; absent in a page, where encodeModel/decodeModel turn a model into bytes and back. */
+  readonly files?: ModelFiles;
 }
 
 /** A page's platform: the browser's navigator.gpu, and no worker pool. */
@@ -44,4 +58,10 @@ export function currentPlatform(): Platform {
 /** Replaces how the GPU is found, keeping the rest of the platform (e.g. a `GPU` of your own in a page). */
 export function setGpuProvider(provider: GpuProvider): void {
   installed = { ...installed, gpu: provider };
+}
+
+/** The platform's model files, or an error saying they need Node (in a page: encodeModel / decodeModel). */
+export function modelFiles(platform: Platform, what: string): ModelFiles {
+  if (!platform.files) throw new RbmError('NO_FILES', `${what} needs a file system (Node); in a page, encodeModel(await rbm.getState()) gives the file's bytes and RBM.fromState(decodeModel(bytes)) reads them`);
+  return platform.files;
 }
