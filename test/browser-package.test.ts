@@ -50,7 +50,8 @@ try {
     headless: true,
     args: ['--enable-unsafe-webgpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-sandbox'],
   });
-});
+  // npm pack and Chromium's start take a while on a loaded machine.
+}, 120_000);
 
 afterAll(async () => {
   await context?.close();
@@ -79,6 +80,8 @@ it('bundles for the browser from the packed tarball with esbuild, and trains in 
   expect(errors).toEqual([]);
   expect(state.error).toBeUndefined();
   expect(state.cpu.backend).toBe('cpu');
+  // The test's server sends COOP/COEP, so the page has shared memory for the WebAssembly workers.
+  expect(state.cpu.device).toMatch(/^CPU \(WebAssembly SIMD, \d+ threads?\)$/);
   expect(state.gpu.backend, `WebGPU fell back to ${state.gpu.device}`).toBe('webgpu');
   for (const run of [state.cpu, state.gpu]) {
     expect(run.klDivergence).toHaveLength(3);

@@ -1,5 +1,6 @@
 import type { WorkerFactory } from '../backend/wasm/pool.js';
 import { RbmError } from '../errors.js';
+import { webWorkersUsable, webWorkerFactory } from './web-workers.js';
 import type { ModelState } from '../state.js';
 
 /** Model files on a file system (Node's): what save, load, checkpoints and resume use. */
@@ -35,10 +36,15 @@ export interface Platform {
   readonly files?: ModelFiles;
 }
 
-/** A page's platform: the browser's navigator.gpu, and no worker pool. */
+/**
+ * A page's platform: the browser's navigator.gpu, and the WebAssembly kernels' pool of Web
+ * Workers, one per core, where the page is cross-origin isolated (COOP/COEP headers: shared
+ * memory); elsewhere the CPU backend runs the plain TypeScript kernels.
+ */
 export const browserPlatform: Platform = {
   gpu: async () => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu,
-  cores: 1,
+  workers: webWorkersUsable() ? webWorkerFactory : undefined,
+  cores: Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1),
   // A page's heap is a few GiB at most, shared with everything else on the page.
   memoryBytes: 2 ** 31,
 };
