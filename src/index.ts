@@ -23,6 +23,7 @@ export type { GpuOptions } from './backend/webgpu/gpu.js';
 export { browserPlatform, currentPlatform, installPlatform, setGpuProvider, type GpuProvider, type Platform } from './platform/platform.js';
 export { hideMask, masked, type HiddenRegion } from './masks.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
+export { encodeNpy, npyToMatrix, parseNpy, type NpyArray, type NpyData } from './data/npy.js';
 export { isRowSource, type RowSource } from './data/row-source.js';
 export { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from './pixels.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';

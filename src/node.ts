@@ -7,6 +7,7 @@ installPlatform(nodePlatform());
 export * from './index.js';
 export { readIdxFile, readLabelFile, readMatrixFile } from './data/files.js';
 export { openIdxSource } from './data/idx-source.js';
+export { readNpyFile, writeNpyFile } from './data/npy-file.js';
 export { FASHION_MNIST_DIR, loadFashionMnist, loadMnist, type ImageDataSet, type LabelledImages } from './data/mnist.js';
 export { writeFileAtomic } from './io/atomic-write.js';
 export { writeLossFile } from './io/loss-store.js';

@@ -17,6 +17,7 @@ import {
   type IdxArray,
   type IdxLayout,
 } from './idx.js';
+import { checkNpyHead, decodeNpy, isNpy, npyToMatrix, npyToRows, type NpyDecoding } from './npy.js';
 import { parseTextPieces } from './text.js';
 
 /** Deflate's largest possible expansion: 258 bytes from a 2-bit code. */
@@ -138,8 +139,9 @@ function looksLikeIdx(bytes: Uint8Array): boolean {
  * memory limit. Gzip heads pass (their size is checked as they expand), and with `orText` so do
  * heads that are not IDX.
  */
-function idxHeadCheck(path: string, asMatrix: boolean, orText: boolean): (head: Uint8Array, size: number) => void {
+function idxHeadCheck(path: string, asMatrix: boolean, orText: boolean, npy?: NpyDecoding): (head: Uint8Array, size: number) => void {
   return (head, size) => {
+    if (npy && isNpy(head)) return checkNpyHead(head, size, path, npy);
     if (isGzip(head) || (orText && !looksLikeIdx(head))) return;
     const layout = readIdxHeader(head, path);
     checkIdxLength(layout, size - layout.header, path);
@@ -256,24 +258,28 @@ function gunzipHead(bytes: Uint8Array, wanted: number, source: string): Uint8Arr
 }
 
 /**
- * Reads a data file as a matrix: IDX (plain or .gz; unsigned bytes scaled to [0, 1]) when it
- * starts like one, otherwise whitespace- or comma-separated text (UTF-8). Files larger than
- * the platform's memory limit, and matrices that would be, are refused before they are read
- * or allocated.
+ * Reads a data file as a matrix: NumPy's .npy or IDX (plain or .gz) when it starts like one
+ * (unsigned bytes scaled to [0, 1]; the first dimension gives the rows, the rest is flattened),
+ * otherwise whitespace- or comma-separated text (UTF-8). Files larger than the platform's
+ * memory limit, and matrices that would be, are refused before they are read or allocated.
  */
 export async function readMatrixFile(path: string): Promise<Matrix> {
-  const bytes = await readFileBytes(path, idxHeadCheck(path, true, true));
+  const asMatrix = { asMatrix: true };
+  const bytes = await readFileBytes(path, idxHeadCheck(path, true, true, asMatrix));
+  if (isNpy(bytes)) return npyToMatrix(decodeNpy(bytes, path, asMatrix), path);
   if (looksLikeIdx(bytes)) return idxToMatrix(decodeIdxBytes(bytes, path, { asMatrix: true, owned: true }), path);
   return parseTextPieces(decodeText(bytes, path), path);
 }
 
 /**
- * readMatrixFile for training: an IDX file of unsigned bytes gives its rows as 8-bit pixels
- * (value / 255, as readMatrixFile scales them, in a quarter of the memory); any other file gives
- * what readMatrixFile gives.
+ * readMatrixFile for training: an IDX or .npy file of unsigned bytes gives its rows as 8-bit
+ * pixels (value / 255, as readMatrixFile scales them, in a quarter of the memory); any other
+ * file gives what readMatrixFile gives.
  */
 export async function readTrainingFile(path: string): Promise<Matrix | PixelMatrix> {
-  const bytes = await readFileBytes(path, idxHeadCheck(path, false, true));
+  const npy = { asMatrix: true, bytesAsPixels: true };
+  const bytes = await readFileBytes(path, idxHeadCheck(path, false, true, npy));
+  if (isNpy(bytes)) return npyToRows(decodeNpy(bytes, path, npy), path);
   if (!looksLikeIdx(bytes)) return parseTextPieces(decodeText(bytes, path), path);
   const idx = decodeIdxBytes(bytes, path, { owned: true });
   if (!(idx.data instanceof Uint8Array)) return idxToMatrix(idx, path);
