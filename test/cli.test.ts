@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist, RBM } from '../src/node.js';
+import { loadMnist, RBM, readMatrixFile } from '../src/node.js';
 
 // The built commands, as npm installs them (the suite's global setup builds them).
 const rbm = resolve('dist/src/cli/rbm.js');
@@ -234,6 +234,54 @@ describe('rbm errors', () => {
     const r = sh(rbm, ['train', '--data', 'bad.csv', '--hidden', '2', '--batch-size', '1']);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('rbm train: bad.csv: row 0, column 2 is 2; expected a value in [0, 1]\n');
+  });
+});
+
+describe('rbm transform, with NumPy files', () => {
+  /** Runs a Python program with NumPy as np in the test's folder; returns its standard output. */
+  const python = (program: string) => execFileSync('python3', ['-c', `import numpy as np\n${program}`], { cwd: dir, encoding: 'utf8' });
+
+  it('trains on a .npy file and writes the hidden probabilities that NumPy loads, equal to expectHidden', async () => {
+    python(`
+rng = np.random.default_rng(3)
+np.save('rows.npy', (rng.random((120, 20)) < 0.3).astype(np.float32))
+np.save('rows8.npy', (rng.random((120, 20)) * 256).astype(np.uint8))
+`);
+    const train = sh(rbm, ['train', '--data', 'rows.npy', '--hidden', '7', '--epochs', '2', '--batch-size', '10', '--out', 'npy.safetensors']);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(sh(rbm, ['train', '--data', 'rows8.npy', '--hidden', '7', '--epochs', '1', '--batch-size', '10', '--out', 'npy8.safetensors']).status).toBe(0);
+    const run = sh(rbm, ['transform', '--model', 'npy.safetensors', '--data', 'rows.npy', '--out', 'features.npy']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('features.npy: P(h = 1 | v) of 120 rows of rows.npy, 120 × 7 float32');
+    const [meta, values] = python(`
+f = np.load('features.npy')
+print(f.dtype, f.shape)
+print(' '.join(repr(float(v)) for v in f.ravel()))
+`).split('\n');
+    expect(meta).toBe('float32 (120, 7)');
+    const model = await RBM.load(join(dir, 'npy.safetensors'));
+    try {
+      const want = await model.expectHidden(await readMatrixFile(join(dir, 'rows.npy')));
+      const got = values.split(' ').map(Number);
+      const far = got.map((v, k) => [k, v, want.data[k]]).filter(([, v, w]) => !(Math.abs(v - w) <= 1e-6));
+      expect(far.slice(0, 5)).toEqual([]);
+      expect(got).toHaveLength(want.data.length);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('refuses --out equal to --data, before reading anything', () => {
+    writeFileSync(join(dir, 'same.npy'), readFileSync(join(dir, 'rows.npy')));
+    const before = readFileSync(join(dir, 'same.npy'));
+    const run = sh(rbm, ['transform', '--model', 'npy.safetensors', '--data', 'same.npy', '--out', 'same.npy']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--out same.npy is also --data: writing it would destroy the data');
+    expect(readFileSync(join(dir, 'same.npy'))).toEqual(before);
+    expect(sh(rbm, ['transform', '--model', 'npy.safetensors']).stderr).toContain('--data is required');
+    expect(sh(rbm, ['transform', '--help']).stdout).toContain('rbm transform --model FILE --data SET|FILE');
   });
 });
 

@@ -18,7 +18,7 @@ export function namedSetColumns(spec: string): number | undefined {
   return isNamedSet(spec) ? NAMED_SETS[spec] : undefined;
 }
 
-/** The data sets known by name (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file: IDX (.gz or not), CSV or whitespace text. */
+/** The data sets known by name (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file: NumPy .npy, IDX (.gz or not), CSV or whitespace text. */
 export async function loadData(spec: string): Promise<Matrix> {
   switch (spec) {
     case 'mnist':
@@ -36,7 +36,7 @@ export async function loadData(spec: string): Promise<Matrix> {
 
 /**
  * Rows to train on: a named set's digits as 8-bit pixels, a file as readTrainingFile gives it
- * (8-bit for IDX bytes), or with `stream` an IDX file read from disk as training goes.
+ * (8-bit for IDX and .npy bytes), or with `stream` an IDX file read from disk as training goes.
  */
 export async function loadTrainingData(spec: string, stream: boolean): Promise<Matrix | PixelMatrix | RowSource> {
   if (stream) return openIdxSource(spec);

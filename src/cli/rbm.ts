@@ -4,6 +4,7 @@ import { dream, DREAM_USAGE, filters, FILTERS_USAGE, inpaint, INPAINT_USAGE, rec
 import { evaluate, EVALUATE_USAGE } from './commands/evaluate.js';
 import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
 import { train, TRAIN_USAGE } from './commands/train.js';
+import { transform, TRANSFORM_USAGE } from './commands/transform.js';
 
 const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promise<number | void> }> = {
   train: { usage: TRAIN_USAGE, main: train },
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promis
   plot: { usage: PLOT_USAGE, main: plot },
   info: { usage: INFO_USAGE, main: info },
   evaluate: { usage: EVALUATE_USAGE, main: evaluate },
+  transform: { usage: TRANSFORM_USAGE, main: transform },
 };
 
 const USAGE = `Usage: rbm COMMAND [options]     (rbm COMMAND --help for its options)
@@ -27,6 +29,7 @@ Restricted Boltzmann Machines on the CPU or the GPU (WebGPU).
   plot          the KL curve of a loss.dat or a model as an SVG
   info          a model file's shapes, options, history and statistics
   evaluate      log Z and the log-likelihood of training and test data (exact, AIS, reverse AIS)
+  transform     the hidden probabilities of every row of a data set, as a NumPy .npy file
 
 Example: rbm train --data mnist --epochs 10 --out model.safetensors --loss loss.dat
          rbm reconstruct --model model.safetensors --out pictures

@@ -18,8 +18,8 @@ export const TRAIN_USAGE = `rbm train --data mnist|fashion-mnist|FILE [options]
 
 Trains an RBM (CD-1 by default; CD-k or persistent CD as asked) and saves it; prints simple_rbm's
 lines (with a progress bar on a terminal).
-  --data SET|FILE      mnist, fashion-mnist, or a file: IDX (.gz or not), CSV or whitespace text, values in [0, 1]
-                       (any real values with --visible-type gaussian); IDX bytes stay 8-bit in memory
+  --data SET|FILE      mnist, fashion-mnist, or a file: NumPy .npy, IDX (.gz or not), CSV or whitespace text, values
+                       in [0, 1] (any real values with --visible-type gaussian); IDX and .npy bytes stay 8-bit in memory
   --stream             read --data (a plain IDX file) from disk a few batches at a time instead of holding it:
                        for data sets larger than memory; the same batches and model as without
   --hidden N           hidden units (default 64)
