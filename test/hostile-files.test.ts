@@ -17,12 +17,14 @@ import {
   DataFormatError,
   decodeModel,
   encodeModel,
+  encodeNpy,
   FileAccessError,
   formatLossFile,
   idxToMatrix,
   installPlatform,
   InvalidArgumentError,
   parseIdx,
+  parseNpy,
   parseTextMatrix,
   RbmError,
   readIdxFile,
@@ -514,6 +516,43 @@ describe('IDX files, gzip-compressed', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// NumPy .npy (more cases, against files NumPy wrote, in npy.test.ts)
+
+const npySample = encodeNpy({ data: Float32Array.of(0, 0.5, 1, 0.25, 0.75, 1), rows: 2, cols: 3 });
+const npyHeaderEnd = npySample.length - 24;
+/** npySample with its header dict replaced by `dict` (format 1.0, the header length set to fit). */
+function npyWith(dict: string): Uint8Array {
+  const text = new TextEncoder().encode(`${dict}\n`);
+  const start = Uint8Array.from(npySample.subarray(0, 10));
+  new DataView(start.buffer).setUint16(8, text.length, true);
+  return concat(start, text, npySample.subarray(npyHeaderEnd));
+}
+
+function npyCases(): Case[] {
+  const out: Case[] = [accept('.npy: the sample parses', () => parseNpy(npySample), (a: { shape: number[] }) => expect(a.shape).toEqual([2, 3]))];
+  for (let n = 0; n < npySample.length; n++) {
+    out.push(refuse(`.npy truncated to ${n} bytes`, () => parseNpy(npySample.subarray(0, n), 'x.npy'), DataFormatError, /^x\.npy: (is not a \.npy file|is truncated)/));
+  }
+  const dicts: [string, string, RegExp | string][] = [
+    ['fortran_order True', "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", 'Fortran (column-major) order'],
+    ['an int64 dtype', "{'descr': '<i8', 'fortran_order': False, 'shape': (2, 3), }", 'has dtype "<i8"'],
+    ['a long dtype string', `{'descr': '${'x'.repeat(2000)}', 'fortran_order': False, 'shape': (2, 3), }`, /has dtype "x{20}"; only/],
+    ['a call', "{'descr': eval('1'), 'fortran_order': False, 'shape': (2, 3), }", 'not a Python dict literal'],
+    ['a shape of 2^60', "{'descr': '<f4', 'fortran_order': False, 'shape': (1152921504606846976, 3), }", 'too large'],
+    ['a huge shape', "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 'is truncated: shape (4294967296, 4294967296) of float32 needs about'],
+    ['an empty header', '', "expected '{'"],
+  ];
+  for (const [name, dict, message] of dicts) out.push(refuse(`.npy with ${name}`, () => parseNpy(npyWith(dict), 'x.npy'), DataFormatError, message));
+  out.push(refuse('.npy with a trailing byte', () => parseNpy(concat(npySample, Uint8Array.of(0)), 'x.npy'), DataFormatError, 'is longer than its header says'));
+  out.push(refuse('.npy above the memory limit', withLimit(60, () => parseNpy(npySample, 'x.npy')), InvalidArgumentError, 'x.npy: its (2, 3) float32 values would need'));
+  return out;
+}
+
+describe('NumPy .npy files', () => {
+  cases(npyCases());
+});
+
+// ---------------------------------------------------------------------------------------------
 // Text (CSV and whitespace)
 
 const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
@@ -840,7 +879,7 @@ describe('writers', () => {
 
 // Keeps the corpus from shrinking unnoticed.
 it('the corpus holds at least 150 cases', () => {
-  const total = [truncationCases(), tensorFieldCases(), metadataCases(), modelHeaderCases(), modelValueCases(), idxCases(), gzipCases(), textCases(), pieceCases(), readerCases(), lossCases(), writerCases()].reduce(
+  const total = [truncationCases(), tensorFieldCases(), metadataCases(), modelHeaderCases(), modelValueCases(), idxCases(), gzipCases(), npyCases(), textCases(), pieceCases(), readerCases(), lossCases(), writerCases()].reduce(
     (n, list) => n + list.length,
     0,
   );
