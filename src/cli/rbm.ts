@@ -3,6 +3,7 @@ import { quote, run, UsageError } from './cli.js';
 import { dream, DREAM_USAGE, filters, FILTERS_USAGE, inpaint, INPAINT_USAGE, reconstruct, RECONSTRUCT_USAGE } from './commands/pictures.js';
 import { evaluate, EVALUATE_USAGE } from './commands/evaluate.js';
 import { info, INFO_USAGE, plot, PLOT_USAGE } from './commands/report.js';
+import { report, REPORT_USAGE } from './commands/html-report.js';
 import { train, TRAIN_USAGE } from './commands/train.js';
 import { transform, TRANSFORM_USAGE } from './commands/transform.js';
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { usage: string; main: (args: string[]) => Promis
   info: { usage: INFO_USAGE, main: info },
   evaluate: { usage: EVALUATE_USAGE, main: evaluate },
   transform: { usage: TRANSFORM_USAGE, main: transform },
+  report: { usage: REPORT_USAGE, main: report },
 };
 
 const USAGE = `Usage: rbm COMMAND [options]     (rbm COMMAND --help for its options)
@@ -30,6 +32,7 @@ Restricted Boltzmann Machines on the CPU or the GPU (WebGPU).
   info          a model file's shapes, options, history and statistics
   evaluate      log Z and the log-likelihood of training and test data (exact, AIS, reverse AIS)
   transform     the hidden probabilities of every row of a data set, as a NumPy .npy file
+  report        one self-contained HTML page: settings, learning curve, weights, reconstructions, samples, metrics
 
 Example: rbm train --data mnist --epochs 10 --out model.safetensors --loss loss.dat
          rbm reconstruct --model model.safetensors --out pictures

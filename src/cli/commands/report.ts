@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { parseLossFile } from '../../io/loss-file.js';
 import { klPlotSvg } from '../../io/plot.js';
 import { readModelFile } from '../../io/model-store.js';
-import type { History } from '../../state.js';
+import type { History, ModelState } from '../../state.js';
 import { lossName } from '../../options.js';
 import { parse, required, UsageError } from '../cli.js';
 import { checkFiles, fileArgument, pathOption, type FileArgument } from '../files.js';
@@ -68,7 +68,11 @@ function stats(a: Float32Array): string {
 export async function info(args: string[]): Promise<void> {
   const { values } = parse(args, { model: { type: 'string' } });
   const { path } = modelArgument(values.model);
-  const s = await readModelFile(path);
+  console.log(infoLines(path, await readModelFile(path)).join('\n'));
+}
+
+/** What `rbm info` prints of a model file (`rbm report` shows it too). */
+export function infoLines(path: string, s: ModelState): string[] {
   const c = s.config;
   const kl = s.history.klDivergence;
   const loss = c.labels > 0 || typeof c.visibleType === 'object' ? 'cross-entropy' : c.visibleType === 'gaussian' ? 'MSE' : 'KL';
@@ -97,5 +101,5 @@ export async function info(args: string[]): Promise<void> {
     ...(s.parameters.visibleLogVariance ? [`  visible σ    ${stats(s.parameters.visibleLogVariance.map((z) => Math.exp(z / 2)))}`] : []),
     `  sampling     ${s.inferenceDraws} draws made outside training`,
   );
-  console.log(lines.join('\n'));
+  return lines;
 }
