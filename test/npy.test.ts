@@ -17,6 +17,7 @@ import {
   type RbmError,
 } from '../src/node.js';
 import { readTrainingFile } from '../src/data/files.js';
+import { openIdxSource } from '../src/data/idx-source.js';
 import { fixture } from './helpers.js';
 
 let dir: string;
@@ -191,6 +192,12 @@ describe('hostile .npy bytes', () => {
     } finally {
       installPlatform(previous);
     }
+  });
+
+  it('training from disk refuses a .npy file, saying so', async () => {
+    const path = join(dir, 'stream.npy');
+    writeFileSync(path, encodeNpy({ data: new Float32Array(6), rows: 2, cols: 3 }));
+    await expect(openIdxSource(path)).rejects.toThrow(new DataFormatError(path, 'is a NumPy .npy file; training from disk reads a plain IDX file (read it into memory instead: no --stream)'));
   });
 
   it('a file that is not .npy is refused by readNpyFile before it is read', async () => {

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DataFormatError, FileAccessError, InvalidArgumentError } from '../errors.js';
 import { matrix, type Matrix } from '../matrix.js';
 import { accessError, checkPath, isGzip } from './files.js';
+import { isNpy } from './npy.js';
 import { checkIdxLength, idxValues, MAX_IDX_HEADER_BYTES, readIdxHeader } from './idx.js';
 import type { RowSource } from './row-source.js';
 import { PIXEL_VALUES } from '../pixels.js';
@@ -35,6 +36,7 @@ export async function openIdxSource(path: string): Promise<RowSource> {
     closeSync(fd);
   }
   if (isGzip(head)) throw new DataFormatError(path, 'is gzip-compressed; training from disk reads a plain IDX file (gunzip it first)');
+  if (isNpy(head)) throw new DataFormatError(path, 'is a NumPy .npy file; training from disk reads a plain IDX file (read it into memory instead: no --stream)');
   const layout = readIdxHeader(head, path);
   checkIdxLength(layout, size - layout.header, path);
   const [rows, ...rest] = layout.dims;
