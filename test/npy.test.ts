@@ -79,6 +79,8 @@ describe('encodeNpy and parseNpy', () => {
     const p = { pixels: Uint8Array.of(0, 255, 51, 102), rows: 2, cols: 2 };
     expect(parseNpy(encodeNpy(p))).toEqual({ shape: [2, 2], data: p.pixels });
     expect(Array.from(npyToMatrix(parseNpy(encodeNpy(p))).data)).toEqual([0, 1, 0.2, 0.4].map(Math.fround));
+    // A Node Buffer is uint8 too.
+    expect(parseNpy(encodeNpy({ pixels: Buffer.from([1, 2, 3]), rows: 1, cols: 3 })).data).toEqual(Uint8Array.of(1, 2, 3));
   });
 
   it('refuse what they cannot encode', () => {

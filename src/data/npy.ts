@@ -223,11 +223,12 @@ export function npyToRows(npy: NpyArray, source: string): Matrix | PixelMatrix {
   return { pixels: npy.data, rows, cols };
 }
 
-const DESCR = new Map<new (n: number) => NpyData, string>([
+/** The dtype we write for each kind of values (instanceof, so that a Node Buffer is uint8). */
+const DESCR: readonly [new (n: number) => NpyData, string][] = [
   [Float32Array, '<f4'],
   [Float64Array, '<f8'],
   [Uint8Array, '|u1'],
-]);
+];
 
 /**
  * A .npy file's bytes (format 1.0, or 2.0 when the header needs it): a Matrix as float32 of
@@ -236,7 +237,7 @@ const DESCR = new Map<new (n: number) => NpyData, string>([
  */
 export function encodeNpy(value: Matrix | PixelMatrix | NpyArray): Uint8Array {
   const { shape, data } = toNpyArray(value);
-  const descr = DESCR.get(data.constructor as new (n: number) => NpyData)!;
+  const descr = DESCR.find(([Type]) => data instanceof Type)![1];
   const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
   // The header, padded with spaces and ended by a newline, takes the data to a multiple of 64 bytes.
@@ -280,7 +281,7 @@ function toNpyArray(value: unknown): NpyArray {
   if (!Array.isArray(shape) || shape.length > MAX_DIMS || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     fail(`shape: expected at most ${MAX_DIMS} non-negative integers (rows and cols for a matrix)`);
   }
-  if (![...DESCR.keys()].some((Type) => data instanceof Type)) fail(`data: expected a Float32Array, Float64Array or Uint8Array, got ${describe(data)}`);
+  if (!DESCR.some(([Type]) => data instanceof Type)) fail(`data: expected a Float32Array, Float64Array or Uint8Array, got ${describe(data)}`);
   const count = (shape as number[]).reduce((a, b) => a * b, 1);
   if ((data as NpyData).length !== count) fail(`data has ${(data as NpyData).length} values; shape (${(shape as number[]).join(', ')}) needs ${count}`);
   return { shape: shape as number[], data: data as NpyData };
@@ -297,7 +298,7 @@ const MAX_NESTING = 16;
  * string keys; values strings, integers, True, False, None, tuples and lists. Anything else
  * is a DataFormatError.
  */
-export function parseHeaderDict(text: string, source: string): Map<string, PyValue> {
+function parseHeaderDict(text: string, source: string): Map<string, PyValue> {
   let at = 0;
   const fail = (what: string): never => {
     const near = JSON.stringify(text.slice(at, at + 20));
