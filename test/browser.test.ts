@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../src/index.js';
 
 // Debian's Chromium (CI installs it), never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium';
@@ -88,6 +89,34 @@ describe('the demo page', () => {
     await expect.poll(() => drawn('completed'), { timeout: 60_000 }).toBeGreaterThan(20);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/demo.png', fullPage: true });
+  });
+});
+
+describe("the demo page with the user's own data", () => {
+  it('trains on a CSV file the user picks, and downloads the model file', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?hidden=4&epochs=3&batch=20&lr=0.1&device=cpu`);
+    await page.waitForFunction(() => (window as unknown as { demo?: { status: string } }).demo?.status.includes('press Train'));
+    // 200 rows of 12 binary values: two patterns and noise.
+    const csv = Array.from({ length: 200 }, (_, r) => Array.from({ length: 12 }, (_, k) => ((k < 6) === (r % 2 === 0) || (r * 7 + k * 5) % 17 === 0 ? 1 : 0)).join(',')).join('\n');
+    await page.setInputFiles('#file', { name: 'rows.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(() => document.getElementById('data-name')!.textContent!.includes('200 rows of 12 values'));
+    await page.click('#train');
+    await page.waitForFunction(() => (window as unknown as { demo: { done: boolean } }).demo.done, null, { timeout: 60_000 });
+    const state = await page.evaluate(() => (window as unknown as { demo: { visible: number; kl: number[]; error?: string } }).demo);
+    expect(errors).toEqual([]);
+    expect(state.error).toBeUndefined();
+    expect(state.visible).toBe(12);
+    expect(state.kl).toHaveLength(3);
+    expect(state.kl[2]).toBeLessThan(state.kl[0]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('model.safetensors');
+    const model = decodeModel(new Uint8Array(readFileSync((await download.path())!)), 'the downloaded model');
+    expect([model.config.visible, model.config.hidden, model.history.epoch.length]).toEqual([12, 4, 3]);
+    expect(model.history.klDivergence).toEqual(state.kl);
+    await page.close();
   });
 });
 

@@ -1,11 +1,13 @@
 // The demo page: trains an RBM on MNIST digits in the browser and shows what it learns.
 // URL parameters (hidden, epochs, batch, lr, rows, device, steps, autostart=1) preset the controls;
 // window.demo reports progress for the end-to-end test.
-import { RBM, TrainingInterruptedError, row, type Matrix } from '../../src/index.js';
+import { encodeModel, idxToMatrix, npyToMatrix, parseIdx, parseNpy, parseTextMatrix, RBM, TrainingInterruptedError, row, type Matrix } from '../../src/index.js';
 import { drawCurve, drawTiles } from './canvas.js';
 
 interface DemoState {
   status: string;
+  /** The visible units of the model trained last (784 for the digits). */
+  visible?: number;
   backend?: string;
   device?: string;
   kl: number[];
@@ -45,7 +47,47 @@ status(`${digits.rows} digits loaded; press Train`);
 let rbm: RBM | undefined;
 let controller: AbortController | undefined;
 
+/** Rows the user loaded from a file, trained on instead of the digits. */
+let own: Matrix | undefined;
+
+/** A file's rows: .npy, IDX (gzip-compressed or not) or CSV/whitespace text, told apart by content. */
+async function readRows(file: File): Promise<Matrix> {
+  let bytes = new Uint8Array(await file.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    bytes = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  }
+  if (bytes[0] === 0x93 && String.fromCharCode(...bytes.subarray(1, 6)) === 'NUMPY') return npyToMatrix(parseNpy(bytes, file.name), file.name);
+  if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0) return idxToMatrix(parseIdx(bytes, file.name), file.name);
+  return parseTextMatrix(new TextDecoder().decode(bytes), file.name);
+}
+
+$('file').addEventListener('change', async () => {
+  const file = input('file').files?.[0];
+  if (!file) return;
+  try {
+    own = await readRows(file);
+    $('data-name').textContent = `training on ${file.name}: ${own.rows} rows of ${own.cols} values`;
+    status(`${file.name} loaded; press Train`);
+  } catch (error) {
+    own = undefined;
+    $('data-name').textContent = 'training on MNIST digits';
+    status(`could not read ${file.name}: ${(error as Error).message}`);
+  }
+});
+
+$('download').addEventListener('click', async () => {
+  if (!rbm) return;
+  const bytes = encodeModel(await rbm.getState());
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  link.download = 'model.safetensors';
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+});
+
 async function showModel(model: RBM): Promise<void> {
+  // The pictures are of 28 × 28 digits.
+  if (model.visible !== 784) return;
   const reconstructions = await model.reconstruct(shown);
   const tiles = [...Array.from({ length: 10 }, (_, i) => row(shown, i)), ...Array.from({ length: 10 }, (_, i) => row(reconstructions, i))];
   drawTiles($('reconstructions'), tiles, 10);
@@ -63,10 +105,10 @@ async function train(): Promise<void> {
   const learningRate = Number(input('lr').value);
   const rows = Math.min(Number(input('rows').value), digits.rows - TEST_ROWS);
   const device = ($('device') as HTMLSelectElement).value;
-  const x: Matrix = { data: digits.data.subarray(0, rows * 784), rows, cols: 784 };
+  const x: Matrix = own ?? { data: digits.data.subarray(0, rows * 784), rows, cols: 784 };
   await rbm?.dispose();
   rbm = new RBM({
-    visible: 784,
+    visible: x.cols,
     hidden,
     learningRate,
     gradient: 'mean',
@@ -75,6 +117,7 @@ async function train(): Promise<void> {
   });
   demo.kl = [];
   demo.done = false;
+  demo.visible = x.cols;
   const info = await rbm.device();
   demo.backend = info.backend;
   demo.device = info.device;
@@ -102,8 +145,9 @@ async function train(): Promise<void> {
   } finally {
     input('train').disabled = false;
     input('stop').disabled = true;
-    input('dream').disabled = false;
-    input('complete').disabled = false;
+    input('dream').disabled = rbm.visible !== 784;
+    input('complete').disabled = rbm.visible !== 784;
+    input('download').disabled = false;
     demo.done = true;
   }
 }
