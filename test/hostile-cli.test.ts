@@ -41,8 +41,8 @@ const all =
 /** Model options refused before the data is read: the data named (missing.csv) would fail otherwise. */
 const trainArgs = (...args: string[]) => ['train', '--data', 'missing.csv', ...args];
 const TRAIN_VALUES: [string[], RegExp][] = [
-  [['--statistics', 'bogus'], /--statistics expects samples or probabilities, got 'bogus'/],
-  [['--statistics', ''], /--statistics expects samples or probabilities, got ''/],
+  [['--statistics', 'bogus'], /--statistics expects samples, probabilities or mixed, got 'bogus'/],
+  [['--statistics', ''], /--statistics expects samples, probabilities or mixed, got ''/],
   [['--gradient', 'avg'], /--gradient expects sum or mean, got 'avg'/],
   [['--lr', '0'], /--lr expects a number in \(0, Infinity\), got 0/],
   [['--lr=-1'], /--lr expects a number in \(0/],
@@ -78,7 +78,7 @@ const TRAIN_VALUES: [string[], RegExp][] = [
   [['--visible-type', 'gaussian', '--centering'], /--centering: is not available with visibleType: 'gaussian'/],
   [['--objective', 'hybrid'], /--objective and --generative-weight apply with --labels only/],
   [['--generative-weight', '0.5'], /--objective and --generative-weight apply with --labels only/],
-  [['--labels', 'y.txt', '--objective', 'discriminant'], /--objective expects generative or discriminative or hybrid, got 'discriminant'/],
+  [['--labels', 'y.txt', '--objective', 'discriminant'], /--objective expects generative, discriminative or hybrid, got 'discriminant'/],
   [['--labels', 'y.txt', '--generative-weight', '0.5'], /--generative-weight: applies to objective: 'hybrid' only/],
   [['--labels', 'y.txt', '--persistent'], /--persistent: is not available with a label layer/],
   [['--resume', '--visible-type', 'gaussian'], /--visible-type cannot be given with --resume/],

@@ -77,7 +77,7 @@ function describeNumber(o: NumberRules): string {
 /** An option that takes one of `choices`. */
 export function choiceOption<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (!choices.includes(value as T)) throw new UsageError(`--${name} expects ${choices.join(' or ')}, got ${quote(value)}`);
+  if (!choices.includes(value as T)) throw new UsageError(`--${name} expects ${[choices.slice(0, -1).join(', '), choices.at(-1)].filter(Boolean).join(' or ')}, got ${quote(value)}`);
   return value as T;
 }
 
