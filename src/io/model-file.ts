@@ -52,31 +52,51 @@ const SMALL_METADATA = { format: 64, version: 64, inferenceDraws: 64, run: 1024 
  * Throws InvalidArgumentError, naming the field, for a state that load() would refuse.
  */
 export function encodeModel(state: ModelState): Uint8Array {
+  const { tensors, metadata } = modelEntries(state, '', 'state');
+  return encodeSafetensors(tensors, { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...metadata });
+}
+
+/**
+ * A stack of models (a deep belief network's layers, bottom first) as one safetensors file:
+ * each layer's tensors and metadata as encodeModel writes them, named `layers.<i>.<name>`, and
+ * the number of layers in the metadata's `layers`.
+ */
+export function encodeStack(states: readonly ModelState[]): Uint8Array {
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  const metadata: Record<string, string> = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, layers: String(states.length) };
+  states.forEach((state, i) => {
+    const layer = modelEntries(state, `layers.${i}.`, `layers[${i}]`);
+    Object.assign(tensors, layer.tensors);
+    Object.assign(metadata, layer.metadata);
+  });
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** One model's tensors and metadata, each name after `prefix`; a state load() would refuse is an InvalidArgumentError naming `argument`. */
+function modelEntries(state: ModelState, prefix: string, argument: string) {
   state = checkState(state, (field, message) => {
-    throw new InvalidArgumentError(field === 'state' ? 'state' : `state.${field}`, message);
+    throw new InvalidArgumentError(field === 'state' ? argument : `${argument}.${field}`, message);
   });
   const { visible: V, hidden: H, labels: C } = state.config;
   const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = Object.fromEntries(
-    TENSORS.map(([name, key, shape]) => [name, { shape: shapes[shape], data: state.parameters[key] as Float32Array }]),
+    TENSORS.map(([name, key, shape]) => [prefix + name, { shape: shapes[shape], data: state.parameters[key] as Float32Array }]),
   );
   const chains = state.parameters.hiddenChains;
-  if (chains && chains.length > 0) tensors[CHAINS] = { shape: [chains.length / H, H], data: chains };
+  if (chains && chains.length > 0) tensors[prefix + CHAINS] = { shape: [chains.length / H, H], data: chains };
   for (const [name, key, shape] of OPTIONAL) {
     const values = state.parameters[key];
-    if (values) tensors[name] = { shape: shapes[shape], data: values };
+    if (values) tensors[prefix + name] = { shape: shapes[shape], data: values };
   }
-  if (state.dataMean) tensors[DATA_MEAN] = { shape: [V], data: state.dataMean };
+  if (state.dataMean) tensors[prefix + DATA_MEAN] = { shape: [V], data: state.dataMean };
   const metadata: Record<string, string> = {
-    format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
-    config: JSON.stringify(state.config),
-    history: JSON.stringify(state.history),
-    inferenceDraws: JSON.stringify(state.inferenceDraws),
+    [`${prefix}config`]: JSON.stringify(state.config),
+    [`${prefix}history`]: JSON.stringify(state.history),
+    [`${prefix}inferenceDraws`]: JSON.stringify(state.inferenceDraws),
   };
-  if (state.progress) metadata.progress = JSON.stringify(state.progress);
-  if (state.run) metadata.run = JSON.stringify(state.run);
-  return encodeSafetensors(tensors, metadata);
+  if (state.progress) metadata[`${prefix}progress`] = JSON.stringify(state.progress);
+  if (state.run) metadata[`${prefix}run`] = JSON.stringify(state.run);
+  return { tensors, metadata };
 }
 
 /**
@@ -86,24 +106,52 @@ export function encodeModel(state: ModelState): Uint8Array {
  * naming `source` and the defect, and InvalidArgumentError when `bytes` is not a Uint8Array.
  */
 export function decodeModel(bytes: Uint8Array, source: string): ModelState {
-  const fail = (message: string): never => {
-    throw new DataFormatError(source, message);
-  };
+  const file = openModelFile(bytes, source);
+  if (file.metadata.layers !== undefined) {
+    throw new DataFormatError(source, `is a stack of ${excerpt(file.metadata.layers)} models (a deep belief network): read it with DBN.load or decodeStack`);
+  }
+  return modelAt(file, '', source);
+}
+
+/** Reads a file encodeStack wrote: its layers' models, bottom first, each checked as decodeModel checks one. */
+export function decodeStack(bytes: Uint8Array, source: string): ModelState[] {
+  const file = openModelFile(bytes, source);
+  const count = Number(file.metadata.layers);
+  if (file.metadata.layers === undefined) throw new DataFormatError(source, 'is a single model, not a stack (a deep belief network): read it with RBM.load or decodeModel');
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_LAYERS) throw new DataFormatError(source, `has metadata 'layers' of ${JSON.stringify(excerpt(file.metadata.layers))}; expected 1 to ${MAX_LAYERS}`);
+  return Array.from({ length: count }, (_, i) => modelAt(file, `layers.${i}.`, `${source} (layer ${i})`));
+}
+
+/** The most layers a stack file may declare. */
+export const MAX_LAYERS = 64;
+
+/** The container, checked to be this library's format and version. */
+function openModelFile(bytes: Uint8Array, source: string) {
   const file = decodeSafetensors(bytes, source);
   const meta = file.metadata;
   const show = (text: string | undefined) => JSON.stringify(text === undefined ? text : excerpt(text));
-  if (meta.format !== MODEL_FORMAT) fail(`is not a ${MODEL_FORMAT} model file (metadata format is ${show(meta.format)})`);
-  if (meta.version !== MODEL_FORMAT_VERSION) fail(`has model format version ${show(meta.version)}; this library reads version ${MODEL_FORMAT_VERSION}`);
+  if (meta.format !== MODEL_FORMAT) throw new DataFormatError(source, `is not a ${MODEL_FORMAT} model file (metadata format is ${show(meta.format)})`);
+  if (meta.version !== MODEL_FORMAT_VERSION) throw new DataFormatError(source, `has model format version ${show(meta.version)}; this library reads version ${MODEL_FORMAT_VERSION}`);
+  return file;
+}
+
+/** The model whose tensors and metadata are named after `prefix` in `file`. */
+function modelAt(file: ReturnType<typeof decodeSafetensors>, prefix: string, source: string): ModelState {
+  const fail = (message: string): never => {
+    throw new DataFormatError(source, message);
+  };
+  const meta = file.metadata;
   for (const [key, most] of Object.entries(SMALL_METADATA)) {
-    if (meta[key] !== undefined && meta[key].length > most) fail(`has metadata '${key}' of ${meta[key].length} characters; at most ${most} are expected`);
+    const text = meta[prefix + key];
+    if (text !== undefined && text.length > most) fail(`has metadata '${prefix + key}' of ${text.length} characters; at most ${most} are expected`);
   }
   const json = (key: string, required: boolean): unknown => {
-    const text = meta[key];
-    if (text === undefined) return required ? fail(`has no '${key}' in its metadata`) : undefined;
+    const text = meta[prefix + key];
+    if (text === undefined) return required ? fail(`has no '${prefix + key}' in its metadata`) : undefined;
     try {
       return JSON.parse(text);
     } catch {
-      return fail(`has metadata '${key}' that is not valid JSON`);
+      return fail(`has metadata '${prefix + key}' that is not valid JSON`);
     }
   };
   const config = json('config', true) as { visible?: unknown; hidden?: unknown; labels?: unknown };
@@ -115,10 +163,10 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
   const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
   const parameters: Partial<Record<keyof Parameters, Float32Array>> = {};
   const tensor = (name: string, shape: number[], required: boolean): Float32Array | undefined => {
-    const entry = file.tensors.get(name);
-    if (!entry) return required ? fail(`has no tensor '${name}'`) : undefined;
-    if (entry.dtype !== 'F32') fail(`has tensor '${name}' of dtype ${entry.dtype}; expected F32`);
-    if (entry.shape.join(',') !== shape.join(',')) fail(`has tensor '${name}' of shape ${showShape(entry.shape)}; its config implies [${shape.join(', ')}]`);
+    const entry = file.tensors.get(prefix + name);
+    if (!entry) return required ? fail(`has no tensor '${prefix + name}'`) : undefined;
+    if (entry.dtype !== 'F32') fail(`has tensor '${prefix + name}' of dtype ${entry.dtype}; expected F32`);
+    if (entry.shape.join(',') !== shape.join(',')) fail(`has tensor '${prefix + name}' of shape ${showShape(entry.shape)}; its config implies [${shape.join(', ')}]`);
     return readFloat32(entry);
   };
   for (const [name, key, shape] of TENSORS) parameters[key] = tensor(name, shapes[shape] as number[], true);
@@ -127,10 +175,10 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelState {
     if (values) parameters[key] = values;
   }
   const dataMean = tensor(DATA_MEAN, [V as number], false);
-  const chains = file.tensors.get(CHAINS);
+  const chains = file.tensors.get(prefix + CHAINS);
   if (chains) {
     if (chains.dtype !== 'F32' || chains.shape.length !== 2 || chains.shape[1] !== H) {
-      fail(`has tensor '${CHAINS}' of ${chains.dtype} ${showShape(chains.shape)}; expected F32 [n, ${H}]`);
+      fail(`has tensor '${prefix + CHAINS}' of ${chains.dtype} ${showShape(chains.shape)}; expected F32 [n, ${H}]`);
     }
     parameters.hiddenChains = readFloat32(chains);
   }

@@ -2,7 +2,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { nodeWorkerFactory } from './node-workers.js';
 import { dawnProvider } from './dawn.js';
 import type { Platform } from './platform.js';
-import { readModelFile, writeModelFile } from '../io/model-store.js';
+import { readModelFile, readStackFile, writeModelFile, writeStackFile } from '../io/model-store.js';
 import { checkWritable } from '../io/paths.js';
 
 /**
@@ -17,6 +17,6 @@ export function nodePlatform(env: NodeJS.ProcessEnv = process.env): Platform {
     cores: availableParallelism(),
     // Half the machine: room for the data, the operating system and other programs.
     memoryBytes: Math.floor(totalmem() / 2),
-    files: { readModel: readModelFile, writeModel: writeModelFile, checkWritable },
+    files: { readModel: readModelFile, writeModel: writeModelFile, checkWritable, readStack: readStackFile, writeStack: writeStackFile },
   };
 }

@@ -11,6 +11,9 @@ export interface ModelFiles {
   writeModel(path: string, state: ModelState): Promise<void>;
   /** Throws unless `path` can be written (checked before training, so no epoch is lost to it). */
   checkWritable(path: string): Promise<void>;
+  /** A stack of models (a deep belief network's layers, bottom first) in one file. */
+  readStack(path: string): Promise<ModelState[]>;
+  writeStack(path: string, states: readonly ModelState[]): Promise<void>;
 }
 
 /** Returns the `GPU` object of this platform, or undefined when it has none. */

@@ -1,0 +1,209 @@
+import type { FitHistory } from './fit-options.js';
+import { InvalidArgumentError } from './errors.js';
+import type { Matrix, MatrixInput } from './matrix.js';
+import { checkKeys, RBM_OPTION_KEYS, type RbmOptions } from './options.js';
+import { currentPlatform, modelFiles } from './platform/platform.js';
+import type { PixelMatrix } from './pixels.js';
+import { RBM, type LoadOptions } from './rbm.js';
+import type { ModelState } from './state.js';
+
+/** One layer's own options: everything an RBM takes but its sizes, which `layers` gives. */
+export type LayerOptions = Omit<RbmOptions, 'visible' | 'hidden'>;
+
+export interface DbnOptions extends Omit<RbmOptions, 'visible' | 'hidden' | 'labels'> {
+  /** Units per layer, the data's first: [784, 500, 500] stacks a 784-500 RBM and a 500-500 one. */
+  readonly layers: readonly number[];
+  /** Each RBM's own options over the shared ones, bottom first (e.g. Gaussian units at the bottom). */
+  readonly layerOptions?: readonly (LayerOptions | undefined)[];
+  /** A label layer of this many classes on the top RBM (a classification RBM), as Hinton, Osindero & Teh (2006) put one. */
+  readonly labels?: number;
+}
+
+export interface DbnFitOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Print each layer's lines, simple_rbm's, after a line naming the layer (default true). */
+  readonly verbose?: boolean;
+  readonly log?: (line: string) => void;
+  /** What each layer above trains on: the hidden probabilities of the layer below (default) or samples of them. */
+  readonly upward?: 'probabilities' | 'samples';
+  /** Each row's class, for a DBN with a label layer on top. */
+  readonly labels?: ArrayLike<number>;
+}
+
+/** Set while fromLayers makes a DBN of existing models. */
+let adopted: readonly RBM[] | undefined;
+
+const DBN_KEYS = ['layers', 'layerOptions', ...RBM_OPTION_KEYS.filter((k) => k !== 'visible' && k !== 'hidden')];
+const FIT_KEYS: readonly (keyof DbnFitOptions)[] = ['epochs', 'batchSize', 'verbose', 'log', 'upward', 'labels'];
+
+/**
+ * A deep belief network (Hinton, Osindero & Teh, 2006): RBMs stacked so that each one's hidden
+ * layer is the visible layer of the one above, trained greedily, bottom first. `layers` are the
+ * trained RBMs; `transform` gives the top features, `generate` runs Gibbs in the top RBM and
+ * propagates down, and one file holds the whole stack (`save`, `DBN.load`).
+ */
+export class DBN {
+  /** The RBMs, bottom first. */
+  readonly layers: readonly RBM[];
+
+  constructor(options: DbnOptions) {
+    this.layers = adopted ?? makeLayers(options);
+  }
+
+  /** A DBN of these models, bottom first (each one's hidden units the next one's visible units). */
+  static fromLayers(layers: readonly RBM[]): DBN {
+    if (!Array.isArray(layers) || layers.length < 1 || !layers.every((l) => l instanceof RBM)) throw new InvalidArgumentError('layers', 'expected an array of at least one RBM');
+    for (let i = 1; i < layers.length; i++) {
+      if (layers[i].visible !== layers[i - 1].hidden) {
+        throw new InvalidArgumentError('layers', `layer ${i} has ${layers[i].visible} visible units, but layer ${i - 1} has ${layers[i - 1].hidden} hidden units`);
+      }
+      if (layers[i - 1].options.labels > 0) throw new InvalidArgumentError('layers', `layer ${i - 1} has a label layer; only the top RBM may`);
+    }
+    adopted = layers.slice();
+    try {
+      return new DBN(undefined as never);
+    } finally {
+      adopted = undefined;
+    }
+  }
+
+  /** Reads a file written by save() into a new DBN (Node only). */
+  static async load(path: string, options: LoadOptions = {}): Promise<DBN> {
+    if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path');
+    return DBN.fromStates(await modelFiles(currentPlatform(), 'DBN.load').readStack(path), options);
+  }
+
+  /** A DBN holding these layers' states (from getStates() or decodeStack()). */
+  static async fromStates(states: readonly ModelState[], options: LoadOptions = {}): Promise<DBN> {
+    const layers: RBM[] = [];
+    try {
+      for (const state of states) layers.push(await RBM.fromState(state, options));
+      return DBN.fromLayers(layers);
+    } catch (error) {
+      await Promise.all(layers.map((l) => l.dispose()));
+      throw error;
+    }
+  }
+
+  get visible(): number {
+    return this.layers[0].visible;
+  }
+
+  /** The top layer's hidden units. */
+  get hidden(): number {
+    return this.layers[this.layers.length - 1].hidden;
+  }
+
+  private get top(): RBM {
+    return this.layers[this.layers.length - 1];
+  }
+
+  /**
+   * Trains the layers greedily: the bottom RBM on x, then each one above on the hidden
+   * probabilities (or samples) of the trained layer below. Resolves to each layer's history.
+   */
+  async fit(x: MatrixInput | PixelMatrix, options: DbnFitOptions): Promise<FitHistory[]> {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'expected { epochs, batchSize }');
+    checkKeys('options', options, FIT_KEYS);
+    const upward = options.upward ?? 'probabilities';
+    if (upward !== 'probabilities' && upward !== 'samples') throw new InvalidArgumentError('upward', `expected 'probabilities' or 'samples', got ${String(upward)}`);
+    const verbose = options.verbose ?? true;
+    const log = options.log ?? console.log;
+    const histories: FitHistory[] = [];
+    let input: MatrixInput | PixelMatrix = x;
+    for (const [i, layer] of this.layers.entries()) {
+      const top = i === this.layers.length - 1;
+      if (verbose) log(`# DBN layer ${i + 1} of ${this.layers.length}: ${layer.visible}-${layer.hidden}${layer.options.labels ? ` with ${layer.options.labels} classes` : ''}`);
+      histories.push(await layer.fit(input, { epochs: options.epochs, batchSize: options.batchSize, verbose, log, ...(top && options.labels !== undefined && { labels: options.labels }) }));
+      if (!top) input = upward === 'samples' ? await layer.sampleHidden(input as MatrixInput) : await layer.expectHidden(input as MatrixInput);
+    }
+    return histories;
+  }
+
+  /**
+   * The top features: the hidden probabilities of each layer in turn. With a label layer on
+   * top, the features the top RBM reads (the layer below's), since its own depend on the class.
+   */
+  async transform(x: MatrixInput): Promise<Matrix> {
+    let v = x;
+    for (const layer of this.layers) {
+      if (layer.options.labels > 0) break;
+      v = await layer.expectHidden(v);
+    }
+    return v as Matrix;
+  }
+
+  /** Up through every layer and back down, mean field both ways. */
+  async reconstruct(x: MatrixInput): Promise<Matrix> {
+    this.withoutLabels('reconstruct');
+    let h = await this.transform(x);
+    for (let i = this.layers.length - 1; i >= 0; i--) h = await this.layers[i].expectVisible(h);
+    return h;
+  }
+
+  /** Samples: `steps` Gibbs steps in the top RBM from noise, then P(v | h) down through the layers below. */
+  async generate(count: number, options: { steps?: number } = {}): Promise<Matrix> {
+    this.withoutLabels('generate');
+    checkKeys('options', options, ['steps']);
+    let v = await this.top.daydream(options.steps ?? 1000, { chains: count, probabilities: true });
+    for (let i = this.layers.length - 2; i >= 0; i--) v = await this.layers[i].expectVisible(v);
+    return v;
+  }
+
+  /** A label layer on top: each class's probability given x (the top RBM's, on the features below it). */
+  async predictProba(x: MatrixInput): Promise<Matrix> {
+    return this.top.predictProba(await this.transform(x));
+  }
+
+  async predict(x: MatrixInput): Promise<Uint32Array> {
+    return this.top.predict(await this.transform(x));
+  }
+
+  /** Every layer's state, bottom first. */
+  async getStates(): Promise<ModelState[]> {
+    return Promise.all(this.layers.map((l) => l.getState()));
+  }
+
+  /** Writes the whole stack to one file (safetensors; tensors layers.<i>.w, …), atomically. Node only. */
+  async save(path: string): Promise<void> {
+    if (typeof path !== 'string' || path.length === 0) throw new InvalidArgumentError('path', 'expected a file path');
+    await modelFiles(currentPlatform(), 'save').writeStack(path, await this.getStates());
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.layers.map((l) => l.dispose()));
+  }
+
+  private withoutLabels(method: string): void {
+    if (this.top.options.labels > 0) throw new InvalidArgumentError('this', `${method} needs a DBN without a label layer on top (use predict or predictProba)`);
+  }
+}
+
+/** The RBMs `options` asks for, bottom first; each layer's seed is the shared seed plus its index. */
+function makeLayers(options: DbnOptions): RBM[] {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'expected { layers: [visible, hidden, …] }');
+  checkKeys('options', options, DBN_KEYS);
+  const { layers, layerOptions = [], labels, ...shared } = options;
+  if (!Array.isArray(layers) || layers.length < 2 || !layers.every((n) => Number.isSafeInteger(n) && n >= 1)) {
+    throw new InvalidArgumentError('layers', 'expected at least two positive integers: the data\'s units, then each hidden layer\'s');
+  }
+  if (!Array.isArray(layerOptions) || layerOptions.length > layers.length - 1) {
+    throw new InvalidArgumentError('layerOptions', `expected at most one entry per RBM (${layers.length - 1})`);
+  }
+  const rbms: RBM[] = [];
+  try {
+    for (let i = 0; i + 1 < layers.length; i++) {
+      const own = layerOptions[i] ?? {};
+      if (own === null || typeof own !== 'object') throw new InvalidArgumentError(`layerOptions[${i}]`, 'expected an object of RBM options');
+      checkKeys(`layerOptions[${i}]`, own, DBN_KEYS.filter((k) => k !== 'layers' && k !== 'layerOptions'));
+      const top = i === layers.length - 2;
+      const seed = ((own.seed ?? shared.seed ?? 0) + i) >>> 0;
+      rbms.push(new RBM({ ...shared, ...own, seed, visible: layers[i], hidden: layers[i + 1], ...(top && labels !== undefined && { labels }) }));
+    }
+  } catch (error) {
+    for (const r of rbms) void r.dispose();
+    throw error;
+  }
+  return rbms;
+}
