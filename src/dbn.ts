@@ -3,7 +3,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { Matrix, MatrixInput } from './matrix.js';
 import { checkKeys, RBM_OPTION_KEYS, type RbmOptions } from './options.js';
 import { currentPlatform, modelFiles } from './platform/platform.js';
-import type { PixelMatrix } from './pixels.js';
+import { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from './pixels.js';
 import { RBM, type LoadOptions } from './rbm.js';
 import type { ModelState } from './state.js';
 
@@ -116,7 +116,10 @@ export class DBN {
       const top = i === this.layers.length - 1;
       if (verbose) log(`# DBN layer ${i + 1} of ${this.layers.length}: ${layer.visible}-${layer.hidden}${layer.options.labels ? ` with ${layer.options.labels} classes` : ''}`);
       histories.push(await layer.fit(input, { epochs: options.epochs, batchSize: options.batchSize, verbose, log, ...(top && options.labels !== undefined && { labels: options.labels }) }));
-      if (!top) input = upward === 'samples' ? await layer.sampleHidden(input as MatrixInput) : await layer.expectHidden(input as MatrixInput);
+      if (top) break;
+      // The layer above reads the hidden units of this one: of float32 rows (8-bit pixels become their values).
+      const rows = isPixelMatrix(input) ? pixelsAsFloats(input) : (input as MatrixInput);
+      input = upward === 'samples' ? await layer.sampleHidden(rows) : await layer.expectHidden(rows);
     }
     return histories;
   }
@@ -206,4 +209,9 @@ function makeLayers(options: DbnOptions): RBM[] {
     throw error;
   }
   return rbms;
+}
+
+/** 8-bit rows as their float32 values. */
+function pixelsAsFloats(x: PixelMatrix): Matrix {
+  return { data: Float32Array.from(x.pixels, (k) => PIXEL_VALUES[k]), rows: x.rows, cols: x.cols };
 }

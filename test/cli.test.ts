@@ -138,6 +138,29 @@ describe('rbm, beyond binary pixels', () => {
     return Promise.all([weights('text.safetensors'), weights('memory.safetensors')]).then(([a, b]) => expect(a).toEqual(b));
   });
 
+  it('trains a deep belief network with --layers, and info, filters, dream and reconstruct read its file', () => {
+    const train = sh(rbm, ['train', '--data', 'digits.idx.gz', '--layers', '784,32,16', '--epochs', '2', '--batch-size', '50', '--lr', '0.05', '--gradient', 'mean', '--out', 'dbn.safetensors']);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toContain('# DBN layer 1 of 2: 784-32');
+    expect(train.stdout).toContain('# DBN layer 2 of 2: 32-16');
+    expect(train.stdout).toContain('Deep belief network (784-32-16) saved to dbn.safetensors');
+    const info = sh(rbm, ['info', '--model', 'dbn.safetensors']);
+    expect(info.stdout).toContain('dbn.safetensors: a deep belief network of 2 RBMs (784-32-16)');
+    expect(info.stdout).toMatch(/layer 2\n {2}shape {8}32 visible × 16 hidden/);
+    expect(sh(rbm, ['filters', '--model', 'dbn.safetensors', '--out', 'dbn-filters.png']).status).toBe(0);
+    expect(pngSize('dbn-filters.png')[0]).toBeGreaterThan(28 * 4 * 6);
+    const dream = sh(rbm, ['dream', '--model', 'dbn.safetensors', '--steps', '10', '--chains', '4', '--out', 'dbn-dreams.png']);
+    expect(dream.stdout).toContain('4 samples of the 2-layer network after 10 Gibbs steps in its top layer');
+    expect(sh(rbm, ['reconstruct', '--model', 'dbn.safetensors', '--data', 'digits.idx.gz', '--count', '2', '--out', 'dbn-pictures']).status).toBe(0);
+    // Refused: --hidden beside --layers, a first layer that is not the data's width, --from with a stack.
+    expect(sh(rbm, ['train', '--data', 'digits.idx.gz', '--layers', '784,32', '--hidden', '5', '--out', 'x.safetensors']).status).toBe(2);
+    const wide = sh(rbm, ['train', '--data', 'digits.idx.gz', '--layers', '700,32', '--batch-size', '50', '--out', 'x.safetensors']);
+    expect(wide.status).toBe(1);
+    expect(wide.stderr).toMatch(/has rows of 784 values, but --layers starts with 700/);
+    expect(sh(rbm, ['dream', '--model', 'dbn.safetensors', '--from', 'digits.idx.gz', '--out', 'x.png']).status).toBe(2);
+  });
+
   it('refuses --stream for a named data set and for gzip data', () => {
     const named = sh(rbm, ['train', '--data', 'mnist', '--stream', '--out', 'n.safetensors']);
     expect(named.status).toBe(2);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DBN, RBM, type Matrix } from '../src/node.js';
+import { DBN, PIXEL_VALUES, RBM, type Matrix } from '../src/node.js';
 import { binaryData, fixture } from './helpers.js';
 
 // Deep belief networks through the public API: greedy training, features equal to the layers'
@@ -42,6 +42,16 @@ describe('DBN', () => {
     await expect(DBN.load(single)).rejects.toThrow(/is a single model, not a stack/);
     await expect(RBM.load(path)).rejects.toThrow(/is a stack of 2 models \(a deep belief network\): read it with DBN.load/);
     await Promise.all([dbn.dispose(), loaded.dispose()]);
+  });
+
+  it('trains on 8-bit pixels as on the same values in float32', async () => {
+    const pixels = Uint8Array.from(fixture(200 * 36, 8), (u) => Math.floor(u * 256));
+    const floats: Matrix = { data: Float32Array.from(pixels, (k) => PIXEL_VALUES[k]), rows: 200, cols: 36 };
+    const [a, b] = [new DBN({ layers: [36, 8, 4], seed: 5 }), new DBN({ layers: [36, 8, 4], seed: 5 })];
+    await a.fit(floats, fit);
+    await b.fit({ pixels, rows: 200, cols: 36 }, fit);
+    expect((await b.transform(floats)).data).toEqual((await a.transform(floats)).data);
+    await Promise.all([a.dispose(), b.dispose()]);
   });
 
   it('trains the upper layers on samples when asked, and takes per-layer options (a Gaussian bottom layer)', async () => {

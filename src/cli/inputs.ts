@@ -1,6 +1,8 @@
 import { DataFormatError } from '../errors.js';
 import { firstRows, type Matrix } from '../matrix.js';
-import { RBM } from '../node.js';
+import { DBN, RBM } from '../node.js';
+import { readFileBytes } from '../data/files.js';
+import { decodeModel, decodeStack, isStack } from '../io/model-file.js';
 import { currentPlatform } from '../platform/platform.js';
 import { required } from './cli.js';
 import { isNamedSet, loadData } from './data-source.js';
@@ -50,4 +52,15 @@ export function memoryLimit(): number {
 /** Bytes of float32 matrices of `rows` rows holding `cols` values each. */
 export function floatBytes(rows: number, cols: number): number {
   return 4 * rows * cols;
+}
+
+/**
+ * A model file as the pictures commands read it: one RBM, or a deep belief network's stack
+ * (then `rbm` is its bottom layer, whose weights face the data, and `stack` the whole DBN).
+ */
+export async function loadModelFile(path: string, useGPU = false): Promise<{ rbm: RBM; stack?: DBN }> {
+  const bytes = await readFileBytes(path);
+  if (!isStack(bytes, path)) return { rbm: await RBM.fromState(decodeModel(bytes, path), { useGPU }) };
+  const stack = await DBN.fromStates(decodeStack(bytes, path), { useGPU });
+  return { rbm: stack.layers[0], stack };
 }

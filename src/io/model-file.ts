@@ -122,6 +122,11 @@ export function decodeStack(bytes: Uint8Array, source: string): ModelState[] {
   return Array.from({ length: count }, (_, i) => modelAt(file, `layers.${i}.`, `${source} (layer ${i})`));
 }
 
+/** Whether a model file holds a stack of models (encodeStack's) rather than one (encodeModel's). */
+export function isStack(bytes: Uint8Array, source: string): boolean {
+  return openModelFile(bytes, source).metadata.layers !== undefined;
+}
+
 /** The most layers a stack file may declare. */
 export const MAX_LAYERS = 64;
 

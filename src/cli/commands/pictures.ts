@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { checkPicture, grid, writePng, type GridOptions } from '../../io/images.js';
 import { row, type Matrix } from '../../matrix.js';
-import { RBM } from '../../node.js';
-import { choiceOption, numberOption, parse } from '../cli.js';
+import { choiceOption, numberOption, parse, UsageError } from '../cli.js';
 import { checkFiles, checkOutputFolder, createFolder, fileArgument, pathOption, type FileArgument } from '../files.js';
 import { imageShape, parseShape } from '../image-shape.js';
-import { dataArgument, files, firstRowsFor, floatBytes, memoryLimit, modelArgument } from '../inputs.js';
+import { dataArgument, files, firstRowsFor, floatBytes, loadModelFile, memoryLimit, modelArgument } from '../inputs.js';
 import { HIDDEN_REGIONS, hideMask, masked } from '../../masks.js';
 
 const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => row(m, i));
@@ -13,15 +12,20 @@ const rows = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => row(m, i));
 /** --scale: pixels per value. */
 const scaleOption = (value: string | undefined) => numberOption('scale', value, 4, { integer: true, min: 1 });
 
-/** Loads the model and works out its tiles' shape; refuses a --scale at which one tile is already too large. */
+/**
+ * Loads the model (a deep belief network's file gives its bottom RBM, and the stack) and works
+ * out its tiles' shape; refuses a --scale at which one tile is already too large. `dispose`
+ * releases whatever was loaded.
+ */
 async function loadForPictures(model: FileArgument, shape: string | undefined, scale: number, useGPU = false) {
-  const rbm = await RBM.load(model.path, { useGPU });
+  const { rbm, stack } = await loadModelFile(model.path, useGPU);
+  const dispose = () => (stack ? stack.dispose() : rbm.dispose());
   try {
     const [width, height] = imageShape(rbm.visible, shape);
     checkPicture('--scale', 1, width, height, { columns: 1, scale, gap: 0 }, memoryLimit());
-    return { rbm, width, height };
+    return { rbm, stack, width, height, dispose };
   } catch (error) {
-    await rbm.dispose();
+    await dispose();
     throw error;
   }
 }
@@ -62,13 +66,14 @@ export async function reconstruct(args: string[]): Promise<void> {
   const data = dataArgument('data', values.data, 'mnist-test');
   const dir = fileArgument('out', values.out, '.', 'the pictures');
   await checkOutputFolder(dir, reconstructOutput(count), files(model, data));
-  const { rbm, width, height } = await loadForPictures(model, values.shape, scale, values.gpu);
+  const { rbm, stack, width, height, dispose } = await loadForPictures(model, values.shape, scale, values.gpu);
   try {
     const input = await firstRowsFor(rbm, data, model, count);
     const n = input.rows;
     const matrices = { what: `${n} rows`, bytes: floatBytes(n, 3 * rbm.visible + rbm.hidden) };
     checkPicture('--count', 2 * n, width, height, pairsGrid(n, scale), memoryLimit(), matrices);
-    const output = await rbm.reconstruct(input);
+    // A deep belief network's reconstruction goes up through every layer and back down.
+    const output = await (stack ?? rbm).reconstruct(input);
     await createFolder(dir.path);
     const single = { columns: 1, scale, gap: 0 };
     const pairs: Float32Array[] = [];
@@ -81,7 +86,7 @@ export async function reconstruct(args: string[]): Promise<void> {
     await writePng(join(dir.path, 'grid.png'), grid(pairs, width, height, pairsGrid(n, scale)));
     console.log(`${join(dir.path, 'grid.png')}: inputs with their reconstructions beside them`);
   } finally {
-    await rbm.dispose();
+    await dispose();
   }
 }
 
@@ -98,7 +103,7 @@ export async function filters(args: string[]): Promise<void> {
   const model = modelArgument(values.model);
   const out = fileArgument('out', values.out, 'filters.png', 'the picture');
   await checkFiles([model], [out]);
-  const { rbm, width, height } = await loadForPictures(model, values.shape, scale);
+  const { rbm, width, height, dispose } = await loadForPictures(model, values.shape, scale);
   try {
     const H = rbm.hidden;
     const layout: GridOptions = { columns: Math.ceil(Math.sqrt(H)), scale, shading: 'signed' };
@@ -109,7 +114,7 @@ export async function filters(args: string[]): Promise<void> {
     await writePng(out.path, grid(tiles, width, height, layout));
     console.log(`${out.path}: the weights of ${H} hidden units`);
   } finally {
-    await rbm.dispose();
+    await dispose();
   }
 }
 
@@ -153,8 +158,18 @@ export async function dream(args: string[]): Promise<void> {
   const from = fromArgument(values.from);
   const out = fileArgument('out', values.out, 'dreams.png', 'the picture');
   await checkFiles(files(model, from), [out]);
-  const { rbm, width, height } = await loadForPictures(model, values.shape, scale, values.gpu);
+  const { rbm, stack, width, height, dispose } = await loadForPictures(model, values.shape, scale, values.gpu);
   try {
+    if (stack) {
+      // A deep belief network: Gibbs in its top RBM, then down the stack (DBN.generate).
+      if (from !== undefined || every < steps) throw new UsageError('--from and --every apply to a single RBM; a deep belief network dreams from noise in its top layer');
+      const layout: GridOptions = { columns: Math.ceil(Math.sqrt(chains)), scale };
+      checkPicture('--chains', chains, width, height, layout, memoryLimit(), { what: `${chains} chains`, bytes: floatBytes(chains, 3 * (rbm.visible + stack.hidden)) });
+      const samples = await stack.generate(chains, { steps });
+      await writePng(out.path, grid(rows(samples), width, height, layout));
+      console.log(`${out.path}: ${chains} samples of the ${stack.layers.length}-layer network after ${steps} Gibbs steps in its top layer`);
+      return;
+    }
     const start = from === undefined ? undefined : await firstRowsFor(rbm, from, model, chains);
     const n = start?.rows ?? chains;
     const snapshots = Math.ceil(steps / every);
@@ -186,7 +201,7 @@ export async function dream(args: string[]): Promise<void> {
       );
     }
   } finally {
-    await rbm.dispose();
+    await dispose();
   }
 }
 
@@ -224,7 +239,7 @@ export async function inpaint(args: string[]): Promise<void> {
   const data = dataArgument('data', values.data, 'mnist-test');
   const out = fileArgument('out', values.out, 'inpaint.png', 'the picture');
   await checkFiles(files(model, data), [out]);
-  const { rbm, width, height } = await loadForPictures(model, values.shape, scale, values.gpu);
+  const { rbm, width, height, dispose } = await loadForPictures(model, values.shape, scale, values.gpu);
   try {
     const input = await firstRowsFor(rbm, data, model, count);
     const n = input.rows;
@@ -239,6 +254,6 @@ export async function inpaint(args: string[]): Promise<void> {
     await writePng(out.path, grid(tiles, width, height, layout));
     console.log(`${out.path}: ${n} images, each original, with the ${hide} part hidden, and completed (${steps} Gibbs steps)`);
   } finally {
-    await rbm.dispose();
+    await dispose();
   }
 }

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { parseLossFile } from '../../io/loss-file.js';
 import { klPlotSvg } from '../../io/plot.js';
 import { readModelFile } from '../../io/model-store.js';
+import { decodeModel, decodeStack, isStack } from '../../io/model-file.js';
 import type { History, ModelState } from '../../state.js';
 import { lossName } from '../../options.js';
 import { parse, required, UsageError } from '../cli.js';
@@ -68,7 +69,15 @@ function stats(a: Float32Array): string {
 export async function info(args: string[]): Promise<void> {
   const { values } = parse(args, { model: { type: 'string' } });
   const { path } = modelArgument(values.model);
-  console.log(infoLines(path, await readModelFile(path)).join('\n'));
+  const bytes = await readFileBytes(path);
+  if (!isStack(bytes, path)) {
+    console.log(infoLines(path, decodeModel(bytes, path)).join('\n'));
+    return;
+  }
+  // A deep belief network: each layer's lines, bottom first.
+  const states = decodeStack(bytes, path);
+  console.log(`${path}: a deep belief network of ${states.length} RBMs (${[states[0].config.visible, ...states.map((s) => s.config.hidden)].join('-')})`);
+  for (const [i, state] of states.entries()) console.log(infoLines(`layer ${i + 1}`, state).join('\n'));
 }
 
 /** What `rbm info` prints of a model file (`rbm report` shows it too). */

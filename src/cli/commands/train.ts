@@ -4,7 +4,7 @@ import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import type { Matrix } from '../../matrix.js';
 import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type RbmOptions } from '../../options.js';
-import { RBM } from '../../node.js';
+import { DBN, RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
 import { isNamedSet, loadLabels, loadTrainingData, namedSetColumns } from '../data-source.js';
 import type { RowSource } from '../../data/row-source.js';
@@ -23,6 +23,10 @@ lines (with a progress bar on a terminal).
   --stream             read --data (a plain IDX file) from disk a few batches at a time instead of holding it:
                        for data sets larger than memory; the same batches and model as without
   --hidden N           hidden units (default 64)
+  --layers V,H1,H2,…   train a deep belief network instead: RBMs of V-H1, H1-H2, … trained greedily, each on
+                       the hidden probabilities of the one below (V: the data's values per row); --out holds
+                       the whole stack (the pictures commands and rbm info read it); with --labels the top
+                       RBM gets the label layer. Not with --hidden, --resume, --stream, --loss or --plot
   --epochs N           (default 10)
   --batch-size N       (default 1000)
   --lr X               learning rate (default ${DEFAULTS.learningRate})
@@ -85,6 +89,7 @@ const OPTIONS = {
   'generative-weight': { type: 'string' },
   gpu: { type: 'boolean' },
   stream: { type: 'boolean' },
+  layers: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
   loss: { type: 'string' },
@@ -273,6 +278,7 @@ export async function train(args: string[]): Promise<number> {
   const { values } = parse(args, OPTIONS);
   // Every option and path is checked before the data set is read.
   const { data, out, loss, plot, outputs } = trainFiles(values);
+  const layers = values.layers === undefined ? undefined : layerSizes(values);
   const resume = values.resume ?? false;
   if (resume) refuseModelFlags(values, out);
   const stream = values.stream ?? false;
@@ -287,6 +293,7 @@ export async function train(args: string[]): Promise<number> {
   await checkFiles(files(data, labelSource), outputs);
   const labels = labelSource && (await loadLabels(labelSource.spec));
   if (labels) options = { ...options, labels: Math.max(2, labels.reduce((m, y) => Math.max(m, y), 0) + 1) };
+  if (layers) return trainStack(options, layers, { epochs, batchSize, data, out, resume, labels, stream });
   const { status, history, loss: name } = await trainModel(values, options, { epochs, batchSize, data, out, resume, labels, stream });
   if (status !== 0) return status;
   console.log(`Model saved to ${out.path}`);
@@ -299,4 +306,31 @@ export async function train(args: string[]): Promise<number> {
     console.log(`${name === 'KL divergence' ? 'KL' : name} curve drawn in ${plot.path}`);
   }
   return 0;
+}
+
+/** --layers V,H1,H2,…: at least two positive integers, and none of the flags a stack does not take. */
+function layerSizes(values: Values): number[] {
+  const sizes = values.layers!.split(',').map((n) => Number(n.trim()));
+  if (sizes.length < 2 || !sizes.every((n) => Number.isSafeInteger(n) && n >= 1)) {
+    throw new UsageError(`--layers expects the data's values per row and each hidden layer's units, such as 784,500,500; got ${JSON.stringify(values.layers)}`);
+  }
+  const refused = (['hidden', 'resume', 'stream', 'loss', 'plot'] as const).filter((flag) => values[flag] !== undefined);
+  if (refused.length > 0) throw new UsageError(`${refused.map((f) => `--${f}`).join(', ')} cannot be given with --layers (a deep belief network trains in one run and saves its stack to --out)`);
+  return sizes;
+}
+
+/** Trains a deep belief network of `layers` on --data, greedily, and saves the stack to --out. */
+async function trainStack(options: RbmOptions, layers: number[], run: Run): Promise<number> {
+  const x = await trainingData(undefined, run.data, run.out, run.batchSize, false);
+  if (x.cols !== layers[0]) throw new DataFormatError(run.data.spec, `has rows of ${x.cols} values, but --layers starts with ${layers[0]}`);
+  const { visible: _v, hidden: _h, labels, ...shared } = options;
+  const dbn = await naming(FLAG_NAMES, () => new DBN({ ...shared, layers, ...(labels ? { labels } : {}) }));
+  try {
+    await naming({ ...FLAG_NAMES, x: run.data.spec }, () => dbn.fit(x as Matrix | PixelMatrix, { epochs: run.epochs, batchSize: run.batchSize, labels: run.labels }));
+    await dbn.save(run.out.path);
+    console.log(`Deep belief network (${layers.join('-')}) saved to ${run.out.path}`);
+    return 0;
+  } finally {
+    await dbn.dispose();
+  }
 }
