@@ -1,6 +1,6 @@
 import { readLabelFile, readMatrixFile, readTrainingFile } from '../data/files.js';
 import { openIdxSource } from '../data/idx-source.js';
-import { loadFashionMnist, loadMnist } from '../data/mnist.js';
+import { loadFashionMnist, loadMnist, type LabelledImages } from '../data/mnist.js';
 import type { RowSource } from '../data/row-source.js';
 import type { Matrix } from '../matrix.js';
 import type { PixelMatrix } from '../pixels.js';
@@ -18,20 +18,25 @@ export function namedSetColumns(spec: string): number | undefined {
   return isNamedSet(spec) ? NAMED_SETS[spec] : undefined;
 }
 
-/** The data sets known by name (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file: NumPy .npy, IDX (.gz or not), CSV or whitespace text. */
-export async function loadData(spec: string): Promise<Matrix> {
+/** A named data set's images, pixels and labels; undefined when `spec` names a file. */
+async function namedSet(spec: string): Promise<LabelledImages | undefined> {
   switch (spec) {
     case 'mnist':
-      return (await loadMnist()).train.images;
+      return (await loadMnist()).train;
     case 'mnist-test':
-      return (await loadMnist()).test.images;
+      return (await loadMnist()).test;
     case 'fashion-mnist':
-      return (await loadFashionMnist()).train.images;
+      return (await loadFashionMnist()).train;
     case 'fashion-mnist-test':
-      return (await loadFashionMnist()).test.images;
+      return (await loadFashionMnist()).test;
     default:
-      return readMatrixFile(spec);
+      return undefined;
   }
+}
+
+/** The data sets known by name (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file: NumPy .npy, IDX (.gz or not), CSV or whitespace text. */
+export async function loadData(spec: string): Promise<Matrix> {
+  return (await namedSet(spec))?.images ?? readMatrixFile(spec);
 }
 
 /**
@@ -40,32 +45,11 @@ export async function loadData(spec: string): Promise<Matrix> {
  */
 export async function loadTrainingData(spec: string, stream: boolean): Promise<Matrix | PixelMatrix | RowSource> {
   if (stream) return openIdxSource(spec);
-  switch (spec) {
-    case 'mnist':
-      return (await loadMnist()).train.pixels;
-    case 'mnist-test':
-      return (await loadMnist()).test.pixels;
-    case 'fashion-mnist':
-      return (await loadFashionMnist()).train.pixels;
-    case 'fashion-mnist-test':
-      return (await loadFashionMnist()).test.pixels;
-    default:
-      return readTrainingFile(spec);
-  }
+  return (await namedSet(spec))?.pixels ?? readTrainingFile(spec);
 }
 
 /** Class labels: those of a named data set (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file (readLabelFile). */
 export async function loadLabels(spec: string): Promise<Uint32Array> {
-  switch (spec) {
-    case 'mnist':
-      return Uint32Array.from((await loadMnist()).train.labels);
-    case 'mnist-test':
-      return Uint32Array.from((await loadMnist()).test.labels);
-    case 'fashion-mnist':
-      return Uint32Array.from((await loadFashionMnist()).train.labels);
-    case 'fashion-mnist-test':
-      return Uint32Array.from((await loadFashionMnist()).test.labels);
-    default:
-      return readLabelFile(spec);
-  }
+  const set = await namedSet(spec);
+  return set ? Uint32Array.from(set.labels) : readLabelFile(spec);
 }
