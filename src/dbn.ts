@@ -29,13 +29,21 @@ export interface DbnFitOptions {
   readonly upward?: 'probabilities' | 'samples';
   /** Each row's class, for a DBN with a label layer on top. */
   readonly labels?: ArrayLike<number>;
+  /** Save the whole stack to this file (atomically) after every epoch of every layer. Node only. */
+  readonly checkpoint?: string;
+  /**
+   * Continue the run saved in this checkpoint: its layers' states, then each layer trains only
+   * the epochs it still lacks of `epochs` (the same x and options give the model an
+   * uninterrupted run gives). Node only.
+   */
+  readonly resumeFrom?: string;
 }
 
 /** Set while fromLayers makes a DBN of existing models. */
 let adopted: readonly RBM[] | undefined;
 
 const DBN_KEYS = ['layers', 'layerOptions', ...RBM_OPTION_KEYS.filter((k) => k !== 'visible' && k !== 'hidden')];
-const FIT_KEYS: readonly (keyof DbnFitOptions)[] = ['epochs', 'batchSize', 'verbose', 'log', 'upward', 'labels'];
+const FIT_KEYS: readonly (keyof DbnFitOptions)[] = ['epochs', 'batchSize', 'verbose', 'log', 'upward', 'labels', 'checkpoint', 'resumeFrom'];
 
 /**
  * A deep belief network (Hinton, Osindero & Teh, 2006): RBMs stacked so that each one's hidden
@@ -108,20 +116,57 @@ export class DBN {
     checkKeys('options', options, FIT_KEYS);
     const upward = options.upward ?? 'probabilities';
     if (upward !== 'probabilities' && upward !== 'samples') throw new InvalidArgumentError('upward', `expected 'probabilities' or 'samples', got ${String(upward)}`);
+    for (const name of ['checkpoint', 'resumeFrom'] as const) {
+      const path = options[name];
+      if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidArgumentError(name, 'expected a file path');
+    }
     const verbose = options.verbose ?? true;
     const log = options.log ?? console.log;
+    const files = options.checkpoint !== undefined || options.resumeFrom !== undefined ? modelFiles(currentPlatform(), options.checkpoint ? 'checkpoint' : 'resumeFrom') : undefined;
+    // Before anything changes: a checkpoint that cannot be written must not cost a layer.
+    if (options.checkpoint !== undefined) await files!.checkWritable(options.checkpoint);
+    if (options.resumeFrom !== undefined) await this.resume(await files!.readStack(options.resumeFrom), options.resumeFrom);
     const histories: FitHistory[] = [];
     let input: MatrixInput | PixelMatrix = x;
     for (const [i, layer] of this.layers.entries()) {
       const top = i === this.layers.length - 1;
       if (verbose) log(`# DBN layer ${i + 1} of ${this.layers.length}: ${layer.visible}-${layer.hidden}${layer.options.labels ? ` with ${layer.options.labels} classes` : ''}`);
-      histories.push(await layer.fit(input, { epochs: options.epochs, batchSize: options.batchSize, verbose, log, ...(top && options.labels !== undefined && { labels: options.labels }) }));
+      // Resumed, a layer trains only the epochs its run still lacks.
+      const done = options.resumeFrom !== undefined ? Math.min(layer.epochsTrained, options.epochs) : 0;
+      const fit = { batchSize: options.batchSize, ...(top && options.labels !== undefined && { labels: options.labels }) };
+      if (options.checkpoint === undefined) {
+        histories.push(await layer.fit(input, { ...fit, epochs: options.epochs - done, verbose, log }));
+      } else {
+        // One epoch a call, the stack saved after each (an epoch at a time trains the same model).
+        const history: FitHistory = { epoch: [], klDivergence: [] };
+        for (let e = done + 1; e <= options.epochs; e++) {
+          // simple_rbm's epoch line, numbered within the layer's run; the banner once.
+          const epochLog = (line: string) => {
+            if (line.startsWith('Epoch [')) log(line.replace(/^Epoch \[1\/1\]/, `Epoch [${e}/${options.epochs}]`));
+            else if (e === done + 1) log(line);
+          };
+          const one = await layer.fit(input, { ...fit, epochs: 1, verbose, log: epochLog });
+          history.epoch.push(...one.epoch);
+          history.klDivergence.push(...one.klDivergence);
+          await files!.writeStack(options.checkpoint, await this.getStates());
+        }
+        histories.push(history);
+      }
       if (top) break;
       // The layer above reads the hidden units of this one: of float32 rows (8-bit pixels become their values).
       const rows = isPixelMatrix(input) ? pixelsAsFloats(input) : (input as MatrixInput);
       input = upward === 'samples' ? await layer.sampleHidden(rows) : await layer.expectHidden(rows);
     }
     return histories;
+  }
+
+  /** Takes the layers' states from a checkpoint of a DBN of the same shape. */
+  private async resume(states: readonly ModelState[], path: string): Promise<void> {
+    const shape = (sizes: number[]) => sizes.join('-');
+    const ours = [this.visible, ...this.layers.map((l) => l.hidden)];
+    const theirs = states.length > 0 ? [states[0].config.visible, ...states.map((s) => s.config.hidden)] : [];
+    if (shape(ours) !== shape(theirs)) throw new InvalidArgumentError('resumeFrom', `${path} holds a ${shape(theirs)} network; this one is ${shape(ours)}`);
+    for (const [i, layer] of this.layers.entries()) await layer.setState(states[i]);
   }
 
   /**

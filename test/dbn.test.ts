@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,36 @@ describe('DBN', () => {
     await expect(DBN.load(single)).rejects.toThrow(/is a single model, not a stack/);
     await expect(RBM.load(path)).rejects.toThrow(/is a stack of 2 models \(a deep belief network\): read it with DBN.load/);
     await Promise.all([dbn.dispose(), loaded.dispose()]);
+  });
+
+  it('saves a checkpoint after every epoch of every layer, and resumes mid-way to the model of an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rbm-dbn-'));
+    const [checkpoint, midway] = [join(dir, 'run.safetensors'), join(dir, 'midway.safetensors')];
+    const options = { layers: [36, 10, 5], learningRate: 0.05, gradient: 'mean' as const, seed: 7 };
+    const plain = new DBN(options);
+    await plain.fit(x, fit);
+    const lines: string[] = [];
+    const whole = new DBN(options);
+    let layer = 0;
+    await whole.fit(x, {
+      ...fit, verbose: true, checkpoint,
+      log: (line) => {
+        lines.push(line);
+        if (line.startsWith('# DBN layer')) layer++;
+        // When layer 2's second epoch ends, the checkpoint holds layer 2 after its first: a run stopped there.
+        if (layer === 2 && line.startsWith('Epoch [2/3]')) copyFileSync(checkpoint, midway);
+      },
+    });
+    expect(lines.filter((l) => l.startsWith('Epoch ['))).toEqual(['Epoch [1/3]', 'Epoch [2/3]', 'Epoch [3/3]', 'Epoch [1/3]', 'Epoch [2/3]', 'Epoch [3/3]'].map((e) => expect.stringMatching(new RegExp(`^${e.replace(/[[\]]/g, '\\$&')}, KL Divergence: `)) as unknown as string));
+    // One epoch a call with checkpoints trains what one call without them trains.
+    expect((await whole.transform(x)).data).toEqual((await plain.transform(x)).data);
+    const resumed = new DBN(options);
+    await resumed.fit(x, { ...fit, checkpoint, resumeFrom: midway });
+    expect((await resumed.getStates()).map((s) => s.history.epoch)).toEqual([[1, 2, 3], [1, 2, 3]]);
+    const [a, b] = [await whole.getStates(), await resumed.getStates()];
+    for (let i = 0; i < 2; i++) expect(b[i].parameters.weights).toEqual(a[i].parameters.weights);
+    await expect(new DBN({ ...options, layers: [36, 9, 5] }).fit(x, { ...fit, resumeFrom: midway })).rejects.toThrow(/holds a 36-10-5 network; this one is 36-9-5/);
+    await Promise.all([plain, whole, resumed].map((d) => d.dispose()));
   });
 
   it('trains on 8-bit pixels as on the same values in float32', async () => {

@@ -25,8 +25,9 @@ lines (with a progress bar on a terminal).
   --hidden N           hidden units (default 64)
   --layers V,H1,H2,…   train a deep belief network instead: RBMs of V-H1, H1-H2, … trained greedily, each on
                        the hidden probabilities of the one below (V: the data's values per row); --out holds
-                       the whole stack (the pictures commands and rbm info read it); with --labels the top
-                       RBM gets the label layer. Not with --hidden, --resume, --stream, --loss or --plot
+                       the whole stack, saved after every epoch of every layer (the pictures commands and
+                       rbm info read it); with --labels the top RBM gets the label layer. Not with --hidden,
+                       --resume, --stream, --loss or --plot
   --epochs N           (default 10)
   --batch-size N       (default 1000)
   --lr X               learning rate (default ${DEFAULTS.learningRate})
@@ -326,7 +327,10 @@ async function trainStack(options: RbmOptions, layers: number[], run: Run): Prom
   const { visible: _v, hidden: _h, labels, ...shared } = options;
   const dbn = await naming(FLAG_NAMES, () => new DBN({ ...shared, layers, ...(labels ? { labels } : {}) }));
   try {
-    await naming({ ...FLAG_NAMES, x: run.data.spec }, () => dbn.fit(x as Matrix | PixelMatrix, { epochs: run.epochs, batchSize: run.batchSize, labels: run.labels }));
+    // The stack is saved to --out after every epoch of every layer, so a crash keeps what was trained.
+    await naming({ ...FLAG_NAMES, x: run.data.spec }, () =>
+      dbn.fit(x as Matrix | PixelMatrix, { epochs: run.epochs, batchSize: run.batchSize, labels: run.labels, checkpoint: run.out.path }),
+    );
     await dbn.save(run.out.path);
     console.log(`Deep belief network (${layers.join('-')}) saved to ${run.out.path}`);
     return 0;
