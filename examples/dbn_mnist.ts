@@ -1,5 +1,5 @@
 // A deep belief network on MNIST (Hinton, Osindero & Teh 2006, without the fine-tuning): a
-// 784-500-500 stack trained greedily, its samples beside a single RBM's (its own first layer),
+// 784-500-500 stack trained greedily (CD-1, the top RBM with persistent chains), its samples beside a single RBM's (its own first layer),
 // and the test accuracy of a softmax regression on each layer's features against raw pixels.
 // Writes dbn_samples.png (top row: the single RBM's samples; bottom row: the DBN's) and
 // dbn_mnist.safetensors (the whole stack, which DBN.load reads).
@@ -22,6 +22,9 @@ const dbn = new DBN({
   learningRate: 0.05,
   gradient: 'mean',
   momentumSchedule: [{ epoch: 1, momentum: 0.5 }, { epoch: 6, momentum: 0.9 }],
+  // Visible biases from the data's means, and persistent chains in the top RBM, which the samples come from.
+  visibleBiasInit: 'data',
+  layerOptions: hidden.map((_, i) => (i === hidden.length - 1 ? { persistent: true } : undefined)),
   useGPU: values['use-gpu'],
 });
 try {
