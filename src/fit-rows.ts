@@ -2,7 +2,7 @@ import { defaultChunkRows } from './backend/chunked-epoch.js';
 import { consecutive, readRows, type RowSource } from './data/row-source.js';
 import { columnMeans, columnVariances } from './init.js';
 import type { Matrix } from './matrix.js';
-import { pixelSource, type PixelMatrix } from './pixels.js';
+import { PIXEL_VALUES, pixelRow, type PixelMatrix } from './pixels.js';
 import type { TrainingRows } from './training.js';
 
 /** Checks rows as fit checks them (value ranges, one-hot groups), throwing an InvalidArgumentError naming `argument`. */
@@ -10,17 +10,35 @@ export type RowCheck = (m: Matrix, argument: string) => void;
 
 /** Float32 rows held in memory, as train takes them: the means (and a Gaussian model's variances) from all of them. */
 export function rowsInMemory(x: Matrix, gaussian: boolean): TrainingRows {
-  const statistics = () => {
-    const mean = columnMeans(x.data, x.rows, x.cols);
-    return { mean, variance: gaussian ? columnVariances(x.data, x.rows, x.cols, mean) : undefined };
-  };
-  return { rows: x.rows, resident: x, head: x, chunkRows: x.rows, check: () => {}, statistics };
+  return { rows: x.rows, resident: x, head: x, chunkRows: x.rows, check: () => {}, statistics: () => statisticsOf(x.data, x.rows, x.cols, gaussian) };
 }
 
-/** 8-bit rows held in memory and uploaded as they are: checked and summed as a source's rows are (rowsFromSource). */
-export async function rowsOfPixels(x: PixelMatrix, headRows: number, gaussian: boolean, check: RowCheck): Promise<TrainingRows> {
-  const scanned = await scan(pixelSource(x), defaultChunkRows(x.cols, 1), headRows, gaussian, check);
-  return { ...scanned, rows: x.rows, resident: x, chunkRows: x.rows, check: () => {} };
+/**
+ * 8-bit rows held in memory and uploaded as they are. Their values lie in [0, 1], so only
+ * `check` (given for a softmax model's one-hot groups) reads them all before training; the
+ * statistics are summed from the pixels when first asked for, the same values in the same
+ * order as from float32 rows.
+ */
+export function rowsOfPixels(x: PixelMatrix, headRows: number, gaussian: boolean, check?: RowCheck): TrainingRows {
+  const chunkRows = defaultChunkRows(x.cols, 1);
+  const buffer = new Float32Array(Math.min(chunkRows, x.rows) * x.cols);
+  const rows = (first: number, count: number, into?: Float32Array): Matrix => {
+    const out = into ? into.subarray(0, count * x.cols) : new Float32Array(count * x.cols);
+    for (let r = 0; r < count; r++) pixelRow(x, first + r, out, r * x.cols);
+    return { data: out, rows: count, cols: x.cols };
+  };
+  for (let first = 0; check && first < x.rows; first += chunkRows) {
+    const count = Math.min(chunkRows, x.rows - first);
+    check(rows(first, count, buffer), `x (rows ${first} to ${first + count - 1})`);
+  }
+  const head = rows(0, Math.min(headRows, x.rows));
+  return { rows: x.rows, resident: x, head, chunkRows: x.rows, check: () => {}, statistics: () => statisticsOf(x.pixels, x.rows, x.cols, gaussian, PIXEL_VALUES) };
+}
+
+/** Column means, and variances for a Gaussian model (columnMeans, columnVariances). */
+function statisticsOf(data: Float32Array | Uint8Array, rows: number, cols: number, gaussian: boolean, values?: Float32Array) {
+  const mean = columnMeans(data, rows, cols, values);
+  return { mean, variance: gaussian ? columnVariances(data, rows, cols, mean, values) : undefined };
 }
 
 /**

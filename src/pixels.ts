@@ -1,7 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
 import { describe } from './data/idx.js';
-import type { Matrix } from './matrix.js';
-import type { RowSource } from './data/row-source.js';
 
 /**
  * Rows of 8-bit values standing for value / 255 (pixels, as in MNIST's files), which fit keeps
@@ -35,18 +33,4 @@ export function toPixelMatrix(x: PixelMatrix, argument: string, cols: number): P
 export function pixelRow(p: PixelMatrix, source: number, into: Float32Array, at: number): void {
   const from = source * p.cols;
   for (let i = 0; i < p.cols; i++) into[at + i] = PIXEL_VALUES[p.pixels[from + i]];
-}
-
-/** The rows of a PixelMatrix as a RowSource (fit reads them so to check them and sum their means). */
-export function pixelSource(p: PixelMatrix): RowSource {
-  return {
-    rows: p.rows,
-    cols: p.cols,
-    name: 'the pixel rows',
-    read: async (indices, into) => {
-      const out = into ?? { data: new Float32Array(indices.length * p.cols), rows: indices.length, cols: p.cols };
-      indices.forEach((r, k) => pixelRow(p, r, out.data, k * p.cols));
-      return out as Matrix;
-    },
-  };
 }

@@ -195,7 +195,7 @@ export class RBM {
       const training = source
         ? await rowsFromSource(source, chunkRows, o.metricRows, this.gaussian, check)
         : pixels
-          ? await rowsOfPixels(pixels, o.metricRows, this.gaussian, check)
+          ? rowsOfPixels(pixels, o.metricRows, this.gaussian, softmaxGroup(this.record.config.visibleType) ? check : undefined)
           : rowsInMemory(data!, this.gaussian);
       return train(this.record, await this.backend, training, validation, o, this.platform, labels);
     });
