@@ -1,8 +1,9 @@
 import { describe, it } from 'vitest';
 import type { Parameters, TrainingRule } from '../src/backend/backend.js';
-import { contrastiveDivergenceStep, StepScratch } from '../src/backend/cpu/cd-step.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { Phase, type DrawAddress, type UniformSource } from '../src/rng/stream.js';
-import { expectClose } from './helpers.js';
+import { BINARY_LAYERS, expectClose } from './helpers.js';
 
 // A 3-visible, 2-hidden model, a batch of two rows and fixed uniform draws for each phase.
 // The expected values were worked out by hand (in float64) from the formulas of docs/training-step.md.
@@ -30,7 +31,7 @@ function model(): Parameters {
 function step(rule: TrainingRule) {
   const p = model();
   const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
-  const kl = contrastiveDivergenceStep(p, X, 2, rule, at, fixedDraws, new StepScratch(2, 3, 2));
+  const kl = contrastiveDivergenceStep(BINARY_LAYERS, p, X, 2, rule, at, fixedDraws, new StepScratch(2, 3, 2));
   return { p, kl };
 }
 

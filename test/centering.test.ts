@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Parameters, TrainingRule } from '../src/backend/backend.js';
-import { contrastiveDivergenceStep, StepScratch } from '../src/backend/cpu/cd-step.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
-import { binaryData, expectClose, fixture, randomParameters } from './helpers.js';
+import { BINARY_LAYERS, binaryData, expectClose, fixture, randomParameters } from './helpers.js';
 
 // The reference's centred step, against the centred algorithm written out directly in the
 // centred parametrisation (Melchior, Fischer & Wiskott 2016, Algorithm 1), in float64: the
@@ -79,7 +80,7 @@ describe('a centred CD-1 step on the reference backend', () => {
     const p = centredModel();
     const expected = byTheAlgorithm(p, x, rule);
     const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
-    contrastiveDivergenceStep(p, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
+    contrastiveDivergenceStep(BINARY_LAYERS, p, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
     for (const key of ['weights', 'visibleBias', 'hiddenBias', 'weightVelocity', 'visibleBiasVelocity', 'hiddenBiasVelocity', 'hiddenOffset'] as const) {
       expectClose(p[key]!, expected[key], { atol: 1e-6, rtol: 1e-5, label: key });
     }
@@ -89,8 +90,8 @@ describe('a centred CD-1 step on the reference backend', () => {
     const x = binaryData(ROWS, V, 5).data;
     const [centred, plain] = [centredModel(), centredModel()];
     const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
-    contrastiveDivergenceStep(centred, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
-    contrastiveDivergenceStep(plain, x, ROWS, { ...rule, centering: undefined }, at, philoxUniforms, new StepScratch(ROWS, V, H));
+    contrastiveDivergenceStep(BINARY_LAYERS, centred, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
+    contrastiveDivergenceStep(BINARY_LAYERS, plain, x, ROWS, { ...rule, centering: undefined }, at, philoxUniforms, new StepScratch(ROWS, V, H));
     expect(Array.from(centred.visibleOffset!)).toEqual(Array.from(centredModel().visibleOffset!));
     expect(Array.from(centred.weights)).not.toEqual(Array.from(plain.weights));
   });

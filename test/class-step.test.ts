@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Parameters, TrainingRule } from '../src/backend/backend.js';
-import { StepScratch } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { classScores, classStep } from '../src/backend/cpu/class-step.js';
 import { softmaxRows } from '../src/math.js';
 import { Phase, type DrawAddress, type UniformSource } from '../src/rng/stream.js';

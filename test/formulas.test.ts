@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchStarts } from '../src/batches.js';
-import { klDivergence } from '../src/backend/cpu/cd-step.js';
+import { klDivergence } from '../src/layers/binary.js';
 import { bernoulliLogLikelihood, sigmoid, softplus } from '../src/math.js';
 
 describe('sigmoid and softplus', () => {

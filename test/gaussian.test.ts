@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Parameters, TrainingRule } from '../src/backend/backend.js';
-import { StepScratch } from '../src/backend/cpu/cd-step.js';
-import { gaussianStep } from '../src/backend/cpu/gaussian-step.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { freeEnergies } from '../src/backend/energies.js';
 import { exactGaussianLogPartition } from '../src/backend/exact-partition.js';
 import { annealGaussianOnHost } from '../src/backend/anneal.js';
 import { aisLogPartition } from '../src/evaluation/ais.js';
 import { normalDraws, Phase, philoxUniforms, type DrawAddress, type UniformSource } from '../src/rng/stream.js';
-import { expectClose } from './helpers.js';
+import { expectClose, gaussianLayers } from './helpers.js';
 
 // A 2-visible, 2-hidden Gaussian model with unequal variances.
 function model(): Parameters {
@@ -136,7 +136,7 @@ describe('one Gaussian CD-1 step', () => {
   it("moves every parameter by lr·(∇(−F)(x) − ∇(−F)(v₁)) with 'probabilities' statistics", () => {
     const p = model();
     const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0, gaussian: { learnVariance: true } };
-    const mse = gaussianStep(p, Float32Array.from(X), 1, rule, at, fixed, new StepScratch(1, 2, 2));
+    const mse = contrastiveDivergenceStep(gaussianLayers(rule), p, Float32Array.from(X), 1, rule, at, fixed, new StepScratch(1, 2, 2, gaussianLayers(rule)));
     // h0 by hand: p(h | x) = σ(c + (x/σ²)·W) = σ(0.1 + 3·0.4 − 0.25·0.2, −0.4 − 3·0.3 − 0.25·0.5) = σ(1.25, −1.425)
     // = (0.777, 0.194) against draws (0.3, 0.9): h0 = (1, 0). v₁ = b + W·h0 = (0.3 + 0.4, −0.2 + 0.2) = (0.7, 0).
     const v1 = [0.7, 0];
@@ -159,7 +159,7 @@ describe('one Gaussian CD-1 step', () => {
     const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0, gaussian: { learnVariance: false } };
     const visibleDraws = [0.2, 0.7, 0.9, 0.1];
     const sampled: UniformSource = (address, rows, cols, out) => out.set((address.phase === Phase.visible ? visibleDraws : draws[address.phase]).slice(0, rows * cols));
-    gaussianStep(p, Float32Array.from(X), 1, rule, at, sampled, new StepScratch(1, 2, 2));
+    contrastiveDivergenceStep(gaussianLayers(rule), p, Float32Array.from(X), 1, rule, at, sampled, new StepScratch(1, 2, 2, gaussianLayers(rule)));
     expectClose(p.visibleLogVariance!, model().visibleLogVariance!, { atol: 0, label: 'log σ²' });
     // v₁ = (0.7, 0) + σ·n with n from Box–Muller; the visible bias moves by lr·(x − v₁)/σ².
     const n = [Math.sqrt(-2 * Math.log(1 - 0.2)) * Math.cos(2 * Math.PI * 0.7), Math.sqrt(-2 * Math.log(1 - 0.9)) * Math.cos(2 * Math.PI * 0.1)];

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import type { EpochPlan, Parameters, TrainingRule } from '../src/backend/backend.js';
+import type { ModelLayers } from '../src/layers/layer.js';
+import { modelLayers } from '../src/layers/registry.js';
 import { batchStarts, largestBatch } from '../src/batches.js';
 import { permutation } from '../src/rng/stream.js';
 
@@ -96,4 +98,12 @@ export function parametersFor(rule: TrainingRule, visible: number, hidden: numbe
 export function epochPlan(rows: number, batchSize: number, seed: number, epoch: number, rule: TrainingRule): EpochPlan {
   const starts = batchStarts(rows, batchSize);
   return { order: permutation(rows, seed, epoch), batchStarts: starts, largestBatch: largestBatch(starts), seed, epoch, rule, firstBatch: 0 };
+}
+
+/** The unit types of most tests: binary visible and hidden units. */
+export const BINARY_LAYERS: ModelLayers = modelLayers({ visibleType: 'binary', hiddenType: 'binary', learnVariance: false });
+
+/** Gaussian visible units and binary hidden units, their variances learned as the rule says. */
+export function gaussianLayers(rule: TrainingRule): ModelLayers {
+  return modelLayers({ visibleType: 'gaussian', hiddenType: 'binary', learnVariance: rule.gaussian?.learnVariance ?? false });
 }

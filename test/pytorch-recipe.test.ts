@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainingRule } from '../src/backend/backend.js';
-import { contrastiveDivergenceStep, StepScratch } from '../src/backend/cpu/cd-step.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { gibbsPhase, Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
 import { RBM } from '../src/node.js';
-import { binaryData, expectClose, randomParameters } from './helpers.js';
+import { BINARY_LAYERS, binaryData, expectClose, randomParameters } from './helpers.js';
 
 // The PyTorch tutorial's recipe: weights N(0, 0.1²) (initDistribution 'normal'), and 'mixed'
 // statistics: positive v0ᵀ·p(h0), negative p(v1)ᵀ·p(h1) with v1's probabilities reconstructed
@@ -72,14 +73,14 @@ describe("statistics: 'mixed'", () => {
     const visibleBias = Array.from(p.visibleBias, (b, i) => b + 0.1 * mean((r) => rows[r][i] - pv1[r][i]));
     const hiddenBias = Array.from(p.hiddenBias, (c, j) => c + 0.1 * mean((r) => ph0[r][j] - ph1[r][j]));
 
-    contrastiveDivergenceStep(p, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
+    contrastiveDivergenceStep(BINARY_LAYERS, p, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
     expectClose(p.weights, weights, { atol: 1e-6, rtol: 1e-5, label: 'W' });
     expectClose(p.visibleBias, visibleBias, { atol: 1e-6, rtol: 1e-5, label: 'b' });
     expectClose(p.hiddenBias, hiddenBias, { atol: 1e-6, rtol: 1e-5, label: 'c' });
     // 'probabilities' reads the visible probabilities instead, so it gives another step here.
     const q = randomParameters(V, H, 12, 0.8);
     [q.weightVelocity, q.visibleBiasVelocity, q.hiddenBiasVelocity].forEach((a) => a.fill(0));
-    contrastiveDivergenceStep(q, x, ROWS, { ...rule, statistics: 'probabilities' }, at, philoxUniforms, new StepScratch(ROWS, V, H));
+    contrastiveDivergenceStep(BINARY_LAYERS, q, x, ROWS, { ...rule, statistics: 'probabilities' }, at, philoxUniforms, new StepScratch(ROWS, V, H));
     expect(Math.max(...Array.from(q.hiddenBias, (c, j) => Math.abs(c - hiddenBias[j])))).toBeGreaterThan(1e-4);
   });
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Parameters, TrainingRule } from '../src/backend/backend.js';
 import { annealOnHost } from '../src/backend/anneal.js';
-import { StepScratch } from '../src/backend/cpu/cd-step.js';
-import { softmaxGroups, softmaxStep } from '../src/backend/cpu/softmax-step.js';
-import { exactSoftmaxLogPartition } from '../src/backend/softmax-partition.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
+import { softmaxGroups } from '../src/layers/softmax.js';
+import { modelLayers } from '../src/layers/registry.js';
+import { exactSoftmaxLogPartition } from '../src/backend/exact-partition.js';
 import { aisLogPartition } from '../src/evaluation/ais.js';
 import { InvalidArgumentError, RBM, type Matrix } from '../src/node.js';
 import { Phase, philoxUniforms, type DrawAddress, type UniformSource } from '../src/rng/stream.js';
@@ -74,7 +76,8 @@ describe('softmax visible groups', () => {
     const fixed: UniformSource = (address, rows, cols, out) => out.set(draws[address.phase].slice(0, rows * cols));
     const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
     const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0, softmax: { groupSize: K } };
-    softmaxStep(p, Float32Array.from(X.flat()), 2, rule, at, fixed, new StepScratch(2, V, H));
+    const layers = modelLayers({ visibleType: { softmax: K }, hiddenType: 'binary', learnVariance: false });
+    contrastiveDivergenceStep(layers, p, Float32Array.from(X.flat()), 2, rule, at, fixed, new StepScratch(2, V, H, layers));
     // h0 = (1, 0, 1) and (0, 1, 0) from the draws; v₁ = each group's softmax of b + W·h0, row 1's second group zeroed.
     const before = model();
     const h0 = [[1, 0, 1], [0, 1, 0]];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { inverseTemperatures, type Parameters, type TrainingRule } from '../src/backend/backend.js';
-import { contrastiveDivergenceStep, StepScratch } from '../src/backend/cpu/cd-step.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { gibbsPhase, Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
-import { binaryData, expectClose, randomParameters } from './helpers.js';
+import { BINARY_LAYERS, binaryData, expectClose, randomParameters } from './helpers.js';
 
 // Parallel tempering on the reference backend: one sweep against the algorithm written out
 // chain by chain in float64, and the β = 1 chains' samples against the exact distribution.
@@ -63,7 +64,7 @@ describe('parallel tempering on the reference backend', () => {
     const x = binaryData(rows, V, 4).data;
     const q = { ...p, hiddenChains: chains.slice() } as Parameters;
     const s2 = new StepScratch(rows, V, H);
-    contrastiveDivergenceStep(q, x, rows, rule(M), at, philoxUniforms, s2);
+    contrastiveDivergenceStep(BINARY_LAYERS, q, x, rows, rule(M), at, philoxUniforms, s2);
     expect(Array.from(q.hiddenChains!)).toEqual(expected.state.flatMap((c) => c.h));
     expect(s2.swaps).toEqual({ accepted: expected.accepted, tried: expected.tried });
     expect(expected.accepted).toBeGreaterThan(0);
@@ -86,7 +87,7 @@ describe('parallel tempering on the reference backend', () => {
     const x = binaryData(rows, V, 1).data;
     for (let batch = 0; batch < 400; batch++) {
       const address = (phase: number): DrawAddress => ({ seed: 5, phase, epoch: 0, batch });
-      contrastiveDivergenceStep(p, x, rows, { ...rule(M), learningRate: Number.MIN_VALUE }, address, philoxUniforms, s);
+      contrastiveDivergenceStep(BINARY_LAYERS, p, x, rows, { ...rule(M), learningRate: Number.MIN_VALUE }, address, philoxUniforms, s);
       if (batch < 20) continue;
       for (let r = 0; r < rows; r++) {
         const h = p.hiddenChains!.subarray(r * M * H, r * M * H + H);

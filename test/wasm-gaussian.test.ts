@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { annealGaussianOnHost } from '../src/backend/anneal.js';
 import { copyParameters, type AnnealJob, type EpochPlan, type EpochResult, type Parameters, type TrainingRule } from '../src/backend/backend.js';
-import { StepScratch } from '../src/backend/cpu/cd-step.js';
+import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
+import { StepScratch } from '../src/backend/cpu/scratch.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
-import { gaussianStep } from '../src/backend/cpu/gaussian-step.js';
 import type { Matrix } from '../src/matrix.js';
 import { GIBBS_PHASE_STRIDE, normalDraws, Phase, philoxUniforms, type DrawAddress, type UniformSource } from '../src/rng/stream.js';
 import { InvalidArgumentError, RBM } from '../src/node.js';
-import { binaryData, epochPlan, expectClose, fixture, randomParameters } from './helpers.js';
+import { binaryData, epochPlan, expectClose, fixture, randomParameters, gaussianLayers } from './helpers.js';
 import { wasmBackends } from './wasm-helpers.js';
 
 // The WebAssembly kernels with Gaussian visible units against the reference (gaussianStep,
@@ -65,7 +65,7 @@ const CLOSE_CALL = 1e-5;
 function replay(p: Parameters, x: Matrix, plans: EpochPlan[]): { parameters: Parameters; closest: number } {
   const [V, H] = [p.visibleBias.length, p.hiddenBias.length];
   const q = copyParameters(p);
-  const s = new StepScratch(plans[0].largestBatch, V, H);
+  const s = new StepScratch(plans[0].largestBatch, V, H, gaussianLayers(plans[0].rule));
   const batch = new Float32Array(plans[0].largestBatch * V);
   let closest = Infinity;
   // gaussianStep draws a hidden layer's uniforms right after computing its probabilities.
@@ -79,7 +79,7 @@ function replay(p: Parameters, x: Matrix, plans: EpochPlan[]): { parameters: Par
       const [start, end] = [plan.batchStarts[b], plan.batchStarts[b + 1]];
       for (let r = start; r < end; r++) batch.set(x.data.subarray(plan.order[r] * V, (plan.order[r] + 1) * V), (r - start) * V);
       const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
-      gaussianStep(q, batch, end - start, plan.rule, at, watched, s);
+      contrastiveDivergenceStep(gaussianLayers(plan.rule), q, batch, end - start, plan.rule, at, watched, s);
     }
   }
   return { parameters: q, closest };

@@ -1,7 +1,12 @@
 import { InvalidArgumentError } from '../errors.js';
 import { LogSumExp, softplus } from '../math.js';
 import { yieldToEventLoop } from '../event-loop.js';
-import type { Parameters } from './backend.js';
+import type { Parameters } from '../parameters.js';
+import type { HiddenLayer, ModelLayers } from '../layers/layer.js';
+import { gaussianNormaliser } from '../layers/gaussian.js';
+
+export { gaussianNormaliser };
+import { groupLogNormaliser } from '../layers/softmax.js';
 
 /** Enumerating 2^n states is refused above this n: 2^24 states already take minutes. */
 export const MAX_EXACT_UNITS = 24;
@@ -125,9 +130,73 @@ export async function exactGaussianLogPartition(p: Parameters, visible: number, 
   return gaussianNormaliser(z) + total.value;
 }
 
-/** Σᵢ ½·log(2πσᵢ²): the visible units' Gaussian integrals in log Z, from their log-variances z. */
-export function gaussianNormaliser(logVariance: Float32Array): number {
-  let sum = 0;
-  for (const z of logVariance) sum += 0.5 * (Math.log(2 * Math.PI) + z);
-  return sum;
+/**
+ * log Z of a model whose visible units form softmax groups of `size`, summing over every hidden
+ * state with each group's categories summed out: log Z = log Σ_h exp(c·h + Σ_groups
+ * log Σ_k exp(b_k + (W·h)_k)). Hidden states in Gray-code order; at most MAX_EXACT_UNITS hidden units.
+ */
+export async function exactSoftmaxLogPartition(p: Parameters, visible: number, hidden: number, size: number): Promise<number> {
+  if (hidden > MAX_EXACT_UNITS) {
+    throw new InvalidArgumentError('method', `'exact' sums over the 2^${hidden} hidden states of a softmax model; it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`);
+  }
+  const logits = Float64Array.from(p.visibleBias);
+  const state = new Uint8Array(hidden);
+  let linear = 0;
+  const total = new LogSumExp();
+  for (let s = 0; s < 2 ** hidden; s++) {
+    if (s > 0) {
+      const k = 31 - Math.clz32(s & -s);
+      const sign = state[k] === 0 ? 1 : -1;
+      state[k] ^= 1;
+      linear += sign * p.hiddenBias[k];
+      for (let i = 0; i < visible; i++) logits[i] += sign * p.weights[i * hidden + k];
+    }
+    total.add(linear + groupLogNormaliser(logits, size));
+    if ((s & 0xffff) === 0xffff) await yieldToEventLoop();
+  }
+  return total.value;
+}
+
+/**
+ * log Z with hidden units that are not binary, summing over every visible state (binary visible
+ * units) with the hidden units integrated out by their free-energy terms:
+ * log Z = log Σ_v exp(b·v − Σ_j F_j(c_j + (v·W)_j)). Visible states in Gray-code order; at most
+ * MAX_EXACT_UNITS visible units.
+ */
+export async function exactVisibleLogPartition(hidden: HiddenLayer, p: Parameters, visible: number, hiddenUnits: number): Promise<number> {
+  if (visible > MAX_EXACT_UNITS) {
+    throw new InvalidArgumentError('method', `'exact' sums over the 2^${visible} visible states (the ${hidden.type} hidden units are integrated out); it is limited to ${MAX_EXACT_UNITS} visible units (use method: 'ais')`);
+  }
+  const activation = Float64Array.from(p.hiddenBias);
+  const state = new Uint8Array(visible);
+  let linear = 0;
+  const total = new LogSumExp();
+  for (let s = 0; s < 2 ** visible; s++) {
+    if (s > 0) {
+      const k = 31 - Math.clz32(s & -s);
+      const sign = state[k] === 0 ? 1 : -1;
+      state[k] ^= 1;
+      linear += sign * p.visibleBias[k];
+      for (let j = 0; j < hiddenUnits; j++) activation[j] += sign * p.weights[k * hiddenUnits + j];
+    }
+    let term = linear;
+    for (let j = 0; j < hiddenUnits; j++) term -= hidden.freeEnergy(p, activation[j], j);
+    total.add(term);
+    if ((s & 0xffff) === 0xffff) await yieldToEventLoop();
+  }
+  return total.value;
+}
+
+/** Exact log Z for the model's pair of unit types, summing over the layer that can be enumerated. */
+export function exactLogPartitionOf(layers: ModelLayers, p: Parameters, visible: number, hidden: number): Promise<number> {
+  const { visible: v, hidden: h } = layers;
+  if (h.type === 'binary') {
+    if (v.type === 'gaussian') return exactGaussianLogPartition(p, visible, hidden);
+    if (v.type === 'softmax') return exactSoftmaxLogPartition(p, visible, hidden, v.groupSize!);
+    return exactLogPartition(p, visible, hidden);
+  }
+  if (v.type !== 'binary') {
+    throw new InvalidArgumentError('method', `'exact' needs a layer of binary units to sum over; with ${v.type} visible and ${h.type} hidden units use method: 'ais'`);
+  }
+  return exactVisibleLogPartition(h, p, visible, hidden);
 }

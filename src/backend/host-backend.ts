@@ -1,20 +1,20 @@
 import { matrix, type Matrix } from '../matrix.js';
-import { normalDraws, philoxUniforms, type DrawAddress } from '../rng/stream.js';
+import { philoxUniforms, type DrawAddress } from '../rng/stream.js';
 import { annealGaussianOnHost, annealOnHost } from './anneal.js';
-import { clampKnown, gibbsSteps, type AnnealJob, type GibbsJob, type Layer, type Parameters } from './backend.js';
-import { sample, sigmoidInPlace } from './cpu/cd-step.js';
+import { clampKnown, gibbsSteps, type AnnealJob, type GibbsJob, type Layer } from './backend.js';
+import type { Parameters } from '../parameters.js';
 import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
-import { energies, freeEnergies } from './energies.js';
-import { exactGaussianLogPartition, exactLogPartition } from './exact-partition.js';
-import { exactSoftmaxLogPartition } from './softmax-partition.js';
-import { softmaxGroups } from './cpu/softmax-step.js';
-import { precisions } from './cpu/gaussian-step.js';
+import { layerEnergies, layerFreeEnergies } from './energies.js';
+import { exactLogPartitionOf } from './exact-partition.js';
 import { classScores } from './cpu/class-step.js';
+import type { HiddenType, ModelLayers } from '../layers/layer.js';
+import { modelLayers } from '../layers/registry.js';
 
 /**
  * Inference for the backends whose parameters live in host memory (the TypeScript reference
- * and the WebAssembly backend): the plain kernels on a view of those parameters. Each
- * backend says where its parameters are; the operations are written once, here.
+ * and the WebAssembly backend): the plain kernels and the layers' reference math on a view of
+ * those parameters. Each backend says where its parameters are; the operations are written
+ * once, here.
  */
 export abstract class HostBackend {
   constructor(
@@ -22,49 +22,35 @@ export abstract class HostBackend {
     readonly hidden: number,
     /** The size of softmax visible groups, when the visible units form them. */
     readonly softmax?: number,
+    readonly hiddenType: HiddenType = 'binary',
   ) {}
 
   /** The current parameters, without copying. */
   protected abstract view(): Parameters;
 
+  /** The model's layers: Gaussian visible units where the parameters carry log-variances. */
+  protected layers(): ModelLayers {
+    const visibleType = this.view().visibleLogVariance ? 'gaussian' : this.softmax ? { softmax: this.softmax } : 'binary';
+    return modelLayers({ visibleType, hiddenType: this.hiddenType, learnVariance: true });
+  }
+
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
     const p = this.view();
+    const layers = this.layers();
     if (to === 'hidden') {
-      const out = this.activations(x);
-      sigmoidInPlace(out.data, out.data.length);
+      const z = this.activations(x);
+      const out = matrix(x.rows, this.hidden);
+      layers.hidden.mean(p, z.data, z.data.length, out.data);
       if (draw) {
-        const u = new Float32Array(out.data.length);
-        philoxUniforms(draw, x.rows, this.hidden, u);
-        sample(out.data, u, u.length, out.data);
+        const scratch = new Float32Array(x.rows * layers.hidden.drawWidth(this.hidden));
+        layers.hidden.sample(p, z.data, out.data, x.rows, { address: draw, uniforms: philoxUniforms, scratch }, out.data);
       }
       return out;
     }
     const out = matrix(x.rows, this.visible);
     multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, this.visible, p.visibleBias, out.data);
-    if (p.visibleLogVariance) {
-      // Gaussian units: the means b + h·Wᵀ, or draws from N(mean, σ²).
-      if (draw) {
-        const normals = new Float32Array(out.data.length);
-        normalDraws(philoxUniforms, draw, x.rows, this.visible, normals, new Float32Array(2 * out.data.length));
-        const deviation = Float32Array.from(p.visibleLogVariance, (z) => Math.exp(z / 2));
-        for (let k = 0; k < out.data.length; k++) out.data[k] += deviation[k % this.visible] * normals[k];
-      }
-      return out;
-    }
-    if (this.softmax) {
-      // Each group's probabilities, or a one-hot draw with one uniform per row and group.
-      const groups = this.visible / this.softmax;
-      const u = draw && new Float32Array(x.rows * groups);
-      if (draw) philoxUniforms(draw, x.rows, groups, u!);
-      softmaxGroups(out.data, x.rows, this.visible, this.softmax, u);
-      return out;
-    }
-    sigmoidInPlace(out.data, out.data.length);
-    if (draw) {
-      const u = new Float32Array(out.data.length);
-      philoxUniforms(draw, x.rows, this.visible, u);
-      sample(out.data, u, u.length, out.data);
-    }
+    const draws = draw && { address: draw, uniforms: philoxUniforms, scratch: new Float32Array(x.rows * layers.visible.drawWidth(this.visible)) };
+    layers.visible.propagate(p, out.data, x.rows, draws);
     return out;
   }
 
@@ -80,24 +66,21 @@ export abstract class HostBackend {
   }
 
   async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    const p = this.view();
-    return energies(v, h, this.activations(v), p.visibleBias, p.visibleLogVariance);
+    return layerEnergies(this.layers(), this.view(), v, h, this.activations(v));
   }
 
   async freeEnergy(v: Matrix): Promise<Float64Array> {
-    const p = this.view();
-    return freeEnergies(v, this.activations(v), p.visibleBias, p.visibleLogVariance);
+    return layerFreeEnergies(this.layers(), this.view(), v, this.activations(v));
   }
 
   async logPartitionExact(): Promise<number> {
-    const p = this.view();
-    if (p.visibleLogVariance) return exactGaussianLogPartition(p, this.visible, this.hidden);
-    return this.softmax ? exactSoftmaxLogPartition(p, this.visible, this.hidden, this.softmax) : exactLogPartition(p, this.visible, this.hidden);
+    return exactLogPartitionOf(this.layers(), this.view(), this.visible, this.hidden);
   }
 
   async anneal(job: AnnealJob): Promise<Float64Array> {
     const p = this.view();
-    return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job) : annealOnHost(p, this.visible, this.hidden, job, this.softmax);
+    const { hidden } = this.layers();
+    return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job, hidden) : annealOnHost(p, this.visible, this.hidden, job, this.softmax, hidden);
   }
 
   async classScores(x: Matrix): Promise<Float64Array> {
@@ -107,15 +90,11 @@ export abstract class HostBackend {
     return out;
   }
 
-  /** The hidden pre-activations c + v·W (Gaussian units: c + (v/σ²)·W). */
+  /** The hidden pre-activations c + v'·W, v' what the hidden units see of v (Gaussian units: v/σ²). */
   private activations(v: Matrix): Matrix {
     const p = this.view();
     const a = matrix(v.rows, this.hidden);
-    let input = v.data;
-    if (p.visibleLogVariance) {
-      const precision = precisions(p.visibleLogVariance);
-      input = Float32Array.from(v.data, (x, k) => x * precision[k % this.visible]);
-    }
+    const input = this.layers().visible.seen(p, v.data, v.rows, new Float32Array(p.visibleLogVariance ? v.data.length : 0));
     multiplyAdd(input, v.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
     return a;
   }

@@ -2,8 +2,7 @@ import type { AnnealJob } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { sigmoid, softplus } from '../math.js';
 import { normalDraws, Phase, philoxUniforms } from '../rng/stream.js';
-import { softmaxGroups } from '../backend/cpu/softmax-step.js';
-import { groupLogNormaliser } from '../backend/softmax-partition.js';
+import { groupLogNormaliser, softmaxGroups } from '../layers/softmax.js';
 
 /** Runs AIS's chains on the model's backend and returns their log importance weights. */
 export type Annealer = (job: AnnealJob) => Promise<Float64Array>;
@@ -28,6 +27,8 @@ export interface AisOptions {
    * variables with logits baseBias, and the chains start from one-hot draws.
    */
   readonly softmax?: number;
+  /** log Z of the hidden units alone (HiddenLayer.baseLogPartition; default H·log 2, binary units). */
+  readonly hiddenLogPartition?: number;
 }
 
 export interface AisEstimate {
@@ -77,7 +78,7 @@ export async function aisLogPartition(anneal: Annealer, visible: number, hidden:
     for (let k = 0; k < start.length; k++) start[k] = sigmoid(baseBias[k % visible]) > start[k] ? 1 : 0;
   }
   const logWeight = await anneal({ path: betas, start, runs, baseBias, seed });
-  return estimate(logWeight, baseLogPartition(baseBias, hidden, g?.logVariance, options.softmax), 1, betas.length);
+  return estimate(logWeight, baseLogPartition(baseBias, options.hiddenLogPartition ?? hidden * Math.LN2, g?.logVariance, options.softmax), 1, betas.length);
 }
 
 /**
@@ -102,7 +103,7 @@ export async function reverseAisLogPartition(anneal: Annealer, visible: number, 
   const burnIn = options.burnIn ?? DEFAULT_REVERSE_BURN_IN;
   const path = Float64Array.from([...new Array<number>(burnIn).fill(1), ...betas.slice().reverse()]);
   const logWeight = await anneal({ path, start, runs, baseBias, seed });
-  return estimate(logWeight, baseLogPartition(baseBias, hidden, options.gaussian?.logVariance, options.softmax), -1, betas.length);
+  return estimate(logWeight, baseLogPartition(baseBias, options.hiddenLogPartition ?? hidden * Math.LN2, options.gaussian?.logVariance, options.softmax), -1, betas.length);
 }
 
 /** AIS's options with their defaults filled in (a uniform base model where no base rates are given). */
@@ -117,10 +118,10 @@ function settings(options: AisOptions, visible: number) {
 
 /**
  * log Z of the base model: the visible units independent with biases bA (or Gaussian with
- * log-variances z: Σᵢ ½·log(2πσᵢ²)), the hidden ones free.
+ * log-variances z: Σᵢ ½·log(2πσᵢ²)), the hidden ones free (their log Z `hiddenLogZ`).
  */
-function baseLogPartition(baseBias: Float32Array, hidden: number, logVariance?: Float32Array, softmax?: number): number {
-  let logZ = hidden * Math.LN2;
+function baseLogPartition(baseBias: Float32Array, hiddenLogZ: number, logVariance?: Float32Array, softmax?: number): number {
+  let logZ = hiddenLogZ;
   if (logVariance) for (let i = 0; i < logVariance.length; i++) logZ += 0.5 * (Math.log(2 * Math.PI) + logVariance[i]);
   else if (softmax) logZ += groupLogNormaliser(baseBias, softmax);
   else for (let i = 0; i < baseBias.length; i++) logZ += softplus(baseBias[i]);

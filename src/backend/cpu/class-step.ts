@@ -1,8 +1,16 @@
-import type { Parameters, TrainingRule } from '../backend.js';
+import type { TrainingRule } from '../backend.js';
+import type { Parameters } from '../../parameters.js';
 import { gibbsPhase, Phase, type DrawAddress, type UniformSource } from '../../rng/stream.js';
 import { sigmoid, softmaxRows, softplus } from '../../math.js';
-import { addWeightDecay, applyMomentum, applyPlainUpdate, hiddenHalfStep, sample, sigmoidInPlace, type StepScratch } from './cd-step.js';
+import { binaryHidden, binaryVisible, sampleBernoulli as sample, sigmoidInPlace } from '../../layers/binary.js';
+import type { ModelLayers } from '../../layers/layer.js';
+import { hiddenHalfStep } from './cd-step.js';
 import { accumulateTransposed, multiplyAdd, multiplyTransposedAdd } from './kernels.js';
+import type { ClassScratch, StepScratch } from './scratch.js';
+import { addWeightDecay, applyMomentum, applyPlainUpdate } from './update.js';
+
+/** The label layer's model: binary visible and hidden units. */
+const LAYERS: ModelLayers = { visible: binaryVisible, hidden: binaryHidden };
 
 /**
  * The classification RBM (Larochelle & Bengio, "Classification using discriminative restricted
@@ -10,30 +18,6 @@ import { accumulateTransposed, multiplyAdd, multiplyTransposedAdd } from './kern
  * C classes joined to the hidden layer by U (C × H, row-major: U[y·H + j]) with biases d (C).
  * E(x, y, h) = −(x·W·hᵀ + b·x + c·h + d_y + U_y·h).
  */
-
-/** What a labelled step needs beyond StepScratch, for batches of up to `rows` rows. */
-export class ClassScratch {
-  /** c + x·W of each row. */
-  readonly activation: Float32Array;
-  /** p(y | x) of each row and class. */
-  readonly posterior: Float64Array;
-  /** The discriminative gradient's hidden term of each row, then the generative statistics' label parts. */
-  readonly hiddenTerm: Float32Array;
-  readonly labelDraws: Float32Array;
-  readonly modelLabels: Uint32Array;
-  readonly labelWeightGradient: Float64Array;
-  readonly labelBiasGradient: Float64Array;
-
-  constructor(rows: number, hidden: number, classes: number) {
-    this.activation = new Float32Array(rows * hidden);
-    this.posterior = new Float64Array(rows * classes);
-    this.hiddenTerm = new Float32Array(rows * hidden);
-    this.labelDraws = new Float32Array(rows);
-    this.modelLabels = new Uint32Array(rows);
-    this.labelWeightGradient = new Float64Array(classes * hidden);
-    this.labelBiasGradient = new Float64Array(classes);
-  }
-}
 
 /**
  * log p(y | x) up to a constant per row, from the hidden pre-activations a = c + x·W (rows × H):
@@ -120,7 +104,7 @@ function addGenerativeGradient(
     uniforms(at(gibbsPhase(Phase.label, t)), rows, 1, c.labelDraws);
     drawLabels(U, d, chain, rows, H, c.labelDraws, c.modelLabels);
     let next: Float32Array | undefined;
-    [hiddenAgain, next] = hiddenHalfStep(p, visible, rows, rule, t, at, uniforms, s, (out) => addLabelRows(U, c.modelLabels, rows, H, out));
+    [hiddenAgain, next] = hiddenHalfStep(LAYERS, p, visible, rows, rule, t, at, uniforms, s, (out) => addLabelRows(U, c.modelLabels, rows, H, out));
     chain = next ?? chain;
   }
   const hidden = bySamples ? s.hidden : s.hiddenProb;

@@ -1,12 +1,14 @@
-import { copyParameters, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData } from '../backend.js';
+import type { Backend, EpochPlan, EpochResult, ResidentData } from '../backend.js';
+import { copyParameters, type Parameters } from '../../parameters.js';
 import type { Matrix } from '../../matrix.js';
 import { isPixelMatrix, pixelRow, type PixelMatrix } from '../../pixels.js';
 import { philoxUniforms, type DrawAddress } from '../../rng/stream.js';
 import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
-import { contrastiveDivergenceStep, StepScratch } from './cd-step.js';
-import { gaussianStep } from './gaussian-step.js';
+import { contrastiveDivergenceStep } from './cd-step.js';
+import { StepScratch } from './scratch.js';
 import { classStep } from './class-step.js';
-import { softmaxStep } from './softmax-step.js';
+import type { HiddenType, ModelLayers } from '../../layers/layer.js';
+import { modelLayers } from '../../layers/registry.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
 
@@ -40,10 +42,12 @@ export class CpuBackend extends HostBackend implements Backend {
   readonly banner: string;
   private params: Parameters;
   private scratch: StepScratch | undefined;
+  /** The layers the scratch was laid out for. */
+  private scratchLayers = '';
 
   /** `note` adds a line to the banner (why the CPU was chosen); `softmax`: the visible groups' size, if any. */
-  constructor(visible: number, hidden: number, note?: string, softmax?: number) {
-    super(visible, hidden, softmax);
+  constructor(visible: number, hidden: number, note?: string, softmax?: number, hiddenType: HiddenType = 'binary') {
+    super(visible, hidden, softmax, hiddenType);
     this.banner = cpuBanner('TypeScript', note);
     this.params = {
       weights: new Float32Array(visible * hidden),
@@ -72,8 +76,10 @@ export class CpuBackend extends HostBackend implements Backend {
     if (plan.rule.labels && !labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;
-    if (!this.scratch || this.scratch.maxRows < maxRows) {
-      this.scratch = new StepScratch(maxRows, this.visible, this.hidden);
+    const layers = this.trainingLayers(plan);
+    if (!this.scratch || this.scratch.maxRows < maxRows || this.scratchLayers !== layerKey(layers)) {
+      this.scratch = new StepScratch(maxRows, this.visible, this.hidden, layers);
+      this.scratchLayers = layerKey(layers);
     }
     const before = copyParameters(this.params);
     const batch = new Float32Array(maxRows * this.visible);
@@ -81,8 +87,9 @@ export class CpuBackend extends HostBackend implements Backend {
     [swaps.accepted, swaps.tried] = [0, 0];
     const counts = () => (plan.rule.parallelTempering ? { swaps: { ...swaps } } : {});
     const batchLabels = new Uint32Array(maxRows);
-    const labelled: typeof contrastiveDivergenceStep = (p, x, rows, rule, at, uniforms, s) => classStep(p, x, batchLabels, rows, rule, at, uniforms, s);
-    const step = plan.rule.labels ? labelled : plan.rule.gaussian ? gaussianStep : plan.rule.softmax ? softmaxStep : contrastiveDivergenceStep;
+    const step: typeof contrastiveDivergenceStep = plan.rule.labels
+      ? (_layers, p, x, rows, rule, at, uniforms, s) => classStep(p, x, batchLabels, rows, rule, at, uniforms, s)
+      : contrastiveDivergenceStep;
     const kl: number[] = [];
     let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {
@@ -98,7 +105,7 @@ export class CpuBackend extends HostBackend implements Backend {
         if (labels) batchLabels[r] = labels[plan.order[start + r]];
       }
       const at = (phase: number): DrawAddress => ({ seed: plan.seed, phase, epoch: plan.epoch, batch: b });
-      const value = step(this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
+      const value = step(layers, this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
       if (!Number.isFinite(value) || !allFinite(this.params)) {
         this.params = before;
         return { klDivergence: Float64Array.from(kl), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
@@ -116,6 +123,13 @@ export class CpuBackend extends HostBackend implements Backend {
     return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: false, ...counts() };
   }
 
+  /** The layers an epoch trains: the model's, with the rule's options for them. */
+  private trainingLayers(plan: EpochPlan): ModelLayers {
+    const { gaussian, softmax } = plan.rule;
+    const visibleType = gaussian ? 'gaussian' : softmax ? { softmax: softmax.groupSize } : 'binary';
+    return modelLayers({ visibleType, hiddenType: this.hiddenType, learnVariance: gaussian?.learnVariance ?? false });
+  }
+
   async dispose(): Promise<void> {
     this.scratch = undefined;
   }
@@ -123,4 +137,9 @@ export class CpuBackend extends HostBackend implements Backend {
   protected view(): Parameters {
     return this.params;
   }
+}
+
+/** What a step's scratch depends on of its layers. */
+function layerKey(layers: ModelLayers): string {
+  return `${layers.visible.type}/${layers.hidden.type}`;
 }

@@ -20,7 +20,7 @@ import { gaussianVisiblePass } from './gaussian.js';
 import { gibbsOnGpu, StepTable } from './gibbs-chains.js';
 import { softmaxGroupsPass } from './softmax.js';
 import { annealOnHost } from '../anneal.js';
-import { exactSoftmaxLogPartition } from '../softmax-partition.js';
+import { exactSoftmaxLogPartition } from '../exact-partition.js';
 import { Call, Enumeration, LabelCall, Rule, Step } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */

@@ -1,0 +1,58 @@
+import { CENTRING, COUPLING, LABELS, type TensorSpec } from '../parameters.js';
+import { binaryHidden, binaryVisible } from './binary.js';
+import { gaussianVisible } from './gaussian.js';
+import type { HiddenLayer, HiddenType, ModelLayers, VisibleLayer } from './layer.js';
+import { softmaxVisible } from './softmax.js';
+
+/**
+ * The unit types a model can have, by name: one line each. A new type is a layer file here (its
+ * description and reference math), a WGSL snippet in shaders/layers/, an AssemblyScript file in
+ * src/backend/wasm/assembly/layers/, and its line below (docs/layers.md).
+ */
+export const HIDDEN_LAYERS: Readonly<Record<HiddenType, () => HiddenLayer>> = {
+  binary: () => binaryHidden,
+};
+
+/**
+ * 'binary' (Bernoulli), 'gaussian' (real values), or { softmax: K }: each run of K visible units
+ * is one categorical variable, given one-hot (all zeros: missing).
+ */
+export type VisibleType = 'binary' | 'gaussian' | { readonly softmax: number };
+
+/** What a model's layers are made from: its unit types, and the Gaussian visible units' option. */
+export interface LayerChoice {
+  readonly visibleType: VisibleType;
+  readonly hiddenType: HiddenType;
+  readonly learnVariance: boolean;
+}
+
+export function visibleLayer(type: VisibleType, learnVariance: boolean): VisibleLayer {
+  if (typeof type === 'object') return softmaxVisible(type.softmax);
+  return type === 'gaussian' ? gaussianVisible(learnVariance) : binaryVisible;
+}
+
+export function modelLayers(choice: LayerChoice): ModelLayers {
+  return { visible: visibleLayer(choice.visibleType, choice.learnVariance), hidden: HIDDEN_LAYERS[choice.hiddenType]() };
+}
+
+/** What decides which tensors a model has. */
+export interface ModelKind {
+  readonly visibleType: VisibleType;
+  readonly hiddenType: HiddenType;
+  readonly centering: unknown;
+  readonly labels: number;
+}
+
+/** Every tensor a model of this kind has (persistent chains apart): the schema the checks, files and buffers follow. */
+export function modelTensors(kind: ModelKind): readonly TensorSpec[] {
+  const { visible, hidden } = modelLayers({ visibleType: kind.visibleType, hiddenType: kind.hiddenType, learnVariance: false });
+  return [...COUPLING, ...visible.tensors, ...hidden.tensors, ...(kind.centering ? CENTRING : []), ...(kind.labels > 0 ? LABELS : [])];
+}
+
+/** Every tensor any model may have, for readers that learn the kind from the arrays present. */
+export const ALL_TENSORS: readonly TensorSpec[] = [
+  ...COUPLING,
+  ...new Set([...[binaryVisible, gaussianVisible(false), softmaxVisible(2)].flatMap((l) => l.tensors), ...Object.values(HIDDEN_LAYERS).flatMap((make) => make().tensors)]),
+  ...CENTRING,
+  ...LABELS,
+];
