@@ -1,4 +1,5 @@
-import type { Parameters } from './backend/backend.js';
+import { modelTensors, type ModelKind } from './layers/registry.js';
+import { tensorLength, type ParameterName, type Parameters } from './parameters.js';
 import { normalDraws, Phase, philoxUniforms } from './rng/stream.js';
 
 /** How the initial weights are drawn (RbmOptions.initDistribution). */
@@ -23,39 +24,32 @@ function initialWeights(rows: number, cols: number, seed: number, batch: number,
   return weights;
 }
 
-/**
- * Initial parameters as simple_rbm makes them (initialWeights, batch 0 of the init stream),
- * zero biases and zero momentum: the same seed gives the same model on every backend.
- */
-export function initialParameters(visible: number, hidden: number, seed: number, scale: number, distribution: InitDistribution = 'uniform'): Parameters {
-  return {
-    weights: initialWeights(visible, hidden, seed, 0, scale, distribution),
-    visibleBias: new Float32Array(visible),
-    hiddenBias: new Float32Array(hidden),
-    weightVelocity: new Float32Array(visible * hidden),
-    visibleBiasVelocity: new Float32Array(visible),
-    hiddenBiasVelocity: new Float32Array(hidden),
-  };
+/** What a new model's parameters are made from: its sizes, unit types and the init options. */
+export interface InitialShape extends ModelKind {
+  readonly visible: number;
+  readonly hidden: number;
+  readonly seed: number;
+  readonly initScale: number;
+  readonly initDistribution: InitDistribution;
 }
 
 /**
- * A label layer of `classes` classes: U as initialWeights draws it from the init stream's
- * batch 1 (W keeps batch 0's draws), d = 0, no momentum.
+ * A new model's parameters, every tensor the schema gives its kind (src/parameters.ts and the
+ * layers): W as simple_rbm makes it (initialWeights, batch 0 of the init stream), a label
+ * layer's U from batch 1, every other tensor at its initial value (biases 0, log-variances 0,
+ * offsets ½, γ 1) and every velocity 0. The same seed gives the same model on every backend.
  */
-export function withLabels(p: Parameters, classes: number, seed: number, scale: number, distribution: InitDistribution = 'uniform'): Parameters {
-  const hidden = p.hiddenBias.length;
-  const labelWeights = initialWeights(classes, hidden, seed, 1, scale, distribution);
-  return { ...p, labelWeights, labelBias: new Float32Array(classes), labelWeightVelocity: new Float32Array(classes * hidden), labelBiasVelocity: new Float32Array(classes) };
-}
-
-/** Gaussian visible units' log-variances before the model has seen data: σ = 1, no momentum. */
-export function withLogVariance(p: Parameters): Parameters {
-  return { ...p, visibleLogVariance: new Float32Array(p.visibleBias.length), visibleLogVarianceVelocity: new Float32Array(p.visibleBias.length) };
-}
-
-/** Offsets for a centred model before it has seen data: μ = λ = ½ (the first fit sets μ from the data). */
-export function withOffsets(p: Parameters): Parameters {
-  return { ...p, visibleOffset: new Float32Array(p.visibleBias.length).fill(0.5), hiddenOffset: new Float32Array(p.hiddenBias.length).fill(0.5) };
+export function initialModel(shape: InitialShape): Parameters {
+  const { visible, hidden, seed, initScale, initDistribution, labels } = shape;
+  const arrays: Partial<Record<ParameterName, Float32Array>> = {};
+  for (const spec of modelTensors(shape)) {
+    const length = tensorLength(spec, { V: visible, H: hidden, C: labels });
+    arrays[spec.field] = new Float32Array(length).fill(spec.initial ?? 0);
+    if (spec.velocity) arrays[spec.velocity.field] = new Float32Array(length);
+  }
+  arrays.weights = initialWeights(visible, hidden, seed, 0, initScale, initDistribution);
+  if (labels > 0) arrays.labelWeights = initialWeights(labels, hidden, seed, 1, initScale, initDistribution);
+  return arrays as unknown as Parameters;
 }
 
 /**

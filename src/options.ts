@@ -1,6 +1,10 @@
 import type { GpuOptions } from './backend/webgpu/gpu.js';
-import type { Statistics } from './backend/backend.js';
+import { checkCombination } from './combinations.js';
 import { InvalidArgumentError } from './errors.js';
+import type { HiddenType, Statistics } from './layers/layer.js';
+import { HIDDEN_LAYERS, type VisibleType } from './layers/registry.js';
+
+export type { HiddenType, VisibleType };
 
 /** Which device trains the model: the CPU, the GPU (an error if there is none), or the GPU when there is one. */
 export type DeviceChoice = boolean | 'auto';
@@ -67,6 +71,11 @@ export interface RbmOptions {
    */
   readonly visibleType?: VisibleType;
   /**
+   * The hidden units' type: 'binary' (default, Bernoulli). docs/layers.md has each type's energy,
+   * free energy and sampler.
+   */
+  readonly hiddenType?: HiddenType;
+  /**
    * Gaussian visible units: learn each unit's log-variance log σᵢ² (default true); false keeps
    * σ = 1, for standardised data (Hinton's guide, §13.2).
    */
@@ -92,12 +101,6 @@ export interface RbmOptions {
    */
   readonly threads?: number;
 }
-
-/**
- * 'binary' (Bernoulli), 'gaussian' (real values), or { softmax: K }: each run of K visible units
- * is one categorical variable, given one-hot (all zeros: missing).
- */
-export type VisibleType = 'binary' | 'gaussian' | { readonly softmax: number };
 
 /** The size of a softmax model's visible groups; undefined for binary and Gaussian units. */
 export function softmaxGroup(visibleType: VisibleType): number | undefined {
@@ -152,6 +155,7 @@ export const DEFAULTS = {
   centering: false,
   parallelTempering: false,
   visibleType: 'binary',
+  hiddenType: 'binary',
   learnVariance: true,
   labels: 0,
   objective: 'discriminative',
@@ -273,13 +277,9 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
   const seed = nonNegativeInteger('seed', o.seed);
   if (seed >= 2 ** 32) throw new InvalidArgumentError('seed', `expected an integer below 2^32, got ${seed}`);
   const visibleType = visibleUnits(o.visibleType, visible);
+  const hiddenType = oneOf('hiddenType', o.hiddenType, Object.keys(HIDDEN_LAYERS) as HiddenType[]);
   const learnVariance = boolean('learnVariance', o.learnVariance);
   if (visibleType === 'binary' && !learnVariance) throw new InvalidArgumentError('learnVariance', "applies to visibleType: 'gaussian' only");
-  if (visibleType !== 'binary') {
-    for (const key of ['centering', 'parallelTempering'] as const) {
-      if (o[key] !== false) throw new InvalidArgumentError(key, `is not available with visibleType: ${JSON.stringify(visibleType).replace(/"/g, "'")} (binary visible units only)`);
-    }
-  }
   const labels = nonNegativeInteger('labels', o.labels);
   if (labels === 1 || labels > MAX_CLASSES) throw new InvalidArgumentError('labels', `expected 0 (no label layer) or 2 to ${MAX_CLASSES} classes, got ${labels}`);
   const objective = oneOf('objective', o.objective, ['generative', 'discriminative', 'hybrid']);
@@ -289,14 +289,12 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     if (generativeWeight !== DEFAULTS.generativeWeight) throw new InvalidArgumentError('generativeWeight', "applies to a model with labels and objective: 'hybrid' only");
   } else {
     if (generativeWeight !== DEFAULTS.generativeWeight && objective !== 'hybrid') throw new InvalidArgumentError('generativeWeight', "applies to objective: 'hybrid' only");
-    if (visibleType !== 'binary') throw new InvalidArgumentError('labels', "a label layer needs binary visible units (visibleType: 'binary')");
-    for (const key of ['centering', 'parallelTempering', 'persistent'] as const) {
-      if (o[key] !== false) throw new InvalidArgumentError(key, 'is not available with a label layer');
-    }
   }
-  if (o.statistics === 'mixed' && (visibleType !== 'binary' || labels > 0 || o.parallelTempering !== false)) {
-    throw new InvalidArgumentError('statistics', "'mixed' applies to binary visible units without a label layer or parallel tempering");
-  }
+  const statistics = oneOf('statistics', o.statistics, ['samples', 'probabilities', 'mixed']);
+  const persistent = boolean('persistent', o.persistent);
+  const centred = centering(o.centering);
+  const tempering = parallelTempering(o.parallelTempering);
+  checkCombination({ visibleType, hiddenType, labels, centering: centred !== false, parallelTempering: tempering !== false, persistent, statistics });
   return {
     visible,
     hidden,
@@ -304,18 +302,19 @@ export function resolveOptions(options: RbmOptions): ResolvedOptions {
     learningRate: numberIn('learningRate', o.learningRate, 0, Infinity, true, true),
     momentum: numberIn('momentum', o.momentum, 0, 1, false, true),
     seed,
-    statistics: oneOf('statistics', o.statistics, ['samples', 'probabilities', 'mixed']),
+    statistics,
     gradient: oneOf('gradient', o.gradient, ['sum', 'mean']),
     initDistribution: oneOf('initDistribution', o.initDistribution, ['uniform', 'normal']),
     initScale: numberIn('initScale', o.initScale, 0, Infinity, false, true),
     cdSteps: positiveInteger('cdSteps', o.cdSteps),
-    persistent: boolean('persistent', o.persistent),
+    persistent,
     weightDecay: numberIn('weightDecay', o.weightDecay, 0, Infinity, false, true),
     momentumSchedule: momentumSchedule(o.momentumSchedule),
     visibleBiasInit: oneOf('visibleBiasInit', o.visibleBiasInit, ['zero', 'data']),
-    centering: centering(o.centering),
-    parallelTempering: parallelTempering(o.parallelTempering, o.persistent),
+    centering: centred,
+    parallelTempering: tempering,
     visibleType,
+    hiddenType,
     learnVariance,
     labels,
     objective,
@@ -362,13 +361,12 @@ function centering(value: unknown): ResolvedOptions['centering'] {
   return { offsetRate: numberIn('centering.offsetRate', o.offsetRate ?? DEFAULT_OFFSET_RATE, 0, 1, true, false) };
 }
 
-function parallelTempering(value: unknown, persistent: unknown): ResolvedOptions['parallelTempering'] {
+function parallelTempering(value: unknown): ResolvedOptions['parallelTempering'] {
   if (value === false) return false;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError('parallelTempering', `expected false or { temperatures }, got ${String(value)}`);
   const o = optionsObject<{ temperatures?: number }>('parallelTempering', value, ['temperatures']);
   const temperatures = positiveInteger('parallelTempering.temperatures', o.temperatures);
   if (temperatures < 2 || temperatures > MAX_TEMPERATURES) throw new InvalidArgumentError('parallelTempering.temperatures', `expected 2 to ${MAX_TEMPERATURES}, got ${temperatures}`);
-  if (persistent !== true) throw new InvalidArgumentError('parallelTempering', 'keeps persistent chains: set persistent: true as well');
   return { temperatures };
 }
 

@@ -7,7 +7,7 @@ import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
-import { columnMeans, initialParameters, logOdds, withLabels, withLogVariance, withOffsets } from './init.js';
+import { columnMeans, initialModel, logOdds } from './init.js';
 import { mean, softmaxRows } from './math.js';
 import { checkOneHot, checkValues, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { checkRowSource, isRowSource, type RowSource } from './data/row-source.js';
@@ -99,15 +99,7 @@ export class RBM {
     const config = resolveOptions(options);
     this.platform = currentPlatform();
     checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
-    const { visible, hidden, seed, initScale, initDistribution } = config;
-    const plain = initialParameters(visible, hidden, seed, initScale, initDistribution);
-    const init = config.centering
-      ? withOffsets(plain)
-      : config.visibleType === 'gaussian'
-        ? withLogVariance(plain)
-        : config.labels > 0
-          ? withLabels(plain, config.labels, seed, initScale, initDistribution)
-          : plain;
+    const init = initialModel(config);
     this.record = new ModelRecord(config, init);
     this.draws = (phase) => this.record.nextDraw(phase);
     this.backend = createBackend(config, this.platform).then(async (b) => {

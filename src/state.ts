@@ -1,4 +1,5 @@
-import type { Parameters } from './backend/backend.js';
+import { ALL_TENSORS, describeType, modelTensors, unitTypesOwning } from './layers/registry.js';
+import { arraysOf, type ParameterName, type Parameters, type TensorSpec } from './parameters.js';
 import { InvalidArgumentError } from './errors.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 
@@ -82,37 +83,36 @@ export function checkConfig(v: unknown, fail: Fail = argumentFailure): ModelConf
   }
 }
 
-/** Checks every array's length against the configuration and every value for finiteness. */
-export function checkParameters(p: unknown, visible: number, hidden: number, fail: Fail = argumentFailure, classes = 0): Parameters {
+/** Who has a tensor, in the words of an error: the model kinds that bring it. */
+function ownerWords(spec: TensorSpec): string {
+  if (spec.owner === 'centring') return 'a centred model has offsets';
+  if (spec.owner === 'labels') return 'a model with labels has a label layer';
+  return `a model with ${unitTypesOwning(spec).join(' or ')} has ${spec.field}`;
+}
+
+/** Checks every array the configuration implies (the schema: src/parameters.ts and the layers) for its length and finiteness, and refuses arrays it does not. */
+export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = argumentFailure): Parameters {
   if (!isObject(p)) fail('parameters', 'expected an object');
-  const expected: [keyof Parameters, number][] = [
-    ['weights', visible * hidden],
-    ['visibleBias', visible],
-    ['hiddenBias', hidden],
-    ['weightVelocity', visible * hidden],
-    ['visibleBiasVelocity', visible],
-    ['hiddenBiasVelocity', hidden],
-  ];
-  const chains = (p as Record<string, unknown>).hiddenChains;
+  const given = p as Record<string, unknown>;
+  const { visible, hidden, labels } = config;
+  const specs = modelTensors(config);
+  const present = new Set(specs.flatMap((spec) => [spec.field, ...(spec.velocity ? [spec.velocity.field] : [])]));
+  for (const spec of ALL_TENSORS) {
+    for (const field of [spec.field, ...(spec.velocity ? [spec.velocity.field] : [])]) {
+      if (!present.has(field) && given[field] !== undefined) fail(field, `only ${ownerWords(spec)}`);
+      if (present.has(field) && given[field] === undefined) fail(field, missingWords(spec, config));
+    }
+  }
+  const expected = arraysOf(specs, { V: visible, H: hidden, C: labels }).map(({ field, length }) => [field, length] as [ParameterName, number]);
+  const chains = given.hiddenChains;
   if (chains !== undefined) {
     if (!(chains instanceof Float32Array) || chains.length % hidden !== 0) {
       fail('hiddenChains', `expected a Float32Array of whole rows of ${hidden} hidden states`);
     }
     expected.push(['hiddenChains', (chains as Float32Array).length]);
   }
-  const variance = ['visibleLogVariance', 'visibleLogVarianceVelocity'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
-  if (variance.length === 1) fail(variance[0], 'Gaussian visible units need both visibleLogVariance and visibleLogVarianceVelocity');
-  if (variance.length === 2) expected.push(['visibleLogVariance', visible], ['visibleLogVarianceVelocity', visible]);
-  const labelArrays = ['labelWeights', 'labelBias', 'labelWeightVelocity', 'labelBiasVelocity'] as const;
-  const present = labelArrays.filter((name) => (p as Record<string, unknown>)[name] !== undefined);
-  if (classes > 0 && present.length < labelArrays.length) fail(labelArrays.find((name) => !present.includes(name))!, `a model with ${classes} labels needs labelWeights, labelBias and their velocities`);
-  if (classes === 0 && present.length > 0) fail(present[0], 'only a model with labels has a label layer');
-  if (classes > 0) expected.push(['labelWeights', classes * hidden], ['labelBias', classes], ['labelWeightVelocity', classes * hidden], ['labelBiasVelocity', classes]);
-  const offsets = ['visibleOffset', 'hiddenOffset'].filter((name) => (p as Record<string, unknown>)[name] !== undefined);
-  if (offsets.length === 1) fail(offsets[0], 'centering needs both visibleOffset and hiddenOffset');
-  if (offsets.length === 2) expected.push(['visibleOffset', visible], ['hiddenOffset', hidden]);
   for (const [name, length] of expected) {
-    const a = (p as Record<string, unknown>)[name];
+    const a = given[name];
     if (!(a instanceof Float32Array) || a.length !== length) fail(name, `expected a Float32Array of length ${length}`);
     const values = a as Float32Array;
     for (let k = 0; k < values.length; k++) {
@@ -120,6 +120,14 @@ export function checkParameters(p: unknown, visible: number, hidden: number, fai
     }
   }
   return p as unknown as Parameters;
+}
+
+/** Why a model of this configuration needs a tensor it was not given. */
+function missingWords(spec: TensorSpec, config: ModelConfig): string {
+  if (spec.owner === 'centring') return 'a centred model needs its offsets';
+  if (spec.owner === 'labels') return `a model with ${config.labels} labels needs labelWeights, labelBias and their velocities`;
+  const types = spec.owner === 'visible' ? `${describeType(config.visibleType)} visible units` : `${config.hiddenType} hidden units`;
+  return `a model with ${types} needs ${spec.field}${spec.velocity ? ` and ${spec.velocity.field}` : ''}`;
 }
 
 export function checkHistory(v: unknown, fail: Fail = argumentFailure): History {
@@ -171,7 +179,7 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   if (!isObject(v)) fail('state', 'expected an object');
   const s = v as Record<string, unknown>;
   const config = checkConfig(s.config, fail);
-  const parameters = checkParameters(s.parameters, config.visible, config.hidden, fail, config.labels);
+  const parameters = checkParameters(s.parameters, config, fail);
   const history = checkHistory(s.history, fail);
   const inferenceDraws = count(s.inferenceDraws, 'inferenceDraws', fail);
   if (inferenceDraws > MAX_INFERENCE_DRAWS) fail('inferenceDraws', `expected at most ${MAX_INFERENCE_DRAWS}, got ${inferenceDraws}`);
@@ -181,11 +189,5 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
     fail('run.startEpoch', `is ${run.startEpoch} but only ${history.epoch.length} epochs were trained`);
   }
   const dataMean = checkDataMean(s.dataMean, config.visible, config.visibleType !== 'gaussian', fail);
-  const gaussian = config.visibleType === 'gaussian';
-  if (gaussian !== (parameters.visibleLogVariance !== undefined)) {
-    fail('parameters.visibleLogVariance', gaussian ? 'a model with Gaussian visible units needs its log-variances' : 'only a model with Gaussian visible units has log-variances');
-  }
-  if (config.centering !== false && !parameters.visibleOffset) fail('parameters.visibleOffset', 'a centred model needs its offsets');
-  if (config.centering === false && parameters.visibleOffset) fail('parameters.visibleOffset', 'only a centred model has offsets');
   return { config, parameters, history, inferenceDraws, progress, run, ...(dataMean && { dataMean }) };
 }

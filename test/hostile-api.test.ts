@@ -161,7 +161,7 @@ const constructorCases: Case[] = [
     bad(`generativeWeight: ${label}`, () => new RBM({ visible: V, hidden: H, labels: 3, objective: 'hybrid', generativeWeight: value } as unknown as RbmOptions), 'generativeWeight'),
   ),
   bad('generativeWeight without the hybrid objective', () => new RBM({ visible: V, hidden: H, labels: 3, generativeWeight: 0.5 }), "objective: 'hybrid' only"),
-  bad('labels on Gaussian units', () => new RBM({ visible: V, hidden: H, labels: 3, visibleType: 'gaussian' }), 'binary visible units'),
+  bad('labels on Gaussian units', () => new RBM({ visible: V, hidden: H, labels: 3, visibleType: 'gaussian' }), "labels: is not available with visibleType: 'gaussian'"),
   bad('labels with persistent chains', () => new RBM({ visible: V, hidden: H, labels: 3, persistent: true }), 'persistent'),
   bad('misspelled generativeWeight as generative_weight', () => new RBM({ visible: V, hidden: H, generative_weight: 0.1 } as unknown as RbmOptions), "did you mean 'generativeWeight'"),
   // Memory: refused up front with the bytes needed and the limit.

@@ -85,7 +85,7 @@ describe("statistics: 'mixed'", () => {
   });
 
   it('is refused where it does not apply', () => {
-    expect(() => new RBM({ visible: 4, hidden: 2, statistics: 'mixed', visibleType: 'gaussian' })).toThrow(/'mixed' applies to binary visible units/);
-    expect(() => new RBM({ visible: 4, hidden: 2, statistics: 'mixed', labels: 2 })).toThrow(/'mixed' applies/);
+    expect(() => new RBM({ visible: 4, hidden: 2, statistics: 'mixed', visibleType: 'gaussian' })).toThrow(/statistics: 'mixed' is not available with visibleType: 'gaussian'/);
+    expect(() => new RBM({ visible: 4, hidden: 2, statistics: 'mixed', labels: 2 })).toThrow(/statistics: 'mixed' is not available with a label layer/);
   });
 });

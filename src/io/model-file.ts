@@ -1,4 +1,5 @@
-import type { Parameters } from '../backend/backend.js';
+import { ALL_TENSORS } from '../layers/registry.js';
+import { CHAINS_FILE, COUPLING, type Dims, type Parameters, type TensorSpec } from '../parameters.js';
 import { DataFormatError, InvalidArgumentError } from '../errors.js';
 import { checkState, type ModelState } from '../state.js';
 import { decodeSafetensors, encodeSafetensors, excerpt, readFloat32, showShape } from './safetensors.js';
@@ -7,36 +8,24 @@ import { decodeSafetensors, encodeSafetensors, excerpt, readFloat32, showShape }
 export const MODEL_FORMAT = 'webgpu-rbm';
 export const MODEL_FORMAT_VERSION = '1';
 
-/** Tensor names as simple_rbm's get_state() names the arrays, so its users recognise them. */
-const TENSORS: readonly [string, Exclude<keyof Parameters, 'hiddenChains' | OptionalParameter>, 'both' | 'visible' | 'hidden'][] = [
-  ['w', 'weights', 'both'],
-  ['visible_bias', 'visibleBias', 'visible'],
-  ['hidden_bias', 'hiddenBias', 'hidden'],
-  ['delta_w', 'weightVelocity', 'both'],
-  ['delta_visible_bias', 'visibleBiasVelocity', 'visible'],
-  ['delta_hidden_bias', 'hiddenBiasVelocity', 'hidden'],
-];
+/** The tensors' arrays, then their velocities', each with its file name and spec (simple_rbm's order). */
+function fileArrays(specs: readonly TensorSpec[]) {
+  return [
+    ...specs.map((spec) => ({ field: spec.field, file: spec.file, spec })),
+    ...specs.flatMap((spec) => (spec.velocity ? [{ field: spec.velocity.field, file: spec.velocity.file, spec }] : [])),
+  ];
+}
 
-/** The parameters only some models have. */
-type OptionalParameter = 'visibleOffset' | 'hiddenOffset' | 'visibleLogVariance' | 'visibleLogVarianceVelocity' | 'labelWeights' | 'labelBias' | 'labelWeightVelocity' | 'labelBiasVelocity';
+/** The arrays every model file holds, named as simple_rbm's get_state() names them: W, the biases and their momentum. */
+const REQUIRED = fileArrays(COUPLING);
 
-/** Persistent CD's chains, when the model has them: one hidden state per row. */
-const CHAINS = 'persistent_hidden';
+/** The arrays only some models have (the schema's other tensors: a unit type's, centring's, a label layer's). */
+const OPTIONAL = fileArrays(ALL_TENSORS.filter((spec) => !COUPLING.includes(spec)));
 
-/**
- * Tensors only some models have: centring's offsets (a centred model's file), Gaussian visible
- * units' log-variances and their momentum (a Gaussian model's file).
- */
-const OPTIONAL: readonly [string, OptionalParameter, 'visible' | 'hidden' | 'labelHidden' | 'label'][] = [
-  ['visible_offset', 'visibleOffset', 'visible'],
-  ['hidden_offset', 'hiddenOffset', 'hidden'],
-  ['visible_log_variance', 'visibleLogVariance', 'visible'],
-  ['delta_visible_log_variance', 'visibleLogVarianceVelocity', 'visible'],
-  ['label_weights', 'labelWeights', 'labelHidden'],
-  ['label_bias', 'labelBias', 'label'],
-  ['delta_label_weights', 'labelWeightVelocity', 'labelHidden'],
-  ['delta_label_bias', 'labelBiasVelocity', 'label'],
-];
+/** An array's shape for a model of these sizes. */
+function shapeOf(spec: TensorSpec, dims: Dims): number[] {
+  return spec.shape.map((d) => dims[d]);
+}
 
 /** The training data's visible means, recorded at the first fit (AIS's base rates). */
 const DATA_MEAN = 'data_mean';
@@ -78,16 +67,14 @@ function modelEntries(state: ModelState, prefix: string, argument: string) {
     throw new InvalidArgumentError(field === 'state' ? argument : `${argument}.${field}`, message);
   });
   const { visible: V, hidden: H, labels: C } = state.config;
-  const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
-  const tensors: Record<string, { shape: number[]; data: Float32Array }> = Object.fromEntries(
-    TENSORS.map(([name, key, shape]) => [prefix + name, { shape: shapes[shape], data: state.parameters[key] as Float32Array }]),
-  );
-  const chains = state.parameters.hiddenChains;
-  if (chains && chains.length > 0) tensors[prefix + CHAINS] = { shape: [chains.length / H, H], data: chains };
-  for (const [name, key, shape] of OPTIONAL) {
-    const values = state.parameters[key];
-    if (values) tensors[prefix + name] = { shape: shapes[shape], data: values };
+  const dims = { V, H, C };
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const { field, file, spec } of [...REQUIRED, ...OPTIONAL]) {
+    const values = state.parameters[field];
+    if (values) tensors[prefix + file] = { shape: shapeOf(spec, dims), data: values };
   }
+  const chains = state.parameters.hiddenChains;
+  if (chains && chains.length > 0) tensors[prefix + CHAINS_FILE] = { shape: [chains.length / H, H], data: chains };
   if (state.dataMean) tensors[prefix + DATA_MEAN] = { shape: [V], data: state.dataMean };
   const metadata: Record<string, string> = {
     [`${prefix}config`]: JSON.stringify(state.config),
@@ -165,7 +152,7 @@ function modelAt(file: ReturnType<typeof decodeSafetensors>, prefix: string, sou
   const C = config?.labels ?? 0;
   if (!Number.isSafeInteger(V) || !Number.isSafeInteger(H)) fail('has a config without integer visible and hidden sizes');
   if (!Number.isSafeInteger(C)) fail('has a config whose labels is not an integer number of classes');
-  const shapes = { both: [V, H], visible: [V], hidden: [H], labelHidden: [C, H], label: [C] };
+  const dims = { V: V as number, H: H as number, C: C as number };
   const parameters: Partial<Record<keyof Parameters, Float32Array>> = {};
   const tensor = (name: string, shape: number[], required: boolean): Float32Array | undefined => {
     const entry = file.tensors.get(prefix + name);
@@ -174,16 +161,16 @@ function modelAt(file: ReturnType<typeof decodeSafetensors>, prefix: string, sou
     if (entry.shape.join(',') !== shape.join(',')) fail(`has tensor '${prefix + name}' of shape ${showShape(entry.shape)}; its config implies [${shape.join(', ')}]`);
     return readFloat32(entry);
   };
-  for (const [name, key, shape] of TENSORS) parameters[key] = tensor(name, shapes[shape] as number[], true);
-  for (const [name, key, shape] of OPTIONAL) {
-    const values = tensor(name, shapes[shape] as number[], false);
-    if (values) parameters[key] = values;
+  for (const { field, file, spec } of REQUIRED) parameters[field] = tensor(file, shapeOf(spec, dims), true);
+  for (const { field, file, spec } of OPTIONAL) {
+    const values = tensor(file, shapeOf(spec, dims), false);
+    if (values) parameters[field] = values;
   }
   const dataMean = tensor(DATA_MEAN, [V as number], false);
-  const chains = file.tensors.get(prefix + CHAINS);
+  const chains = file.tensors.get(prefix + CHAINS_FILE);
   if (chains) {
     if (chains.dtype !== 'F32' || chains.shape.length !== 2 || chains.shape[1] !== H) {
-      fail(`has tensor '${prefix + CHAINS}' of ${chains.dtype} ${showShape(chains.shape)}; expected F32 [n, ${H}]`);
+      fail(`has tensor '${prefix + CHAINS_FILE}' of ${chains.dtype} ${showShape(chains.shape)}; expected F32 [n, ${H}]`);
     }
     parameters.hiddenChains = readFloat32(chains);
   }

@@ -56,3 +56,15 @@ export const ALL_TENSORS: readonly TensorSpec[] = [
   ...CENTRING,
   ...LABELS,
 ];
+
+/** A visible type in words: 'binary', 'Gaussian', 'softmax (groups of K)'. */
+export function describeType(type: VisibleType): string {
+  return typeof type === 'object' ? `softmax (groups of ${type.softmax})` : type === 'gaussian' ? 'Gaussian' : type;
+}
+
+/** The unit types that own a tensor, in words ('Gaussian visible units'). */
+export function unitTypesOwning(spec: TensorSpec): string[] {
+  const visible = [binaryVisible, gaussianVisible(false), softmaxVisible(2)].filter((l) => l.tensors.includes(spec)).map((l) => `${describeType(l.type === 'softmax' ? { softmax: 2 } : l.type).replace(' (groups of 2)', ' groups')} visible units`);
+  const hidden = Object.entries(HIDDEN_LAYERS).filter(([, make]) => make().tensors.includes(spec)).map(([name]) => name === 'gaussian' ? 'Gaussian' : name === 'relu' ? 'ReLU' : name);
+  return [...visible, ...(hidden.length > 0 ? [`${hidden.join(' or ')} hidden units`] : [])];
+}
