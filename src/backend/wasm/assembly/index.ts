@@ -11,29 +11,7 @@ import * as C from './control';
 import { GIBBS_PHASE_STRIDE, GRADIENT_TILE_ROWS, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
 import { boxMuller4, sigmoid4, softplus4, softplusDifference4 } from './math';
 import { f32At, sumRowsOfChains } from './sums';
-
-let ctrl: usize = 0;
-let thread: i32 = 0;
-let threads: i32 = 1;
-
-// Per-epoch copies of control values.
-let V: i32 = 0;
-let H: i32 = 0;
-let seed: u32 = 0;
-let epochIndex: u32 = 0;
-
-// @ts-ignore: decorator
-@inline function word(slot: usize): i32 {
-  return load<i32>(ctrl + slot);
-}
-// @ts-ignore: decorator
-@inline function real(slot: usize): f32 {
-  return load<f32>(ctrl + slot);
-}
-// @ts-ignore: decorator
-@inline function pointer(slot: usize): usize {
-  return <usize>load<u32>(ctrl + slot);
-}
+import { annealStart, b, baseBias, betas, bySamples, c, cdSteps, centring, chainActivation, chains, chainVisible, classBytes, classes, ctrl, d, data, db, dc, dd, decayStep, deviation, discriminative, dU, dW, dz, energies, epochIndex, firstBatch, firstStep, gaussian, generativeScale, gradient, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCount, hiddenCounts, hiddenGradient, hiddenIndex, hiddenInput, hiddenLists, hIndex, hSample, labelActivation, labelGradient, labels, labelStatistic, labelTerms, lambda, lastBatch, lastStep, learnVariance, logWeight, meanGradient, momentum, mu, offsetRate, order, path, persistent, pre, precision, readAnneal, readThreads, readTraining, rowBytes, rowLoss, rowObserved, runs, sampledVisible, seed, setEpochIndex, softmaxSize, starts, startWorker, statHidden0, stepSize, swapCounts, swapUniforms, temperatures, thread, threads, U, uniforms, unitStarts, unitTerms, V, varianceGradient, vCount, vIndex, visible1, visibleCount, visibleGradient, visibleIndex, visibleInput, visibleScale, visibleValue, vValue, W, Wt, xCount, xIndex, xValue, z } from './state';
 
 // ---------------------------------------------------------------------------------------------
 // Philox4x32-10, addressed as on the CPU and the GPU: element (row, col) is word col % 4 of
@@ -276,126 +254,14 @@ function isFinite4(x: v128): bool {
   return !v128.any_true(i32x4.eq(v128.and(x, exponent), exponent));
 }
 
-let bySamples: bool = false;
-/** 'mixed' statistics (binary units only): probabilities in the statistics, sampled visible states into the hidden half steps. */
-let sampledVisible: bool = false;
-let persistent: bool = false;
-let cdSteps: i32 = 1;
-let decayStep: f32 = 0;
-let chains: usize = 0;
-let hSample: usize = 0;
-let meanGradient: bool = false;
-let momentum: f32 = 0;
-let stepSize: f32 = 0;
-let centring: bool = false;
-let offsetRate: f32 = 0;
-let data: usize = 0;
-let order: usize = 0;
-let starts: usize = 0;
-let W: usize = 0;
-let Wt: usize = 0;
-let b: usize = 0;
-let c: usize = 0;
-let dW: usize = 0;
-let db: usize = 0;
-let dc: usize = 0;
-let mu: usize = 0;
-let lambda: usize = 0;
-let rowLoss: usize = 0;
-let hidden0: usize = 0;
-let hidden0Prob: usize = 0;
-let visible1: usize = 0;
-let hidden1: usize = 0;
-let xIndex: usize = 0;
-let xValue: usize = 0;
-let xCount: usize = 0;
-let vIndex: usize = 0;
-let vValue: usize = 0;
-let vCount: usize = 0;
-let gradient: usize = 0;
-let pre: usize = 0;
-let uniforms: usize = 0;
-let hIndex: usize = 0;
-let visibleGradient: usize = 0;
-let hiddenGradient: usize = 0;
-let hiddenLists: usize = 0;
-let unitStarts: usize = 0;
-let unitTerms: usize = 0;
-let hiddenCounts: usize = 0;
-let rowBytes: usize = 0;
-let hiddenBytes: usize = 0;
-let statHidden0: usize = 0;
-let batches: i32 = 0;
-
 function trainEpoch(): void {
-  V = word(C.VISIBLE);
-  H = word(C.HIDDEN);
-  seed = <u32>word(C.SEED);
-  epochIndex = <u32>word(C.EPOCH);
-  bySamples = word(C.BYSAMPLES) == 1;
-  sampledVisible = word(C.BYSAMPLES) == 2;
-  persistent = word(C.PERSISTENT) == 1;
-  cdSteps = word(C.CDSTEPS);
-  meanGradient = word(C.MEANGRADIENT) == 1;
-  momentum = real(C.MOMENTUM);
-  stepSize = real(C.STEPSIZE);
-  decayStep = real(C.STEPSIZE) * real(C.WEIGHTDECAY);
-  centring = word(C.CENTERING) == 1;
-  offsetRate = real(C.OFFSETRATE);
-  data = pointer(C.DATA);
-  order = pointer(C.ORDER);
-  starts = pointer(C.BATCHSTARTS);
-  W = pointer(C.WEIGHTS);
-  Wt = pointer(C.WEIGHTST);
-  b = pointer(C.VISIBLEBIAS);
-  c = pointer(C.HIDDENBIAS);
-  dW = pointer(C.WEIGHTVELOCITY);
-  db = pointer(C.VISIBLEBIASVELOCITY);
-  dc = pointer(C.HIDDENBIASVELOCITY);
-  mu = pointer(C.VISIBLEOFFSET);
-  lambda = pointer(C.HIDDENOFFSET);
-  rowLoss = pointer(C.ROWLOSS);
-  hidden0 = pointer(C.HIDDEN0);
-  hidden0Prob = pointer(C.HIDDEN0PROB);
-  visible1 = pointer(C.VISIBLE1);
-  hidden1 = pointer(C.HIDDEN1);
-  chains = pointer(C.CHAINS);
-  xIndex = pointer(C.XINDEX);
-  xValue = pointer(C.XVALUE);
-  xCount = pointer(C.XCOUNT);
-  vIndex = pointer(C.VINDEX);
-  vValue = pointer(C.VVALUE);
-  vCount = pointer(C.VCOUNT);
-  gradient = pointer(C.GRADIENT);
-  hiddenGradient = pointer(C.HIDDENGRADIENT);
-  hiddenLists = pointer(C.HIDDENLISTS);
-  hiddenCounts = pointer(C.HIDDENCOUNTS);
-  // This thread's scratch, laid out by the host (layout.ts, scratchLayout).
-  pre = pointer(C.SCRATCH) + <usize>thread * pointer(C.SCRATCHBYTES);
-  uniforms = pre + pointer(C.SCRATCHUNIFORMS);
-  hIndex = pre + pointer(C.SCRATCHHIDDENINDEX);
-  visibleGradient = pre + pointer(C.SCRATCHVISIBLEGRADIENT);
-  hSample = pre + pointer(C.SCRATCHHIDDENSAMPLE);
-  varianceGradient = pre + pointer(C.SCRATCHVARIANCEGRADIENT);
-  unitStarts = pre + pointer(C.SCRATCHUNITSTARTS);
-  unitTerms = pre + pointer(C.SCRATCHUNITTERMS);
-  rowBytes = <usize>V << 2;
-  hiddenBytes = <usize>H << 2;
-  statHidden0 = bySamples ? hidden0 : hidden0Prob;
-  batches = word(C.BATCHES);
-  temperatures = word(C.TEMPERATURES);
-  if (temperatures != 0) readTempering();
+  readTraining();
   startGaussian();
-  learnVariance = gaussian && word(C.LEARNVARIANCE) == 1;
-  readSoftmax();
-  readLabels();
   // Each batch is a call of its own, so that V8 replaces its baseline code with optimised
   // code after the first batches rather than after the first epoch. Two call sites keep
   // Binaryen from inlining it back into this loop.
-  const first = word(C.FIRSTBATCH);
-  const last = word(C.LASTBATCH);
-  if (first < last) trainBatch(first);
-  for (let batch = first + 1; batch < last; batch++) trainBatch(batch);
+  if (firstBatch < lastBatch) trainBatch(firstBatch);
+  for (let batch = firstBatch + 1; batch < lastBatch; batch++) trainBatch(batch);
 }
 
 /** One batch: forward passes, gradient and update, KL terms. */
@@ -769,25 +635,12 @@ function reportUnhealthy(batch: i32): void {
 // the hidden units see the visible rows through compressVisible, scaled by 1/σ², so the
 // gradient and the bias updates are the binary ones; the visible units are drawn by normalRow.
 
-let gaussian: bool = false;
-let learnVariance: bool = false;
-let z: usize = 0;
-let dz: usize = 0;
-let precision: usize = 0;
-let deviation: usize = 0;
-let varianceGradient: usize = 0;
-
 /**
- * Reads whether the visible units are Gaussian and, when they are, sets 1/σ² and σ from z for
- * this thread's share of them and waits for the others (the host may have set new z).
+ * Gaussian units: sets 1/σ² and σ from z for this thread's share of them and waits for the
+ * others (the host may have set new z).
  */
 function startGaussian(): void {
-  gaussian = word(C.GAUSSIAN) == 1;
   if (!gaussian) return;
-  z = pointer(C.VISIBLELOGVARIANCE);
-  dz = pointer(C.VISIBLELOGVARIANCEVELOCITY);
-  precision = pointer(C.VISIBLEPRECISION);
-  deviation = pointer(C.VISIBLEDEVIATION);
   setScales(shareBegin(V), shareEnd(V));
   barrier();
 }
@@ -846,14 +699,6 @@ function updateLogVariance(v: i32, w: usize, g: usize, perRow: f32): bool {
 // src/backend/cpu/softmax-step.ts is the reference): each run of softmaxSize visible units is
 // one categorical variable, whose probabilities and draws are taken in float64 as the
 // reference takes them, so that a draw decides as the reference's does.
-
-let softmaxSize: i32 = 0;
-let rowObserved: usize = 0;
-
-function readSoftmax(): void {
-  softmaxSize = word(C.SOFTMAXSIZE);
-  rowObserved = pointer(C.ROWOBSERVED);
-}
 
 /** Whether the data row x observes the group of units [at, at + softmaxSize). */
 function observedGroup(x: usize, at: i32): bool {
@@ -927,42 +772,6 @@ function crossEntropy(x: usize, a: usize, observed: usize): f64 {
 // α·S0), in hidden1 α·S_k, in labelStatistic the row's C × H part of U's gradient, and in
 // labelTerms its C parts of d's (then C logits of scratch); the gradient of W and b is then the
 // binary one, that of U a sum of rows over the batch.
-
-let classes: i32 = 0;
-let labels: usize = 0;
-let discriminative: bool = false;
-let generativeScale: f32 = 0;
-/** How much of Σ (x − v) the visible biases follow: 1, or a label layer's α (0 when discriminative). */
-let visibleScale: f32 = 1;
-let U: usize = 0;
-let d: usize = 0;
-let dU: usize = 0;
-let dd: usize = 0;
-let labelActivation: usize = 0;
-let labelStatistic: usize = 0;
-let labelTerms: usize = 0;
-let labelGradient: usize = 0;
-let classBytes: usize = 0;
-
-function readLabels(): void {
-  classes = word(C.CLASSES);
-  visibleScale = 1;
-  if (classes == 0) return;
-  labels = pointer(C.LABELS);
-  discriminative = word(C.DISCRIMINATIVE) == 1;
-  generativeScale = real(C.GENERATIVESCALE);
-  visibleScale = generativeScale;
-  U = pointer(C.LABELWEIGHTS);
-  d = pointer(C.LABELBIAS);
-  dU = pointer(C.LABELWEIGHTVELOCITY);
-  dd = pointer(C.LABELBIASVELOCITY);
-  labelActivation = pointer(C.LABELACTIVATION);
-  labelStatistic = pointer(C.LABELSTATISTIC);
-  labelTerms = pointer(C.LABELTERMS);
-  labelGradient = pointer(C.LABELGRADIENT);
-  classBytes = <usize>classes * hiddenBytes;
-  statHidden0 = hidden0Prob;
-}
 
 /**
  * Batch row i of a labelled model: a = c + x·W, s_y = σ(a + U_y) and the scores d_y +
@@ -1253,25 +1062,6 @@ function updateCentredHidden(hBegin: i32, hEnd: i32, rows: i32): bool {
 // thread waits for another's. Draws are addressed by chain (and by row for the swaps), so a
 // chain's states are the same whichever thread runs it.
 
-let temperatures: i32 = 0;
-let betas: usize = 0;
-let swapCounts: usize = 0;
-let energies: usize = 0;
-let swapUniforms: usize = 0;
-let chainVisible: usize = 0;
-let chainActivation: usize = 0;
-
-/** This thread's tempering scratch, laid out by the host (layout.ts, temperedLayout). */
-function readTempering(): void {
-  betas = pointer(C.BETAS);
-  const base = pointer(C.TEMPERED) + <usize>thread * pointer(C.TEMPEREDBYTES);
-  swapCounts = base + pointer(C.TEMPEREDSWAPS);
-  energies = base + pointer(C.TEMPEREDENERGY);
-  swapUniforms = base + pointer(C.TEMPEREDUNIFORMS);
-  chainVisible = base + pointer(C.TEMPEREDVISIBLE);
-  chainActivation = base + pointer(C.TEMPEREDACTIVATION);
-}
-
 /**
  * Batch row i's negative phase: cdSteps sweeps of its M chains, each followed by the swaps of
  * its pairs (k, k + 1), k ≡ t − 1 (mod 2); then the β = 1 chain's visible sample and hidden
@@ -1380,65 +1170,29 @@ function swapFloats(a: usize, b: usize, n: i32): void {
 // runs it. Binary states make v·W and h·Wᵀ sums of the rows of W and Wᵀ that the chains' lists
 // of units on pick; Gaussian visible states are lists of values v/σ² (annealGaussianOnHost).
 
-let runs: i32 = 0;
-let path: usize = 0;
-let baseBias: usize = 0;
-let logWeight: usize = 0;
-let hiddenInput: usize = 0;
-let visibleInput: usize = 0;
-let visibleValue: usize = 0;
-let visibleIndex: usize = 0;
-let visibleCount: usize = 0;
-let hiddenIndex: usize = 0;
-let hiddenCount: usize = 0;
-
 function anneal(): void {
-  V = word(C.VISIBLE);
-  H = word(C.HIDDEN);
-  seed = <u32>word(C.SEED);
-  W = pointer(C.WEIGHTS);
-  Wt = pointer(C.WEIGHTST);
-  b = pointer(C.VISIBLEBIAS);
-  c = pointer(C.HIDDENBIAS);
-  runs = word(C.ANNEALRUNS);
-  path = pointer(C.ANNEALPATH);
-  baseBias = pointer(C.ANNEALBASEBIAS);
-  logWeight = pointer(C.ANNEALLOGWEIGHT);
-  hiddenInput = pointer(C.ANNEALHIDDENINPUT);
-  visibleInput = pointer(C.ANNEALVISIBLEINPUT);
-  visibleValue = pointer(C.ANNEALVISIBLEVALUE);
-  visibleIndex = pointer(C.ANNEALVISIBLEINDEX);
-  visibleCount = pointer(C.ANNEALVISIBLECOUNT);
-  hiddenIndex = pointer(C.ANNEALHIDDENINDEX);
-  hiddenCount = pointer(C.ANNEALHIDDENCOUNT);
-  uniforms = pointer(C.ANNEALUNIFORMS) + <usize>thread * pointer(C.ANNEALUNIFORMBYTES);
-  rowBytes = <usize>V << 2;
-  hiddenBytes = <usize>H << 2;
-  const first = word(C.ANNEALFIRSTSTEP);
-  const last = word(C.ANNEALLASTSTEP);
+  readAnneal();
   startGaussian();
-  readSoftmax();
   const r0 = shareBegin(runs);
   const r1 = shareEnd(runs);
-  if (first == 1) {
-    const start = pointer(C.ANNEALSTART);
+  if (firstStep == 1) {
     for (let r = r0; r < r1; r++) {
       const values = gaussian ? visibleValue + <usize>r * rowBytes : uniforms;
-      const count = compressVisible(start + <usize>r * rowBytes, visibleIndex + <usize>r * rowBytes, values);
+      const count = compressVisible(annealStart + <usize>r * rowBytes, visibleIndex + <usize>r * rowBytes, values);
       store<i32>(visibleCount + (<usize>r << 2), count);
     }
   }
   // Each step is a call of its own, as each batch is in trainEpoch (two call sites, so that
   // Binaryen keeps it one): V8 tiers a function up between its calls, never inside one.
-  if (first < last) annealStep(first, r0, r1);
-  for (let k = first + 1; k < last; k++) annealStep(k, r0, r1);
+  if (firstStep < lastStep) annealStep(firstStep, r0, r1);
+  for (let k = firstStep + 1; k < lastStep; k++) annealStep(k, r0, r1);
 }
 
 /** Step k for the chains [r0, r1): the log weights' increments at β_k, then one Gibbs transition at β_k. */
 function annealStep(k: i32, r0: i32, r1: i32): void {
   const previous = load<f64>(path + (<usize>(k - 1) << 3));
   const beta = load<f64>(path + (<usize>k << 3));
-  epochIndex = <u32>k;
+  setEpochIndex(<u32>k);
   sumRowsOfChains(hiddenInput, c, W, H, visibleIndex, gaussian ? visibleValue : 0, visibleCount, V, r0, r1);
   for (let r = r0; r < r1; r++) {
     // A repeated β (reverse AIS's burn-in) adds exactly nothing.
@@ -1558,8 +1312,7 @@ function sampleOn(input: usize, base: usize, beta: f32, rest: f32, n: i32, index
  * worker was still starting is not missed.
  */
 export function workerLoop(control: usize, index: i32, seen: i32): void {
-  ctrl = control;
-  thread = index;
+  startWorker(control, index);
   while (true) {
     while (atomic.load<i32>(ctrl + C.GENERATION) == seen) {
       memory.atomic.wait32(ctrl + C.GENERATION, seen, -1);
@@ -1567,7 +1320,7 @@ export function workerLoop(control: usize, index: i32, seen: i32): void {
     seen = atomic.load<i32>(ctrl + C.GENERATION);
     const command = atomic.load<i32>(ctrl + C.COMMAND);
     if (command == C.COMMAND_EXIT) break;
-    threads = word(C.THREADS);
+    readThreads();
     if (command == C.COMMAND_TRAIN) trainEpoch();
     else if (command == C.COMMAND_ANNEAL) anneal();
     atomic.add<i32>(ctrl + C.DONE, 1);
