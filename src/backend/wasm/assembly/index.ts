@@ -8,251 +8,17 @@
 // whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
-import { GIBBS_PHASE_STRIDE, GRADIENT_TILE_ROWS, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE, PHILOX_M0, PHILOX_M1, PHILOX_ROUNDS, PHILOX_W0, PHILOX_W1, UNIFORM_SCALE } from './constants';
-import { boxMuller4, sigmoid4, softplus4, softplusDifference4 } from './math';
-import { f32At, sumRowsOfChains } from './sums';
-import { annealStart, b, baseBias, betas, bySamples, c, cdSteps, centring, chainActivation, chains, chainVisible, classBytes, classes, ctrl, d, data, db, dc, dd, decayStep, deviation, discriminative, dU, dW, dz, energies, epochIndex, firstBatch, firstStep, gaussian, generativeScale, gradient, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCount, hiddenCounts, hiddenGradient, hiddenIndex, hiddenInput, hiddenLists, hIndex, hSample, labelActivation, labelGradient, labels, labelStatistic, labelTerms, lambda, lastBatch, lastStep, learnVariance, logWeight, meanGradient, momentum, mu, offsetRate, order, path, persistent, pre, precision, readAnneal, readThreads, readTraining, rowBytes, rowLoss, rowObserved, runs, sampledVisible, seed, setEpochIndex, softmaxSize, starts, startWorker, statHidden0, stepSize, swapCounts, swapUniforms, temperatures, thread, threads, U, uniforms, unitStarts, unitTerms, V, varianceGradient, vCount, vIndex, visible1, visibleCount, visibleGradient, visibleIndex, visibleInput, visibleScale, visibleValue, vValue, W, Wt, xCount, xIndex, xValue, z } from './state';
-
-// ---------------------------------------------------------------------------------------------
-// Philox4x32-10, addressed as on the CPU and the GPU: element (row, col) is word col % 4 of
-// the output for counter (col / 4, row, batch, epoch) and key (seed, phase).
-
-/** High 32 bits of the 64-bit products of the lanes of `a` and `b`. */
-// @ts-ignore: decorator
-@inline function mulhi4(a: v128, b: v128): v128 {
-  const low = i64x2.extmul_low_i32x4_u(a, b);
-  const high = i64x2.extmul_high_i32x4_u(a, b);
-  return v128.shuffle<i32>(low, high, 1, 3, 5, 7);
-}
-
-/**
- * Writes uniforms in [0, 1) for one row into `out`: at least `cols`, rounded up to a multiple
- * of 16 (the buffer has room). Philox runs on four column groups at once, one per lane.
- */
-function uniformRow(out: usize, cols: i32, row: u32, batch: u32, phase: u32): void {
-  const m0 = i32x4.splat(<i32>PHILOX_M0);
-  const m1 = i32x4.splat(<i32>PHILOX_M1);
-  const scale = f32x4.splat(UNIFORM_SCALE);
-  for (let g = 0; g < cols; g += 16) {
-    const group = <i32>(<u32>g >> 2);
-    let c0 = i32x4.add(i32x4.splat(group), i32x4(0, 1, 2, 3));
-    let c1 = i32x4.splat(<i32>row);
-    let c2 = i32x4.splat(<i32>batch);
-    let c3 = i32x4.splat(<i32>epochIndex);
-    let k0: u32 = seed;
-    let k1: u32 = phase;
-    for (let round: u32 = 0; round < PHILOX_ROUNDS; round++) {
-      if (round > 0) {
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-      }
-      const hi0 = mulhi4(m0, c0);
-      const lo0 = i32x4.mul(m0, c0);
-      const hi1 = mulhi4(m1, c2);
-      const lo1 = i32x4.mul(m1, c2);
-      c0 = v128.xor(v128.xor(hi1, c1), i32x4.splat(<i32>k0));
-      c2 = v128.xor(v128.xor(hi0, c3), i32x4.splat(<i32>k1));
-      c1 = lo1;
-      c3 = lo0;
-    }
-    // Lane i holds the four words of column group g/4 + i: transpose so each vector is a group.
-    const t0 = v128.shuffle<i32>(c0, c1, 0, 4, 1, 5);
-    const t1 = v128.shuffle<i32>(c2, c3, 0, 4, 1, 5);
-    const t2 = v128.shuffle<i32>(c0, c1, 2, 6, 3, 7);
-    const t3 = v128.shuffle<i32>(c2, c3, 2, 6, 3, 7);
-    const at = f32At(out, g);
-    v128.store(at, toUniforms(v128.shuffle<i32>(t0, t1, 0, 1, 4, 5), scale));
-    v128.store(at, toUniforms(v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), scale), 16);
-    v128.store(at, toUniforms(v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), scale), 32);
-    v128.store(at, toUniforms(v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), scale), 48);
-  }
-}
-
-/** The top 24 bits of each word as a uniform; they fit a signed integer, which converts in one instruction. */
-// @ts-ignore: decorator
-@inline function toUniforms(words: v128, scale: v128): v128 {
-  return f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(words, 8)), scale);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Row kernels
-
-/**
- * Compresses a row to its non-zero entries; returns how many there are. Without a branch:
- * every entry is written and the count only advances past non-zeros, since a data-dependent
- * branch mispredicts on about half of a row of random states.
- */
-function compress(row: usize, n: i32, index: usize, value: usize): i32 {
-  let count = 0;
-  for (let k = 0; k < n; k++) {
-    const v = load<f32>(f32At(row, k));
-    store<i32>(index + (<usize>count << 2), k);
-    store<f32>(f32At(value, count), v);
-    count += i32(v != 0);
-  }
-  return count;
-}
-
-/** compress for the row scaled unit by unit, row[k]·scale[k]: its non-zero entries and how many there are. */
-function compressScaled(row: usize, n: i32, scale: usize, index: usize, value: usize): i32 {
-  let count = 0;
-  for (let k = 0; k < n; k++) {
-    const v = load<f32>(f32At(row, k)) * load<f32>(f32At(scale, k));
-    store<i32>(index + (<usize>count << 2), k);
-    store<f32>(f32At(value, count), v);
-    count += i32(v != 0);
-  }
-  return count;
-}
-
-/**
- * out[0..n) = bias + Σ_q value[q] · B[index[q]] (rows of B are n wide). With `binary` the
- * values are all 1 and the rows are only added.
- */
-function sumRows(out: usize, bias: usize, B: usize, n: i32, index: usize, value: usize, count: i32, binary: bool): void {
-  const stride = <usize>n << 2;
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
-    let a0 = v128.load(f32At(bias, j));
-    let a1 = v128.load(f32At(bias, j + 4));
-    let a2 = v128.load(f32At(bias, j + 8));
-    let a3 = v128.load(f32At(bias, j + 12));
-    const column = B + (<usize>j << 2);
-    for (let q = 0; q < count; q++) {
-      const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
-      if (binary) {
-        a0 = f32x4.add(a0, v128.load(row));
-        a1 = f32x4.add(a1, v128.load(row, 16));
-        a2 = f32x4.add(a2, v128.load(row, 32));
-        a3 = f32x4.add(a3, v128.load(row, 48));
-      } else {
-        const s = f32x4.splat(load<f32>(f32At(value, q)));
-        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
-        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
-      }
-    }
-    const o = f32At(out, j);
-    v128.store(o, a0);
-    v128.store(o, a1, 16);
-    v128.store(o, a2, 32);
-    v128.store(o, a3, 48);
-  }
-  for (; j < n; j++) {
-    let a = load<f32>(f32At(bias, j));
-    const column = B + (<usize>j << 2);
-    for (let q = 0; q < count; q++) {
-      const row = column + <usize>load<i32>(index + (<usize>q << 2)) * stride;
-      a += binary ? load<f32>(row) : load<f32>(f32At(value, q)) * load<f32>(row);
-    }
-    store<f32>(f32At(out, j), a);
-  }
-}
-
-/** The first position in the ascending list index[0..count) whose entry is at least `v`. */
-function firstAtLeast(index: usize, count: i32, v: i32): i32 {
-  let low = 0;
-  let high = count;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (load<i32>(index + (<usize>middle << 2)) < v) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** p = σ(pre) in place. */
-function sigmoidRow(pre: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(f32At(pre, j), sigmoid4(v128.load(f32At(pre, j))));
-  for (; j < n; j++) {
-    const v = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(f32At(pre, j)))), 0);
-    store<f32>(f32At(pre, j), v);
-  }
-}
-
-/** sample = p > u ? 1 : 0; also writes the statistic (sample, or p when !bySamples). */
-function sampleRow(p: usize, u: usize, n: i32, sample: usize, stat: usize, bySamples: bool): void {
-  const one = f32x4.splat(1.0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const pv = v128.load(f32At(p, j));
-    const s = v128.and(f32x4.gt(pv, v128.load(f32At(u, j))), one);
-    if (sample) v128.store(f32At(sample, j), s);
-    if (stat) v128.store(f32At(stat, j), bySamples ? s : pv);
-  }
-  for (; j < n; j++) {
-    const pv = load<f32>(f32At(p, j));
-    const s: f32 = pv > load<f32>(f32At(u, j)) ? 1 : 0;
-    if (sample) store<f32>(f32At(sample, j), s);
-    if (stat) store<f32>(f32At(stat, j), bySamples ? s : pv);
-  }
-}
-
-/**
- * out = base + β·mean + σ ⊙ n over a visible row (no base when it is 0), with the row's
- * standard normals drawn at (row, batch, phase): element i from uniforms 2i and 2i + 1 of a
- * row of 2V, as normalDraws in src/rng/stream.ts. `out` may be `mean`.
- */
-function normalRow(out: usize, base: usize, mean: usize, beta: f32, row: u32, batch: u32, phase: u32): void {
-  uniformRow(uniforms, 2 * V, row, batch, phase);
-  const beta4 = f32x4.splat(beta);
-  let i = 0;
-  for (; i + 4 <= V; i += 4) {
-    const pair = f32At(uniforms, 2 * i);
-    const first = v128.load(pair);
-    const second = v128.load(pair, 16);
-    const n = boxMuller4(v128.shuffle<i32>(first, second, 0, 2, 4, 6), v128.shuffle<i32>(first, second, 1, 3, 5, 7));
-    let a = f32x4.mul(beta4, v128.load(f32At(mean, i)));
-    if (base) a = f32x4.add(v128.load(f32At(base, i)), a);
-    v128.store(f32At(out, i), f32x4.add(a, f32x4.mul(v128.load(f32At(deviation, i)), n)));
-  }
-  for (; i < V; i++) {
-    const n = f32x4.extract_lane(boxMuller4(f32x4.splat(load<f32>(f32At(uniforms, 2 * i))), f32x4.splat(load<f32>(f32At(uniforms, 2 * i + 1)))), 0);
-    let a = beta * load<f32>(f32At(mean, i));
-    if (base) a = load<f32>(f32At(base, i)) + a;
-    store<f32>(f32At(out, i), a + load<f32>(f32At(deviation, i)) * n);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Synchronisation
-
-/** Waits until every thread has arrived. */
-function barrier(): void {
-  const generation = atomic.load<i32>(ctrl + C.BARRIERGENERATION);
-  if (atomic.add<i32>(ctrl + C.BARRIERCOUNT, 1) == threads - 1) {
-    atomic.store<i32>(ctrl + C.BARRIERCOUNT, 0);
-    atomic.add<i32>(ctrl + C.BARRIERGENERATION, 1);
-    atomic.notify(ctrl + C.BARRIERGENERATION);
-    return;
-  }
-  for (let spin = 0; spin < 2000; spin++) {
-    if (atomic.load<i32>(ctrl + C.BARRIERGENERATION) != generation) return;
-  }
-  while (atomic.load<i32>(ctrl + C.BARRIERGENERATION) == generation) {
-    memory.atomic.wait32(ctrl + C.BARRIERGENERATION, generation, -1);
-  }
-}
-
-/** The share [begin, end) of `n` items that this thread takes. */
-// @ts-ignore: decorator
-@inline function shareBegin(n: i32): i32 {
-  return <i32>((<i64>n * thread) / threads);
-}
-// @ts-ignore: decorator
-@inline function shareEnd(n: i32): i32 {
-  return <i32>((<i64>n * (thread + 1)) / threads);
-}
+import { GIBBS_PHASE_STRIDE, GRADIENT_TILE_ROWS, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE } from './constants';
+import { logLikelihood, sampleOn, sampleRow, sigmoidRow } from './layers/binary';
+import { sigmoid4, softplus4, softplusDifference4 } from './math';
+import { normalRow, uniformRow } from './philox';
+import { compress, compressScaled, firstAtLeast, sumRows } from './sparse';
+import { annealStart, b, baseBias, betas, bySamples, c, cdSteps, centring, chainActivation, chains, chainVisible, classBytes, classes, ctrl, d, data, db, dc, dd, decayStep, deviation, discriminative, dU, dW, dz, energies, firstBatch, firstStep, gaussian, generativeScale, gradient, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCount, hiddenCounts, hiddenGradient, hiddenIndex, hiddenInput, hiddenLists, hIndex, hSample, labelActivation, labelGradient, labels, labelStatistic, labelTerms, lambda, lastBatch, lastStep, learnVariance, logWeight, meanGradient, momentum, mu, offsetRate, order, path, persistent, pre, precision, readAnneal, readThreads, readTraining, rowBytes, rowLoss, rowObserved, runs, sampledVisible, setEpochIndex, softmaxSize, starts, startWorker, statHidden0, stepSize, swapCounts, swapUniforms, temperatures, thread, U, uniforms, unitStarts, unitTerms, V, varianceGradient, vCount, vIndex, visible1, visibleCount, visibleGradient, visibleIndex, visibleInput, visibleScale, visibleValue, vValue, W, Wt, xCount, xIndex, xValue, z } from './state';
+import { dotHidden, f32At, sumRowsOfChains } from './sums';
+import { barrier, isFinite4, reportUnhealthy, shareBegin, shareEnd } from './threads';
 
 // ---------------------------------------------------------------------------------------------
 // The epoch
-
-function isFinite4(x: v128): bool {
-  const exponent = i32x4.splat(0x7f800000);
-  return !v128.any_true(i32x4.eq(v128.and(x, exponent), exponent));
-}
 
 function trainEpoch(): void {
   readTraining();
@@ -581,22 +347,6 @@ function compressVisible(row: usize, index: usize, value: usize): i32 {
   return gaussian ? compressScaled(row, V, precision, index, value) : compress(row, V, index, value);
 }
 
-/** log P(x | h0) = Σ x·a − softplus(a) over a row, a = b + h0·Wᵀ (what the KL is made of). */
-function logLikelihood(x: usize, a: usize): f64 {
-  let sum = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= V; j += 4) {
-    const aj = v128.load(f32At(a, j));
-    sum = f32x4.add(sum, f32x4.sub(f32x4.mul(v128.load(f32At(x, j)), aj), softplus4(aj)));
-  }
-  let total = <f64>f32x4.extract_lane(sum, 0) + <f64>f32x4.extract_lane(sum, 1) + <f64>f32x4.extract_lane(sum, 2) + <f64>f32x4.extract_lane(sum, 3);
-  for (; j < V; j++) {
-    const aj = load<f32>(f32At(a, j));
-    total += <f64>(load<f32>(f32At(x, j)) * aj - f32x4.extract_lane(softplus4(f32x4.splat(aj)), 0));
-  }
-  return total;
-}
-
 /** Σ (x − a)² over a row, a = b + h0·Wᵀ (what the mean squared error is made of), in float64 as the reference. */
 function squaredError(x: usize, a: usize): f64 {
   let low = f64x2.splat(0);
@@ -616,16 +366,6 @@ function squaredError(x: usize, a: usize): f64 {
     total += d * d;
   }
   return total;
-}
-
-/** Records `batch` as unhealthy unless an earlier one is (WebAssembly has no atomic min). */
-function reportUnhealthy(batch: i32): void {
-  let current = atomic.load<i32>(ctrl + C.HEALTH);
-  while (batch < current) {
-    const previous = atomic.cmpxchg<i32>(ctrl + C.HEALTH, current, batch);
-    if (previous == current) break;
-    current = previous;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -996,16 +736,6 @@ function centreGradient(v0: i32, vEnd: i32): void {
   }
 }
 
-/** Σ_j x[j]·y[j] over two rows of H, summed in an order that depends on H alone. */
-function dotHidden(x: usize, y: usize): f32 {
-  let sum4 = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= H; j += 4) sum4 = f32x4.add(sum4, f32x4.mul(v128.load(f32At(x, j)), v128.load(f32At(y, j))));
-  let sum = f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3);
-  for (; j < H; j++) sum += load<f32>(f32At(x, j)) * load<f32>(f32At(y, j));
-  return sum;
-}
-
 /**
  * out[j] = Σ_i M[i][j]·w_i over the rows i < count of M (H wide) in order, for j in
  * [begin, end); w_i = 1 without `weights`. A column's sum is the same in a vector lane as in
@@ -1270,40 +1000,6 @@ function softplusSteps(x: usize, from: f32, step: f32): f64 {
 /** input = (1 − β)·bA + β·input over a visible row, as sampleOn's arguments of σ. */
 function mixLogits(input: usize, beta: f32, rest: f32): void {
   for (let i = 0; i < V; i++) store<f32>(f32At(input, i), rest * load<f32>(f32At(baseBias, i)) + beta * load<f32>(f32At(input, i)));
-}
-
-/**
- * Samples a binary row, unit i on where σ(β·input_i + (1 − β)·base_i) > u_i (no base term
- * when base is 0, as for the hidden units); writes the indices of the units on to `index`, in
- * order, and returns how many there are.
- */
-function sampleOn(input: usize, base: usize, beta: f32, rest: f32, n: i32, index: usize): i32 {
-  const beta4 = f32x4.splat(beta);
-  const rest4 = f32x4.splat(rest);
-  let count = 0;
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    let a = f32x4.mul(beta4, v128.load(f32At(input, j)));
-    if (base) a = f32x4.add(f32x4.mul(rest4, v128.load(f32At(base, j))), a);
-    const on = i32x4.bitmask(f32x4.gt(sigmoid4(a), v128.load(f32At(uniforms, j))));
-    // Without a branch: every index is written and the count advances past the units on.
-    store<i32>(index + (<usize>count << 2), j);
-    count += on & 1;
-    store<i32>(index + (<usize>count << 2), j + 1);
-    count += (on >> 1) & 1;
-    store<i32>(index + (<usize>count << 2), j + 2);
-    count += (on >> 2) & 1;
-    store<i32>(index + (<usize>count << 2), j + 3);
-    count += (on >> 3) & 1;
-  }
-  for (; j < n; j++) {
-    let a = beta * load<f32>(f32At(input, j));
-    if (base) a = rest * load<f32>(f32At(base, j)) + a;
-    const p = f32x4.extract_lane(sigmoid4(f32x4.splat(a)), 0);
-    store<i32>(index + (<usize>count << 2), j);
-    count += i32(p > load<f32>(f32At(uniforms, j)));
-  }
-  return count;
 }
 
 /**
