@@ -8,12 +8,14 @@
 // whatever the number of threads, so results do not depend on it.
 
 import * as C from './control';
-import { GIBBS_PHASE_STRIDE, GRADIENT_TILE_ROWS, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE } from './constants';
+import { GIBBS_PHASE_STRIDE, PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_TEMPERING_SWAP, PHASE_VISIBLE } from './constants';
+import { sumHiddenGradient, sumWeightGradient } from './gradient';
 import { logLikelihood, sampleOn, sampleRow, sigmoidRow } from './layers/binary';
+import { squaredError, startGaussian, sumSquaredDeviations, updateLogVariance } from './layers/gaussian';
 import { sigmoid4, softplus4, softplusDifference4 } from './math';
 import { normalRow, uniformRow } from './philox';
-import { compress, compressScaled, firstAtLeast, sumRows } from './sparse';
-import { annealStart, b, baseBias, betas, bySamples, c, cdSteps, centring, chainActivation, chains, chainVisible, classBytes, classes, ctrl, d, data, db, dc, dd, decayStep, deviation, discriminative, dU, dW, dz, energies, firstBatch, firstStep, gaussian, generativeScale, gradient, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCount, hiddenCounts, hiddenGradient, hiddenIndex, hiddenInput, hiddenLists, hIndex, hSample, labelActivation, labelGradient, labels, labelStatistic, labelTerms, lambda, lastBatch, lastStep, learnVariance, logWeight, meanGradient, momentum, mu, offsetRate, order, path, persistent, pre, precision, readAnneal, readThreads, readTraining, rowBytes, rowLoss, rowObserved, runs, sampledVisible, setEpochIndex, softmaxSize, starts, startWorker, statHidden0, stepSize, swapCounts, swapUniforms, temperatures, thread, U, uniforms, unitStarts, unitTerms, V, varianceGradient, vCount, vIndex, visible1, visibleCount, visibleGradient, visibleIndex, visibleInput, visibleScale, visibleValue, vValue, W, Wt, xCount, xIndex, xValue, z } from './state';
+import { compress, compressScaled, sumRows } from './sparse';
+import { annealStart, b, baseBias, betas, bySamples, c, cdSteps, centring, chainActivation, chains, chainVisible, classBytes, classes, ctrl, d, data, db, dc, dd, decayStep, discriminative, dU, dW, energies, firstBatch, firstStep, gaussian, generativeScale, gradient, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCount, hiddenCounts, hiddenGradient, hiddenIndex, hiddenInput, hiddenLists, hIndex, hSample, labelActivation, labelGradient, labels, labelStatistic, labelTerms, lambda, lastBatch, lastStep, learnVariance, logWeight, meanGradient, momentum, mu, offsetRate, order, path, persistent, pre, precision, readAnneal, readThreads, readTraining, rowBytes, rowLoss, rowObserved, runs, sampledVisible, setEpochIndex, softmaxSize, starts, startWorker, statHidden0, stepSize, swapCounts, swapUniforms, temperatures, thread, U, uniforms, V, vCount, vIndex, visible1, visibleCount, visibleGradient, visibleIndex, visibleInput, visibleValue, vValue, W, Wt, xCount, xIndex, xValue } from './state';
 import { dotHidden, f32At, sumRowsOfChains } from './sums';
 import { barrier, isFinite4, reportUnhealthy, shareBegin, shareEnd } from './threads';
 
@@ -210,116 +212,6 @@ function listHidden(states: usize, r0: i32, r1: i32): void {
 }
 
 /**
- * The weight gradient of this thread's visible units [v0, vEnd), G = Σ_i x_i ⊗ S0_i − v_i ⊗ Sk_i
- * over the batch's rows in order, and Σ (x − v) into visibleGradient. A tile of rows at a time:
- * their lists turned into one list per unit, so that each element of G sums a tile's terms in
- * a register and is loaded and stored once per tile, not once per row.
- */
-function sumWeightGradient(rows: i32, v0: i32, vEnd: i32): void {
-  memory.fill(gradient + <usize>v0 * hiddenBytes, 0, <usize>(vEnd - v0) * hiddenBytes);
-  memory.fill(visibleGradient, 0, <usize>V << 2);
-  for (let i0 = 0; i0 < rows; i0 += GRADIENT_TILE_ROWS) {
-    listByUnit(i0, min(i0 + <i32>GRADIENT_TILE_ROWS, rows), v0, vEnd);
-    for (let v = v0; v < vEnd; v++) {
-      const from = load<i32>(unitStarts + (<usize>(v - v0) << 2));
-      const to = load<i32>(unitStarts + (<usize>(v - v0 + 1) << 2));
-      const g = gradient + <usize>v * hiddenBytes;
-      let j = 0;
-      for (; j + 16 <= H; j += 16) sumTerms16(f32At(g, j), <usize>j << 2, from, to);
-      for (; j < H; j++) {
-        let a = load<f32>(f32At(g, j));
-        for (let e = from; e < to; e++) {
-          const term = unitTerms + (<usize>e << 3);
-          a += load<f32>(term, 4) * load<f32>(f32At(<usize>load<u32>(term), j));
-        }
-        store<f32>(f32At(g, j), a);
-      }
-    }
-  }
-}
-
-/**
- * The terms of rows [i0, i1) for the units [v0, vEnd): unit v's are unitTerms[unitStarts[v −
- * v0] .. unitStarts[v − v0 + 1]), each the address of a row's statistic (S0, or Sk) and its
- * weight (x, or −v), in the order a row-by-row sum takes them. Adds their Σ (x − v) to
- * visibleGradient.
- */
-function listByUnit(i0: i32, i1: i32, v0: i32, vEnd: i32): void {
-  memory.fill(unitStarts, 0, <usize>(vEnd - v0 + 2) << 2);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = i0; i < i1; i++) {
-      for (let side = 0; side < 2; side++) {
-        const index = (side == 0 ? xIndex : vIndex) + <usize>i * rowBytes;
-        const value = (side == 0 ? xValue : vValue) + <usize>i * rowBytes;
-        const count = load<i32>((side == 0 ? xCount : vCount) + (<usize>i << 2));
-        const statistic = (side == 0 ? statHidden0 : hidden1) + <usize>i * hiddenBytes;
-        const sign: f32 = side == 0 ? 1 : -1;
-        // The entries are sorted: start at this thread's first visible unit.
-        for (let q = firstAtLeast(index, count, v0); q < count; q++) {
-          const v = load<i32>(index + (<usize>q << 2));
-          if (v >= vEnd) break;
-          if (pass == 0) {
-            const at = unitStarts + (<usize>(v - v0 + 2) << 2);
-            store<i32>(at, load<i32>(at) + 1);
-            continue;
-          }
-          const a = sign * load<f32>(f32At(value, q));
-          const at = unitStarts + (<usize>(v - v0 + 1) << 2);
-          const e = load<i32>(at);
-          store<i32>(at, e + 1);
-          store<u32>(unitTerms + (<usize>e << 3), <u32>statistic);
-          store<f32>(unitTerms + (<usize>e << 3), a, 4);
-          store<f32>(f32At(visibleGradient, v), load<f32>(f32At(visibleGradient, v)) + visibleScale * a);
-        }
-      }
-    }
-    // Counts to starts, each one place early: the second pass moves them into place.
-    if (pass == 0) for (let k = 2; k <= vEnd - v0 + 1; k++) store<i32>(unitStarts + (<usize>k << 2), load<i32>(unitStarts + (<usize>k << 2)) + load<i32>(unitStarts + (<usize>(k - 1) << 2)));
-  }
-}
-
-/** out[0..16) += Σ_e weight_e · statistic_e[column .. +16) over the terms [from, to). */
-function sumTerms16(out: usize, column: usize, from: i32, to: i32): void {
-  let a0 = v128.load(out);
-  let a1 = v128.load(out, 16);
-  let a2 = v128.load(out, 32);
-  let a3 = v128.load(out, 48);
-  for (let e = from; e < to; e++) {
-    const term = unitTerms + (<usize>e << 3);
-    const row = <usize>load<u32>(term) + column;
-    const s = f32x4.splat(load<f32>(term, 4));
-    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(row)));
-    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(row, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(row, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(row, 48)));
-  }
-  v128.store(out, a0);
-  v128.store(out, a1, 16);
-  v128.store(out, a2, 32);
-  v128.store(out, a3, 48);
-}
-
-/** Σ_i (S0_i − Sk_i) over the batch's rows in order, for the hidden units [begin, end). */
-function sumHiddenGradient(rows: i32, begin: i32, end: i32): void {
-  let j = begin;
-  for (; j + 4 <= end; j += 4) {
-    let s = f32x4.splat(0);
-    for (let i = 0; i < rows; i++) {
-      const at = <usize>i * hiddenBytes + (<usize>j << 2);
-      s = f32x4.add(s, f32x4.sub(v128.load(statHidden0 + at), v128.load(hidden1 + at)));
-    }
-    v128.store(f32At(hiddenGradient, j), s);
-  }
-  for (; j < end; j++) {
-    let s: f32 = 0;
-    for (let i = 0; i < rows; i++) {
-      s += load<f32>(f32At(statHidden0 + <usize>i * hiddenBytes, j)) - load<f32>(f32At(hidden1 + <usize>i * hiddenBytes, j));
-    }
-    store<f32>(f32At(hiddenGradient, j), s);
-  }
-}
-
-/**
  * The negative phase's visible row at a Gibbs step, from pre = b + h·Wᵀ into v1: binary units'
  * probabilities σ(pre), Gaussian units' means pre, softmax groups' probabilities (zero where
  * the data row x misses the group); sampled with 'samples' statistics (Gaussian units: mean +
@@ -345,93 +237,6 @@ function visibleStep(v1: usize, pre: usize, x: usize, i: i32, batch: i32, phase:
 /** A visible row's entries as the hidden units see them, compressed: v, or v/σ² for Gaussian units. */
 function compressVisible(row: usize, index: usize, value: usize): i32 {
   return gaussian ? compressScaled(row, V, precision, index, value) : compress(row, V, index, value);
-}
-
-/** Σ (x − a)² over a row, a = b + h0·Wᵀ (what the mean squared error is made of), in float64 as the reference. */
-function squaredError(x: usize, a: usize): f64 {
-  let low = f64x2.splat(0);
-  let high = f64x2.splat(0);
-  let j = 0;
-  for (; j + 4 <= V; j += 4) {
-    const xj = v128.load(f32At(x, j));
-    const aj = v128.load(f32At(a, j));
-    const dLow = f64x2.sub(f64x2.promote_low_f32x4(xj), f64x2.promote_low_f32x4(aj));
-    const dHigh = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<i32>(xj, xj, 2, 3, 0, 1)), f64x2.promote_low_f32x4(v128.shuffle<i32>(aj, aj, 2, 3, 0, 1)));
-    low = f64x2.add(low, f64x2.mul(dLow, dLow));
-    high = f64x2.add(high, f64x2.mul(dHigh, dHigh));
-  }
-  let total = f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1);
-  for (; j < V; j++) {
-    const d = <f64>load<f32>(f32At(x, j)) - <f64>load<f32>(f32At(a, j));
-    total += d * d;
-  }
-  return total;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gaussian visible units (Cho, Ilin & Raiko 2011; docs/training-step.md, "Gaussian visible
-// units"; gaussianStep in src/backend/cpu/gaussian-step.ts is the reference). The model keeps
-// z = log σ² and its velocity, and beside them 1/σ² and σ as float32, which every thread reads:
-// the hidden units see the visible rows through compressVisible, scaled by 1/σ², so the
-// gradient and the bias updates are the binary ones; the visible units are drawn by normalRow.
-
-/**
- * Gaussian units: sets 1/σ² and σ from z for this thread's share of them and waits for the
- * others (the host may have set new z).
- */
-function startGaussian(): void {
-  if (!gaussian) return;
-  setScales(shareBegin(V), shareEnd(V));
-  barrier();
-}
-
-/** 1/σ² = e^(−z) and σ = e^(z/2) of the visible units [begin, end), from float64 exponentials rounded to float32 as the reference rounds them. */
-function setScales(begin: i32, end: i32): void {
-  for (let i = begin; i < end; i++) {
-    const zi = <f64>load<f32>(f32At(z, i));
-    store<f32>(f32At(precision, i), <f32>Math.exp(-zi));
-    store<f32>(f32At(deviation, i), <f32>Math.exp(zi * 0.5));
-  }
-}
-
-/**
- * Σ over the batch's rows of ½((x − b)² − (v_k − b)²) for this thread's visible units [v0,
- * vEnd), with b before the update, into varianceGradient: the Gaussian term of −∂E/∂z over the
- * data minus over the model, before the factor 1/σ². Rows in order, whatever the threads.
- */
-function sumSquaredDeviations(start: i32, rows: i32, v0: i32, vEnd: i32): void {
-  memory.fill(f32At(varianceGradient, v0), 0, <usize>(vEnd - v0) << 2);
-  for (let i = 0; i < rows; i++) {
-    const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
-    const v = visible1 + <usize>i * rowBytes;
-    for (let k = v0; k < vEnd; k++) {
-      const bias = load<f32>(f32At(b, k));
-      const dx = load<f32>(f32At(x, k)) - bias;
-      const dv = load<f32>(f32At(v, k)) - bias;
-      const at = f32At(varianceGradient, k);
-      store<f32>(at, load<f32>(at) + 0.5 * (dx * dx - dv * dv));
-    }
-  }
-}
-
-/**
- * Visible unit v's log-variance step, from W's row `w` before its update and the row `g` of
- * G = X̃ᵀ·S0 − ṽᵀ·S_k: g_z = (Σ ½((x − b)² − (v_k − b)²)/σ² − Σ_j W_vj·G_vj) / B, since the
- * reference's cross terms Σ_rows (x/σ²)·(S·Wᵀ) over the data minus over the model are exactly
- * Σ_j W_vj·G_vj, which needs no product of its own; with 'probabilities' v_k are means, whose
- * model term is its expectation over N(v_k, σ²), ½ more (docs/training-step.md). Then 1/σ² and
- * σ for the next batch (nothing reads them again in this one). Returns whether z and dz stayed
- * finite.
- */
-function updateLogVariance(v: i32, w: usize, g: usize, perRow: f32): bool {
-  const spread: f32 = bySamples ? 0 : 0.5;
-  const gradient = (load<f32>(f32At(precision, v)) * load<f32>(f32At(varianceGradient, v)) - dotHidden(w, g)) * perRow - spread;
-  const velocity = momentum * load<f32>(f32At(dz, v)) + stepSize * gradient;
-  const value = load<f32>(f32At(z, v)) + velocity;
-  store<f32>(f32At(dz, v), velocity);
-  store<f32>(f32At(z, v), value);
-  setScales(v, v + 1);
-  return isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
 }
 
 // ---------------------------------------------------------------------------------------------
