@@ -8,15 +8,16 @@ import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE } f
 import { sumHiddenGradient, sumWeightGradient } from './gradient';
 import { labelledRow, sumLabelGradient, updateLabelLayer } from './labels';
 import { logLikelihood, sampleRow, sigmoidRow } from './layers/binary';
-import { squaredError, startGaussian, sumSquaredDeviations, updateLogVariance } from './layers/gaussian';
+import { squaredError, startGaussian, sumSquaredDeviations } from './layers/gaussian';
 import { crossEntropy } from './layers/softmax';
 import { compressVisible, visibleStep } from './layers/visible';
 import { uniformRow } from './philox';
 import { compress } from './sparse';
-import { b, bySamples, c, cdSteps, centring, chains, classes, data, db, dc, decayStep, dW, firstBatch, gaussian, gradient, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCounts, hiddenGradient, hiddenLists, hSample, lambda, lastBatch, learnVariance, meanGradient, momentum, order, persistent, pre, readTraining, rowBytes, rowLoss, rowObserved, sampledVisible, softmaxSize, starts, stepSize, temperatures, uniforms, V, vCount, vIndex, visible1, visibleGradient, vValue, W, Wt, xCount, xIndex, xValue } from './state';
-import { dotHidden, f32At, sumRowsOfChains } from './sums';
+import { b, bySamples, c, cdSteps, centring, chains, classes, data, firstBatch, gaussian, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCounts, hiddenLists, hSample, lastBatch, learnVariance, order, persistent, pre, readTraining, rowBytes, rowLoss, rowObserved, sampledVisible, softmaxSize, starts, temperatures, uniforms, V, vCount, vIndex, visible1, vValue, W, Wt, xCount, xIndex, xValue } from './state';
+import { sumRowsOfChains } from './sums';
 import { temperRow } from './tempering';
-import { barrier, isFinite4, reportUnhealthy, shareBegin, shareEnd } from './threads';
+import { barrier, reportUnhealthy, shareBegin, shareEnd } from './threads';
+import { updateHiddenBiases, updateVisibleUnits } from './update';
 
 export function trainEpoch(): void {
   readTraining();
@@ -63,53 +64,9 @@ function trainBatch(batch: i32): void {
     centreGradient(v0, vEnd);
   }
 
-  // Momentum updates: dθ = m·dθ + step·scale·g, θ += dθ; Wᵀ kept in step with W.
-  const perRow: f32 = 1.0 / <f32>rows;
-  const weightScale = meanGradient ? stepSize * perRow : stepSize;
-  const m4 = f32x4.splat(momentum);
-  const s4 = f32x4.splat(weightScale);
-  const decay4 = f32x4.splat(decayStep);
-  let healthy = true;
-  for (let v = v0; v < vEnd; v++) {
-    const g = gradient + <usize>v * hiddenBytes;
-    const w = W + <usize>v * hiddenBytes;
-    const d = dW + <usize>v * hiddenBytes;
-    // From W before its update.
-    if (learnVariance) healthy = updateLogVariance(v, w, g, perRow) && healthy;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) {
-      const weight = v128.load(f32At(w, j));
-      const velocity = f32x4.sub(f32x4.add(f32x4.mul(m4, v128.load(f32At(d, j))), f32x4.mul(s4, v128.load(f32At(g, j)))), f32x4.mul(decay4, weight));
-      const value = f32x4.add(weight, velocity);
-      v128.store(f32At(d, j), velocity);
-      v128.store(f32At(w, j), value);
-      healthy = healthy && isFinite4(value) && isFinite4(velocity);
-    }
-    for (; j < H; j++) {
-      const weight = load<f32>(f32At(w, j));
-      const velocity = momentum * load<f32>(f32At(d, j)) + weightScale * load<f32>(f32At(g, j)) - decayStep * weight;
-      const value = weight + velocity;
-      store<f32>(f32At(d, j), velocity);
-      store<f32>(f32At(w, j), value);
-      healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
-    }
-    for (let h = 0; h < H; h++) store<f32>(f32At(Wt, h * V + v), load<f32>(f32At(w, h)));
-    const velocity = momentum * load<f32>(f32At(db, v)) + stepSize * load<f32>(f32At(visibleGradient, v)) * perRow;
-    // Centred, the plain bias follows the centred one and moves against the weight step: b += db − dW·λ.
-    const value = load<f32>(f32At(b, v)) + (centring ? velocity - dotHidden(d, lambda) : velocity);
-    store<f32>(f32At(db, v), velocity);
-    store<f32>(f32At(b, v), value);
-    healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
-  }
-  if (!centring) {
-    for (let j = hBegin; j < hEnd; j++) {
-      const velocity = momentum * load<f32>(f32At(dc, j)) + stepSize * load<f32>(f32At(hiddenGradient, j)) * perRow;
-      const value = load<f32>(f32At(c, j)) + velocity;
-      store<f32>(f32At(dc, j), velocity);
-      store<f32>(f32At(c, j), value);
-      healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
-    }
-  }
+  // Momentum updates: dθ = m·dθ + step·scale·g, θ += dθ.
+  let healthy = updateVisibleUnits(v0, vEnd, rows);
+  if (!centring) healthy = updateHiddenBiases(hBegin, hEnd, rows) && healthy;
   if (classes != 0) healthy = updateLabelLayer(rows, hBegin, hEnd) && healthy;
   if (!healthy) reportUnhealthy(batch);
   barrier();
