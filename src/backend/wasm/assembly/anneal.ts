@@ -5,21 +5,18 @@
 // runs it. Binary states make v·W and h·Wᵀ sums of the rows of W and Wᵀ that the chains' lists
 // of units on pick; Gaussian visible states are lists of values v/σ² (annealGaussianOnHost).
 
-import { PHASE_AIS_HIDDEN, PHASE_AIS_VISIBLE } from './constants';
+import { PHASE_AIS_HIDDEN } from './constants';
 import { sampleOn } from './layers/binary';
-import { startGaussian } from './layers/gaussian';
-import { mixLogits, softmaxRow } from './layers/softmax';
-import { compressVisible } from './layers/visible';
+import { annealVisibleRow, compressVisible, startVisibleUnits } from './layers/visible';
 import { softplusDifference4 } from './math';
-import { normalRow, uniformRow } from './philox';
-import { compress } from './sparse';
-import { annealStart, b, baseBias, c, firstStep, gaussian, H, hiddenBytes, hiddenCount, hiddenIndex, hiddenInput, lastStep, logWeight, path, readAnneal, rowBytes, runs, setEpochIndex, softmaxSize, uniforms, V, visibleCount, visibleIndex, visibleInput, visibleValue, W, Wt } from './state';
+import { uniformRow } from './philox';
+import { annealStart, b, baseBias, c, firstStep, gaussian, H, hiddenBytes, hiddenCount, hiddenIndex, hiddenInput, lastStep, logWeight, path, readAnneal, rowBytes, runs, setEpochIndex, uniforms, V, visibleCount, visibleIndex, visibleInput, visibleValue, W, Wt } from './state';
 import { f32At, sumRowsOfChains } from './sums';
 import { shareBegin, shareEnd } from './threads';
 
 export function anneal(): void {
   readAnneal();
-  startGaussian();
+  startVisibleUnits();
   const r0 = shareBegin(runs);
   const r1 = shareEnd(runs);
   if (firstStep == 1) {
@@ -56,21 +53,7 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
     const input = visibleInput + <usize>r * rowBytes;
     const index = visibleIndex + <usize>r * rowBytes;
-    let count = 0;
-    if (gaussian) {
-      normalRow(input, b, input, <f32>beta, <u32>r, 0, PHASE_AIS_VISIBLE);
-      count = compressVisible(input, index, visibleValue + <usize>r * rowBytes);
-    } else if (softmaxSize != 0) {
-      // Each group's category at logits (1 − β)·bA + β·(b + h·Wᵀ), one uniform per group.
-      mixLogits(input, <f32>beta, <f32>(1 - beta));
-      uniformRow(uniforms, V / softmaxSize, <u32>r, 0, PHASE_AIS_VISIBLE);
-      softmaxRow(input, input, 0, true);
-      count = compress(input, V, index, uniforms);
-    } else {
-      uniformRow(uniforms, V, <u32>r, 0, PHASE_AIS_VISIBLE);
-      count = sampleOn(input, baseBias, <f32>beta, <f32>(1 - beta), V, index);
-    }
-    store<i32>(visibleCount + (<usize>r << 2), count);
+    store<i32>(visibleCount + (<usize>r << 2), annealVisibleRow(input, index, r, beta));
   }
 }
 

@@ -7,13 +7,12 @@ import { centreGradient, updateCentredHidden } from './centring';
 import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE } from './constants';
 import { sumHiddenGradient, sumWeightGradient } from './gradient';
 import { labelledRow, sumLabelGradient, updateLabelLayer } from './labels';
-import { logLikelihood, sampleRow, sigmoidRow } from './layers/binary';
-import { squaredError, startGaussian, sumSquaredDeviations } from './layers/gaussian';
-import { crossEntropy } from './layers/softmax';
-import { compressVisible, visibleStep } from './layers/visible';
+import { sampleRow, sigmoidRow } from './layers/binary';
+import { sumSquaredDeviations } from './layers/gaussian';
+import { compressVisible, sampledStatesBinary, startVisibleUnits, visibleLoss, visibleStep } from './layers/visible';
 import { uniformRow } from './philox';
 import { compress } from './sparse';
-import { b, bySamples, c, cdSteps, centring, chains, classes, data, firstBatch, gaussian, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCounts, hiddenLists, hSample, lastBatch, learnVariance, order, persistent, pre, readTraining, rowBytes, rowLoss, rowObserved, sampledVisible, softmaxSize, starts, temperatures, uniforms, V, vCount, vIndex, visible1, vValue, W, Wt, xCount, xIndex, xValue } from './state';
+import { b, bySamples, c, cdSteps, centring, chains, classes, data, firstBatch, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCounts, hiddenLists, hSample, lastBatch, learnVariance, order, persistent, pre, readTraining, rowBytes, rowLoss, rowObserved, sampledVisible, starts, temperatures, uniforms, V, vCount, vIndex, visible1, vValue, W, Wt, xCount, xIndex, xValue } from './state';
 import { sumRowsOfChains } from './sums';
 import { temperRow } from './tempering';
 import { barrier, reportUnhealthy, shareBegin, shareEnd } from './threads';
@@ -21,7 +20,7 @@ import { updateHiddenBiases, updateVisibleUnits } from './update';
 
 export function trainEpoch(): void {
   readTraining();
-  startGaussian();
+  startVisibleUnits();
   // Each batch is a call of its own, so that V8 replaces its baseline code with optimised
   // code after the first batches rather than after the first epoch. Two call sites keep
   // Binaryen from inlining it back into this loop.
@@ -76,19 +75,14 @@ function trainBatch(batch: i32): void {
   // Centred, c needs every row of the weight step; nothing reads c or λ until the next batch.
   if (centring && !updateCentredHidden(hBegin, hEnd, rows)) reportUnhealthy(batch);
 
-  // The loss's terms from the updated W and b, from a = b + h0·Wᵀ: log P(x | h0) per row
-  // (Gaussian units: Σ (x − a)²), summed by the host per batch.
+  // The loss's terms from the updated W and b, from a = b + h0·Wᵀ, summed by the host per batch.
   listHidden(hidden0, r0, r1);
   sumRowsOfChains(visible1, b, Wt, V, hiddenLists, 0, hiddenCounts, H, r0, r1);
   for (let i = r0; i < r1; i++) {
     const a = visible1 + <usize>i * rowBytes;
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
     const at = <usize>(start + i) << 3;
-    if (softmaxSize != 0) {
-      store<f64>(rowLoss + at, crossEntropy(x, a, rowObserved + at));
-    } else {
-      store<f64>(rowLoss + at, gaussian ? squaredError(x, a) : logLikelihood(x, a));
-    }
+    store<f64>(rowLoss + at, visibleLoss(x, a, rowObserved + at));
   }
   // The next batch may share rows out differently (batch sizes differ by one), so no thread
   // may overwrite a row of this batch until every thread has finished reading it.
@@ -136,7 +130,7 @@ function negativePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
       }
       store<i32>(vCount + (<usize>i << 2), compressVisible(states, vIndex + <usize>i * rowBytes, vValue + <usize>i * rowBytes));
     }
-    sumRowsOfChains(hidden1, c, W, H, vIndex, (bySamples || sampledVisible) && !gaussian ? 0 : vValue, vCount, V, r0, r1);
+    sumRowsOfChains(hidden1, c, W, H, vIndex, sampledStatesBinary() ? 0 : vValue, vCount, V, r0, r1);
     const last = t == cdSteps;
     if (sampledVisible && last) {
       // The gradient reads the last step's probabilities.

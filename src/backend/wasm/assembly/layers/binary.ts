@@ -1,8 +1,10 @@
 // Binary units, visible or hidden: probabilities σ(pre) and draws from them, the log-likelihood
 // of a binary data row (what the KL is made of), and AIS's draws at an inverse temperature β.
 
+import { PHASE_AIS_VISIBLE } from '../constants';
 import { sigmoid4, softplus4 } from '../math';
-import { uniforms, V } from '../state';
+import { uniformRow } from '../philox';
+import { baseBias, bySamples, rowBytes, uniforms, V } from '../state';
 import { f32At } from '../sums';
 
 /** p = σ(pre) in place. */
@@ -81,4 +83,24 @@ export function sampleOn(input: usize, base: usize, beta: f32, rest: f32, n: i32
     count += i32(p > load<f32>(f32At(uniforms, j)));
   }
   return count;
+}
+
+/**
+ * The negative phase's visible row at a Gibbs step, from pre = b + h·Wᵀ into v1: the
+ * probabilities σ(pre), or with 'samples' statistics a draw from them at (row i, batch, phase).
+ */
+export function binaryVisibleStep(v1: usize, pre: usize, i: i32, batch: i32, phase: u32): void {
+  sigmoidRow(pre, V);
+  if (!bySamples) {
+    if (v1 != pre) memory.copy(v1, pre, rowBytes);
+  } else {
+    uniformRow(uniforms, V, <u32>i, <u32>batch, phase);
+    sampleRow(pre, uniforms, V, 0, v1, true);
+  }
+}
+
+/** AIS: chain r's visible row at β from input = b + h·Wᵀ, listed in `index` (the units on); returns how many are on. */
+export function annealBinaryRow(input: usize, index: usize, r: i32, beta: f64): i32 {
+  uniformRow(uniforms, V, <u32>r, 0, PHASE_AIS_VISIBLE);
+  return sampleOn(input, baseBias, <f32>beta, <f32>(1 - beta), V, index);
 }

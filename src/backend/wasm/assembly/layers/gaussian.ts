@@ -5,16 +5,15 @@
 // gradient and the bias updates are the binary ones; the visible units are drawn by normalRow.
 // Their squared error, and the log-variances' gradient and update.
 
-import { b, bySamples, data, deviation, dz, gaussian, momentum, order, precision, rowBytes, stepSize, V, varianceGradient, visible1, z } from '../state';
+import { PHASE_AIS_VISIBLE } from '../constants';
+import { normalRow } from '../philox';
+import { compressScaled } from '../sparse';
+import { b, bySamples, data, deviation, dz, momentum, order, precision, rowBytes, stepSize, V, varianceGradient, visible1, visibleValue, z } from '../state';
 import { dotHidden, f32At } from '../sums';
 import { barrier, isFinite4, shareBegin, shareEnd } from '../threads';
 
-/**
- * Gaussian units: sets 1/σ² and σ from z for this thread's share of them and waits for the
- * others (the host may have set new z).
- */
+/** Sets 1/σ² and σ from z for this thread's share of the units and waits for the others (the host may have set new z). */
 export function startGaussian(): void {
-  if (!gaussian) return;
   setScales(shareBegin(V), shareEnd(V));
   barrier();
 }
@@ -87,4 +86,27 @@ export function updateLogVariance(v: i32, w: usize, g: usize, perRow: f32): bool
   store<f32>(f32At(z, v), value);
   setScales(v, v + 1);
   return isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+}
+
+/**
+ * The negative phase's visible row at a Gibbs step, from pre = b + h·Wᵀ into v1: the means pre,
+ * or with 'samples' statistics mean + σ ⊙ n from normals at (row i, batch, phase).
+ */
+export function gaussianVisibleStep(v1: usize, pre: usize, i: i32, batch: i32, phase: u32): void {
+  if (!bySamples) {
+    if (v1 != pre) memory.copy(v1, pre, rowBytes);
+  } else {
+    normalRow(v1, 0, pre, 1, <u32>i, <u32>batch, phase);
+  }
+}
+
+/** A visible row as the hidden units see it, v/σ², compressed; returns how many entries are not zero. */
+export function compressGaussian(row: usize, index: usize, value: usize): i32 {
+  return compressScaled(row, V, precision, index, value);
+}
+
+/** AIS: chain r's visible row at β, b + β·input + σ ⊙ n from input = h·Wᵀ, compressed as the hidden units see it. */
+export function annealGaussianRow(input: usize, index: usize, r: i32, beta: f64): i32 {
+  normalRow(input, b, input, <f32>beta, <u32>r, 0, PHASE_AIS_VISIBLE);
+  return compressGaussian(input, index, visibleValue + <usize>r * rowBytes);
 }

@@ -3,7 +3,10 @@
 // one categorical variable, whose probabilities and draws are taken in float64 as the
 // reference takes them, so that a draw decides as the reference's does.
 
-import { baseBias, softmaxSize, uniforms, V } from '../state';
+import { PHASE_AIS_VISIBLE } from '../constants';
+import { uniformRow } from '../philox';
+import { compress } from '../sparse';
+import { baseBias, bySamples, softmaxSize, uniforms, V } from '../state';
 import { f32At } from '../sums';
 
 /** Whether the data row x observes the group of units [at, at + softmaxSize). */
@@ -72,6 +75,25 @@ export function crossEntropy(x: usize, a: usize, observed: usize): f64 {
 }
 
 /** input = (1 − β)·bA + β·input over a visible row, as sampleOn's arguments of σ. */
-export function mixLogits(input: usize, beta: f32, rest: f32): void {
+function mixLogits(input: usize, beta: f32, rest: f32): void {
   for (let i = 0; i < V; i++) store<f32>(f32At(input, i), rest * load<f32>(f32At(baseBias, i)) + beta * load<f32>(f32At(input, i)));
+}
+
+/**
+ * The negative phase's visible row at a Gibbs step, from the logits pre = b + h·Wᵀ into v1: each
+ * group's probabilities, or with 'samples' statistics one category drawn at (row i, batch,
+ * phase); zero where the data row x misses the group.
+ */
+export function softmaxVisibleStep(v1: usize, pre: usize, x: usize, i: i32, batch: i32, phase: u32): void {
+  if (bySamples) uniformRow(uniforms, V / softmaxSize, <u32>i, <u32>batch, phase);
+  softmaxRow(v1, pre, x, bySamples);
+}
+
+/** AIS: chain r's one-hot visible row at β from input = b + h·Wᵀ, listed in `index`; returns how many units are on. */
+export function annealSoftmaxRow(input: usize, index: usize, r: i32, beta: f64): i32 {
+  // Each group's category at logits (1 − β)·bA + β·(b + h·Wᵀ), one uniform per group.
+  mixLogits(input, <f32>beta, <f32>(1 - beta));
+  uniformRow(uniforms, V / softmaxSize, <u32>r, 0, PHASE_AIS_VISIBLE);
+  softmaxRow(input, input, 0, true);
+  return compress(input, V, index, uniforms);
 }
