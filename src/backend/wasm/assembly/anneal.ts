@@ -5,12 +5,12 @@
 // runs it. Binary states make v·W and h·Wᵀ sums of the rows of W and Wᵀ that the chains' lists
 // of units on pick; Gaussian visible states are lists of values v/σ² (annealGaussianOnHost).
 
-import { PHASE_AIS_HIDDEN } from './constants';
+import { PHASE_AIS_HIDDEN, VISIBLE_GAUSSIAN } from './constants';
 import { sampleOn } from './layers/binary';
 import { annealVisibleRow, compressVisible, startVisibleUnits } from './layers/visible';
 import { softplusDifference4 } from './math';
 import { uniformRow } from './philox';
-import { annealStart, b, baseBias, c, firstStep, gaussian, H, hiddenBytes, hiddenCount, hiddenIndex, hiddenInput, lastStep, logWeight, path, readAnneal, rowBytes, runs, setEpochIndex, uniforms, V, visibleCount, visibleIndex, visibleInput, visibleValue, W, Wt } from './state';
+import { annealStart, b, baseBias, c, firstStep, H, hiddenBytes, hiddenCount, hiddenIndex, hiddenInput, lastStep, logWeight, path, readAnneal, rowBytes, runs, setEpochIndex, uniforms, V, visibleCount, visibleIndex, visibleInput, visibleType, visibleValue, W, Wt } from './state';
 import { f32At, sumRowsOfChains } from './sums';
 import { shareBegin, shareEnd } from './threads';
 
@@ -21,7 +21,7 @@ export function anneal(): void {
   const r1 = shareEnd(runs);
   if (firstStep == 1) {
     for (let r = r0; r < r1; r++) {
-      const values = gaussian ? visibleValue + <usize>r * rowBytes : uniforms;
+      const values = gaussian() ? visibleValue + <usize>r * rowBytes : uniforms;
       const count = compressVisible(annealStart + <usize>r * rowBytes, visibleIndex + <usize>r * rowBytes, values);
       store<i32>(visibleCount + (<usize>r << 2), count);
     }
@@ -37,7 +37,7 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
   const previous = load<f64>(path + (<usize>(k - 1) << 3));
   const beta = load<f64>(path + (<usize>k << 3));
   setEpochIndex(<u32>k);
-  sumRowsOfChains(hiddenInput, c, W, H, visibleIndex, gaussian ? visibleValue : 0, visibleCount, V, r0, r1);
+  sumRowsOfChains(hiddenInput, c, W, H, visibleIndex, gaussian() ? visibleValue : 0, visibleCount, V, r0, r1);
   for (let r = r0; r < r1; r++) {
     // A repeated β (reverse AIS's burn-in) adds exactly nothing.
     if (beta != previous) {
@@ -49,7 +49,7 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
     store<i32>(hiddenCount + (<usize>r << 2), count);
   }
   // Gaussian units' means are b + β·h·Wᵀ: the sum without its bias.
-  sumRowsOfChains(visibleInput, gaussian ? 0 : b, Wt, V, hiddenIndex, 0, hiddenCount, H, r0, r1);
+  sumRowsOfChains(visibleInput, gaussian() ? 0 : b, Wt, V, hiddenIndex, 0, hiddenCount, H, r0, r1);
   for (let r = r0; r < r1; r++) {
     const input = visibleInput + <usize>r * rowBytes;
     const index = visibleIndex + <usize>r * rowBytes;
@@ -65,7 +65,7 @@ function annealStep(k: i32, r0: i32, r1: i32): void {
  */
 function logWeightStep(r: i32, previous: f64, beta: f64): f64 {
   const hidden = softplusSteps(hiddenInput + <usize>r * hiddenBytes, <f32>previous, <f32>(beta - previous));
-  if (gaussian) return hidden;
+  if (gaussian()) return hidden;
   const index = visibleIndex + <usize>r * rowBytes;
   const count = load<i32>(visibleCount + (<usize>r << 2));
   let visibleSum: f64 = 0;
@@ -95,4 +95,10 @@ function softplusSteps(x: usize, from: f32, step: f32): f64 {
     sum += <f64>f32x4.extract_lane(softplusDifference4(f32x4.mul(from4, xj), f32x4.mul(step4, xj)), 0);
   }
   return sum;
+}
+
+/** Whether the visible units are Gaussian: their states are lists of values v/σ² (annealGaussianOnHost). */
+// @ts-ignore: decorator
+@inline function gaussian(): bool {
+  return visibleType == VISIBLE_GAUSSIAN;
 }

@@ -4,6 +4,7 @@
 // read them. They compile to plain WebAssembly globals, as they did in one file.
 
 import * as C from './control';
+import { VISIBLE_GAUSSIAN } from './constants';
 
 export let ctrl: usize = 0;
 export let thread: i32 = 0;
@@ -11,6 +12,9 @@ export let threads: i32 = 1;
 
 export let V: i32 = 0;
 export let H: i32 = 0;
+/** The units' type words (VISIBLE_* and HIDDEN_* in constants.ts): which of layers/ runs them. */
+export let visibleType: u32 = 0;
+export let hiddenType: u32 = 0;
 export let rowBytes: usize = 0;
 export let hiddenBytes: usize = 0;
 /** The Philox key and counter words every draw shares: the seed, and the epoch (AIS: the step). */
@@ -76,7 +80,6 @@ export let unitStarts: usize = 0;
 export let unitTerms: usize = 0;
 
 // Gaussian visible units: z = log σ², its velocity, and 1/σ² and σ.
-export let gaussian: bool = false;
 export let learnVariance: bool = false;
 export let z: usize = 0;
 export let dz: usize = 0;
@@ -169,7 +172,7 @@ export function readTraining(): void {
   momentum = real(C.MOMENTUM);
   stepSize = real(C.STEPSIZE);
   decayStep = real(C.STEPSIZE) * real(C.WEIGHTDECAY);
-  centring = word(C.CENTERING) == 1;
+  centring = word(C.CENTRING) == 1;
   offsetRate = real(C.OFFSETRATE);
   data = pointer(C.DATA);
   order = pointer(C.ORDER);
@@ -212,8 +215,8 @@ export function readTraining(): void {
   statHidden0 = bySamples ? hidden0 : hidden0Prob;
   temperatures = word(C.TEMPERATURES);
   if (temperatures != 0) readTempering();
-  readVisibleUnits();
-  learnVariance = gaussian && word(C.LEARNVARIANCE) == 1;
+  readUnits();
+  learnVariance = visibleType == VISIBLE_GAUSSIAN && word(C.LEARNVARIANCE) == 1;
   readLabels();
 }
 
@@ -243,7 +246,7 @@ export function readAnneal(): void {
   uniforms = pointer(C.ANNEALUNIFORMS) + <usize>thread * pointer(C.ANNEALUNIFORMBYTES);
   rowBytes = <usize>V << 2;
   hiddenBytes = <usize>H << 2;
-  readVisibleUnits();
+  readUnits();
 }
 
 /** AIS addresses step k's draws as training addresses an epoch's. */
@@ -251,9 +254,10 @@ export function setEpochIndex(k: u32): void {
   epochIndex = k;
 }
 
-/** The visible units' type and its arrays: Gaussian units' log-variances and scales, softmax groups' size. */
-function readVisibleUnits(): void {
-  gaussian = word(C.GAUSSIAN) == 1;
+/** The units' types, and the visible type's arrays: Gaussian units' log-variances and scales, softmax groups' size. */
+function readUnits(): void {
+  visibleType = <u32>word(C.VISIBLETYPE);
+  hiddenType = <u32>word(C.HIDDENTYPE);
   z = pointer(C.VISIBLELOGVARIANCE);
   dz = pointer(C.VISIBLELOGVARIANCEVELOCITY);
   precision = pointer(C.VISIBLEPRECISION);
