@@ -308,20 +308,20 @@ export class WasmBackend extends HostBackend implements Backend {
 
     const rowLoss = new Float64Array(this.memory.buffer, regions.rowLoss, data.rows);
     const observed = new Float64Array(this.memory.buffer, regions.rowObserved, data.rows);
-    const kl = new Float64Array(done);
+    const loss = new Float64Array(done);
     for (let k = 0; k < done; k++) {
       const b = plan.firstBatch + k;
-      kl[k] = rule.softmax ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
+      loss[k] = rule.softmax ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
     }
     const health = this.word('health');
-    const bad = firstBadBatch(kl, plan.firstBatch, health === HEALTHY ? undefined : health);
+    const bad = firstBadBatch(loss, plan.firstBatch, health === HEALTHY ? undefined : health);
     if (bad !== undefined) {
       await this.setParameters(before);
-      return { klDivergence: kl.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
+      return { klDivergence: loss.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
     }
     if (rule.persistent) this.chains = mergeChains(this.chains, chains);
     const swaps = this.swapsCounted(regions);
-    return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
+    return { klDivergence: loss, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
   }
 
   /** The control words of a label layer's step (classes 0 without one). */

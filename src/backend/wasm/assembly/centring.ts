@@ -59,7 +59,7 @@ function columnSums(M: usize, weights: usize, count: i32, begin: i32, end: i32, 
  * λ ← (1 − ν)·λ + ν·mean_rows(S0). Returns whether c and dc stayed finite.
  */
 export function updateCentredHidden(hBegin: i32, hEnd: i32, rows: i32): bool {
-  // The row scratch is free until the KL pass.
+  // The row scratch is free until the loss pass.
   const shift = pre;
   const positive = hSample;
   columnSums(dW, mu, V, hBegin, hEnd, shift);

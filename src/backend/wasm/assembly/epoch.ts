@@ -28,7 +28,7 @@ export function trainEpoch(): void {
   for (let batch = firstBatch + 1; batch < lastBatch; batch++) trainBatch(batch);
 }
 
-/** One batch: forward passes, gradient and update, KL terms. */
+/** One batch: forward passes, gradient and update, the loss's terms. */
 function trainBatch(batch: i32): void {
   const start = load<i32>(starts + (<usize>batch << 2));
   const rows = load<i32>(starts + (<usize>(batch + 1) << 2)) - start;
