@@ -1,9 +1,10 @@
 // Annealed importance sampling (docs/training-step.md, "Annealed importance sampling";
 // src/backend/anneal.ts is the reference). Each thread runs its share of the chains through
-// steps [first, last) of the path. Chains are independent, so there are no barriers (but for
+// steps [firstStep, lastStep) of the path. Chains are independent, so there are no barriers (but for
 // Gaussian units' scales at the start), and a chain's arithmetic is the same whichever thread
 // runs it. Binary states make v·W and h·Wᵀ sums of the rows of W and Wᵀ that the chains' lists
 // of units on pick; Gaussian visible states are lists of values v/σ² (annealGaussianOnHost).
+// Each type of visible unit draws its row in its layers/ file (annealVisibleRow).
 
 import { PHASE_AIS_HIDDEN, VISIBLE_GAUSSIAN } from './constants';
 import { sampleOn } from './layers/binary';

@@ -1,5 +1,7 @@
 // Centring (Melchior, Fischer & Wiskott 2016): the model keeps the plain W, b and c, and the
 // offsets μ (mu) and λ (lambda); only the update differs (docs/training-step.md, "Centring").
+// Here: the weight gradient's correction, and the hidden biases' step and offsets' average once
+// the whole weight step is made (update.ts corrects the visible biases).
 
 import { c, dc, dW, gradient, H, hiddenBytes, hiddenGradient, hSample, lambda, momentum, mu, offsetRate, pre, statHidden0, stepSize, V, visibleGradient } from './state';
 import { f32At } from './sums';

@@ -3,7 +3,8 @@
 // binary lists: in hidden0Prob the hidden statistic W and c see (the discriminative term g plus
 // α·S0), in hidden1 α·S_k, in labelStatistic the row's C × H part of U's gradient, and in
 // labelTerms its C parts of d's (then C logits of scratch); the gradient of W and b is then the
-// binary one, that of U a sum of rows over the batch.
+// binary one, that of U a sum of rows over the batch. Here: a labelled row's chain and loss, and
+// U's and d's gradient and update.
 
 import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_LABEL, PHASE_VISIBLE } from './constants';
 import { sampleRow, sigmoidRow } from './layers/binary';

@@ -1,5 +1,6 @@
-// Rows as lists of their non-zero entries (the binary states of a layer are mostly one or the
-// other), and a row's product with a matrix from such a list: a sum of the matrix's rows.
+// Rows as lists of their non-zero entries, so that a row's product with a matrix adds only the
+// matrix's rows that the list picks (weighted by the entries, unless they are all 1): compress,
+// compressScaled, sumRows; and firstAtLeast, a search in a sorted list.
 
 import { f32At } from './sums';
 

@@ -1,5 +1,6 @@
 // Binary units, visible or hidden: probabilities σ(pre) and draws from them, the log-likelihood
-// of a binary data row (what the KL is made of), and AIS's draws at an inverse temperature β.
+// of a binary data row (what the KL is made of), the visible half step, and AIS's draws at an
+// inverse temperature β.
 
 import { PHASE_AIS_VISIBLE } from '../constants';
 import { sigmoid4, softplus4 } from '../math';

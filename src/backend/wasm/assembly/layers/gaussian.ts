@@ -3,7 +3,8 @@
 // z = log σ² and its velocity, and beside them 1/σ² and σ as float32, which every thread reads:
 // the hidden units see the visible rows through compressVisible, scaled by 1/σ², so the
 // gradient and the bias updates are the binary ones; the visible units are drawn by normalRow.
-// Their squared error, and the log-variances' gradient and update.
+// Here: the scales, the half step and AIS's draws, the squared error, and the log-variances'
+// gradient and update.
 
 import { PHASE_AIS_VISIBLE } from '../constants';
 import { normalRow } from '../philox';

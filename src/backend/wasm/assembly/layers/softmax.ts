@@ -1,7 +1,8 @@
 // Softmax visible groups (docs/training-step.md, "Softmax visible groups"; softmaxStep in
 // src/backend/cpu/softmax-step.ts is the reference): each run of softmaxSize visible units is
 // one categorical variable, whose probabilities and draws are taken in float64 as the
-// reference takes them, so that a draw decides as the reference's does.
+// reference takes them, so that a draw decides as the reference's does. Here: the groups'
+// probabilities and draws, their cross-entropy, the half step and AIS's draws.
 
 import { PHASE_AIS_VISIBLE } from '../constants';
 import { uniformRow } from '../philox';
