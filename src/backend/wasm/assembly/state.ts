@@ -1,7 +1,8 @@
 // The kernels' state: the control block's address, this worker's thread, and what a command reads
 // from the control block once (sizes, the training rule, the addresses of the arrays, this
-// thread's scratch). Only this module writes these globals, when a command starts; the kernels
-// read them. They compile to plain WebAssembly globals, as they did in one file.
+// thread's scratch). Only this module writes these globals, when a command starts (the read*
+// functions, and setEpochIndex for AIS's steps); the kernels import them and only read them,
+// as ES modules allow, and each read compiles to a plain global.get.
 
 import * as C from './control';
 import { VISIBLE_GAUSSIAN } from './constants';
