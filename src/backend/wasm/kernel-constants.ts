@@ -1,12 +1,13 @@
 import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
 import { GIBBS_PHASE_STRIDE, Phase } from '../../rng/stream.js';
-import { GRADIENT_TILE_ROWS } from './layout.js';
+import { GRADIENT_TILE_ROWS, HiddenTypeWord, VisibleTypeWord } from './layout.js';
 
 export { KERNEL_STATIC_BASE } from './layout.js';
 
 /**
  * The constants the WebAssembly kernels are compiled with, taken from their one definition on
  * the host: scripts/build-wasm.mjs loads this module and writes assembly/constants.ts from it.
+ * VISIBLE_* and HIDDEN_* are the values of the control block's type words.
  * Integers become u32 constants; the entries in FLOAT_CONSTANTS become f32.
  */
 export const KERNEL_CONSTANTS = {
@@ -25,6 +26,10 @@ export const KERNEL_CONSTANTS = {
   PHASE_LABEL: Phase.label,
   GIBBS_PHASE_STRIDE,
   GRADIENT_TILE_ROWS,
+  VISIBLE_BINARY: VisibleTypeWord.binary,
+  VISIBLE_GAUSSIAN: VisibleTypeWord.gaussian,
+  VISIBLE_SOFTMAX: VisibleTypeWord.softmax,
+  HIDDEN_BINARY: HiddenTypeWord.binary,
 } as const;
 
 export const FLOAT_CONSTANTS: readonly (keyof typeof KERNEL_CONSTANTS)[] = ['UNIFORM_SCALE'];

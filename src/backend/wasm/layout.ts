@@ -10,6 +10,11 @@ export const Slot = Object.fromEntries(control.slots.map((name, i) => [name, i *
 export const FLOAT_SLOTS: ReadonlySet<string> = new Set(control.floatSlots);
 export const Command = control.commands;
 
+/** The visible units' type word (control slot visibleType): which file of the kernels' layers/ runs them. */
+export const VisibleTypeWord = { binary: 0, gaussian: 1, softmax: 2 } as const;
+/** The hidden units' type word (control slot hiddenType). */
+export const HiddenTypeWord = { binary: 0 } as const;
+
 /** Where the control block lives, below the kernels' own static data. */
 export const CONTROL_ADDRESS = 4096;
 /** Where the kernels' static data starts (asc --memoryBase, set by scripts/build-wasm.mjs from here). */

@@ -6,7 +6,7 @@ import { HostPixels, trainPixels } from '../chunked-epoch.js';
 import { copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData, type TrainingRule } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
-import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, MemoryPlan, scratchLayout, Slot, temperedLayout, type TemperedLayout } from './layout.js';
+import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, HiddenTypeWord, MemoryPlan, scratchLayout, Slot, temperedLayout, type TemperedLayout, VisibleTypeWord } from './layout.js';
 import { WorkerPool, type WorkerFactory } from './pool.js';
 
 /** Whether this engine can run the kernels: workers (a factory), SIMD and shared memory. */
@@ -95,6 +95,12 @@ function softmaxLoss(rowLoss: Float64Array, observed: Float64Array, start: numbe
     count += observed[r];
   }
   return count === 0 ? 0 : total / count;
+}
+
+/** The visible units' type word: Gaussian units, softmax groups (of `softmax` units) or binary units. */
+function visibleTypeWord(gaussian: boolean, softmax: number | undefined): number {
+  if (gaussian) return VisibleTypeWord.gaussian;
+  return softmax ? VisibleTypeWord.softmax : VisibleTypeWord.binary;
 }
 
 /**
@@ -270,10 +276,11 @@ export class WasmBackend extends HostBackend implements Backend {
       momentum: rule.momentum,
       stepSize: (1 - rule.momentum) * rule.learningRate,
       weightDecay: rule.weightDecay,
-      centering: rule.centering ? 1 : 0,
+      centring: rule.centering ? 1 : 0,
       offsetRate: rule.centering?.offsetRate ?? 0,
       temperatures: regions.temperatures,
-      gaussian: rule.gaussian ? 1 : 0,
+      visibleType: visibleTypeWord(rule.gaussian !== undefined, rule.softmax?.groupSize),
+      hiddenType: HiddenTypeWord.binary,
       learnVariance: rule.gaussian?.learnVariance ? 1 : 0,
       softmaxSize: rule.softmax?.groupSize ?? 0,
       ...this.labelWords(rule, data),
@@ -301,20 +308,20 @@ export class WasmBackend extends HostBackend implements Backend {
 
     const rowLoss = new Float64Array(this.memory.buffer, regions.rowLoss, data.rows);
     const observed = new Float64Array(this.memory.buffer, regions.rowObserved, data.rows);
-    const kl = new Float64Array(done);
+    const loss = new Float64Array(done);
     for (let k = 0; k < done; k++) {
       const b = plan.firstBatch + k;
-      kl[k] = rule.softmax ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
+      loss[k] = rule.softmax ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
     }
     const health = this.word('health');
-    const bad = firstBadBatch(kl, plan.firstBatch, health === HEALTHY ? undefined : health);
+    const bad = firstBadBatch(loss, plan.firstBatch, health === HEALTHY ? undefined : health);
     if (bad !== undefined) {
       await this.setParameters(before);
-      return { klDivergence: kl.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
+      return { klDivergence: loss.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
     }
     if (rule.persistent) this.chains = mergeChains(this.chains, chains);
     const swaps = this.swapsCounted(regions);
-    return { klDivergence: kl, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
+    return { klDivergence: loss, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
   }
 
   /** The control words of a label layer's step (classes 0 without one). */
@@ -416,7 +423,7 @@ export class WasmBackend extends HostBackend implements Backend {
       new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start);
       new Float32Array(this.memory.buffer, at.baseBias, V).set(job.baseBias);
       new Float64Array(this.memory.buffer, at.logWeight, runs).fill(0);
-      this.setWords({ seed: job.seed, annealRuns: runs, gaussian: this.gaussian ? 1 : 0, softmaxSize: this.gaussian ? 0 : (this.softmax ?? 0) });
+      this.setWords({ seed: job.seed, annealRuns: runs, visibleType: visibleTypeWord(this.gaussian, this.softmax), hiddenType: HiddenTypeWord.binary, softmaxSize: this.softmax ?? 0 });
       const piece = annealPiece(runs, V, H);
       for (let first = 1; first < path.length; first += piece) {
         this.setWords({ annealFirstStep: first, annealLastStep: Math.min(first + piece, path.length) });

@@ -1,6 +1,9 @@
 // Sums of rows of a matrix over many rows of data at once (the batch rows of a thread, or AIS's
 // chains): out_r = bias + Σ_q value_rq · B[index_rq], a block of columns at a time for every row,
-// so that the block of B stays in cache while all the rows read it.
+// so that the block of B stays in cache while all the rows read it. And the dot product of two
+// hidden rows (dotHidden).
+
+import { H } from './state';
 
 /** The address of float `index` of the array at `base`. */
 // @ts-ignore: decorator
@@ -101,4 +104,14 @@ function sumScaled16(out: usize, bias: usize, column: usize, n: i32, index: usiz
   v128.store(out, a1, 16);
   v128.store(out, a2, 32);
   v128.store(out, a3, 48);
+}
+
+/** Σ_j x[j]·y[j] over two rows of H, summed in an order that depends on H alone. */
+export function dotHidden(x: usize, y: usize): f32 {
+  let sum4 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= H; j += 4) sum4 = f32x4.add(sum4, f32x4.mul(v128.load(f32At(x, j)), v128.load(f32At(y, j))));
+  let sum = f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3);
+  for (; j < H; j++) sum += load<f32>(f32At(x, j)) * load<f32>(f32At(y, j));
+  return sum;
 }
