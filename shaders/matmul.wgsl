@@ -26,7 +26,7 @@ override CLAMPED: bool = false;
 // The loss epilogues' targets X, the tempered variant's inverse temperatures β, the labelled
 // variant's rows U_y, or the clamped variant's known flags then values (clamp.wgsl's layout).
 @group(0) @binding(5) var<storage, read> aux: array<f32>;
-@group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lossPartials: array<f32>;
 @group(0) @binding(7) var<uniform> call: Call;
 @group(0) @binding(8) var<uniform> rule: Rule;
 @group(1) @binding(0) var<uniform> step: Step;
@@ -120,7 +120,7 @@ fn main(
       workgroupBarrier();
     }
     if (li == 0u) {
-      klPartials[wg.y * groups.x + wg.x] = partialSums[0];
+      lossPartials[wg.y * groups.x + wg.x] = partialSums[0];
     }
     return;
   }

@@ -6,7 +6,7 @@
 
 @group(0) @binding(0) var<storage, read> data: array<f32>;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read_write> epochKl: array<f32>;
+@group(0) @binding(2) var<storage, read_write> epochLoss: array<f32>;
 @group(0) @binding(3) var<uniform> call: SoftmaxCall;
 @group(1) @binding(0) var<uniform> step: Step;
 
@@ -50,6 +50,6 @@ fn main(@builtin(local_invocation_index) li: u32) {
     workgroupBarrier();
   }
   if (li == 0u) {
-    epochKl[step.index] = select(totals[0] / counts[0], 0.0, counts[0] == 0.0);
+    epochLoss[step.index] = select(totals[0] / counts[0], 0.0, counts[0] == 0.0);
   }
 }

@@ -74,7 +74,7 @@ describe('every kernel module', () => {
     );
     // Gaussian visible units' kernels and variants, and AIS's, which share their normals.
     const gaussian = [false, true].flatMap((units) => [
-      kernels.kl(units), kernels.partition(units), kernels.annealProduct(true, units), kernels.annealProduct(false, units), kernels.annealWeights(units),
+      kernels.lossReduce(units), kernels.partition(units), kernels.annealProduct(true, units), kernels.annealProduct(false, units), kernels.annealWeights(units),
     ]);
     const pipelines = await guarded(device, 'compiling every kernel', () =>
       Promise.all([...matmuls, ...gaussian, kernels.gradient(), kernels.update(), kernels.gather(), kernels.gaussianVisible(), kernels.logVariance()]),

@@ -142,13 +142,13 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
       device.createBindGroup({ layout: kernels.layouts.matmul, entries: entries.map((resource, binding) => ({ binding, resource })) }),
       ...matmulGrid(matmulShape(rows, n), rows, n),
     ];
-    const unused = { read: { buffer: m.unused.read }, kl: { buffer: m.unused.kl }, stat: { buffer: m.unused.stat }, samples: { buffer: m.unused.samples } };
+    const unused = { read: { buffer: m.unused.read }, loss: { buffer: m.unused.loss }, stat: { buffer: m.unused.stat }, samples: { buffer: m.unused.samples } };
     const hidden = matmul(upPipeline, [
-      { buffer: scaled ?? v }, m.weights, m.hiddenBias, unused.stat, { buffer: h }, unused.read, unused.kl, { buffer: upCall }, { buffer: upRule },
+      { buffer: scaled ?? v }, m.weights, m.hiddenBias, unused.stat, { buffer: h }, unused.read, unused.loss, { buffer: upCall }, { buffer: upRule },
     ], H);
     const downEntries = (pipeline: GPUComputePipeline, sampling: boolean) => matmul(pipeline, [
       { buffer: h }, m.weights, m.visibleBias, sampling ? unused.stat : { buffer: v }, sampling ? { buffer: v } : unused.samples,
-      clampedMatmul ? { buffer: known! } : unused.read, unused.kl, { buffer: downCall }, { buffer: downRule },
+      clampedMatmul ? { buffer: known! } : unused.read, unused.loss, { buffer: downCall }, { buffer: downRule },
     ], V);
     const visible = downEntries(downPipeline, !raw);
     const last = downEntries(lastPipeline, false);

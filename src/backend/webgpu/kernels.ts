@@ -2,7 +2,7 @@ import { ShaderStage } from './constants.js';
 import gather from '../../../shaders/gather.wgsl';
 import gatherPixels from '../../../shaders/gather-pixels.wgsl';
 import gradient from '../../../shaders/gradient.wgsl';
-import kl from '../../../shaders/kl.wgsl';
+import lossReduce from '../../../shaders/loss-reduce.wgsl';
 import matmul from '../../../shaders/matmul.wgsl';
 import philox from '../../../shaders/philox.wgsl';
 import tile from '../../../shaders/tile.wgsl';
@@ -65,7 +65,7 @@ export interface Layouts {
   readonly update: GPUBindGroupLayout;
   readonly centredBiases: GPUBindGroupLayout;
   readonly hiddenOffset: GPUBindGroupLayout;
-  readonly kl: GPUBindGroupLayout;
+  readonly lossReduce: GPUBindGroupLayout;
   readonly gather: GPUBindGroupLayout;
   readonly gatherPixels: GPUBindGroupLayout;
   readonly partition: GPUBindGroupLayout;
@@ -119,7 +119,7 @@ export class Kernels {
       update: bindGroupLayout(device, 'update', ['read', 'write', 'write', 'write', 'uniform', 'uniform']),
       centredBiases: bindGroupLayout(device, 'centred biases', ['write', 'read', 'write', 'uniform']),
       hiddenOffset: bindGroupLayout(device, 'hidden offset', ['read', 'write', 'write', 'uniform', 'uniform']),
-      kl: bindGroupLayout(device, 'kl', ['read', 'write', 'uniform']),
+      lossReduce: bindGroupLayout(device, 'loss reduce', ['read', 'write', 'uniform']),
       gather: bindGroupLayout(device, 'gather', ['read', 'read', 'write', 'uniform']),
       gatherPixels: bindGroupLayout(device, 'gather pixels', ['read', 'read', 'write', 'uniform', 'read']),
       partition: bindGroupLayout(device, 'partition', ['read', 'read', 'read', 'read', 'write', 'uniform']),
@@ -183,8 +183,8 @@ export class Kernels {
   }
 
   /** The batch's loss from the loss epilogue's partial sums: the KL, or with `squaredError` the mean squared error. */
-  kl(squaredError = false): Promise<GPUComputePipeline> {
-    return this.pipeline(squaredError ? 'mean squared error' : 'kl', this.layouts.kl, [kl], { WG_SIZE: REDUCE_WG, SQUARED_ERROR: squaredError ? 1 : 0 });
+  lossReduce(squaredError = false): Promise<GPUComputePipeline> {
+    return this.pipeline(squaredError ? 'loss reduce squared error' : 'loss reduce', this.layouts.lossReduce, [lossReduce], { WG_SIZE: REDUCE_WG, SQUARED_ERROR: squaredError ? 1 : 0 });
   }
 
   /** Gaussian visible units: the noise σ ⊙ n on a block of visible means, and the block divided by σ². */

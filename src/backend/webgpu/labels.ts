@@ -4,7 +4,7 @@ import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
 import { ELEMENTWISE, Epilogue, MAX_GROUPS, TILE_M, TILE_N, UNITS_WG, Write } from './params.js';
 import type { Dispatch } from './trainer.js';
-import { Call, KlCall, LabelCall, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
+import { Call, LossCall, LabelCall, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -30,7 +30,7 @@ export async function labelPipelines(kernels: Kernels): Promise<LabelPipelines> 
     kernels.labelGather(),
     kernels.matmul({ transposeB: false, epilogue: Epilogue.activation }),
     kernels.classScores(true),
-    kernels.kl(true),
+    kernels.lossReduce(true),
     kernels.matmul({ transposeB: false, epilogue: Epilogue.sample, labelled: true }),
     kernels.labelTerm(false),
     kernels.labelTerm(true),
@@ -52,7 +52,7 @@ export interface LabelContext {
   readonly visibleStack: GPUBuffer;
   readonly hiddenStack: GPUBuffer;
   readonly hidden0: GPUBuffer;
-  readonly epochKl: GPUBuffer;
+  readonly epochLoss: GPUBuffer;
   readonly health: GPUBuffer;
   readonly rule: GPUBuffer;
   /** The down product (sampled visible states into the stack's lower half). */
@@ -81,7 +81,7 @@ export function labelledBatch(ctx: LabelContext, pipelines: LabelPipelines, rule
   const group = (layout: GPUBindGroupLayout, label: string, buffers: (GPUBuffer | GPUBufferBinding)[]) =>
     device.createBindGroup({ label, layout, entries: buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })) });
   const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, aux: GPUBuffer, call: StructValues<typeof Call.fields>) =>
-    group(layouts.matmul, label, [a, m.weights, bias, stat, samples, aux, m.unused.kl, ctx.uniform(`${label} call`, Call, call), ctx.rule]);
+    group(layouts.matmul, label, [a, m.weights, bias, stat, samples, aux, m.unused.loss, ctx.uniform(`${label} call`, Call, call), ctx.rule]);
   const generative = rule.objective !== 'discriminative';
   const discriminative = rule.objective !== 'generative';
   const labelCall = (label: string, phase: number) => ctx.uniform(label, LabelCall, {
@@ -111,7 +111,7 @@ export function labelledBatch(ctx: LabelContext, pipelines: LabelPipelines, rule
     [pipelines.posterior, group(layouts.classScores, 'class posterior', [activation, m.params, batchLabels, posterior, rowLoss, call]), ...rowGrid],
     [
       pipelines.lossReduce,
-      group(layouts.kl, 'label loss', [rowLoss, ctx.epochKl, ctx.uniform('label loss call', KlCall, { count: rowGrid[0] * rowGrid[1], visible: 1 })]),
+      group(layouts.lossReduce, 'label loss', [rowLoss, ctx.epochLoss, ctx.uniform('label loss call', LossCall, { count: rowGrid[0] * rowGrid[1], visible: 1 })]),
       1,
       1,
     ],
@@ -170,7 +170,7 @@ export function classScoresDispatch(
   device: GPUDevice, kernels: Kernels, model: ModelBuffers, pipeline: GPUComputePipeline,
   buffers: { activation: GPUBuffer; scores: GPUBuffer; call: GPUBuffer }, rows: number,
 ): Dispatch {
-  const entries = [buffers.activation, model.params, model.unused.read, buffers.scores, model.unused.kl, buffers.call];
+  const entries = [buffers.activation, model.params, model.unused.read, buffers.scores, model.unused.loss, buffers.call];
   const group = device.createBindGroup({
     label: 'class scores',
     layout: kernels.layouts.classScores,

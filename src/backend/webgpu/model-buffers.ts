@@ -33,7 +33,7 @@ export class ModelBuffers {
   readonly visibleBias: GPUBufferBinding;
   readonly hiddenBias: GPUBufferBinding;
   readonly logVariance: GPUBufferBinding;
-  readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly kl: GPUBuffer };
+  readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly loss: GPUBuffer };
   /** Floats in each of the parameter and velocity buffers. */
   readonly floats: number;
   /** Whether the parameters last written carried offsets: only then are they read back. */
@@ -67,7 +67,7 @@ export class ModelBuffers {
     this.hiddenBias = { buffer: this.params, offset: this.hiddenBiasOffset * 4, size: hidden * 4 };
     this.logVariance = { buffer: this.params, offset: this.logVarianceOffset * 4, size: visible * 4 };
     const unused = (slot: string) => createBuffer(device, `unused ${slot}`, 16, Usage.storage);
-    this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), kl: unused('kl') };
+    this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), loss: unused('loss') };
   }
 
   /** Whether the model is centred: its parameters carry the offsets μ and λ. */

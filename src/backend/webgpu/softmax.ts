@@ -38,16 +38,16 @@ export function softmaxGroupsPass(
   return [pipeline, group, ceilDiv(pass.visible / pass.size, ELEMENTWISE.wgX), ceilDiv(pass.rows, ELEMENTWISE.wgY)];
 }
 
-/** The batch's softmax cross-entropy from the data (block 0 of `data`) and the logits after the update, into epochKl. */
+/** The batch's softmax cross-entropy from the data (block 0 of `data`) and the logits after the update, into epochLoss. */
 export function softmaxLossDispatch(
   device: GPUDevice, kernels: Kernels, pipeline: GPUComputePipeline,
-  buffers: { data: GPUBuffer; logits: GPUBuffer; epochKl: GPUBuffer }, visible: number, size: number, own: (buffer: GPUBuffer) => GPUBuffer,
+  buffers: { data: GPUBuffer; logits: GPUBuffer; epochLoss: GPUBuffer }, visible: number, size: number, own: (buffer: GPUBuffer) => GPUBuffer,
 ): Dispatch {
   const call = own(softmaxCall(device, 'softmax loss call', { visible, size, block: 0, mask: false }));
   const group = device.createBindGroup({
     label: 'softmax loss',
     layout: kernels.layouts.softmaxLoss,
-    entries: [buffers.data, buffers.logits, buffers.epochKl, call].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: [buffers.data, buffers.logits, buffers.epochLoss, call].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
   return [pipeline, group, 1, 1];
 }

@@ -84,7 +84,7 @@ export function temperedNegativePhase(
   const m = model;
   const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, call: { n: number; k: number; phase: number; flags: number }) =>
     group(layouts.matmul, label, [
-      whole(a), m.weights, bias, whole(stat), whole(samples), whole(betas), whole(m.unused.kl),
+      whole(a), m.weights, bias, whole(stat), whole(samples), whole(betas), whole(m.unused.loss),
       whole(own(uniformBuffer(device, `${label} call`, Call, { ...call, aBlock: 0, outBlock: 0, temperatures: M }))),
       whole(targets.rule),
     ]);

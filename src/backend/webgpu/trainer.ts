@@ -7,7 +7,7 @@ import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
 import { ELEMENTWISE, Epilogue, MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N, UNIFORM_STRIDE, UNITS_WG, Write } from './params.js';
 import type { GpuData } from './resident-data.js';
-import { Call, Centring, Dims, KlCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
+import { Call, Centring, Dims, LossCall, Layout, Rule, Step, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
 import { temperedNegativePhase, temperedPipelines, type TemperedPipelines } from './tempering.js';
 import { gaussianVisiblePass, logVarianceStep } from './gaussian.js';
 import { labelledBatch, labelPipelines, visibleBiasWeight, type LabelPipelines } from './labels.js';
@@ -64,7 +64,7 @@ export class Trainer {
   /** Centring's per-epoch uniform, when the trainer centres. */
   private readonly centring?: GPUBuffer;
   private readonly order: GPUBuffer;
-  private readonly epochKl: GPUBuffer;
+  private readonly epochLoss: GPUBuffer;
   private readonly health: GPUBuffer;
   private readonly chains: GPUBuffer;
   /** Parallel tempering's swaps accepted and offered, when the trainer tempers. */
@@ -103,7 +103,7 @@ export class Trainer {
     const partials = storage('gradient partials', slices * (V + 1) * (H + 1));
     const lossGrid = [ceilDiv(V, TILE_N), ceilDiv(maxRows, TILE_M)] as const;
     const lossPartials = storage('loss partials', lossGrid[0] * lossGrid[1]);
-    this.epochKl = storage('epoch KL', batches);
+    this.epochLoss = storage('epoch losses', batches);
     this.health = storage('first non-finite batch', 1);
     this.chains = storage('persistent chains', chainRows(maxRows, chain) * H);
     this.layout = readbackLayout(batches, model.floats, chainRows(maxRows, chain) * H);
@@ -121,8 +121,8 @@ export class Trainer {
     const matmulCall = (label: string, n: number, k: number, aBlock: number, outBlock: number, phase: number, flags: number) =>
       uniform(label, Call, { n, k, aBlock, outBlock, phase, flags, temperatures: 1 });
     const m = model;
-    const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, target: GPUBuffer, kl: GPUBuffer, call: GPUBuffer) =>
-      group(layouts.matmul, label, [whole(a), m.weights, bias, whole(stat), whole(samples), whole(target), whole(kl), whole(call), whole(this.rule)]);
+    const matmul = (label: string, a: GPUBuffer, bias: GPUBufferBinding, stat: GPUBuffer, samples: GPUBuffer, target: GPUBuffer, loss: GPUBuffer, call: GPUBuffer) =>
+      group(layouts.matmul, label, [whole(a), m.weights, bias, whole(stat), whole(samples), whole(target), whole(loss), whole(call), whole(this.rule)]);
 
     const layout = uniform('layout', Layout, {
       v: V, h: H, visibleBias: m.visibleBiasOffset, hiddenBias: m.hiddenBiasOffset, slices, mu: m.muOffset, lambda: m.lambdaOffset,
@@ -189,7 +189,7 @@ export class Trainer {
         const from = t > 1 ? hiddenSample : chain.persistent ? this.chains : hidden0;
         steps.push([
           pipelines.down,
-          matmul(`v${t}`, from, m.visibleBias, visibleStates, visibleSample ?? m.unused.samples, m.unused.read, m.unused.kl,
+          matmul(`v${t}`, from, m.visibleBias, visibleStates, visibleSample ?? m.unused.samples, m.unused.read, m.unused.loss,
             matmulCall(`v${t} call`, V, H, 0, 1, gibbsPhase(Phase.visible, t), Write.stat | (visibleSample ? Write.samples : 0))),
           ceilDiv(V, TILE_N),
           rowsGrid,
@@ -198,7 +198,7 @@ export class Trainer {
         const flags = (last ? Write.stat : 0) | (!last || chain.persistent ? Write.samples : 0);
         steps.push([
           pipelines.sampleUp,
-          matmul(`h${t}`, visibleSample ?? visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.kl,
+          matmul(`h${t}`, visibleSample ?? visibleStack, m.hiddenBias, last ? hiddenStack : m.unused.stat, samplesTo, m.unused.read, m.unused.loss,
             matmulCall(`h${t} call`, H, V, visibleSample ? 0 : 1, 1, gibbsPhase(Phase.hiddenAgain, t), flags)),
           ceilDiv(H, TILE_N),
           rowsGrid,
@@ -224,7 +224,7 @@ export class Trainer {
     const plainBatch = (): Dispatch[] => [
       [
         pipelines.sampleUp,
-        matmul('h0', visibleStack, m.hiddenBias, hiddenStack, hidden0, m.unused.read, m.unused.kl,
+        matmul('h0', visibleStack, m.hiddenBias, hiddenStack, hidden0, m.unused.read, m.unused.loss,
           matmulCall('h0 call', H, V, 0, 0, Phase.hidden, Write.stat | Write.samples)),
         ceilDiv(H, TILE_N),
         rowsGrid,
@@ -235,7 +235,7 @@ export class Trainer {
     const labelled = labels && labelledBatch(
       {
         device, kernels, model, maxRows, cdSteps: chain.cdSteps, labels: data.labels!, order: this.order, visibleStack, hiddenStack, hidden0,
-        epochKl: this.epochKl, health: this.health, rule: this.rule, down: pipelines.down, storage, uniform,
+        epochLoss: this.epochLoss, health: this.health, rule: this.rule, down: pipelines.down, storage, uniform,
       },
       pipelines.labels!,
       labels,
@@ -244,8 +244,8 @@ export class Trainer {
     // the logits b + h0·Wᵀ, then their cross-entropy against the data.
     const logits = softmax && storage('logits b + h0·Wᵀ', maxRows * V);
     const softmaxLoss: Dispatch[] = logits ? [
-      [pipelines.lossTerms, matmul('logits', hidden0, m.visibleBias, logits, m.unused.samples, m.unused.read, m.unused.kl, matmulCall('logits call', V, H, 0, 0, 0, Write.stat)), ceilDiv(V, TILE_N), rowsGrid],
-      softmaxLossDispatch(device, kernels, pipelines.softmaxLoss!, { data: visibleStack, logits, epochKl: this.epochKl }, V, softmax!.groupSize, (b) => this.own(b)),
+      [pipelines.lossTerms, matmul('logits', hidden0, m.visibleBias, logits, m.unused.samples, m.unused.read, m.unused.loss, matmulCall('logits call', V, H, 0, 0, 0, Write.stat)), ceilDiv(V, TILE_N), rowsGrid],
+      softmaxLossDispatch(device, kernels, pipelines.softmaxLoss!, { data: visibleStack, logits, epochLoss: this.epochLoss }, V, softmax!.groupSize, (b) => this.own(b)),
     ] : [];
     const loss: Dispatch[] = labelled ? [] : logits ? softmaxLoss : [
       [
@@ -257,7 +257,7 @@ export class Trainer {
       ],
       [
         pipelines.lossReduce,
-        group(layouts.kl, 'loss reduce', [whole(lossPartials), whole(this.epochKl), whole(uniform('loss reduce call', KlCall, { count: lossGrid[0] * lossGrid[1], visible: V }))]),
+        group(layouts.lossReduce, 'loss reduce', [whole(lossPartials), whole(this.epochLoss), whole(uniform('loss reduce call', LossCall, { count: lossGrid[0] * lossGrid[1], visible: V }))]),
         1,
         1,
       ],
@@ -331,7 +331,7 @@ export class Trainer {
       kernels.gradient(),
       kernels.update(centred),
       kernels.matmul({ transposeB: true, epilogue: gaussian ? Epilogue.squaredError : softmax ? Epilogue.activation : Epilogue.kl }),
-      kernels.kl(gaussian !== undefined),
+      kernels.lossReduce(gaussian !== undefined),
       centred ? kernels.centredBiases() : undefined,
       centred ? kernels.hiddenOffset() : undefined,
       chain.temperatures ? temperedPipelines(kernels) : undefined,
@@ -384,7 +384,7 @@ export class Trainer {
       if (plan.signal?.aborted) break;
     }
     const { layout } = this;
-    encoder.copyBufferToBuffer(this.epochKl, 0, this.readback, 0, this.batches * 4);
+    encoder.copyBufferToBuffer(this.epochLoss, 0, this.readback, 0, this.batches * 4);
     encoder.copyBufferToBuffer(this.health, 0, this.readback, layout.health, 4);
     if (this.timing && !segmented) {
       encoder.resolveQuerySet(this.timing.querySet, 0, 2, this.timing.resolve, 0);

@@ -360,7 +360,7 @@ export class WebGpuBackend implements Backend {
           { buffer: sampling ? m.unused.stat : output },
           { buffer: sampling ? output : m.unused.samples },
           { buffer: m.unused.read },
-          { buffer: m.unused.kl },
+          { buffer: m.unused.loss },
           { buffer: call },
           { buffer: rule },
         ].map((resource, binding) => ({ binding, resource }));
