@@ -3,12 +3,8 @@
 // (−log B − Σ / B) / V, or with SQUARED_ERROR the mean Σ / (B·V): Gaussian visible units'
 // squared error, or (V = 1) a label layer's mean −log p(y | x).
 
-// LossCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> lossPartials: array<f32>;
-@group(0) @binding(1) var<storage, read_write> epochLoss: array<f32>;
-@group(0) @binding(2) var<uniform> call: LossCall;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `lossReduce` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 256u;
 override SQUARED_ERROR: bool = false;

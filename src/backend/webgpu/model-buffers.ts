@@ -1,6 +1,17 @@
+/**
+ * A model's parameters and velocities on the GPU in one layout, saved and restored around an
+ * epoch, read back together; and the spare buffers bound where a kernel leaves a binding unused.
+ */
 import type { Parameters } from '../backend.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { createBuffer, readFloats, Usage } from './buffers.js';
+import { createBuffer, Usage } from './buffers.js';
+import { readFloats } from './dispatch.js';
+import type { Resources } from './program.js';
+import type { matmul } from './programs.js';
+
+type MatmulResources = Resources<typeof matmul.bindings>;
+/** A matmul's operands: what it reads and writes besides W, the outputs it leaves unwritten left out. */
+export type MatmulOperands = Omit<MatmulResources, 'b' | 'stat' | 'samples' | 'aux' | 'lossPartials'> & Partial<Pick<MatmulResources, 'stat' | 'samples' | 'aux' | 'lossPartials'>>;
 
 /** Storage bindings must start at multiples of 256 bytes: 64 floats. */
 const ALIGN_FLOATS = 64;
@@ -154,10 +165,17 @@ export class ModelBuffers {
     encoder.copyBufferToBuffer(this.saved[1], 0, this.velocity, 0, this.floats * 4);
   }
 
-  /** Encodes copying the parameters, then the velocities, into `target` at byte `offset`. */
-  encodeCopyOut(encoder: GPUCommandEncoder, target: GPUBuffer, offset: number): void {
-    encoder.copyBufferToBuffer(this.params, 0, target, offset, this.floats * 4);
-    encoder.copyBufferToBuffer(this.velocity, 0, target, offset + this.floats * 4, this.floats * 4);
+  /** matmul.wgsl's bindings: `operands` with B = W, the bindings a variant leaves unused on the spare buffers. */
+  matmul(operands: MatmulOperands): MatmulResources {
+    const spare = this.unused;
+    return {
+      ...operands,
+      b: this.weights,
+      stat: operands.stat ?? spare.stat,
+      samples: operands.samples ?? spare.samples,
+      aux: operands.aux ?? spare.read,
+      lossPartials: operands.lossPartials ?? spare.loss,
+    };
   }
 
   /** The visible bias b alone (for energies finished on the host). */
