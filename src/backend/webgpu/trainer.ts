@@ -99,9 +99,10 @@ export class Trainer {
     const owned = new OwnedBuffers();
     try {
       const ctx = trainerContext(device, kernels, model, data, shape, owned);
-      const [gathered, batch, update, centring, loss] = await Promise.all([
-        gatherPhase(ctx), batchPhases(ctx), gradientStep(ctx), centringStep(ctx), lossPhase(ctx),
-      ]);
+      const phases = [gatherPhase(ctx), batchPhases(ctx), gradientStep(ctx), centringStep(ctx), lossPhase(ctx)] as const;
+      // Should one fail, the others finish making their buffers before they are destroyed.
+      await Promise.allSettled(phases);
+      const [gathered, batch, update, centring, loss] = await Promise.all(phases);
       const perBatch = [...gathered, ...batch.dispatches, ...update, ...centring.dispatches, ...loss];
       return new Trainer(ctx, owned, { perBatch, swaps: batch.swaps, centring: centring.uniform }, timestamps);
     } catch (error) {
