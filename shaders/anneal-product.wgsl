@@ -7,18 +7,8 @@
 override UP: bool = true;
 override GAUSSIAN: bool = false;
 
-// Anneal and AnnealStep are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> weights: array<f32>;
-@group(0) @binding(1) var<storage, read> visibleBias: array<f32>;
-@group(0) @binding(2) var<storage, read> hiddenBias: array<f32>;
-// What the base model has of its own: its visible biases bA, or GAUSSIAN's log-variances z.
-@group(0) @binding(3) var<storage, read> base: array<f32>;
-@group(0) @binding(4) var<storage, read> hidden: array<f32>;
-@group(0) @binding(5) var<storage, read_write> visible: array<f32>;
-@group(0) @binding(6) var<storage, read_write> activation: array<f32>;
-@group(0) @binding(7) var<uniform> job: Anneal;
-@group(1) @binding(0) var<uniform> step: AnnealStep;
+// The host prepends its bindings (the `annealProduct` program in src/backend/webgpu/programs.ts)
+// and the structs they name (uniforms.ts).
 
 fn loadA(m: u32, k: u32) -> f32 {
   if (m >= job.runs) {

@@ -9,18 +9,8 @@
 // step and a compensated (Kahan) sum may be reassociated away (SPIR-V without NoContraction).
 // The only rounding left is the float32 increment itself and its quantisation to 2⁻³² nats.
 
-// Anneal and AnnealStep are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> visibleBias: array<f32>;
-@group(0) @binding(1) var<storage, read> baseBias: array<f32>;
-@group(0) @binding(2) var<storage, read> visible: array<f32>;
-@group(0) @binding(3) var<storage, read> activation: array<f32>;
-@group(0) @binding(4) var<storage, read_write> hidden: array<f32>;
-// Per run, LOG_WEIGHT_WORDS words: the low and high words of the two's complement, and a word
-// set when an increment was not finite or not below 2³¹ nats.
-@group(0) @binding(5) var<storage, read_write> logWeights: array<u32>;
-@group(0) @binding(6) var<uniform> job: Anneal;
-@group(1) @binding(0) var<uniform> step: AnnealStep;
+// The host prepends its bindings (the `annealWeights` program in src/backend/webgpu/programs.ts)
+// and the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 64u;
 override GAUSSIAN: bool = false;

@@ -3,13 +3,8 @@
 // velocities) less the weight step's share: b += db − dW·λ, c += dc − dWᵀ·μ. One thread per
 // unit, visible units first, each summing over the other layer in index order.
 
-// Layout and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> velocity: array<f32>;
-@group(0) @binding(2) var<storage, read_write> health: atomic<u32>;
-@group(0) @binding(3) var<uniform> shape: Layout;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `centredBiases` program in src/backend/webgpu/programs.ts)
+// and the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 64u;
 

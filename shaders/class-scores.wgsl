@@ -3,16 +3,8 @@
 // (POSTERIOR) they become p(y | x) in place, and the row's −log p(y_r | x_r) goes to rowLoss
 // (0 for the rows past the batch, so that a mean over every row slot is the batch's mean).
 
-// LabelCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host;
-// softplus is in logistic.wgsl.
-
-@group(0) @binding(0) var<storage, read> activation: array<f32>;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> batchLabels: array<u32>;
-@group(0) @binding(3) var<storage, read_write> scores: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
-@group(0) @binding(5) var<uniform> call: LabelCall;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `classScores` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts). softplus is in logistic.wgsl.
 
 override WG_SIZE: u32 = 64u;
 override POSTERIOR: bool = true;

@@ -2,14 +2,8 @@
 // lowest, as the host's Uint8Array lies in memory), and each pixel k becomes values[k], the
 // host's PIXEL_VALUES table (k / 255 as float32), so the batch equals the float32 rows' exactly.
 
-// Chunk and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> data: array<u32>;
-@group(0) @binding(1) var<storage, read> order: array<u32>;
-@group(0) @binding(2) var<storage, read_write> batch: array<f32>;
-@group(0) @binding(3) var<uniform> chunk: Chunk;
-@group(0) @binding(4) var<storage, read> values: array<f32>;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `gatherPixels` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

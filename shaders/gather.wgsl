@@ -2,13 +2,8 @@
 // resident data set into the top half of the stacked visible buffer. A data set larger than
 // one storage binding lives in several chunks; the batch is gathered with one dispatch each.
 
-// Chunk and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> data: array<f32>;
-@group(0) @binding(1) var<storage, read> order: array<u32>;
-@group(0) @binding(2) var<storage, read_write> batch: array<f32>;
-@group(0) @binding(3) var<uniform> chunk: Chunk;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `gather` program in src/backend/webgpu/programs.ts) and the
+// structs they name (uniforms.ts).
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

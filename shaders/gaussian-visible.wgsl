@@ -3,14 +3,8 @@
 // samples, n the normals of normalDraws at (seed, phase) with row rowOffset + row, then writes
 // what the hidden units see, v/σ². One thread per row and Philox block (two units).
 
-// GaussianVisible, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> logVariance: array<f32>;
-@group(0) @binding(1) var<storage, read_write> raw: array<f32>;
-@group(0) @binding(2) var<storage, read_write> scaled: array<f32>;
-@group(0) @binding(3) var<uniform> call: GaussianVisible;
-@group(0) @binding(4) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `gaussianVisible` program in src/backend/webgpu/programs.ts)
+// and the structs they name (uniforms.ts).
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

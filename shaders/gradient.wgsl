@@ -6,13 +6,8 @@
 // its partial sums, which update.wgsl adds up. A label layer's step weighs the ones column by
 // Dims.ones (the visible bias follows the generative part alone).
 
-// Dims and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> visibleStack: array<f32>;
-@group(0) @binding(1) var<storage, read> hiddenStack: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
-@group(0) @binding(3) var<uniform> dims: Dims;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `gradient` program in src/backend/webgpu/programs.ts) and the
+// structs they name (uniforms.ts).
 
 fn loadA(m: u32, k: u32) -> f32 {
   if (m == dims.v) {

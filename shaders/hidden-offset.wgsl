@@ -2,14 +2,8 @@
 // S0 the upper half of the hidden stack. Runs after centred-biases.wgsl, which reads the old λ.
 // Moving λ only re-parametrises the centred biases: the plain W, b and c the model keeps stay.
 
-// Layout, Centring and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> hiddenStack: array<f32>;
-@group(0) @binding(1) var<storage, read_write> params: array<f32>;
-@group(0) @binding(2) var<storage, read_write> health: atomic<u32>;
-@group(0) @binding(3) var<uniform> shape: Layout;
-@group(0) @binding(4) var<uniform> centring: Centring;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `hiddenOffset` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 64u;
 

@@ -2,15 +2,8 @@
 // the cumulative sum at the row's uniform (column 0 of the draws at (seed, call.phase)), into the
 // second half of batchLabels, and its row U_ŷ into labelRows for the hidden half-step after it.
 
-// LabelCall, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> chain: array<f32>;
-@group(0) @binding(2) var<storage, read_write> batchLabels: array<u32>;
-@group(0) @binding(3) var<storage, read_write> labelRows: array<f32>;
-@group(0) @binding(4) var<uniform> call: LabelCall;
-@group(0) @binding(5) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `labelDraw` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 64u;
 

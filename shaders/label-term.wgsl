@@ -4,17 +4,8 @@
 // generative part weighted: top ← w·h0 + g, bottom ← w·h_k (w = generativeWeight; 0 and no chain
 // when the step is purely discriminative, so both halves hold zeros before).
 
-// LabelCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host;
-// sigmoid is in logistic.wgsl.
-
-@group(0) @binding(0) var<storage, read> activation: array<f32>;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> batchLabels: array<u32>;
-@group(0) @binding(3) var<storage, read> posterior: array<f32>;
-@group(0) @binding(4) var<storage, read_write> hiddenTerm: array<f32>;
-@group(0) @binding(5) var<storage, read_write> hiddenStack: array<f32>;
-@group(0) @binding(6) var<uniform> call: LabelCall;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `labelTerm` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts). sigmoid is in logistic.wgsl.
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

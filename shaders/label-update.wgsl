@@ -6,19 +6,8 @@
 //   indicators, where ŷ_r is the chain's last label (the second half of batchLabels).
 // U steps as W does (its decay, summed or mean gradient), d as the biases (a batch mean).
 
-// LabelCall, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the
-// host; sigmoid is in logistic.wgsl, isFiniteF32 in finite.wgsl.
-
-@group(0) @binding(0) var<storage, read> activation: array<f32>;
-@group(0) @binding(1) var<storage, read_write> params: array<f32>;
-@group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
-@group(0) @binding(3) var<storage, read> batchLabels: array<u32>;
-@group(0) @binding(4) var<storage, read> posterior: array<f32>;
-@group(0) @binding(5) var<storage, read> hiddenStack: array<f32>;
-@group(0) @binding(6) var<storage, read_write> health: atomic<u32>;
-@group(0) @binding(7) var<uniform> call: LabelCall;
-@group(0) @binding(8) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `labelUpdate` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts). sigmoid is in logistic.wgsl, isFiniteF32 in finite.wgsl.
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

@@ -5,18 +5,8 @@
 // the model is Σ_j Wᵢⱼ·(X̃ᵀ·S0 − ṽᵀ·S_k)ᵢⱼ. With means for v_k ('probabilities'), E[(v − b)²] gains
 // σ², and the model's term ½. Then dz = m·dz + stepSize·g_z and z += dz.
 
-// Layout, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host;
-// summed(m, n) is in partials.wgsl.
-
-@group(0) @binding(0) var<storage, read> partials: array<f32>;
-// [X; v_k] as they are, not divided by σ².
-@group(0) @binding(1) var<storage, read> rawVisible: array<f32>;
-@group(0) @binding(2) var<storage, read_write> params: array<f32>;
-@group(0) @binding(3) var<storage, read_write> velocity: array<f32>;
-@group(0) @binding(4) var<storage, read_write> health: atomic<u32>;
-@group(0) @binding(5) var<uniform> shape: Layout;
-@group(0) @binding(6) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `logVariance` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts). summed(m, n) is in partials.wgsl.
 
 override WG_SIZE: u32 = 64u;
 

@@ -16,20 +16,8 @@ override LABELLED: bool = false;
 override DIRECT: bool = false;
 override CLAMPED: bool = false;
 
-// Call, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> stat: array<f32>;
-@group(0) @binding(4) var<storage, read_write> samples: array<f32>;
-// The loss epilogues' targets X, the tempered variant's inverse temperatures β, the labelled
-// variant's rows U_y, or the clamped variant's known flags then values (clamp.wgsl's layout).
-@group(0) @binding(5) var<storage, read> aux: array<f32>;
-@group(0) @binding(6) var<storage, read_write> klPartials: array<f32>;
-@group(0) @binding(7) var<uniform> call: Call;
-@group(0) @binding(8) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `matmul` program in src/backend/webgpu/programs.ts) and the
+// structs they name (uniforms.ts).
 
 var<workgroup> partialSums: array<f32, WG_X * WG_Y>;
 
@@ -120,7 +108,7 @@ fn main(
       workgroupBarrier();
     }
     if (li == 0u) {
-      klPartials[wg.y * groups.x + wg.x] = partialSums[0];
+      lossPartials[wg.y * groups.x + wg.x] = partialSums[0];
     }
     return;
   }

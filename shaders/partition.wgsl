@@ -5,15 +5,8 @@
 // d = Σ_k s_k·W_ki, written d_i·(2b_i + d_i) so that nothing cancels; the host adds
 // Σ_i ½·log(2πσ_i²). The host adds the terms up with log-sum-exp in float64, one chunk at a time.
 
-// Enumeration is declared in src/backend/webgpu/uniforms.ts and prepended by the host; softplus
-// is in logistic.wgsl, precisionOf in gaussian.wgsl.
-
-@group(0) @binding(0) var<storage, read> columns: array<f32>;   // n rows of m weights
-@group(0) @binding(1) var<storage, read> ownBias: array<f32>;   // n
-@group(0) @binding(2) var<storage, read> otherBias: array<f32>; // m
-@group(0) @binding(3) var<storage, read> logVariance: array<f32>; // m, read when GAUSSIAN
-@group(0) @binding(4) var<storage, read_write> terms: array<f32>;
-@group(0) @binding(5) var<uniform> job: Enumeration;
+// The host prepends its bindings (the `partition` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts). softplus is in logistic.wgsl, precisionOf in gaussian.wgsl.
 
 override WG_SIZE: u32 = 256u;
 override GAUSSIAN: bool = false;

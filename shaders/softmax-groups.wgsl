@@ -4,12 +4,8 @@
 // whose cumulative probability exceeds the uniform drawn for (row, group) at (seed, call.phase).
 // With `mask`, a group all zero in the data (block 0 of the same stack) is missing: zeroed.
 
-// SoftmaxCall, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read_write> stack: array<f32>;
-@group(0) @binding(1) var<uniform> call: SoftmaxCall;
-@group(0) @binding(2) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `softmaxGroups` program in src/backend/webgpu/programs.ts)
+// and the structs they name (uniforms.ts).
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

@@ -2,13 +2,8 @@
 // log p(x's category | a), a the logits b + h0·Wᵀ after the update (the reference's
 // softmaxCrossEntropy), into the epoch's array; 0 when no group is observed.
 
-// SoftmaxCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> data: array<f32>;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read_write> epochKl: array<f32>;
-@group(0) @binding(3) var<uniform> call: SoftmaxCall;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `softmaxLoss` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 256u;
 var<workgroup> totals: array<f32, WG_SIZE>;
@@ -50,6 +45,6 @@ fn main(@builtin(local_invocation_index) li: u32) {
     workgroupBarrier();
   }
   if (li == 0u) {
-    epochKl[step.index] = select(totals[0] / counts[0], 0.0, counts[0] == 0.0);
+    epochLoss[step.index] = select(totals[0] / counts[0], 0.0, counts[0] == 0.0);
   }
 }

@@ -2,15 +2,8 @@
 // at β = 1, from the hidden inputs c + v·W that the tempered matmul kept. One workgroup per chain
 // (a 2-D grid, rows of MAX_GROUPS workgroups): the swaps compare neighbouring chains' energies.
 
-// Tempering and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> visibleBias: array<f32>;
-@group(0) @binding(1) var<storage, read> visible: array<f32>;
-@group(0) @binding(2) var<storage, read> hidden: array<f32>;
-@group(0) @binding(3) var<storage, read> activation: array<f32>;
-@group(0) @binding(4) var<storage, read_write> energies: array<f32>;
-@group(0) @binding(5) var<uniform> shape: Tempering;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `temperedEnergy` program in src/backend/webgpu/programs.ts)
+// and the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 64u;
 var<workgroup> sums: array<f32, WG_SIZE>;

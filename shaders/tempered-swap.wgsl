@@ -3,18 +3,8 @@
 // u < exp(min(0, (β_k − β_{k+1})·(E_k − E_{k+1}))), u drawn at (row, col k) of rows × M. The
 // accepted and offered swaps are counted for the epoch's readback.
 
-// Tempering, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> betas: array<f32>;
-@group(0) @binding(1) var<storage, read> energies: array<f32>;
-@group(0) @binding(2) var<storage, read_write> visible: array<f32>;
-@group(0) @binding(3) var<storage, read_write> hidden: array<f32>;
-@group(0) @binding(4) var<storage, read_write> activation: array<f32>;
-// Accepted, then offered.
-@group(0) @binding(5) var<storage, read_write> swaps: array<atomic<u32>, 2>;
-@group(0) @binding(6) var<uniform> shape: Tempering;
-@group(0) @binding(7) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `temperedSwap` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 64u;
 

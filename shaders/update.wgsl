@@ -7,16 +7,8 @@
 // velocities are those of the centred biases, so only they are updated here; centred-biases.wgsl
 // then moves the plain biases once every weight has its new velocity.
 
-// Layout, Rule and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host;
-// summed(m, n) is in partials.wgsl.
-
-@group(0) @binding(0) var<storage, read> partials: array<f32>;
-@group(0) @binding(1) var<storage, read_write> params: array<f32>;
-@group(0) @binding(2) var<storage, read_write> velocity: array<f32>;
-@group(0) @binding(3) var<storage, read_write> health: atomic<u32>;
-@group(0) @binding(4) var<uniform> shape: Layout;
-@group(0) @binding(5) var<uniform> rule: Rule;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `update` program in src/backend/webgpu/programs.ts) and the
+// structs they name (uniforms.ts). summed(m, n) is in partials.wgsl.
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 4u;

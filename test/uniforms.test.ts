@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { guarded } from '../src/backend/webgpu/buffers.js';
+import { createBuffer, guarded, Usage } from '../src/backend/webgpu/buffers.js';
+import { dispatchAndRead } from '../src/backend/webgpu/dispatch.js';
 import { Kernels } from '../src/backend/webgpu/kernels.js';
-import { Epilogue, UNIFORM_STRIDE } from '../src/backend/webgpu/params.js';
+import { Epilogue, matmulShape, UNIFORM_STRIDE } from '../src/backend/webgpu/params.js';
+import { bindGroupEntries, bindingDeclarations, program, write, type Bindings, type Program } from '../src/backend/webgpu/program.js';
+import {
+  annealProduct, annealWeights, centredBiases, clamp, classScores, gather, gatherPixels, gaussianVisible, gradient, hiddenOffset, labelDraw, labelGather,
+  labelTerm, labelUpdate, logVariance, lossReduce, matmul, partition, PROGRAMS, softmaxGroups, softmaxLoss, temperedEnergy, temperedStatistics,
+  temperedSwap, update,
+} from '../src/backend/webgpu/programs.js';
 import { Rule, Step, UNIFORM_STRUCTS, uniformStruct } from '../src/backend/webgpu/uniforms.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.js';
 import { gpuBackend } from './gpu-helpers.js';
@@ -58,28 +65,114 @@ describe('uniform structs', () => {
   });
 });
 
+describe('program descriptions', () => {
+  const buffer = (label: string) => ({ label }) as GPUBuffer;
+  const [partials, losses, call] = [buffer('partials'), buffer('losses'), buffer('call')];
+
+  it('declares the bindings in description order, then group 1', () => {
+    expect(bindingDeclarations(lossReduce)).toBe(
+      '@group(0) @binding(0) var<storage, read> lossPartials: array<f32>;\n' +
+        '@group(0) @binding(1) var<storage, read_write> epochLoss: array<f32>;\n' +
+        '@group(0) @binding(2) var<uniform> call: LossCall;\n' +
+        '@group(1) @binding(0) var<uniform> step: Step;\n',
+    );
+    expect(bindingDeclarations(partition)).not.toMatch(/@group\(1\)/);
+  });
+
+  it('leaves the bindings to the descriptions: no .wgsl file declares one', () => {
+    for (const p of PROGRAMS) for (const source of p.sources) expect(source).not.toMatch(/@binding/);
+  });
+
+  it('binds by name, each resource at its binding, and names a binding missing or unknown', () => {
+    const range = { buffer: losses, offset: 256, size: 16 };
+    const entries = bindGroupEntries(lossReduce, { call, epochLoss: range, lossPartials: partials });
+    expect(entries).toEqual([
+      { binding: 0, resource: { buffer: partials } },
+      { binding: 1, resource: range },
+      { binding: 2, resource: { buffer: call } },
+    ]);
+    // @ts-expect-error call is missing
+    expect(() => bindGroupEntries(lossReduce, { lossPartials: partials, epochLoss: losses })).toThrow(/loss reduce program's binding call is missing/);
+    // @ts-expect-error a name the program does not have
+    expect(() => bindGroupEntries(lossReduce, { lossPartials: partials, epochLoss: losses, call, partial: partials })).toThrow(/has no binding partial/);
+  });
+});
+
 describe('every kernel module', () => {
   const open: WebGpuBackend[] = [];
   afterAll(async () => {
     for (const b of open) await b.dispose();
   });
 
-  it('compiles on the GPU with the structs prepended', async () => {
+  async function kernelsOnGpu(): Promise<{ device: GPUDevice; kernels: Kernels }> {
     const backend = await gpuBackend(3, 2);
     open.push(backend);
     const device = backend['device'];
-    const kernels = new Kernels(device);
-    const matmuls = [false, true].flatMap((transposeB) =>
-      Object.values(Epilogue).map((epilogue) => kernels.matmul({ transposeB, epilogue })),
-    );
+    return { device, kernels: new Kernels(device) };
+  }
+
+  it('compiles on the GPU, every program and variant, with the structs and bindings prepended', async () => {
+    const { device, kernels } = await kernelsOnGpu();
+    const matmuls = [false, true].flatMap((transposeB) => Object.values(Epilogue).map((epilogue) => kernels.get(matmul, { transposeB, epilogue })));
+    const variants = [
+      kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, tempered: true }),
+      kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, labelled: true }),
+      kernels.get(matmul, { transposeB: true, epilogue: Epilogue.probability, clamped: true, shape: matmulShape(3, 3), step: 'fixed' }),
+      kernels.get(update, { centred: true }),
+      kernels.get(classScores, { posterior: true }),
+      kernels.get(labelTerm, { combine: true }),
+      kernels.get(gaussianVisible, { step: 'fixed' }),
+      kernels.get(softmaxGroups, { step: 'fixed' }),
+      kernels.get(clamp, { step: 'fixed' }),
+    ];
     // Gaussian visible units' kernels and variants, and AIS's, which share their normals.
     const gaussian = [false, true].flatMap((units) => [
-      kernels.kl(units), kernels.partition(units), kernels.annealProduct(true, units), kernels.annealProduct(false, units), kernels.annealWeights(units),
+      kernels.get(lossReduce, { squaredError: units }),
+      kernels.get(partition, { gaussian: units }),
+      kernels.get(annealProduct, { up: true, gaussian: units }),
+      kernels.get(annealProduct, { up: false, gaussian: units }),
+      kernels.get(annealWeights, { gaussian: units }),
     ]);
-    const pipelines = await guarded(device, 'compiling every kernel', () =>
-      Promise.all([...matmuls, ...gaussian, kernels.gradient(), kernels.update(), kernels.gather(), kernels.gaussianVisible(), kernels.logVariance()]),
+    const programs: Program<Bindings>[] = [
+      gradient, update, centredBiases, hiddenOffset, gather, gatherPixels, gaussianVisible, logVariance, labelGather, labelUpdate, labelDraw,
+      softmaxGroups, softmaxLoss, clamp, temperedEnergy, temperedSwap, temperedStatistics,
+    ];
+    const single = programs.map((p) => kernels.get(p));
+    const all = await guarded(device, 'compiling every kernel', () =>
+      Promise.all([...matmuls, ...variants, ...gaussian, kernels.get(classScores, { posterior: false }), kernels.get(labelTerm, { combine: false }), ...single]),
     );
-    expect(pipelines).toHaveLength(2 * Object.keys(Epilogue).length + 10 + 5);
+    expect(new Set(all.map((k) => k.pipeline)).size).toBe(2 * Object.keys(Epilogue).length + 9 + 10 + 2 + 17);
+    expect(new Set(all.map((k) => k.program))).toEqual(new Set(PROGRAMS));
+    // Asked again, a variant is the pipeline already made.
+    expect(await kernels.get(update, { centred: true })).toBe(all[2 * Object.keys(Epilogue).length + 3]);
+    kernels.destroy();
+  });
+
+  it("splices a variant's snippets into its module, each text its own pipeline", async () => {
+    const { device, kernels } = await kernelsOnGpu();
+    const probe = program({
+      name: 'snippet probe',
+      sources: ['@compute @workgroup_size(1) fn main() { out[0] = value(); }'],
+      bindings: { out: write() },
+      step: null,
+      variant: (o: { readonly value: number }) => ({ constants: {}, snippets: [{ name: `value ${o.value}`, wgsl: `fn value() -> f32 { return ${o.value}.0; }` }] }),
+    });
+    const values = await guarded(device, 'snippets', async () => {
+      const read = async (value: number) => {
+        const kernel = await kernels.get(probe, { value });
+        const out = createBuffer(device, 'out', 4, Usage.storage);
+        try {
+          const bytes = await dispatchAndRead(device, 'probe', [kernel.dispatch('probe', { out }, 1)], undefined, { out: { buffer: out, bytes: 4 } });
+          return new Float32Array(bytes.out)[0];
+        } finally {
+          out.destroy();
+        }
+      };
+      return [await read(1), await read(2), await read(1)];
+    });
+    expect(values).toEqual([1, 2, 1]);
+    expect(await kernels.get(probe, { value: 2 })).not.toBe(await kernels.get(probe, { value: 1 }));
+    expect((await kernels.get(probe, { value: 2 })).pipeline.label).toBe('snippet probe value 2');
     kernels.destroy();
   });
 });

@@ -1,10 +1,15 @@
+/**
+ * AIS on the GPU: every run's chain at once, the steps of the β path encoded a few hundred to a
+ * command buffer, the fixed-point log weights read back once at the end.
+ */
 import { InvalidArgumentError } from '../../errors.js';
 import type { AnnealJob } from '../backend.js';
-import { createBuffer, mapForReading, uniformBuffer, uploadFloats, Usage } from './buffers.js';
-import { BufferUsage } from './constants.js';
-import type { Kernels } from './kernels.js';
+import { createBuffer, uniformBuffer, uploadFloats, Usage } from './buffers.js';
+import { bindStep, encodeDispatches, submitAndRead, type Dispatch } from './dispatch.js';
+import type { Kernels, KernelOf } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
 import { LOG_WEIGHT_UNITS, LOG_WEIGHT_WORDS, MAX_GROUPS, TILE_M, TILE_N, UNIFORM_STRIDE } from './params.js';
+import { annealProduct, annealWeights } from './programs.js';
 import { Anneal, AnnealStep } from './uniforms.js';
 
 /** Steps per command buffer at most: each takes a UNIFORM_STRIDE-byte slot of the step uniforms. */
@@ -23,8 +28,6 @@ export function stepsPerSubmission(runs: number, visible: number, hidden: number
   return Math.max(1, Math.min(MAX_STEPS_PER_SUBMISSION, Math.floor(WORK_PER_SUBMISSION / perStep)));
 }
 
-type Dispatch = readonly [pipeline: GPUComputePipeline, group: GPUBindGroup, x: number, y: number];
-
 /**
  * AIS's chains on the GPU, every run at once (src/backend/anneal.ts is the reference, with
  * annealGaussianOnHost for Gaussian visible units): the model's resident parameters, and the
@@ -42,9 +45,9 @@ export async function annealOnGpu(
   if (job.runs === 0 || job.path.length < 2) return new Float64Array(job.runs);
   const gaussian = model.gaussian;
   const [up, down, weights] = await Promise.all([
-    kernels.annealProduct(true, gaussian),
-    kernels.annealProduct(false, gaussian),
-    kernels.annealWeights(gaussian),
+    kernels.get(annealProduct, { up: true, gaussian }),
+    kernels.get(annealProduct, { up: false, gaussian }),
+    kernels.get(annealWeights, { gaussian }),
   ]);
   const chains = new Chains(device, kernels, model, job, { up, down, weights });
   try {
@@ -67,10 +70,10 @@ function checkJob(job: AnnealJob, model: ModelBuffers, maxBindingBytes: number):
   }
 }
 
-interface Pipelines {
-  readonly up: GPUComputePipeline;
-  readonly down: GPUComputePipeline;
-  readonly weights: GPUComputePipeline;
+interface AnnealKernels {
+  readonly up: KernelOf<typeof annealProduct>;
+  readonly down: KernelOf<typeof annealProduct>;
+  readonly weights: KernelOf<typeof annealWeights>;
 }
 
 /** One AIS run's buffers and bind groups, and the encoding of its steps. */
@@ -78,7 +81,6 @@ class Chains {
   private readonly buffers: GPUBuffer[] = [];
   private readonly logWeights: GPUBuffer;
   private readonly steps: GPUBuffer;
-  private readonly readback: GPUBuffer;
   private readonly stepGroup: GPUBindGroup;
   private readonly up: Dispatch;
   private readonly down: Dispatch;
@@ -90,7 +92,7 @@ class Chains {
     kernels: Kernels,
     model: ModelBuffers,
     private readonly job: AnnealJob,
-    pipelines: Pipelines,
+    pipelines: AnnealKernels,
   ) {
     const { visible: V, hidden: H } = model;
     const { runs } = job;
@@ -100,51 +102,46 @@ class Chains {
     const hidden = storage('AIS hidden states', runs * H);
     const activation = storage('AIS hidden inputs c + v·W', runs * H);
     this.logWeights = storage('AIS log weights', runs * LOG_WEIGHT_WORDS);
-    this.readback = this.own(createBuffer(device, 'AIS readback', runs * LOG_WEIGHT_WORDS * 4, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     this.chunk = stepsPerSubmission(runs, V, H);
     this.steps = this.own(createBuffer(device, 'AIS steps', this.chunk * UNIFORM_STRIDE, Usage.uniform));
     const call = this.own(uniformBuffer(device, 'AIS call', Anneal, { runs, visible: V, hidden: H, seed: job.seed }));
 
-    const group = (layout: GPUBindGroupLayout, label: string, resources: GPUBindingResource[]) =>
-      device.createBindGroup({ label, layout, entries: resources.map((resource, binding) => ({ binding, resource })) });
-    const { layouts } = kernels;
-    this.stepGroup = group(layouts.annealStep, 'AIS step', [{ buffer: this.steps, size: AnnealStep.size }]);
+    this.stepGroup = kernels.stepGroup('AIS step', this.steps, AnnealStep.size);
     // The base model's own parameters: its visible biases, or with Gaussian units the model's log-variances.
-    const base = model.gaussian ? model.logVariance : { buffer: baseBias };
-    const product = group(layouts.annealProduct, 'AIS product', [
-      model.weights, model.visibleBias, model.hiddenBias, base, { buffer: hidden }, { buffer: visible }, { buffer: activation }, { buffer: call },
-    ]);
-    const weights = group(layouts.annealWeights, 'AIS weights', [
-      model.visibleBias, { buffer: baseBias }, { buffer: visible }, { buffer: activation }, { buffer: hidden }, { buffer: this.logWeights }, { buffer: call },
-    ]);
+    const base = model.gaussian ? model.logVariance : baseBias;
+    // One bind group for both products (the up and down variants share the program's layout).
+    const product = pipelines.up.bind('AIS product', {
+      weights: model.weights, visibleBias: model.visibleBias, hiddenBias: model.hiddenBias, base, hidden, visible, activation, job: call,
+    });
     const rows = Math.ceil(runs / TILE_M);
-    this.up = [pipelines.up, product, Math.ceil(H / TILE_N), rows];
-    this.down = [pipelines.down, product, Math.ceil(V / TILE_N), rows];
+    this.up = [pipelines.up.pipeline, product, Math.ceil(H / TILE_N), rows];
+    this.down = [pipelines.down.pipeline, product, Math.ceil(V / TILE_N), rows];
     const across = Math.min(runs, MAX_GROUPS);
-    this.weights = [pipelines.weights, weights, across, Math.ceil(runs / across)];
+    this.weights = pipelines.weights.dispatch('AIS weights', {
+      visibleBias: model.visibleBias, baseBias, visible, activation, hidden, logWeights: this.logWeights, job: call,
+    }, across, Math.ceil(runs / across));
   }
 
   /**
    * Encodes the path's steps stepsPerSubmission to a command buffer, each step's uniform slot
    * written once before its buffer is submitted, with a few buffers queued ahead; the last
-   * buffer copies the log weights out for the one readback.
+   * buffer reads the log weights back.
    */
   async run(): Promise<Float64Array> {
     const { device, job } = this;
     const last = job.path.length - 1;
     const queued: Promise<undefined>[] = [];
-    for (let first = 1; first <= last; first += this.chunk) {
-      const end = Math.min(last, first + this.chunk - 1);
-      device.queue.writeBuffer(this.steps, 0, packSteps(job.path, first, end));
-      const encoder = device.createCommandEncoder({ label: `AIS steps ${first} to ${end}` });
-      this.encodeSteps(encoder, first, end);
-      if (end === last) encoder.copyBufferToBuffer(this.logWeights, 0, this.readback, 0, this.readback.size);
-      device.queue.submit([encoder.finish()]);
+    const lastChunk = last - ((last - 1) % this.chunk);
+    for (let first = 1; first < lastChunk; first += this.chunk) {
+      device.queue.submit([this.encodeSteps(first, first + this.chunk - 1).finish()]);
       queued.push(device.queue.onSubmittedWorkDone());
       if (queued.length >= QUEUED) await queued.shift();
     }
+    const { words } = await submitAndRead(device, this.encodeSteps(lastChunk, last), {
+      words: { buffer: this.logWeights, bytes: job.runs * LOG_WEIGHT_WORDS * 4 },
+    }, 'AIS readback');
     await Promise.all(queued);
-    return this.read();
+    return logWeights(new Uint32Array(words), job.runs);
   }
 
   /**
@@ -152,38 +149,21 @@ class Chains {
    * conditional at βₖ, then the hidden inputs of the new v (which the last step does not need).
    * The first buffer begins with the hidden inputs of the starting states.
    */
-  private encodeSteps(encoder: GPUCommandEncoder, first: number, end: number): void {
+  private encodeSteps(first: number, end: number): GPUCommandEncoder {
+    this.device.queue.writeBuffer(this.steps, 0, packSteps(this.job.path, first, end));
+    const encoder = this.device.createCommandEncoder({ label: `AIS steps ${first} to ${end}` });
     const pass = encoder.beginComputePass();
     if (first === 1) {
-      pass.setBindGroup(1, this.stepGroup, [0]);
-      this.dispatch(pass, this.up);
+      bindStep(pass, { group: this.stepGroup, offset: 0 });
+      encodeDispatches(pass, [this.up]);
     }
     const last = this.job.path.length - 1;
     for (let k = first; k <= end; k++) {
-      pass.setBindGroup(1, this.stepGroup, [(k - first) * UNIFORM_STRIDE]);
-      this.dispatch(pass, this.weights);
-      this.dispatch(pass, this.down);
-      if (k < last) this.dispatch(pass, this.up);
+      bindStep(pass, { group: this.stepGroup, offset: (k - first) * UNIFORM_STRIDE });
+      encodeDispatches(pass, k < last ? [this.weights, this.down, this.up] : [this.weights, this.down]);
     }
     pass.end();
-  }
-
-  private dispatch(pass: GPUComputePassEncoder, [pipeline, group, x, y]: Dispatch): void {
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(x, y);
-  }
-
-  /** The fixed-point log weights as numbers (exact in float64), NaN where a step overflowed. */
-  private async read(): Promise<Float64Array> {
-    await mapForReading(this.readback);
-    const words = new Uint32Array(this.readback.getMappedRange());
-    const logWeights = Float64Array.from({ length: this.job.runs }, (_, r) => {
-      const [low, high, overflow] = words.subarray(r * LOG_WEIGHT_WORDS, (r + 1) * LOG_WEIGHT_WORDS);
-      return overflow ? NaN : (high | 0) + low / LOG_WEIGHT_UNITS;
-    });
-    this.readback.unmap();
-    return logWeights;
+    return encoder;
   }
 
   destroy(): void {
@@ -194,6 +174,14 @@ class Chains {
     this.buffers.push(buffer);
     return buffer;
   }
+}
+
+/** The fixed-point log weights as numbers (exact in float64), NaN where a step overflowed. */
+function logWeights(words: Uint32Array, runs: number): Float64Array {
+  return Float64Array.from({ length: runs }, (_, r) => {
+    const [low, high, overflow] = words.subarray(r * LOG_WEIGHT_WORDS, (r + 1) * LOG_WEIGHT_WORDS);
+    return overflow ? NaN : (high | 0) + low / LOG_WEIGHT_UNITS;
+  });
 }
 
 /** Steps first..end of `path`, packed UNIFORM_STRIDE bytes apart. */

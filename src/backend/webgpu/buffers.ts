@@ -1,4 +1,8 @@
-import { BufferUsage, MapMode } from './constants.js';
+/**
+ * Buffers made and filled: storage and uniform buffers, uploads, the per-batch Steps packed for
+ * dynamic offsets; and the error scopes every piece of GPU work runs in.
+ */
+import { BufferUsage } from './constants.js';
 import { GpuError } from '../../errors.js';
 import { UNIFORM_STRIDE } from './params.js';
 import { Step, type Scalar, type StructValues, type UniformStruct, type ValuesOf } from './uniforms.js';
@@ -31,35 +35,6 @@ export function uploadBytes(device: GPUDevice, label: string, bytes: Uint8Array)
   new Uint8Array(buffer.getMappedRange()).set(bytes);
   buffer.unmap();
   return buffer;
-}
-
-/** Copies `count` floats from `source` (at a byte offset) back to the host. */
-export async function readFloats(device: GPUDevice, source: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
-  const staging = device.createBuffer({
-    label: `${source.label} readback`,
-    size: padded(count * 4),
-    usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
-  });
-  try {
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(source, offset, staging, 0, padded(count * 4));
-    device.queue.submit([encoder.finish()]);
-    await mapForReading(staging);
-    return new Float32Array(staging.getMappedRange(), 0, count).slice();
-  } finally {
-    staging.destroy();
-  }
-}
-
-/** mapAsync for reading, turning a failure (such as a lost device) into a GpuError. */
-export async function mapForReading(buffer: GPUBuffer): Promise<void> {
-  try {
-    await buffer.mapAsync(MapMode.READ);
-  } catch (error) {
-    throw new GpuError('device-lost', `could not read ${buffer.label} back from the GPU: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }
 
 /** A uniform buffer holding one `struct` with `values`. */

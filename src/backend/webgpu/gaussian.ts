@@ -1,8 +1,13 @@
+/**
+ * Gaussian visible units' dispatches: their noise and scaling by 1/σ² (gaussian-visible.wgsl),
+ * shared by training, inference and the Gibbs loop, and the log-variances' step in training.
+ */
 import { uniformBuffer } from './buffers.js';
-import type { Kernels } from './kernels.js';
+import type { Dispatch } from './dispatch.js';
+import type { KernelOf } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
 import { ELEMENTWISE, UNITS_WG } from './params.js';
-import type { Dispatch } from './trainer.js';
+import type { gaussianVisible, logVariance } from './programs.js';
 import { GaussianVisible } from './uniforms.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -32,9 +37,8 @@ export interface GaussianVisiblePass {
  */
 export function gaussianVisiblePass(
   device: GPUDevice,
-  kernels: Kernels,
+  kernel: KernelOf<typeof gaussianVisible>,
   model: ModelBuffers,
-  pipeline: GPUComputePipeline,
   buffers: GaussianVisibleBuffers,
   pass: GaussianVisiblePass,
   own: (buffer: GPUBuffer) => GPUBuffer,
@@ -42,14 +46,13 @@ export function gaussianVisiblePass(
   const call = own(uniformBuffer(device, `${pass.label} call`, GaussianVisible, {
     visible: model.visible, block: pass.block, draws: pass.draws ? 1 : 0, phase: pass.phase,
   }));
-  const resources: GPUBindingResource[] = [model.logVariance, { buffer: buffers.raw }, { buffer: buffers.scaled }, { buffer: call }, { buffer: buffers.rule }];
-  const group = device.createBindGroup({
-    label: pass.label,
-    layout: kernels.layouts.gaussianVisible,
-    entries: resources.map((resource, binding) => ({ binding, resource })),
-  });
   // A thread per row and pair of units (one Philox block).
-  return [pipeline, group, ceilDiv(ceilDiv(model.visible, 2), ELEMENTWISE.wgX), ceilDiv(pass.rows, ELEMENTWISE.wgY)];
+  return kernel.dispatch(
+    pass.label,
+    { logVariance: model.logVariance, raw: buffers.raw, scaled: buffers.scaled, call, rule: buffers.rule },
+    ceilDiv(ceilDiv(model.visible, 2), ELEMENTWISE.wgX),
+    ceilDiv(pass.rows, ELEMENTWISE.wgY),
+  );
 }
 
 /** What log-variance.wgsl reads and writes besides the model. */
@@ -63,12 +66,9 @@ export interface LogVarianceBuffers {
 }
 
 /** The log-variances' gradient and momentum step (log-variance.wgsl), to run before the update moves W and b. */
-export function logVarianceStep(device: GPUDevice, kernels: Kernels, model: ModelBuffers, pipeline: GPUComputePipeline, buffers: LogVarianceBuffers): Dispatch {
-  const resources = [buffers.partials, buffers.visibleStates, model.params, model.velocity, buffers.health, buffers.layout, buffers.rule];
-  const group = device.createBindGroup({
-    label: 'log-variance step',
-    layout: kernels.layouts.logVariance,
-    entries: resources.map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  return [pipeline, group, ceilDiv(model.visible, UNITS_WG), 1];
+export function logVarianceStep(kernel: KernelOf<typeof logVariance>, model: ModelBuffers, buffers: LogVarianceBuffers): Dispatch {
+  return kernel.dispatch('log-variance step', {
+    partials: buffers.partials, rawVisible: buffers.visibleStates, params: model.params, velocity: model.velocity,
+    health: buffers.health, shape: buffers.layout, rule: buffers.rule,
+  }, ceilDiv(model.visible, UNITS_WG));
 }

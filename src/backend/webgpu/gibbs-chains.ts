@@ -1,15 +1,19 @@
+/**
+ * The Gibbs loop on the GPU (Backend.gibbs): resident chains, every step encoded into one
+ * command buffer per segment, one readback; and the table of the half steps' Steps it binds.
+ */
 import { InvalidArgumentError } from '../../errors.js';
 import { matrix, type Matrix } from '../../matrix.js';
 import type { DrawAddress } from '../../rng/stream.js';
 import { gibbsSteps, type GibbsJob } from '../backend.js';
-import { createBuffer, mapForReading, packSteps, uniformBuffer, uploadFloats, Usage } from './buffers.js';
-import { BufferUsage } from './constants.js';
+import { createBuffer, packSteps, uniformBuffer, uploadFloats, Usage } from './buffers.js';
+import { bindStep, encodeDispatches, submitAndRead, type Dispatch } from './dispatch.js';
 import { gaussianVisiblePass } from './gaussian.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
 import { ELEMENTWISE, Epilogue, matmulGrid, matmulShape, MAX_GROUPS, TILE_M, UNIFORM_STRIDE, Write } from './params.js';
+import { clamp as clampProgram, gaussianVisible, matmul, softmaxGroups } from './programs.js';
 import { softmaxGroupsPass } from './softmax.js';
-import type { Dispatch } from './trainer.js';
 import { Call, ClampCall, Rule, Step, type ValuesOf } from './uniforms.js';
 
 /** Gibbs steps per command buffer: their Steps (two per step, UNIFORM_STRIDE bytes each) take 512 KiB. */
@@ -25,7 +29,7 @@ export class StepTable {
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly layout: GPUBindGroupLayout,
+    private readonly kernels: Kernels,
   ) {}
 
   /** Writes `steps` from the table's start (in queue order) and returns their bind groups. */
@@ -46,10 +50,7 @@ export class StepTable {
     this.buffer?.destroy();
     const buffer = createBuffer(this.device, 'gibbs steps', count * UNIFORM_STRIDE, Usage.uniform);
     this.buffer = buffer;
-    this.groups = Array.from({ length: count }, (_, i) => this.device.createBindGroup({
-      layout: this.layout,
-      entries: [{ binding: 0, resource: { buffer, offset: i * UNIFORM_STRIDE, size: Step.size } }],
-    }));
+    this.groups = Array.from({ length: count }, (_, i) => this.kernels.stepGroup('gibbs step', buffer, Step.size, 'fixed', i * UNIFORM_STRIDE));
   }
 }
 
@@ -114,14 +115,14 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
   const raw = m.gaussian || softmax !== undefined;
   // Binary visible units clamp in the matmul's epilogue; the others in clamp.wgsl after their own kernels.
   const clampedMatmul = job.clamp !== undefined && !raw;
-  const downMatmul = (epilogue: Epilogue) => kernels.matmul({ transposeB: true, epilogue, shape: matmulShape(rows, V), step: 'fixed', clamped: clampedMatmul });
-  const [upPipeline, downPipeline, lastPipeline, gaussianVisible, groups, clamp] = await Promise.all([
-    kernels.matmul({ transposeB: false, epilogue: Epilogue.sample, shape: matmulShape(rows, H), step: 'fixed' }),
+  const downMatmul = (epilogue: Epilogue) => kernels.get(matmul, { transposeB: true, epilogue, shape: matmulShape(rows, V), step: 'fixed', clamped: clampedMatmul });
+  const [upKernel, downKernel, lastKernel, scaling, groups, clamp] = await Promise.all([
+    kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, shape: matmulShape(rows, H), step: 'fixed' }),
     downMatmul(raw ? Epilogue.activation : Epilogue.sample),
     downMatmul(raw ? Epilogue.activation : Epilogue.probability),
-    m.gaussian ? kernels.gaussianVisible('fixed') : undefined,
-    softmax ? kernels.softmaxGroups('fixed') : undefined,
-    job.clamp && !clampedMatmul ? kernels.clamp('fixed') : undefined,
+    m.gaussian ? kernels.get(gaussianVisible, { step: 'fixed' }) : undefined,
+    softmax ? kernels.get(softmaxGroups, { step: 'fixed' }) : undefined,
+    job.clamp && !clampedMatmul ? kernels.get(clampProgram, { step: 'fixed' }) : undefined,
   ]);
   const owned: GPUBuffer[] = [];
   const own = (b: GPUBuffer) => (owned.push(b), b);
@@ -137,45 +138,29 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
     const rule = (seed: number) => own(uniformBuffer(device, 'gibbs rule', Rule, { seed, bySamples: 1, meanGradient: 0, momentum: 0, stepSize: 0, decayStep: 0 }));
     const [upRule, downRule] = [rule(up.seed), rule(down.seed)];
     const [upCall, downCall] = [call(H, V, up.phase), call(V, H, down.phase)];
-    const matmul = (pipeline: GPUComputePipeline, entries: GPUBindingResource[], n: number): Dispatch => [
-      pipeline,
-      device.createBindGroup({ layout: kernels.layouts.matmul, entries: entries.map((resource, binding) => ({ binding, resource })) }),
-      ...matmulGrid(matmulShape(rows, n), rows, n),
-    ];
-    const unused = { read: { buffer: m.unused.read }, kl: { buffer: m.unused.kl }, stat: { buffer: m.unused.stat }, samples: { buffer: m.unused.samples } };
-    const hidden = matmul(upPipeline, [
-      { buffer: scaled ?? v }, m.weights, m.hiddenBias, unused.stat, { buffer: h }, unused.read, unused.kl, { buffer: upCall }, { buffer: upRule },
-    ], H);
-    const downEntries = (pipeline: GPUComputePipeline, sampling: boolean) => matmul(pipeline, [
-      { buffer: h }, m.weights, m.visibleBias, sampling ? unused.stat : { buffer: v }, sampling ? { buffer: v } : unused.samples,
-      clampedMatmul ? { buffer: known! } : unused.read, unused.kl, { buffer: downCall }, { buffer: downRule },
-    ], V);
-    const visible = downEntries(downPipeline, !raw);
-    const last = downEntries(lastPipeline, false);
-    const gaussianPass = (draws: boolean) => gaussianVisiblePass(device, kernels, m, gaussianVisible!, { raw: v, scaled: scaled!, rule: draws ? downRule : upRule }, {
+    const hidden = upKernel.dispatch('gibbs hidden', m.matmul({ a: scaled ?? v, bias: m.hiddenBias, samples: h, call: upCall, rule: upRule }), ...matmulGrid(matmulShape(rows, H), rows, H));
+    const visibleStep = (kernel: typeof downKernel, sampling: boolean) => kernel.dispatch('gibbs visible', m.matmul({
+      a: h, bias: m.visibleBias, stat: sampling ? undefined : v, samples: sampling ? v : undefined, aux: clampedMatmul ? known : undefined, call: downCall, rule: downRule,
+    }), ...matmulGrid(matmulShape(rows, V), rows, V));
+    const visible = visibleStep(downKernel, !raw);
+    const last = visibleStep(lastKernel, false);
+    const gaussianPass = (draws: boolean) => gaussianVisiblePass(device, scaling!, m, { raw: v, scaled: scaled!, rule: draws ? downRule : upRule }, {
       label: draws ? 'gibbs visible noise' : 'gibbs visible / σ²', block: 0, draws, phase: down.phase, rows,
     }, own);
     // Gaussian: the hidden half step sees v/σ² of the (clamped) states; the visible one adds the noise.
     const scale = m.gaussian ? gaussianPass(false) : undefined;
     const noise = m.gaussian ? gaussianPass(true) : undefined;
-    const groupPass = (phase?: number) => softmaxGroupsPass(device, kernels, groups!, v, downRule, {
+    const groupPass = (phase?: number) => softmaxGroupsPass(device, groups!, v, downRule, {
       label: 'gibbs softmax groups', visible: V, size: softmax!, block: 0, phase, mask: false, rows,
     }, own);
     const sampledGroups = softmax ? groupPass(down.phase) : undefined;
     const groupProbabilities = softmax ? groupPass(undefined) : undefined;
-    const clamping: Dispatch | undefined = clamp && [
-      clamp,
-      device.createBindGroup({
-        layout: kernels.layouts.clamp,
-        entries: [v, known!, own(uniformBuffer(device, 'gibbs clamp call', ClampCall, { visible: V }))].map((buffer, binding) => ({ binding, resource: { buffer } })),
-      }),
-      ceilDiv(V, ELEMENTWISE.wgX),
-      ceilDiv(rows, ELEMENTWISE.wgY),
-    ];
+    const clamping = clamp?.dispatch('gibbs clamp', {
+      states: v, known: known!, call: own(uniformBuffer(device, 'gibbs clamp call', ClampCall, { visible: V })),
+    }, ceilDiv(V, ELEMENTWISE.wgX), ceilDiv(rows, ELEMENTWISE.wgY));
     const segment = Math.min(steps, GIBBS_SEGMENT_STEPS);
-    const staging = own(device.createBuffer({ label: 'gibbs readback', size: Math.max(16, rows * V * 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }));
     const address = (d: DrawAddress | undefined) => ({ rows, start: 0, drawBatch: d?.batch ?? 0, drawEpoch: d?.epoch ?? 0, index: 0, rowOffset: first });
-    for (let begin = 0; begin < steps; begin += segment) {
+    for (let begin = 0; ; begin += segment) {
       const end = Math.min(steps, begin + segment);
       const entries = [];
       for (let s = begin; s < end; s++) entries.push(address(job.hiddenDraws[s]), address(job.visibleDraws.at(s)));
@@ -184,10 +169,8 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
       const pass = encoder.beginComputePass();
       const dispatch = (d: Dispatch | undefined, entry: number) => {
         if (!d) return;
-        pass.setPipeline(d[0]);
-        pass.setBindGroup(0, d[1]);
-        pass.setBindGroup(1, stepGroups[entry]);
-        pass.dispatchWorkgroups(d[2], d[3]);
+        bindStep(pass, { group: stepGroups[entry] });
+        encodeDispatches(pass, [d]);
       };
       for (let s = begin; s < end; s++) {
         const entry = 2 * (s - begin);
@@ -200,11 +183,12 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
         dispatch(clamping, entry + 1);
       }
       pass.end();
-      if (end === steps) encoder.copyBufferToBuffer(v, 0, staging, 0, staging.size);
+      if (end === steps) {
+        const { states } = await submitAndRead(device, encoder, { states: { buffer: v, bytes: rows * V * 4 } }, 'gibbs readback');
+        return new Float32Array(states);
+      }
       device.queue.submit([encoder.finish()]);
     }
-    await mapForReading(staging);
-    return new Float32Array(staging.getMappedRange(), 0, rows * V).slice();
   } finally {
     for (const b of owned) b.destroy();
   }

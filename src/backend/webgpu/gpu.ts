@@ -1,3 +1,7 @@
+/**
+ * Finding a WebGPU device: an adapter through the platform's provider opened with the largest
+ * limits it offers, or a device the caller shares; what the backend learns of it.
+ */
 import { BackendUnavailableError } from '../../errors.js';
 import type { GpuProvider } from '../../platform/platform.js';
 

@@ -1,6 +1,17 @@
+/**
+ * A model's parameters and velocities on the GPU in one layout, saved and restored around an
+ * epoch, read back together; and the spare buffers bound where a kernel leaves a binding unused.
+ */
 import type { Parameters } from '../backend.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { createBuffer, readFloats, Usage } from './buffers.js';
+import { createBuffer, Usage } from './buffers.js';
+import { readFloats } from './dispatch.js';
+import type { Resources } from './program.js';
+import type { matmul } from './programs.js';
+
+type MatmulResources = Resources<typeof matmul.bindings>;
+/** A matmul's operands: what it reads and writes besides W, the outputs it leaves unwritten left out. */
+export type MatmulOperands = Omit<MatmulResources, 'b' | 'stat' | 'samples' | 'aux' | 'lossPartials'> & Partial<Pick<MatmulResources, 'stat' | 'samples' | 'aux' | 'lossPartials'>>;
 
 /** Storage bindings must start at multiples of 256 bytes: 64 floats. */
 const ALIGN_FLOATS = 64;
@@ -33,7 +44,7 @@ export class ModelBuffers {
   readonly visibleBias: GPUBufferBinding;
   readonly hiddenBias: GPUBufferBinding;
   readonly logVariance: GPUBufferBinding;
-  readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly kl: GPUBuffer };
+  readonly unused: { readonly read: GPUBuffer; readonly stat: GPUBuffer; readonly samples: GPUBuffer; readonly loss: GPUBuffer };
   /** Floats in each of the parameter and velocity buffers. */
   readonly floats: number;
   /** Whether the parameters last written carried offsets: only then are they read back. */
@@ -67,7 +78,7 @@ export class ModelBuffers {
     this.hiddenBias = { buffer: this.params, offset: this.hiddenBiasOffset * 4, size: hidden * 4 };
     this.logVariance = { buffer: this.params, offset: this.logVarianceOffset * 4, size: visible * 4 };
     const unused = (slot: string) => createBuffer(device, `unused ${slot}`, 16, Usage.storage);
-    this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), kl: unused('kl') };
+    this.unused = { read: unused('read'), stat: unused('stat'), samples: unused('samples'), loss: unused('loss') };
   }
 
   /** Whether the model is centred: its parameters carry the offsets μ and λ. */
@@ -154,10 +165,17 @@ export class ModelBuffers {
     encoder.copyBufferToBuffer(this.saved[1], 0, this.velocity, 0, this.floats * 4);
   }
 
-  /** Encodes copying the parameters, then the velocities, into `target` at byte `offset`. */
-  encodeCopyOut(encoder: GPUCommandEncoder, target: GPUBuffer, offset: number): void {
-    encoder.copyBufferToBuffer(this.params, 0, target, offset, this.floats * 4);
-    encoder.copyBufferToBuffer(this.velocity, 0, target, offset + this.floats * 4, this.floats * 4);
+  /** matmul.wgsl's bindings: `operands` with B = W, the bindings a variant leaves unused on the spare buffers. */
+  matmul(operands: MatmulOperands): MatmulResources {
+    const spare = this.unused;
+    return {
+      ...operands,
+      b: this.weights,
+      stat: operands.stat ?? spare.stat,
+      samples: operands.samples ?? spare.samples,
+      aux: operands.aux ?? spare.read,
+      lossPartials: operands.lossPartials ?? spare.loss,
+    };
   }
 
   /** The visible bias b alone (for energies finished on the host). */

@@ -1,3 +1,7 @@
+/**
+ * Sizes and codes shared by the host and the shaders (workgroup and tile sizes, epilogue codes,
+ * Philox's constants), defined once: the shaders get them as overrides or as the const prelude.
+ */
 import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
 import { Phase } from '../../rng/stream.js';
 

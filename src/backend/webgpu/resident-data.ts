@@ -1,3 +1,7 @@
+/**
+ * A data set resident on the GPU for training: its rows in chunks that fit a binding (float32
+ * or 8-bit), and its labels.
+ */
 import type { Matrix } from '../../matrix.js';
 import { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from '../../pixels.js';
 import type { ResidentData } from '../backend.js';

@@ -1,7 +1,12 @@
+/**
+ * Softmax visible groups' dispatches: the groups' probabilities or one-hot draws from their
+ * logits (softmax-groups.wgsl), and training's cross-entropy loss (softmax-loss.wgsl).
+ */
 import { uniformBuffer } from './buffers.js';
-import type { Kernels } from './kernels.js';
+import type { Dispatch } from './dispatch.js';
+import type { KernelOf } from './kernels.js';
 import { ELEMENTWISE } from './params.js';
-import type { Dispatch } from './trainer.js';
+import type { softmaxGroups, softmaxLoss } from './programs.js';
 import { SoftmaxCall } from './uniforms.js';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -26,30 +31,20 @@ export interface SoftmaxPass {
  * one-hot draws out). `own` takes the uniform buffer made here.
  */
 export function softmaxGroupsPass(
-  device: GPUDevice, kernels: Kernels, pipeline: GPUComputePipeline, stack: GPUBuffer, rule: GPUBuffer,
+  device: GPUDevice, kernel: KernelOf<typeof softmaxGroups>, stack: GPUBuffer, rule: GPUBuffer,
   pass: SoftmaxPass, own: (buffer: GPUBuffer) => GPUBuffer,
 ): Dispatch {
   const call = own(softmaxCall(device, `${pass.label} call`, pass));
-  const group = device.createBindGroup({
-    label: pass.label,
-    layout: kernels.layouts.softmaxGroups,
-    entries: [stack, call, rule].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  return [pipeline, group, ceilDiv(pass.visible / pass.size, ELEMENTWISE.wgX), ceilDiv(pass.rows, ELEMENTWISE.wgY)];
+  return kernel.dispatch(pass.label, { stack, call, rule }, ceilDiv(pass.visible / pass.size, ELEMENTWISE.wgX), ceilDiv(pass.rows, ELEMENTWISE.wgY));
 }
 
-/** The batch's softmax cross-entropy from the data (block 0 of `data`) and the logits after the update, into epochKl. */
+/** The batch's softmax cross-entropy from the data (block 0 of `data`) and the logits after the update, into epochLoss. */
 export function softmaxLossDispatch(
-  device: GPUDevice, kernels: Kernels, pipeline: GPUComputePipeline,
-  buffers: { data: GPUBuffer; logits: GPUBuffer; epochKl: GPUBuffer }, visible: number, size: number, own: (buffer: GPUBuffer) => GPUBuffer,
+  device: GPUDevice, kernel: KernelOf<typeof softmaxLoss>,
+  buffers: { data: GPUBuffer; logits: GPUBuffer; epochLoss: GPUBuffer }, visible: number, size: number, own: (buffer: GPUBuffer) => GPUBuffer,
 ): Dispatch {
   const call = own(softmaxCall(device, 'softmax loss call', { visible, size, block: 0, mask: false }));
-  const group = device.createBindGroup({
-    label: 'softmax loss',
-    layout: kernels.layouts.softmaxLoss,
-    entries: [buffers.data, buffers.logits, buffers.epochKl, call].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  return [pipeline, group, 1, 1];
+  return kernel.dispatch('softmax loss', { data: buffers.data, logits: buffers.logits, epochLoss: buffers.epochLoss, call }, 1);
 }
 
 function softmaxCall(device: GPUDevice, label: string, pass: Pick<SoftmaxPass, 'visible' | 'size' | 'block' | 'phase' | 'mask'>): GPUBuffer {

@@ -65,7 +65,7 @@ export const Step = uniformStruct('Step', {
   /** Random-stream address: counter = (col / 4, rowOffset + row, drawBatch, drawEpoch). */
   drawBatch: 'u32',
   drawEpoch: 'u32',
-  /** Where this batch's KL goes in the epoch's array. */
+  /** Where this batch's loss goes in the epoch's array. */
   index: 'u32',
   rowOffset: 'u32',
 });
@@ -145,8 +145,8 @@ export const Chunk = uniformStruct('Chunk', {
   cols: 'u32',
 });
 
-/** The KL reduction (kl.wgsl). */
-export const KlCall = uniformStruct('KlCall', {
+/** The loss reduction (loss-reduce.wgsl): the KL, the mean squared error or a label layer's mean −log p(y | x). */
+export const LossCall = uniformStruct('LossCall', {
   /** Partial sums to add. */
   count: 'u32',
   /** V. */
@@ -248,7 +248,7 @@ export const ClampCall = uniformStruct('ClampCall', {
 });
 
 /** Every struct above, in the order their WGSL is prepended. */
-export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, KlCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible, LabelCall, SoftmaxCall, ClampCall] as const;
+export const UNIFORM_STRUCTS = [Step, Rule, Call, Dims, Layout, Centring, Chunk, LossCall, Enumeration, Anneal, AnnealStep, Tempering, GaussianVisible, LabelCall, SoftmaxCall, ClampCall] as const;
 
 /** The WGSL declarations of every uniform struct, prepended to every shader module. */
 export function structDeclarations(): string {

@@ -1,3 +1,8 @@
+/**
+ * The WebGPU backend: the Backend contract over a device, its model buffers, the resident data
+ * sets and a trainer; inference products, class scores and the exact log Z; the Gibbs loop and
+ * AIS in their own modules.
+ */
 import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
 import { LogSumExp } from '../../math.js';
 import { matrix, type Matrix } from '../../matrix.js';
@@ -8,20 +13,22 @@ import { mergeChains, type AnnealJob, type Backend, type GibbsJob, type DeviceIn
 import { energies, freeEnergies } from '../energies.js';
 import { classScoresDispatch } from './labels.js';
 import { enumeration, gaussianEnumeration, gaussianNormaliser } from '../exact-partition.js';
-import { createBuffer, guarded, readFloats, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
+import { createBuffer, guarded, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
+import { dispatchAndRead, type Dispatch } from './dispatch.js';
 import { annealOnGpu } from './annealer.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from './gpu.js';
 import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
 import { Epilogue, matmulGrid, matmulShape, MAX_GROUPS, REDUCE_WG, TILE_M, UNIFORM_STRIDE, Write } from './params.js';
 import { GpuData } from './resident-data.js';
-import { Trainer, type Dispatch } from './trainer.js';
+import { classScores, gaussianVisible, matmul, partition, softmaxGroups } from './programs.js';
+import { Trainer } from './trainer.js';
 import { gaussianVisiblePass } from './gaussian.js';
 import { gibbsOnGpu, StepTable } from './gibbs-chains.js';
 import { softmaxGroupsPass } from './softmax.js';
 import { annealOnHost } from '../anneal.js';
 import { exactSoftmaxLogPartition } from '../exact-partition.js';
-import { Call, Enumeration, LabelCall, Rule, Step } from './uniforms.js';
+import { Call, Enumeration, LabelCall, Rule, Step, type ValuesOf } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
 const PARTITION_CHUNK = 2 ** 20;
@@ -56,7 +63,7 @@ export class WebGpuBackend implements Backend {
     this.banner = `# GPU usage has been enabled. Computation will proceed on the GPU.\n# WebGPU adapter: ${gpu.adapterName}`;
     this.kernels = new Kernels(this.device);
     this.model = new ModelBuffers(this.device, visible, hidden);
-    this.gibbsSteps = new StepTable(this.device, this.kernels.layouts.fixedStep);
+    this.gibbsSteps = new StepTable(this.device, this.kernels);
     void this.device.lost.then((info) => {
       this.lost = info.message || info.reason;
     });
@@ -138,16 +145,18 @@ export class WebGpuBackend implements Backend {
       if (centred && !this.model.centred) {
         throw new InvalidArgumentError('centering', 'the rule centres, but the parameters carry no offsets (visibleOffset, hiddenOffset)');
       }
-      const same = trainer && trainer.data === gpuData && trainer.maxRows === maxRows && trainer.batches === batches &&
-        trainer.chain.cdSteps === cdSteps && trainer.chain.persistent === persistent && trainer.chain.temperatures === temperatures &&
-        trainer.chain.sampledVisible === sampledVisible &&
-        trainer.centred === centred && trainer.kinds.gaussian?.learnVariance === gaussian?.learnVariance &&
-        trainer.kinds.labels?.objective === labels?.objective && trainer.kinds.labels?.generativeWeight === labels?.generativeWeight;
+      const shape = trainer?.shape;
+      const same = trainer && shape && trainer.data === gpuData && shape.maxRows === maxRows && shape.batches === batches &&
+        shape.chain.cdSteps === cdSteps && shape.chain.persistent === persistent && shape.chain.temperatures === temperatures &&
+        shape.chain.sampledVisible === sampledVisible &&
+        shape.centred === centred && shape.kinds.gaussian?.learnVariance === gaussian?.learnVariance &&
+        shape.kinds.labels?.objective === labels?.objective && shape.kinds.labels?.generativeWeight === labels?.generativeWeight;
       if (!trainer || !same) {
         trainer?.destroy();
         this.trainer = undefined;
+        const chain = { cdSteps, persistent, temperatures, sampledVisible };
         trainer = await Trainer.create(
-          this.device, this.kernels, this.model, gpuData, maxRows, batches, { cdSteps, persistent, temperatures, sampledVisible }, centred, { gaussian, labels, softmax },
+          this.device, this.kernels, this.model, gpuData, { maxRows, batches, chain, centred, kinds: { gaussian, labels, softmax } },
           this.gpu.maxBindingBytes, this.gpu.timestamps,
         );
         this.trainer = trainer;
@@ -208,7 +217,7 @@ export class WebGpuBackend implements Backend {
     if (C === 0) throw new InvalidArgumentError('labels', 'this model has no label layer');
     return this.run('computing class scores', async () => {
       const a = await this.multiply(x, 'hidden', Epilogue.activation);
-      const pipeline = await this.kernels.classScores(false);
+      const kernel = await this.kernels.get(classScores, { posterior: false });
       const out = new Float64Array(x.rows * C);
       const rowsPerCall = Math.max(1, Math.floor(this.gpu.maxBindingBytes / (Math.max(this.hidden, C) * 4)));
       for (let first = 0; first < x.rows; first += rowsPerCall) {
@@ -220,21 +229,15 @@ export class WebGpuBackend implements Backend {
             hidden: this.hidden, classes: C, labelWeights: m.labelWeightsOffset, labelBias: m.labelBiasOffset,
             discriminative: 0, generative: 0, generativeWeight: 0, phase: 0,
           }),
-          createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform),
+          this.stepBuffer({ rows, start: 0, drawBatch: 0, drawEpoch: 0, index: 0, rowOffset: 0 }),
         ];
         const [activation, scores, call, step] = owned;
         try {
-          this.device.queue.writeBuffer(step, 0, packSteps([{ rows, start: 0, drawBatch: 0, drawEpoch: 0, index: 0, rowOffset: 0 }]));
-          const [kernel, group, groupsX, groupsY] = classScoresDispatch(this.device, this.kernels, m, pipeline, { activation, scores, call }, rows);
-          const encoder = this.device.createCommandEncoder();
-          const pass = encoder.beginComputePass();
-          pass.setPipeline(kernel);
-          pass.setBindGroup(0, group);
-          pass.setBindGroup(1, this.device.createBindGroup({ layout: this.kernels.layouts.step, entries: [{ binding: 0, resource: { buffer: step, size: Step.size } }] }), [0]);
-          pass.dispatchWorkgroups(groupsX, groupsY);
-          pass.end();
-          this.device.queue.submit([encoder.finish()]);
-          out.set(await readFloats(this.device, scores, 0, rows * C), first * C);
+          const dispatch = classScoresDispatch(kernel, m, { activation, scores, call }, rows);
+          const read = await dispatchAndRead(this.device, 'class scores', [dispatch], { group: this.kernels.stepGroup('step', step, Step.size), offset: 0 }, {
+            scores: { buffer: scores, bytes: rows * C * 4 },
+          });
+          out.set(new Float32Array(read.scores), first * C);
         } finally {
           for (const b of owned) b.destroy();
         }
@@ -262,7 +265,7 @@ export class WebGpuBackend implements Backend {
     const z = p.visibleLogVariance;
     const { n, m, columns, ownBias, otherBias } = z ? gaussianEnumeration(p, this.visible, this.hidden) : enumeration(p, this.visible, this.hidden);
     return this.run('computing log Z', async () => {
-      const pipeline = await this.kernels.partition(z !== undefined);
+      const kernel = await this.kernels.get(partition, { gaussian: z !== undefined });
       const states = 2 ** n;
       const chunk = Math.min(states, PARTITION_CHUNK);
       const owned = [
@@ -273,24 +276,17 @@ export class WebGpuBackend implements Backend {
         createBuffer(this.device, 'terms', chunk * 4, Usage.storage),
         createBuffer(this.device, 'enumeration', Enumeration.size, Usage.uniform),
       ];
-      const [, , , , terms, job] = owned;
-      const group = this.device.createBindGroup({
-        layout: this.kernels.layouts.partition,
-        entries: owned.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
+      const [columnsBuffer, ownBiasBuffer, otherBiasBuffer, logVariance, terms, job] = owned;
+      const group = kernel.bind('partition', { columns: columnsBuffer, ownBias: ownBiasBuffer, otherBias: otherBiasBuffer, logVariance, terms, job });
       const total = new LogSumExp();
       try {
         for (let first = 0; first < states; first += chunk) {
           const count = Math.min(chunk, states - first);
           this.device.queue.writeBuffer(job, 0, Enumeration.pack({ n, m, first, count }));
-          const encoder = this.device.createCommandEncoder();
-          const pass = encoder.beginComputePass();
-          pass.setPipeline(pipeline);
-          pass.setBindGroup(0, group);
-          pass.dispatchWorkgroups(Math.ceil(count / REDUCE_WG));
-          pass.end();
-          this.device.queue.submit([encoder.finish()]);
-          for (const term of await readFloats(this.device, terms, 0, count)) total.add(term);
+          const read = await dispatchAndRead(this.device, 'partition', [[kernel.pipeline, group, Math.ceil(count / REDUCE_WG), 1]], undefined, {
+            terms: { buffer: terms, bytes: count * 4 },
+          });
+          for (const term of new Float32Array(read.terms)) total.add(term);
         }
       } finally {
         for (const b of owned) b.destroy();
@@ -321,12 +317,15 @@ export class WebGpuBackend implements Backend {
     const out = matrix(x.rows, n);
     const rowsPerCall = Math.max(1, Math.min(Math.floor(this.gpu.maxBindingBytes / (Math.max(k, n) * 4)), MAX_GROUPS * TILE_M));
     const m = this.model;
-    const gaussianVisible = m.gaussian ? await this.kernels.gaussianVisible() : undefined;
+    const [scaling, groupsKernel] = await Promise.all([
+      m.gaussian ? this.kernels.get(gaussianVisible) : undefined,
+      this.softmax && !up ? this.kernels.get(softmaxGroups) : undefined,
+    ]);
     const sampling = epilogue === Epilogue.sample;
     for (let first = 0; first < x.rows; first += rowsPerCall) {
       const rows = Math.min(rowsPerCall, x.rows - first);
       const shape = matmulShape(rows, n);
-      const pipeline = await this.kernels.matmul({ transposeB: !up, epilogue, shape });
+      const kernel = await this.kernels.get(matmul, { transposeB: !up, epilogue, shape });
       const owned: GPUBuffer[] = [];
       const own = (b: GPUBuffer) => (owned.push(b), b);
       try {
@@ -339,58 +338,42 @@ export class WebGpuBackend implements Backend {
         const rule = own(uniformBuffer(this.device, 'rule', Rule, {
           seed: draw?.seed ?? 0, bySamples: 1, meanGradient: 0, momentum: 0, stepSize: 0, decayStep: 0,
         }));
-        const step = own(createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform));
-        this.device.queue.writeBuffer(step, 0, packSteps([
-          { rows, start: 0, drawBatch: draw?.batch ?? 0, drawEpoch: draw?.epoch ?? 0, index: 0, rowOffset: first },
-        ]));
+        const step = own(this.stepBuffer({ rows, start: 0, drawBatch: draw?.batch ?? 0, drawEpoch: draw?.epoch ?? 0, index: 0, rowOffset: first }));
         const gaussianPass = (label: string, raw: GPUBuffer, floats: number, draws: boolean) => {
           const scaled = own(createBuffer(this.device, `${label} / σ²`, floats * 4, Usage.storage));
           const pass = { label, block: 0, draws, phase: draw?.phase ?? 0, rows };
-          return { scaled, dispatch: gaussianVisiblePass(this.device, this.kernels, m, gaussianVisible!, { raw, scaled, rule }, pass, own) };
+          return { scaled, dispatch: gaussianVisiblePass(this.device, scaling!, m, { raw, scaled, rule }, pass, own) };
         };
         const before = m.gaussian && up ? gaussianPass('input', input, rows * k, false) : undefined;
         const after = m.gaussian && !up && draw ? gaussianPass('visible means', output, rows * n, true) : undefined;
-        const groups = this.softmax && !up ? softmaxGroupsPass(this.device, this.kernels, await this.kernels.softmaxGroups(), output, rule, {
-          label: 'softmax groups', visible: n, size: this.softmax, block: 0, phase: draw?.phase, mask: false, rows,
-        }, own) : undefined;
-        const entries = [
-          { buffer: before?.scaled ?? input },
-          m.weights,
-          up ? m.hiddenBias : m.visibleBias,
-          { buffer: sampling ? m.unused.stat : output },
-          { buffer: sampling ? output : m.unused.samples },
-          { buffer: m.unused.read },
-          { buffer: m.unused.kl },
-          { buffer: call },
-          { buffer: rule },
-        ].map((resource, binding) => ({ binding, resource }));
-        const group = this.device.createBindGroup({ layout: this.kernels.layouts.matmul, entries });
+        const groups = groupsKernel && softmaxGroupsPass(this.device, groupsKernel, output, rule, {
+          label: 'softmax groups', visible: n, size: this.softmax!, block: 0, phase: draw?.phase, mask: false, rows,
+        }, own);
+        const operands = m.matmul({
+          a: before?.scaled ?? input, bias: up ? m.hiddenBias : m.visibleBias, stat: sampling ? undefined : output, samples: sampling ? output : undefined, call, rule,
+        });
         const dispatches: Dispatch[] = [
           ...(before ? [before.dispatch] : []),
-          [pipeline, group, ...matmulGrid(shape, rows, n)],
+          kernel.dispatch(`${to} units`, operands, ...matmulGrid(shape, rows, n)),
           ...(after ? [after.dispatch] : []),
           ...(groups ? [groups] : []),
         ];
-        const stepGroup = this.device.createBindGroup({
-          layout: this.kernels.layouts.step,
-          entries: [{ binding: 0, resource: { buffer: step, size: Step.size } }],
+        const read = await dispatchAndRead(this.device, `${to} units`, dispatches, { group: this.kernels.stepGroup('step', step, Step.size), offset: 0 }, {
+          output: { buffer: output, bytes: rows * n * 4 },
         });
-        const encoder = this.device.createCommandEncoder();
-        const pass = encoder.beginComputePass();
-        pass.setBindGroup(1, stepGroup, [0]);
-        for (const [kernel, kernelGroup, groupsX, groupsY] of dispatches) {
-          pass.setPipeline(kernel);
-          pass.setBindGroup(0, kernelGroup);
-          pass.dispatchWorkgroups(groupsX, groupsY);
-        }
-        pass.end();
-        this.device.queue.submit([encoder.finish()]);
-        out.data.set(await readFloats(this.device, output, 0, rows * n), first * n);
+        out.data.set(new Float32Array(read.output), first * n);
       } finally {
         for (const b of owned) b.destroy();
       }
     }
     return out;
+  }
+
+  /** A uniform buffer holding one Step, for an inference call's group 1. */
+  private stepBuffer(step: ValuesOf<typeof Step>): GPUBuffer {
+    const buffer = createBuffer(this.device, 'step', UNIFORM_STRIDE, Usage.uniform);
+    this.device.queue.writeBuffer(buffer, 0, packSteps([step]));
+    return buffer;
   }
 
   /** Runs GPU work under error scopes; refuses once the device is lost. */

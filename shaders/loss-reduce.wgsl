@@ -1,13 +1,10 @@
 // Turns the loss epilogue's per-workgroup sums into the batch's value and stores it in the
 // epoch's array, which is read back once per epoch: from the sums of log P(x | h0) the KL
-// (−log B − Σ / B) / V, or with SQUARED_ERROR (Gaussian visible units) the mean Σ / (B·V).
+// (−log B − Σ / B) / V, or with SQUARED_ERROR the mean Σ / (B·V): Gaussian visible units'
+// squared error, or (V = 1) a label layer's mean −log p(y | x).
 
-// KlCall and Step are declared in src/backend/webgpu/uniforms.ts and prepended by the host.
-
-@group(0) @binding(0) var<storage, read> klPartials: array<f32>;
-@group(0) @binding(1) var<storage, read_write> epochKl: array<f32>;
-@group(0) @binding(2) var<uniform> call: KlCall;
-@group(1) @binding(0) var<uniform> step: Step;
+// The host prepends its bindings (the `lossReduce` program in src/backend/webgpu/programs.ts) and
+// the structs they name (uniforms.ts).
 
 override WG_SIZE: u32 = 256u;
 override SQUARED_ERROR: bool = false;
@@ -17,7 +14,7 @@ var<workgroup> sums: array<f32, WG_SIZE>;
 fn main(@builtin(local_invocation_index) li: u32) {
   var s = 0.0;
   for (var i = li; i < call.count; i += WG_SIZE) {
-    s += klPartials[i];
+    s += lossPartials[i];
   }
   sums[li] = s;
   workgroupBarrier();
@@ -30,9 +27,9 @@ fn main(@builtin(local_invocation_index) li: u32) {
   if (li == 0u) {
     let rows = f32(step.rows);
     if (SQUARED_ERROR) {
-      epochKl[step.index] = sums[0] / (rows * f32(call.visible));
+      epochLoss[step.index] = sums[0] / (rows * f32(call.visible));
     } else {
-      epochKl[step.index] = (-log(rows) - sums[0] / rows) / f32(call.visible);
+      epochLoss[step.index] = (-log(rows) - sums[0] / rows) / f32(call.visible);
     }
   }
 }
