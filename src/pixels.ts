@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
-import { describe } from './data/idx.js';
+import { describe, InvalidArgumentError } from './errors.js';
 
 /**
  * Rows of 8-bit values standing for value / 255 (pixels, as in MNIST's files), which fit keeps

@@ -1,6 +1,5 @@
-import { InvalidArgumentError } from '../errors.js';
+import { describe, InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { describe } from './idx.js';
 
 /**
  * Training rows read on demand instead of held in memory. `fit` reads them a chunk of whole
