@@ -1,4 +1,4 @@
-import type { GpuOptions } from './backend/webgpu/gpu.js';
+import type { GpuOptions } from './gpu-options.js';
 import type { Statistics } from './backend/backend.js';
 import { InvalidArgumentError } from './errors.js';
 

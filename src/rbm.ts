@@ -1,7 +1,7 @@
 import { copyParameters, type AnnealJob, type Backend, type DeviceInfo, type Parameters } from './backend/backend.js';
 import { createBackend } from './backend/create.js';
 import { MAX_EXACT_UNITS } from './backend/exact-partition.js';
-import type { GpuOptions } from './backend/webgpu/gpu.js';
+import type { GpuOptions } from './gpu-options.js';
 import { InvalidArgumentError } from './errors.js';
 import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS, reverseAisLogPartition } from './evaluation/ais.js';
 import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
