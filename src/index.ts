@@ -26,6 +26,7 @@ export { hideMask, masked, type HiddenRegion } from './masks.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
 export { encodeNpy, npyToMatrix, parseNpy, type NpyArray, type NpyData } from './data/npy.js';
 export { isRowSource, type RowSource } from './data/row-source.js';
+export type { RowsInMemory, RowsInput } from './data/rows.js';
 export { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from './pixels.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';
 export { formatLossFile } from './io/loss-file.js';
