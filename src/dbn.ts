@@ -1,9 +1,10 @@
 import type { FitHistory } from './fit-options.js';
 import { InvalidArgumentError } from './errors.js';
-import type { Matrix, MatrixInput } from './matrix.js';
+import type { Matrix } from './matrix.js';
 import { checkKeys, RBM_OPTION_KEYS, type RbmOptions } from './options.js';
 import { currentPlatform, modelFiles } from './platform/platform.js';
-import { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from './pixels.js';
+import { isRowSource } from './data/row-source.js';
+import { rowsInMemory, visibleRule, type RowsInMemory, type RowsInput } from './data/rows.js';
 import { RBM, type LoadOptions } from './rbm.js';
 import type { ModelState } from './state.js';
 
@@ -110,12 +111,16 @@ export class DBN {
   /**
    * Trains the layers greedily: the bottom RBM on x, then each one above on the hidden
    * probabilities (or samples) of the trained layer below. Resolves to each layer's history.
+   * x is any kind RBM.fit takes; a RowSource needs upward: 'probabilities' (read a chunk at a time).
    */
-  async fit(x: MatrixInput | PixelMatrix, options: DbnFitOptions): Promise<FitHistory[]> {
+  async fit(x: RowsInput, options: DbnFitOptions): Promise<FitHistory[]> {
     if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'expected { epochs, batchSize }');
     checkKeys('options', options, FIT_KEYS);
     const upward = options.upward ?? 'probabilities';
     if (upward !== 'probabilities' && upward !== 'samples') throw new InvalidArgumentError('upward', `expected 'probabilities' or 'samples', got ${String(upward)}`);
+    if (upward === 'samples' && this.layers.length > 1 && isRowSource(x)) {
+      throw new InvalidArgumentError('upward', "'samples' draws the hidden states of all the rows at once, so x must be in memory (a Matrix, an array of rows or a PixelMatrix); a RowSource trains with upward: 'probabilities'");
+    }
     for (const name of ['checkpoint', 'resumeFrom'] as const) {
       const path = options[name];
       if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidArgumentError(name, 'expected a file path');
@@ -127,7 +132,7 @@ export class DBN {
     if (options.checkpoint !== undefined) await files!.checkWritable(options.checkpoint);
     if (options.resumeFrom !== undefined) await this.resume(await files!.readStack(options.resumeFrom), options.resumeFrom);
     const histories: FitHistory[] = [];
-    let input: MatrixInput | PixelMatrix = x;
+    let input: RowsInput = x;
     for (const [i, layer] of this.layers.entries()) {
       const top = i === this.layers.length - 1;
       if (verbose) log(`# DBN layer ${i + 1} of ${this.layers.length}: ${layer.visible}-${layer.hidden}${layer.options.labels ? ` with ${layer.options.labels} classes` : ''}`);
@@ -153,9 +158,8 @@ export class DBN {
         histories.push(history);
       }
       if (top) break;
-      // The layer above reads the hidden units of this one: of float32 rows (8-bit pixels become their values).
-      const rows = isPixelMatrix(input) ? pixelsAsFloats(input) : (input as MatrixInput);
-      input = upward === 'samples' ? await layer.sampleHidden(rows) : await layer.expectHidden(rows);
+      // The layer above reads the hidden units of this one.
+      input = upward === 'samples' ? await layer.sampleHidden(input as RowsInMemory) : await layer.expectHidden(input);
     }
     return histories;
   }
@@ -172,18 +176,28 @@ export class DBN {
   /**
    * The top features: the hidden probabilities of each layer in turn. With a label layer on
    * top, the features the top RBM reads (the layer below's), since its own depend on the class.
+   * x is any kind RBM.expectHidden takes.
    */
-  async transform(x: MatrixInput): Promise<Matrix> {
+  async transform(x: RowsInput): Promise<Matrix> {
+    const features = await this.features(x);
+    if (features !== x) return features as Matrix;
+    // A single classification RBM reads x itself.
+    const bottom = this.layers[0].options;
+    return rowsInMemory(x, 'x', visibleRule(bottom.visible, bottom.visibleType, true), 'transform', 'a DBN of one classification RBM gives x itself as its features');
+  }
+
+  /** What the top RBM reads: x through every layer below a label layer (x itself if there is none below it). */
+  private async features(x: RowsInput): Promise<RowsInput> {
     let v = x;
     for (const layer of this.layers) {
       if (layer.options.labels > 0) break;
       v = await layer.expectHidden(v);
     }
-    return v as Matrix;
+    return v;
   }
 
   /** Up through every layer and back down, mean field both ways. */
-  async reconstruct(x: MatrixInput): Promise<Matrix> {
+  async reconstruct(x: RowsInput): Promise<Matrix> {
     this.withoutLabels('reconstruct');
     let h = await this.transform(x);
     for (let i = this.layers.length - 1; i >= 0; i--) h = await this.layers[i].expectVisible(h);
@@ -200,12 +214,12 @@ export class DBN {
   }
 
   /** A label layer on top: each class's probability given x (the top RBM's, on the features below it). */
-  async predictProba(x: MatrixInput): Promise<Matrix> {
-    return this.top.predictProba(await this.transform(x));
+  async predictProba(x: RowsInput): Promise<Matrix> {
+    return this.top.predictProba(await this.features(x));
   }
 
-  async predict(x: MatrixInput): Promise<Uint32Array> {
-    return this.top.predict(await this.transform(x));
+  async predict(x: RowsInput): Promise<Uint32Array> {
+    return this.top.predict(await this.features(x));
   }
 
   /** Every layer's state, bottom first. */
@@ -254,9 +268,4 @@ function makeLayers(options: DbnOptions): RBM[] {
     throw error;
   }
   return rbms;
-}
-
-/** 8-bit rows as their float32 values. */
-function pixelsAsFloats(x: PixelMatrix): Matrix {
-  return { data: Float32Array.from(x.pixels, (k) => PIXEL_VALUES[k]), rows: x.rows, cols: x.cols };
 }

@@ -89,3 +89,11 @@ export class TrainingInterruptedError extends RbmError {
     super('INTERRUPTED', message, options);
   }
 }
+
+/** A value's type, for a message about a wrong argument. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
+  return typeof value;
+}

@@ -1,6 +1,6 @@
 /** What fit accepts and reports, and the checks of its options (before anything changes). */
 import { InvalidArgumentError } from './errors.js';
-import type { MatrixInput } from './matrix.js';
+import type { RowsInput } from './data/rows.js';
 import { checkKeys, nonNegativeInteger, oneOf, positiveInteger } from './options.js';
 import type { History } from './state.js';
 
@@ -68,7 +68,8 @@ export interface FitOptions {
    * log-likelihood (exact; needs a layer of at most 24 units).
    */
   readonly metrics?: readonly MetricName[];
-  readonly validation?: MatrixInput;
+  /** Held-out rows for the metrics, of any kind fit takes (of a RowSource, only the first metricRows are read). */
+  readonly validation?: RowsInput;
   readonly metricRows?: number;
   /** A model with a label layer: each row's class, an integer from 0 to labels − 1 (required there, refused elsewhere). */
   readonly labels?: ArrayLike<number>;

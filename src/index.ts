@@ -20,12 +20,13 @@ export {
 export type { EpochProgress, History, ModelConfig, ModelState, RunInfo } from './state.js';
 export { decodeModel, decodeStack, encodeModel, encodeStack } from './io/model-file.js';
 export { DBN, type DbnFitOptions, type DbnOptions, type LayerOptions } from './dbn.js';
-export type { GpuOptions } from './backend/webgpu/gpu.js';
+export type { GpuOptions } from './gpu-options.js';
 export { browserPlatform, currentPlatform, installPlatform, setGpuProvider, type GpuProvider, type Platform } from './platform/platform.js';
 export { hideMask, masked, type HiddenRegion } from './masks.js';
 export { idxToMatrix, parseIdx, type IdxArray, type IdxData } from './data/idx.js';
 export { encodeNpy, npyToMatrix, parseNpy, type NpyArray, type NpyData } from './data/npy.js';
 export { isRowSource, type RowSource } from './data/row-source.js';
+export type { RowsInMemory, RowsInput } from './data/rows.js';
 export { isPixelMatrix, PIXEL_VALUES, type PixelMatrix } from './pixels.js';
 export { formatTextMatrix, parseTextMatrix } from './data/text.js';
 export { formatLossFile } from './io/loss-file.js';

@@ -52,23 +52,6 @@ export function initialModel(shape: InitialShape): Parameters {
   return arrays as unknown as Parameters;
 }
 
-/**
- * The mean of each column of `data` (rows × cols), accumulated in float64 in row order. With
- * `values` (8-bit pixels: PIXEL_VALUES) each entry k of `data` stands for values[k].
- */
-export function columnMeans(data: Float32Array | Uint8Array, rows: number, cols: number, values?: Float32Array): Float32Array {
-  const sums = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) sums[i] += values ? values[data[r * cols + i]] : data[r * cols + i];
-  return Float32Array.from(sums, (s) => s / rows);
-}
-
-/** The variance of each column of `data` about `mean`, accumulated in float64; `values` as columnMeans takes it. */
-export function columnVariances(data: Float32Array | Uint8Array, rows: number, cols: number, mean: Float32Array, values?: Float32Array): Float32Array {
-  const sums = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) sums[i] += ((values ? values[data[r * cols + i]] : data[r * cols + i]) - mean[i]) ** 2;
-  return Float32Array.from(sums, (s) => s / rows);
-}
-
 /** The smallest variance visibleBiasInit 'data' starts a Gaussian unit at (a constant column has none). */
 export const MIN_INITIAL_VARIANCE = 1e-2;
 

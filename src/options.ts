@@ -1,4 +1,4 @@
-import type { GpuOptions } from './backend/webgpu/gpu.js';
+import type { GpuOptions } from './gpu-options.js';
 import { checkCombination } from './combinations.js';
 import { InvalidArgumentError } from './errors.js';
 import type { HiddenType, Statistics } from './layers/layer.js';

@@ -1,6 +1,3 @@
-import { InvalidArgumentError } from './errors.js';
-import { describe } from './data/idx.js';
-
 /**
  * Rows of 8-bit values standing for value / 255 (pixels, as in MNIST's files), which fit keeps
  * 8-bit on the host and on the GPU, a quarter of the memory of float32 rows. The loaders give
@@ -17,16 +14,6 @@ export const PIXEL_VALUES = Float32Array.from({ length: 256 }, (_, k) => k * (1 
 
 export function isPixelMatrix(x: unknown): x is PixelMatrix {
   return x !== null && typeof x === 'object' && 'pixels' in x;
-}
-
-/** Checks a PixelMatrix and copies it (so that the caller may change its array afterwards); an InvalidArgumentError naming `argument` otherwise. */
-export function toPixelMatrix(x: PixelMatrix, argument: string, cols: number): PixelMatrix {
-  const { pixels, rows } = x;
-  if (!(pixels instanceof Uint8Array)) throw new InvalidArgumentError(argument, `pixels must be a Uint8Array (got ${describe(pixels)})`);
-  if (!Number.isSafeInteger(rows) || rows < 1) throw new InvalidArgumentError(argument, `rows must be a positive integer (got ${String(rows)})`);
-  if (x.cols !== cols) throw new InvalidArgumentError(argument, `has ${String(x.cols)} columns; expected ${cols}`);
-  if (pixels.length !== rows * cols) throw new InvalidArgumentError(argument, `pixels has ${pixels.length} values; ${rows} rows of ${cols} need ${rows * cols}`);
-  return { pixels: pixels.slice(), rows, cols };
 }
 
 /** Row `source` of `p` as float32 values, written into `into` from `at`. */

@@ -1,19 +1,17 @@
 import { copyParameters, type AnnealJob, type Backend, type DeviceInfo, type Parameters } from './backend/backend.js';
 import { createBackend } from './backend/create.js';
 import { MAX_EXACT_UNITS } from './backend/exact-partition.js';
-import type { GpuOptions } from './backend/webgpu/gpu.js';
+import type { GpuOptions } from './gpu-options.js';
 import { InvalidArgumentError } from './errors.js';
 import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS, reverseAisLogPartition } from './evaluation/ais.js';
-import { flipOneUnit, pseudoLikelihood, reconstructionError, type ReconstructionError } from './evaluation/metrics.js';
+import { flipOneUnit, pseudoLikelihood, ReconstructionSums, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
-import { columnMeans, initialModel, logOdds } from './init.js';
+import { initialModel, logOdds } from './init.js';
 import { mean, softmaxRows } from './math.js';
-import { checkOneHot, checkValues, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
-import { checkRowSource, isRowSource, type RowSource } from './data/row-source.js';
-import { rowsFromSource, rowsInMemory, rowsOfPixels } from './fit-rows.js';
+import type { Matrix } from './matrix.js';
+import { hiddenRule, mapRows, perRow, rowsInMemory, toRows, visibleRule, type Rows, type RowsInMemory, type RowsInput } from './data/rows.js';
 import { defaultChunkRows } from './backend/chunked-epoch.js';
-import { isPixelMatrix, toPixelMatrix, type PixelMatrix } from './pixels.js';
 import { ModelRecord } from './model-record.js';
 import { OperationQueue } from './operation-queue.js';
 import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptions, softmaxGroup, type DeviceChoice, type RbmOptions, type ResolvedOptions } from './options.js';
@@ -29,7 +27,7 @@ export interface DaydreamOptions {
   /** Return the last step's probabilities P(v | h) instead of sampled states (smoother pictures). */
   readonly probabilities?: boolean;
   /** Where the chains start (one row each) instead of uniform noise. */
-  readonly start?: MatrixInput;
+  readonly start?: RowsInMemory;
 }
 
 export interface LogPartitionOptions {
@@ -47,7 +45,7 @@ export interface LogPartitionOptions {
    * Rows whose means give the base-rate model (default: the data of the model's first fit, or a
    * uniform base), and, for reverse AIS, where its chains start (required).
    */
-  readonly data?: MatrixInput;
+  readonly data?: RowsInput;
 }
 
 export interface PartitionEstimate {
@@ -64,6 +62,9 @@ export interface PartitionEstimate {
 function softmaxBaseBias(mean: Float32Array | undefined, visible: number): Float32Array {
   return mean ? Float32Array.from(mean, (p) => Math.log(Math.max(p, 1e-3))) : new Float32Array(visible);
 }
+
+/** Why the sampling methods take rows in memory only. */
+const SAMPLED_TOGETHER = 'its samples are drawn for all the rows at once';
 
 /** An AIS interval wider than this many nats is flagged in the estimate. */
 export const WIDE_INTERVAL = 1;
@@ -154,17 +155,14 @@ export class RBM {
    * to this call's learning curve, which is also appended to `history`. Bad arguments are
    * rejected before anything changes.
    */
-  async fit(x: MatrixInput | PixelMatrix | RowSource, options: FitOptions): Promise<FitHistory> {
-    const source = isRowSource(x) ? x : undefined;
-    if (source) checkRowSource(source, 'x', this.visible);
-    const pixels = !source && isPixelMatrix(x) ? toPixelMatrix(x, 'x', this.visible) : undefined;
-    const data = source || pixels ? undefined : this.visibleData(x as MatrixInput, 'x');
-    const rows = source?.rows ?? pixels?.rows ?? data!.rows;
+  async fit(x: RowsInput, options: FitOptions): Promise<FitHistory> {
+    const data = this.dataRows(x, 'x');
+    const rows = data.rows;
     const o = checkFitOptions(options, rows);
-    if (o.chunkRows !== undefined && !source) throw new InvalidArgumentError('chunkRows', 'applies to rows read from a RowSource (openIdxSource); these rows are in memory');
+    if (o.chunkRows !== undefined && data.resident) throw new InvalidArgumentError('chunkRows', 'applies to rows read from a RowSource (openIdxSource); these rows are in memory');
     const chunkRows = o.chunkRows ?? defaultChunkRows(this.visible, o.batchSize);
     const labels = checkLabels(o.labels, rows, this.record.config.labels);
-    const validation = o.validation === undefined ? undefined : this.visibleData(o.validation, 'validation');
+    const validation = o.validation === undefined ? undefined : this.dataRows(o.validation, 'validation');
     if (o.metrics.length > 0) this.withoutLabels('metrics');
     for (const metric of ['crossEntropy', 'pseudoLikelihood'] as const) {
       if (this.record.config.visibleType !== 'binary' && o.metrics.includes(metric)) throw new InvalidArgumentError('metrics', `'${metric}' applies to binary visible units only`);
@@ -175,64 +173,64 @@ export class RBM {
     if (o.metrics.includes('logLikelihood') && Math.min(this.visible, this.hidden) > MAX_EXACT_UNITS) {
       throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z: a layer of at most ${MAX_EXACT_UNITS} units`);
     }
-    // Float32 rows: ours and the backend's copy; from a source, or from 8-bit rows (ours) in chunks: the chunk
-    // training, the next one read, and the backend's copy.
-    const chunkBytes = 3 * Math.min(chunkRows, rows) * this.visible * 4;
-    const heldBytes = data ? data.data.byteLength * 2 : chunkBytes + (pixels?.pixels.byteLength ?? 0);
-    checkMemory('x', `training on ${rows} rows of ${this.visible} values`, heldBytes + (validation?.data.byteLength ?? 0) * 2, this.platform.memoryBytes);
+    const heldBytes = data.trainingBytes(chunkRows) + (validation?.bytes ?? 0) * 2;
+    checkMemory('x', `training on ${rows} rows of ${this.visible} values`, heldBytes, this.platform.memoryBytes);
     return this.exclusive(async () => {
       // Before anything changes: a checkpoint that cannot be written must not cost an epoch.
       if (o.checkpoint !== undefined) await modelFiles(this.platform, 'checkpoint').checkWritable(o.checkpoint);
-      const check = (m: Matrix, argument: string) => this.checkVisibleRows(m, argument);
-      const training = source
-        ? await rowsFromSource(source, chunkRows, o.metricRows, this.gaussian, check)
-        : pixels
-          ? rowsOfPixels(pixels, o.metricRows, this.gaussian, softmaxGroup(this.record.config.visibleType) ? check : undefined)
-          : rowsInMemory(data!, this.gaussian);
-      return train(this.record, await this.backend, training, validation, o, this.platform, labels);
+      const training = await data.forTraining(chunkRows, o.metricRows, this.gaussian);
+      // The metrics read the first metricRows rows of validation only.
+      const held = await validation?.head(o.metricRows);
+      return train(this.record, await this.backend, training, held, o, this.platform, labels);
     });
   }
 
-  /** P(h = 1 | v): sklearn's transform, simple_rbm's get_hidden. */
-  async expectHidden(v: MatrixInput): Promise<Matrix> {
+  /** P(h = 1 | v): sklearn's transform, simple_rbm's get_hidden. A RowSource is read a chunk at a time. */
+  async expectHidden(v: RowsInput): Promise<Matrix> {
     this.withoutLabels('expectHidden');
-    const m = toMatrix(v, 'v', { cols: this.visible });
-    return this.exclusive(async () => (await this.backend).propagate(m, 'hidden'));
+    const rows = this.visibleStates(v, 'v');
+    return this.exclusive(async () => {
+      const backend = await this.backend;
+      return mapRows(rows, this.hidden, (m) => backend.propagate(m, 'hidden'));
+    });
   }
 
   /** Hidden states sampled from P(h | v). */
-  async sampleHidden(v: MatrixInput): Promise<Matrix> {
+  async sampleHidden(v: RowsInMemory): Promise<Matrix> {
     this.withoutLabels('sampleHidden');
-    const m = toMatrix(v, 'v', { cols: this.visible });
+    const m = this.statesInMemory(v, 'v', 'sampleHidden', SAMPLED_TOGETHER);
     return this.exclusive(async () => (await this.backend).propagate(m, 'hidden', this.draws(Phase.inferHidden)));
   }
 
-  /** P(v = 1 | h). */
-  async expectVisible(h: MatrixInput): Promise<Matrix> {
-    const m = toMatrix(h, 'h', { cols: this.hidden });
-    return this.exclusive(async () => (await this.backend).propagate(m, 'visible'));
+  /** P(v = 1 | h). A RowSource is read a chunk at a time. */
+  async expectVisible(h: RowsInput): Promise<Matrix> {
+    const rows = toRows(h, 'h', hiddenRule(this.hidden));
+    return this.exclusive(async () => {
+      const backend = await this.backend;
+      return mapRows(rows, this.visible, (m) => backend.propagate(m, 'visible'));
+    });
   }
 
   /** Visible states sampled from P(v | h). */
-  async sampleVisible(h: MatrixInput): Promise<Matrix> {
-    const m = toMatrix(h, 'h', { cols: this.hidden });
+  async sampleVisible(h: RowsInMemory): Promise<Matrix> {
+    const m = rowsInMemory(h, 'h', hiddenRule(this.hidden), 'sampleVisible', SAMPLED_TOGETHER);
     return this.exclusive(async () => (await this.backend).propagate(m, 'visible', this.draws(Phase.inferVisible)));
   }
 
-  /** Mean-field reconstruction σ(σ(v·W + c)·Wᵀ + b), as simple_rbm's reconstruct. */
-  async reconstruct(v: MatrixInput): Promise<Matrix> {
+  /** Mean-field reconstruction σ(σ(v·W + c)·Wᵀ + b), as simple_rbm's reconstruct. A RowSource is read a chunk at a time. */
+  async reconstruct(v: RowsInput): Promise<Matrix> {
     this.withoutLabels('reconstruct');
-    const m = toMatrix(v, 'v', { cols: this.visible });
+    const rows = this.visibleStates(v, 'v');
     return this.exclusive(async () => {
       const backend = await this.backend;
-      return backend.propagate(await backend.propagate(m, 'hidden'), 'visible');
+      return mapRows(rows, this.visible, async (m) => backend.propagate(await backend.propagate(m, 'hidden'), 'visible'));
     });
   }
 
   /** One sampled Gibbs step v → h → v, as sklearn's gibbs. */
-  async gibbs(v: MatrixInput): Promise<Matrix> {
+  async gibbs(v: RowsInMemory): Promise<Matrix> {
     this.withoutLabels('gibbs');
-    const m = toMatrix(v, 'v', { cols: this.visible });
+    const m = this.statesInMemory(v, 'v', 'gibbs', SAMPLED_TOGETHER);
     return this.exclusive(async () => gibbsStep(await this.backend, m, this.draws));
   }
 
@@ -245,7 +243,7 @@ export class RBM {
     nonNegativeInteger('steps', steps);
     const o = optionsObject('options', options, ['chains', 'probabilities', 'start']);
     if (o.probabilities !== undefined && typeof o.probabilities !== 'boolean') throw new InvalidArgumentError('probabilities', 'expected true or false');
-    const start = o.start === undefined ? undefined : toMatrix(o.start, 'start', { cols: this.visible });
+    const start = o.start === undefined ? undefined : this.statesInMemory(o.start, 'start', 'daydream', 'each row starts a chain, and the chains run together');
     const chains = start?.rows ?? positiveInteger('chains', o.chains ?? 1);
     this.checkRows('chains', `${chains} chains`, chains);
     const probabilities = o.probabilities === true;
@@ -253,28 +251,33 @@ export class RBM {
   }
 
   /** E(v, h) = −(v·W·hᵀ + b·v + c·h), one value per row pair. */
-  async energy(v: MatrixInput, h: MatrixInput): Promise<Float64Array> {
+  async energy(v: RowsInMemory, h: RowsInMemory): Promise<Float64Array> {
     this.withoutLabels('energy');
-    const mv = toMatrix(v, 'v', { cols: this.visible });
-    const mh = toMatrix(h, 'h', { cols: this.hidden });
+    const paired = 'its rows pair with those of the other layer';
+    const mv = this.statesInMemory(v, 'v', 'energy', paired);
+    const mh = rowsInMemory(h, 'h', hiddenRule(this.hidden), 'energy', paired);
     if (mv.rows !== mh.rows) {
       throw new InvalidArgumentError('h', `has ${mh.rows} rows but v has ${mv.rows}; expected one h per v`);
     }
     return this.exclusive(async () => (await this.backend).energy(mv, mh));
   }
 
-  /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j), so that P(v) ∝ e^(−F(v)); one value per row. */
-  async freeEnergy(v: MatrixInput): Promise<Float64Array> {
+  /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j), so that P(v) ∝ e^(−F(v)); one value per row. A RowSource is read a chunk at a time. */
+  async freeEnergy(v: RowsInput): Promise<Float64Array> {
     this.withoutLabels('freeEnergy');
-    const m = toMatrix(v, 'v', { cols: this.visible });
-    return this.exclusive(async () => (await this.backend).freeEnergy(m));
+    return this.freeEnergies(this.visibleStates(v, 'v'));
   }
 
-  /** Mean-field reconstruction error of `x`: mean squared, and cross-entropy in nats per example. */
-  async reconstructionError(x: MatrixInput): Promise<ReconstructionError> {
+  /** Mean-field reconstruction error of `x`: mean squared, and cross-entropy in nats per example. A RowSource is read a chunk at a time. */
+  async reconstructionError(x: RowsInput): Promise<ReconstructionError> {
     this.withoutLabels('reconstructionError');
-    const m = this.visibleData(x, 'x');
-    return reconstructionError(m, await this.reconstruct(m), this.record.config.visibleType === 'binary');
+    const rows = this.dataRows(x, 'x');
+    const sums = new ReconstructionSums(this.record.config.visibleType === 'binary');
+    return this.exclusive(async () => {
+      const backend = await this.backend;
+      await rows.forEachChunk(async (m) => sums.add(m, await backend.propagate(await backend.propagate(m, 'hidden'), 'visible')));
+      return sums.result();
+    });
   }
 
   /**
@@ -282,33 +285,39 @@ export class RBM {
    * with v̂ the row with one unit flipped — chosen at random from the model's stream, from
    * `seed`'s stream (repeatable), or given by `flip` (one unit index per row).
    */
-  async pseudoLikelihood(x: MatrixInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
+  async pseudoLikelihood(x: RowsInput, options: { seed?: number; flip?: ArrayLike<number> } = {}): Promise<Float64Array> {
     this.withoutLabels('pseudoLikelihood');
     const o = optionsObject('options', options, ['seed', 'flip']);
     if (this.record.config.visibleType !== 'binary') throw new InvalidArgumentError('x', "the pseudo-likelihood flips binary units: it applies to visibleType: 'binary' only");
-    const m = toMatrix(x, 'x', { cols: this.visible, unitInterval: true });
+    const rows = this.dataRows(x, 'x');
     let flip = o.flip;
     if (flip !== undefined) {
-      if (flip.length !== m.rows || !Array.from(flip).every((j) => Number.isInteger(j) && j >= 0 && j < this.visible)) {
-        throw new InvalidArgumentError('flip', `expected ${m.rows} unit indices in [0, ${this.visible})`);
+      if (flip.length !== rows.rows || !Array.from(flip).every((j) => Number.isInteger(j) && j >= 0 && j < this.visible)) {
+        throw new InvalidArgumentError('flip', `expected ${rows.rows} unit indices in [0, ${this.visible})`);
       }
     } else {
       const seed = o.seed === undefined ? undefined : nonNegativeInteger('seed', o.seed);
-      const u = new Float32Array(m.rows);
+      const u = new Float32Array(rows.rows);
       const address = seed === undefined ? this.draws(Phase.pseudoLikelihood) : { seed, phase: Phase.pseudoLikelihood, epoch: 0, batch: 0 };
-      philoxUniforms(address, m.rows, 1, u);
+      philoxUniforms(address, rows.rows, 1, u);
       flip = Array.from(u, (r) => Math.floor(r * this.visible));
     }
-    const [free, flipped] = [await this.freeEnergy(m), await this.freeEnergy(flipOneUnit(m, flip))];
-    return pseudoLikelihood(this.visible, free, flipped);
+    const flips = Array.from(flip);
+    return this.exclusive(async () => {
+      const backend = await this.backend;
+      return perRow(rows, async (m, first) => {
+        const flipped = flipOneUnit(m, flips.slice(first, first + m.rows));
+        return pseudoLikelihood(this.visible, await backend.freeEnergy(m), await backend.freeEnergy(flipped));
+      });
+    });
   }
 
-  /** Mean free energy of held-out rows minus that of training rows: grows as the model overfits. */
-  async freeEnergyGap(train: MatrixInput, heldOut: MatrixInput): Promise<number> {
+  /** Mean free energy of held-out rows minus that of training rows: grows as the model overfits. RowSources are read a chunk at a time. */
+  async freeEnergyGap(train: RowsInput, heldOut: RowsInput): Promise<number> {
     this.withoutLabels('freeEnergyGap');
-    const a = toMatrix(train, 'train', { cols: this.visible });
-    const b = toMatrix(heldOut, 'heldOut', { cols: this.visible });
-    return mean(await this.freeEnergy(b)) - mean(await this.freeEnergy(a));
+    const a = this.dataRows(train, 'train');
+    const b = this.dataRows(heldOut, 'heldOut');
+    return mean(await this.freeEnergies(b)) - mean(await this.freeEnergies(a));
   }
 
   /**
@@ -328,24 +337,26 @@ export class RBM {
       return { method, logZ, lower: logZ, upper: logZ };
     }
     if (method === 'reverse-ais' && o.data === undefined) throw new InvalidArgumentError('data', "reverse AIS starts its chains at data rows: give them as data");
-    const data = o.data === undefined ? undefined : this.visibleData(o.data, 'data');
+    const data = o.data === undefined ? undefined : this.dataRows(o.data, 'data');
     const runs = positiveInteger('runs', o.runs ?? DEFAULT_AIS_RUNS);
     const betas = checkBetas(o.betas ?? DEFAULT_AIS_BETAS);
     this.checkRows('runs', `${runs} AIS runs`, runs);
     const softmax = softmaxGroup(this.record.config.visibleType);
     const anneal = (job: AnnealJob) => this.exclusive(async () => (await this.backend).anneal(job));
+    const sums = await data?.columnSums();
     const ais = {
       runs,
       betas,
       // Base rates from `data`, else from the data the model first trained on, else uniform.
       baseBias: softmax
-        ? softmaxBaseBias(data ? columnMeans(data.data, data.rows, this.visible) : this.record.dataMean, this.visible)
-        : data ? baseRateBiases(data.data, data.rows, this.visible) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
+        ? softmaxBaseBias(sums ? Float32Array.from(sums, (s) => s / data!.rows) : this.record.dataMean, this.visible)
+        : sums ? baseRateBiases(sums, data!.rows) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
       ...(this.gaussian && { gaussian: { mean: this.record.parameters.visibleBias, logVariance: this.record.parameters.visibleLogVariance! } }),
       ...(softmax && { softmax }),
     };
-    const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, data!, ais);
+    // Reverse AIS starts its runs at the first rows (cycling through them if there are fewer).
+    const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, await data!.head(runs), ais);
     const width = estimate.upper - estimate.lower;
     const warning = width > WIDE_INTERVAL
       ? `the ±3σ interval is ${Number.isFinite(width) ? `${width.toFixed(2)} nats` : 'unbounded'} wide: use more runs or more inverse temperatures`
@@ -357,13 +368,13 @@ export class RBM {
    * Mean log-probability log p(v) = −F(v) − log Z of the rows of `x`, in nats per example,
    * with log Z from logPartition(options) (or `logZ` when already known).
    */
-  async logLikelihood(x: MatrixInput, options: LogPartitionOptions & { logZ?: number } = { method: 'exact' }): Promise<number> {
+  async logLikelihood(x: RowsInput, options: LogPartitionOptions & { logZ?: number } = { method: 'exact' }): Promise<number> {
     this.withoutLabels('logLikelihood');
     const { logZ: given, ...partition } = optionsObject('options', options, ['method', 'runs', 'betas', 'data', 'logZ']);
     if (given !== undefined && (typeof given !== 'number' || !Number.isFinite(given))) throw new InvalidArgumentError('logZ', `expected a finite number, got ${String(given)}`);
-    const m = this.visibleData(x, 'x');
+    const rows = this.dataRows(x, 'x');
     const logZ = given ?? (await this.logPartition(partition as LogPartitionOptions)).logZ;
-    return -mean(await this.freeEnergy(m)) - logZ;
+    return -mean(await this.freeEnergies(rows)) - logZ;
   }
 
   /**
@@ -371,11 +382,12 @@ export class RBM {
    * known units clamped to `x`, starting from 0; the last step gives the unknown units'
    * probabilities. Known units are returned exactly as given.
    */
-  async inpaint(x: MatrixInput, mask: MatrixInput, options: { steps?: number } = {}): Promise<Matrix> {
+  async inpaint(x: RowsInMemory, mask: RowsInMemory, options: { steps?: number } = {}): Promise<Matrix> {
     this.withoutLabels('inpaint');
     const o = optionsObject('options', options, ['steps']);
-    const m = this.visibleData(x, 'x');
-    const known = toMatrix(mask, 'mask', { cols: this.visible, unitInterval: true });
+    const together = 'its chains run together';
+    const m = rowsInMemory(x, 'x', visibleRule(this.visible, this.record.config.visibleType, true), 'inpaint', together);
+    const known = rowsInMemory(mask, 'mask', { cols: this.visible, unitInterval: true }, 'inpaint', together);
     if (known.rows !== m.rows) throw new InvalidArgumentError('mask', `has ${known.rows} rows but x has ${m.rows}`);
     if (!known.data.every((k) => k === 0 || k === 1)) throw new InvalidArgumentError('mask', 'expected 1 for known units and 0 for unknown ones');
     const steps = positiveInteger('steps', o.steps ?? 100);
@@ -386,16 +398,19 @@ export class RBM {
    * A model with a label layer: p(y | x) for each row (rows × C), computed exactly from the free
    * energies of (x, y): p(y | x) ∝ exp(d_y + Σ_j softplus(c_j + (x·W)_j + U_yj)).
    */
-  async predictProba(x: MatrixInput): Promise<Matrix> {
+  async predictProba(x: RowsInput): Promise<Matrix> {
     const classes = this.classes('predictProba');
-    const m = this.visibleData(x, 'x');
-    const scores = await this.exclusive(async () => (await this.backend).classScores(m));
-    softmaxRows(scores, m.rows, classes);
-    return { data: Float32Array.from(scores), rows: m.rows, cols: classes };
+    const rows = this.dataRows(x, 'x');
+    const scores = await this.exclusive(async () => {
+      const backend = await this.backend;
+      return perRow(rows, (m) => backend.classScores(m));
+    });
+    softmaxRows(scores, rows.rows, classes);
+    return { data: Float32Array.from(scores), rows: rows.rows, cols: classes };
   }
 
   /** A model with a label layer: the most probable class of each row (the first on a tie). */
-  async predict(x: MatrixInput): Promise<Uint32Array> {
+  async predict(x: RowsInput): Promise<Uint32Array> {
     const p = await this.predictProba(x);
     return Uint32Array.from({ length: p.rows }, (_, r) => {
       let best = 0;
@@ -488,17 +503,26 @@ export class RBM {
    * Rows of visible data: values in [0, 1] for binary units, any finite value for Gaussian ones,
    * and for softmax groups each group one-hot or all zeros (missing).
    */
-  private visibleData(x: MatrixInput, name: string): Matrix {
-    const m = toMatrix(x, name, { cols: this.visible, unitInterval: !this.gaussian });
-    this.checkVisibleRows(m, name);
-    return m;
+  private dataRows(x: RowsInput, name: string): Rows {
+    return toRows(x, name, visibleRule(this.visible, this.record.config.visibleType, true));
   }
 
-  /** Refuses visible rows this model cannot train on: values outside [0, 1] (binary units), groups not one-hot (softmax). */
-  private checkVisibleRows(m: Matrix, name: string): void {
-    checkValues(m, name, !this.gaussian);
-    const size = softmaxGroup(this.record.config.visibleType);
-    if (size) checkOneHot(m, size, name);
+  /** Visible states or means: values in [0, 1] for binary and softmax units, any finite value for Gaussian ones. */
+  private visibleStates(x: RowsInput, name: string): Rows {
+    return toRows(x, name, visibleRule(this.visible, this.record.config.visibleType, false));
+  }
+
+  /** visibleStates for `method`, which uses every row at once (`why`): float32 rows in memory. */
+  private statesInMemory(x: RowsInMemory, name: string, method: string, why: string): Matrix {
+    return rowsInMemory(x, name, visibleRule(this.visible, this.record.config.visibleType, false), method, why);
+  }
+
+  /** The free energy of every row, a chunk at a time where the rows are read in chunks. */
+  private freeEnergies(rows: Rows): Promise<Float64Array> {
+    return this.exclusive(async () => {
+      const backend = await this.backend;
+      return perRow(rows, (m) => backend.freeEnergy(m));
+    });
   }
 
   /** Refuses an operation on `rows` rows whose working matrices would exceed the memory limit. */

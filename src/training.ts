@@ -6,9 +6,8 @@ import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
 import { parametersFromData } from './init.js';
-import { readRows, type RowSource } from './data/row-source.js';
-import { chunkedEpoch, type ChunkReader } from './backend/chunked-epoch.js';
-import type { PixelMatrix } from './pixels.js';
+import { chunkedEpoch } from './backend/chunked-epoch.js';
+import type { TrainingRows } from './data/rows.js';
 import { permutation } from './rng/stream.js';
 import type { ModelState } from './state.js';
 import { modelFiles, type ModelFiles, type Platform } from './platform/platform.js';
@@ -58,10 +57,9 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
   if (o.verbose && record.config.visibleType === 'gaussian') o.log(GAUSSIAN_LOSS_NOTE);
   // Rows in memory are uploaded once; a source's are read and uploaded a chunk at a time.
   const resident = data.resident && (await backend.upload(data.resident, labels));
-  const read = sourceReader(data);
   const runEpoch = resident
     ? (plan: EpochPlan) => backend.trainEpoch(resident, plan)
-    : (plan: EpochPlan) => chunkedEpoch(backend, plan, data.chunkRows, data.head.cols, record.parameters, read, labels);
+    : (plan: EpochPlan) => chunkedEpoch(backend, plan, data.chunkRows, data.head.cols, record.parameters, data.read!, labels);
   try {
     while (record.epochsTrained < startEpoch + o.epochs) {
       if (o.signal?.aborted) await interrupt(files, record, o, o.signal.reason);
@@ -89,38 +87,11 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
 }
 
 /**
- * The rows fit trains on: held in memory and uploaded once (float32, or 8-bit pixels), or read
- * from `source` a chunk of batches at a time.
- */
-export interface TrainingRows {
-  readonly rows: number;
-  readonly resident?: Matrix | PixelMatrix;
-  readonly source?: RowSource;
-  /** The first rows as float32 values (the metrics' rows). */
-  readonly head: Matrix;
-  /** With a source: the most rows read and uploaded at a time (whole batches, at least one). */
-  readonly chunkRows: number;
-  /** Checks a chunk read from the source as fit checks rows in memory. */
-  readonly check: (chunk: Matrix) => void;
-  /** Every row's column means, and a Gaussian model's column variances about them (worked out when first asked for). */
-  readonly statistics: () => { readonly mean: Float32Array; readonly variance?: Float32Array };
-}
-
-/** Reads a chunk of a source's rows for chunkedEpoch, checking them again. */
-function sourceReader(data: TrainingRows): ChunkReader {
-  return async (indices, into) => {
-    const x = await readRows(data.source!, indices, 'x', into);
-    data.check(x);
-    return x;
-  };
-}
-
-/**
  * At a model's first fit: records the data's visible means (AIS's base rates) and, before any
  * epoch, starts the biases (and a centred model's offsets) from them as the options say.
  */
 async function startFromData(record: ModelRecord, backend: Backend, data: TrainingRows): Promise<void> {
-  const { mean, variance } = data.statistics();
+  const { mean, variance } = await data.statistics();
   if (record.epochsTrained === 0 && !record.progress) {
     const start = parametersFromData(record.parameters, mean, record.config, variance);
     if (start !== record.parameters) {

@@ -1,4 +1,4 @@
-import { readLabelFile, readMatrixFile, readTrainingFile } from '../data/files.js';
+import { readLabelFile, readTrainingFile } from '../data/files.js';
 import { openIdxSource } from '../data/idx-source.js';
 import { loadFashionMnist, loadMnist, type LabelledImages } from '../data/mnist.js';
 import type { RowSource } from '../data/row-source.js';
@@ -34,18 +34,18 @@ async function namedSet(spec: string): Promise<LabelledImages | undefined> {
   }
 }
 
-/** The data sets known by name (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file: NumPy .npy, IDX (.gz or not), CSV or whitespace text. */
-export async function loadData(spec: string): Promise<Matrix> {
-  return (await namedSet(spec))?.images ?? readMatrixFile(spec);
+/**
+ * Rows as the models take them: a data set known by name (mnist, mnist-test, fashion-mnist,
+ * fashion-mnist-test) as 8-bit pixels, or a file as readTrainingFile gives it (NumPy .npy, IDX
+ * (.gz or not), CSV or whitespace text; 8-bit for IDX and .npy bytes).
+ */
+export async function loadRows(spec: string): Promise<Matrix | PixelMatrix> {
+  return (await namedSet(spec))?.pixels ?? readTrainingFile(spec);
 }
 
-/**
- * Rows to train on: a named set's digits as 8-bit pixels, a file as readTrainingFile gives it
- * (8-bit for IDX and .npy bytes), or with `stream` an IDX file read from disk as training goes.
- */
-export async function loadTrainingData(spec: string, stream: boolean): Promise<Matrix | PixelMatrix | RowSource> {
-  if (stream) return openIdxSource(spec);
-  return (await namedSet(spec))?.pixels ?? readTrainingFile(spec);
+/** Rows to train on: loadRows, or with `stream` an IDX file read from disk as training goes. */
+export async function loadTrainingRows(spec: string, stream: boolean): Promise<Matrix | PixelMatrix | RowSource> {
+  return stream ? openIdxSource(spec) : loadRows(spec);
 }
 
 /** Class labels: those of a named data set (mnist, mnist-test, fashion-mnist, fashion-mnist-test), or a file (readLabelFile). */

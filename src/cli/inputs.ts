@@ -1,11 +1,13 @@
 import { DataFormatError } from '../errors.js';
-import { firstRows, type Matrix } from '../matrix.js';
+import type { Matrix } from '../matrix.js';
+import type { PixelMatrix } from '../pixels.js';
+import { asFloats, firstRowsOf } from '../data/rows.js';
 import { DBN, RBM } from '../node.js';
 import { readFileBytes } from '../data/files.js';
 import { decodeModel, decodeStack, isStack } from '../io/model-file.js';
 import { currentPlatform } from '../platform/platform.js';
 import { required } from './cli.js';
-import { isNamedSet, loadData } from './data-source.js';
+import { isNamedSet, loadRows } from './data-source.js';
 import { pathOption, type FileArgument } from './files.js';
 
 /** --model FILE, required. */
@@ -30,18 +32,18 @@ export function files(...inputs: (FileArgument | DataArgument | undefined)[]): F
   return inputs.flatMap((i) => (i === undefined ? [] : 'spec' in i ? (i.file ? [i.file] : []) : [i]));
 }
 
-/** Reads a data set for `rbm`: its rows must have one value per visible unit. */
-export async function dataFor(rbm: RBM, data: DataArgument, model: FileArgument): Promise<Matrix> {
-  const m = await loadData(data.spec);
-  if (m.cols !== rbm.visible) {
-    throw new DataFormatError(data.spec, `has rows of ${m.cols} values, but the model ${model.path} has ${rbm.visible} visible units`);
+/** Reads a data set for `rbm` (8-bit rows stay 8-bit; the model's methods take them): its rows must have one value per visible unit. */
+export async function dataFor(rbm: RBM, data: DataArgument, model: FileArgument): Promise<Matrix | PixelMatrix> {
+  const x = await loadRows(data.spec);
+  if (x.cols !== rbm.visible) {
+    throw new DataFormatError(data.spec, `has rows of ${x.cols} values, but the model ${model.path} has ${rbm.visible} visible units`);
   }
-  return m;
+  return x;
 }
 
-/** The first `count` rows of a data set for `rbm`. */
+/** The first `count` rows of a data set for `rbm`, as float32 values (to draw them). */
 export async function firstRowsFor(rbm: RBM, data: DataArgument, model: FileArgument, count: number): Promise<Matrix> {
-  return firstRows(await dataFor(rbm, data, model), count);
+  return asFloats(firstRowsOf(await dataFor(rbm, data, model), count));
 }
 
 /** How much host memory the command may plan to use, in bytes (the platform's limit). */

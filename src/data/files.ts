@@ -1,7 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants, gunzipSync, type ZlibOptions } from 'node:zlib';
-import { DataFormatError, FileAccessError, InvalidArgumentError, RbmError } from '../errors.js';
+import { DataFormatError, describe, FileAccessError, InvalidArgumentError, RbmError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import type { PixelMatrix } from '../pixels.js';
 import { checkMemory, formatBytes } from '../memory.js';
@@ -10,7 +10,6 @@ import {
   checkBytes,
   checkIdxLength,
   decodeIdx,
-  describe,
   idxToMatrix,
   MAX_IDX_HEADER_BYTES,
   readIdxHeader,

@@ -1,4 +1,4 @@
-import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { DataFormatError, describe, InvalidArgumentError } from '../errors.js';
 import { matrix, type Matrix } from '../matrix.js';
 import { checkMemory } from '../memory.js';
 import { currentPlatform } from '../platform/platform.js';
@@ -191,12 +191,4 @@ export function checkBytes(argument: string, value: unknown): asserts value is U
   if (typeof SharedArrayBuffer !== 'undefined' && value.buffer instanceof SharedArrayBuffer) {
     throw new InvalidArgumentError(argument, 'is backed by a SharedArrayBuffer, which another thread could change while it is read; copy it into an ordinary Uint8Array first');
   }
-}
-
-/** A value's type, for a message about a wrong argument. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'an object';
-  return typeof value;
 }

@@ -1,9 +1,9 @@
-import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { DataFormatError, describe, InvalidArgumentError } from '../errors.js';
 import { matrix, type Matrix } from '../matrix.js';
 import { checkMemory } from '../memory.js';
 import type { PixelMatrix } from '../pixels.js';
 import { currentPlatform } from '../platform/platform.js';
-import { checkBytes, checkMatrixMemory, describe } from './idx.js';
+import { checkBytes, checkMatrixMemory } from './idx.js';
 
 export type NpyData = Float32Array | Float64Array | Uint8Array;
 

@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { describe } from './idx.js';
 
 /**
  * Training rows read on demand instead of held in memory. `fit` reads them a chunk of whole
@@ -24,13 +23,6 @@ export interface RowSource {
 /** Whether `x` is a RowSource rather than rows in memory. */
 export function isRowSource(x: unknown): x is RowSource {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && typeof (x as RowSource).read === 'function';
-}
-
-/** Checks a RowSource's shape before it is read: an InvalidArgumentError naming `argument` otherwise. */
-export function checkRowSource(x: RowSource, argument: string, cols: number): void {
-  const { rows } = x;
-  if (!Number.isSafeInteger(rows) || rows < 1) throw new InvalidArgumentError(argument, `rows must be a positive integer (got ${describe(rows)} ${String(rows)})`);
-  if (x.cols !== cols) throw new InvalidArgumentError(argument, `has ${String(x.cols)} columns; expected ${cols}`);
 }
 
 /**

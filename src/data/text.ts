@@ -1,6 +1,6 @@
-import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { DataFormatError, describe, InvalidArgumentError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { checkMatrixMemory, describe } from './idx.js';
+import { checkMatrixMemory } from './idx.js';
 
 /** A byte-order mark: allowed as the text's first character only. */
 const BOM = '\uFEFF';

@@ -41,16 +41,15 @@ export interface AisEstimate {
   readonly betas: number;
 }
 
-/** Base rates: visible biases log(p / (1 − p)) of the data's pixel means (Salakhutdinov & Murray). */
-export function baseRateBiases(data: Float32Array, rows: number, visible: number): Float32Array {
-  const out = new Float32Array(visible);
-  for (let i = 0; i < visible; i++) {
-    let s = 0;
-    for (let r = 0; r < rows; r++) s += data[r * visible + i];
+/**
+ * Base rates: visible biases log(p / (1 − p)) of the data's pixel means (Salakhutdinov & Murray),
+ * from each column's sum over `rows` rows (in float64, row by row).
+ */
+export function baseRateBiases(sums: Float64Array, rows: number): Float32Array {
+  return Float32Array.from(sums, (s) => {
     const mean = Math.min(Math.max((s + 0.5) / (rows + 1), 1e-3), 1 - 1e-3);
-    out[i] = Math.log(mean / (1 - mean));
-  }
-  return out;
+    return Math.log(mean / (1 - mean));
+  });
 }
 
 /**

@@ -16,19 +16,38 @@ const EPSILON = 1e-7;
 
 /** The error of reconstructions r of x: probabilities of binary units, or means of Gaussian ones (`binary` false). */
 export function reconstructionError(x: Matrix, r: Matrix, binary = true): ReconstructionError {
-  let squared = 0;
-  let entropy = 0;
-  for (let k = 0; k < x.data.length; k++) {
-    const a = x.data[k];
-    if (!binary) {
-      squared += (a - r.data[k]) ** 2;
-      continue;
+  const sums = new ReconstructionSums(binary);
+  sums.add(x, r);
+  return sums.result();
+}
+
+/** reconstructionError's sums, added to a chunk of rows at a time in row order (the same result as all at once). */
+export class ReconstructionSums {
+  private squared = 0;
+  private entropy = 0;
+  private values = 0;
+  private rows = 0;
+
+  constructor(private readonly binary: boolean) {}
+
+  add(x: Matrix, r: Matrix): void {
+    for (let k = 0; k < x.data.length; k++) {
+      const a = x.data[k];
+      if (!this.binary) {
+        this.squared += (a - r.data[k]) ** 2;
+        continue;
+      }
+      const p = Math.min(Math.max(r.data[k], EPSILON), 1 - EPSILON);
+      this.squared += (a - p) ** 2;
+      this.entropy -= a * Math.log(p) + (1 - a) * Math.log(1 - p);
     }
-    const p = Math.min(Math.max(r.data[k], EPSILON), 1 - EPSILON);
-    squared += (a - p) ** 2;
-    entropy -= a * Math.log(p) + (1 - a) * Math.log(1 - p);
+    this.values += x.data.length;
+    this.rows += x.rows;
   }
-  return { meanSquared: squared / x.data.length, ...(binary && { crossEntropy: entropy / x.rows }) };
+
+  result(): ReconstructionError {
+    return { meanSquared: this.squared / this.values, ...(this.binary && { crossEntropy: this.entropy / this.rows }) };
+  }
 }
 
 /** A copy of `x` with unit `flip[i]` of each row i set to 1 − x. */

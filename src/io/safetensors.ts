@@ -1,5 +1,5 @@
-import { checkBytes, describe } from '../data/idx.js';
-import { DataFormatError, InvalidArgumentError } from '../errors.js';
+import { checkBytes } from '../data/idx.js';
+import { DataFormatError, describe, InvalidArgumentError } from '../errors.js';
 
 /**
  * The safetensors format: an 8-byte little-endian header length N, N bytes of JSON naming

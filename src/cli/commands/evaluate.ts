@@ -1,7 +1,9 @@
 import { DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS } from '../../evaluation/ais.js';
 import { MAX_EXACT_UNITS } from '../../backend/exact-partition.js';
 import { mean } from '../../math.js';
-import { firstRows, type Matrix } from '../../matrix.js';
+import type { Matrix } from '../../matrix.js';
+import type { PixelMatrix } from '../../pixels.js';
+import { asFloats, firstRowsOf } from '../../data/rows.js';
 import { RBM, type PartitionEstimate } from '../../node.js';
 import { DataFormatError } from '../../errors.js';
 import { choiceOption, numberOption, parse, UsageError } from '../cli.js';
@@ -38,7 +40,10 @@ function methodsFor(method: Method | undefined, exactPossible: boolean): Exclude
   return [method];
 }
 
-const binarized = (m: Matrix): Matrix => ({ data: m.data.map((v) => (v > 0.5 ? 1 : 0)), rows: m.rows, cols: m.cols });
+function binarized(x: Matrix | PixelMatrix): Matrix {
+  const m = asFloats(x);
+  return { data: m.data.map((v) => (v > 0.5 ? 1 : 0)), rows: m.rows, cols: m.cols };
+}
 
 function row(method: string, logZ: string, train: number, test: number, note = ''): string[] {
   return [method, logZ, train.toFixed(2), test.toFixed(2), note];
@@ -56,7 +61,7 @@ const LABELLED_SETS = new Set(['mnist', 'mnist-test', 'fashion-mnist', 'fashion-
 async function classificationReport(rbm: RBM, model: FileArgument, test: DataArgument, labelSource: DataArgument | undefined, rows: number, binarize: boolean): Promise<void> {
   const source = labelSource ?? (LABELLED_SETS.has(test.spec) ? test : undefined);
   if (!source) throw new UsageError(`${model.path} is a classification RBM: give the test rows' classes with --labels`);
-  const t = firstRows(await dataFor(rbm, test, model), rows);
+  const t = firstRowsOf(await dataFor(rbm, test, model), rows);
   const x = binarize ? binarized(t) : t;
   const labels = (await loadLabels(source.spec)).subarray(0, x.rows);
   if (labels.length !== x.rows) throw new DataFormatError(source.spec, `has ${labels.length} labels for ${x.rows} test rows`);
@@ -97,7 +102,7 @@ export async function evaluate(args: string[]): Promise<void> {
       return;
     }
     if (labelSource) throw new UsageError(`--labels applies to a model with a label layer; ${model.path} has none`);
-    const prepare = (m: Matrix) => (values.binarize ? binarized(firstRows(m, rows)) : firstRows(m, rows));
+    const prepare = (m: Matrix | PixelMatrix) => (values.binarize ? binarized(firstRowsOf(m, rows)) : firstRowsOf(m, rows));
     const x = prepare(await dataFor(rbm, train, model));
     const t = prepare(await dataFor(rbm, test, model));
     const exactPossible = Math.min(rbm.visible, rbm.hidden) <= MAX_EXACT_UNITS;

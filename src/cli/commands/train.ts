@@ -6,7 +6,7 @@ import type { Matrix } from '../../matrix.js';
 import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type RbmOptions } from '../../options.js';
 import { DBN, RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
-import { isNamedSet, loadLabels, loadTrainingData, namedSetColumns } from '../data-source.js';
+import { isNamedSet, loadLabels, loadTrainingRows, namedSetColumns } from '../data-source.js';
 import type { RowSource } from '../../data/row-source.js';
 import type { PixelMatrix } from '../../pixels.js';
 import { checkFiles, fileArgument, type FileArgument } from '../files.js';
@@ -208,7 +208,7 @@ async function earlyModel(values: Values, options: RbmOptions, data: DataArgumen
 
 /** Reads the training data (or, with --stream, opens it); a model made already must fit it, and --batch-size must not exceed its rows. */
 async function trainingData(rbm: RBM | undefined, data: DataArgument, out: FileArgument, batchSize: number, stream: boolean): Promise<TrainingData> {
-  const x = await loadTrainingData(data.spec, stream);
+  const x = await loadTrainingRows(data.spec, stream);
   if (rbm && x.cols !== rbm.visible) {
     throw new DataFormatError(data.spec, `has rows of ${x.cols} values, but the model in ${out.path} has ${rbm.visible} visible units`);
   }
@@ -329,7 +329,7 @@ async function trainStack(options: RbmOptions, layers: number[], run: Run): Prom
   try {
     // The stack is saved to --out after every epoch of every layer, so a crash keeps what was trained.
     await naming({ ...FLAG_NAMES, x: run.data.spec }, () =>
-      dbn.fit(x as Matrix | PixelMatrix, { epochs: run.epochs, batchSize: run.batchSize, labels: run.labels, checkpoint: run.out.path }),
+      dbn.fit(x, { epochs: run.epochs, batchSize: run.batchSize, labels: run.labels, checkpoint: run.out.path }),
     );
     await dbn.save(run.out.path);
     console.log(`Deep belief network (${layers.join('-')}) saved to ${run.out.path}`);
