@@ -71,7 +71,9 @@ export interface RbmOptions {
    */
   readonly visibleType?: VisibleType;
   /**
-   * The hidden units' type: 'binary' (default, Bernoulli). docs/layers.md has each type's energy,
+   * The hidden units' type: 'binary' (default, Bernoulli); 'gaussian', real-valued units with
+   * U(h) = γh²/2 − θh (Tubiana & Monasson, PRL 2017), h | v ~ N((θ + v·W)/γ, 1/γ), γ learned per
+   * unit (Parameters.hiddenGamma; θ is the hidden bias). docs/layers.md has each type's energy,
    * free energy and sampler.
    */
   readonly hiddenType?: HiddenType;

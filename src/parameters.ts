@@ -39,6 +39,12 @@ export interface Parameters {
   readonly visibleLogVariance?: Float32Array;
   readonly visibleLogVarianceVelocity?: Float32Array;
   /**
+   * Gaussian and ReLU hidden units (Tubiana & Monasson, PRL 2017): γ > 0 of each hidden unit (H),
+   * the precision of its quadratic term γh²/2, and its momentum buffer (docs/layers.md).
+   */
+  readonly hiddenGamma?: Float32Array;
+  readonly hiddenGammaVelocity?: Float32Array;
+  /**
    * A label layer (the classification RBM of Larochelle & Bengio, ICML 2008): U (C × H,
    * row-major: labelWeights[y·H + j] joins class y and hidden j), d (C), and their momentum
    * buffers, present exactly when the model has labels (docs/training-step.md, "Label layer").
@@ -110,7 +116,7 @@ export function arraysOf(specs: readonly TensorSpec[], dims: Dims): { field: Par
 /** Every field of Parameters (the compiler checks the list against the interface). */
 export const PARAMETER_FIELDS = Object.keys({
   weights: 1, visibleBias: 1, hiddenBias: 1, weightVelocity: 1, visibleBiasVelocity: 1, hiddenBiasVelocity: 1, hiddenChains: 1,
-  visibleOffset: 1, hiddenOffset: 1, visibleLogVariance: 1, visibleLogVarianceVelocity: 1,
+  visibleOffset: 1, hiddenOffset: 1, visibleLogVariance: 1, visibleLogVarianceVelocity: 1, hiddenGamma: 1, hiddenGammaVelocity: 1,
   labelWeights: 1, labelBias: 1, labelWeightVelocity: 1, labelBiasVelocity: 1,
 } satisfies Record<ParameterName, 1>) as ParameterName[];
 

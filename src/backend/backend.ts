@@ -1,53 +1,14 @@
 import { InvalidArgumentError } from '../errors.js';
+import type { Parameters } from '../parameters.js';
+import type { Statistics } from '../layers/layer.js';
 import type { Matrix } from '../matrix.js';
 import type { PixelMatrix } from '../pixels.js';
 import type { DrawAddress } from '../rng/stream.js';
 
-/** Everything that defines a model's state: weights, biases and their momentum buffers. */
-export interface Parameters {
-  /** V × H, row-major: weights[i * H + j] joins visible i and hidden j. */
-  readonly weights: Float32Array;
-  readonly visibleBias: Float32Array;
-  readonly hiddenBias: Float32Array;
-  readonly weightVelocity: Float32Array;
-  readonly visibleBiasVelocity: Float32Array;
-  readonly hiddenBiasVelocity: Float32Array;
-  /**
-   * Persistent CD's chains: one hidden state per row of the largest batch (rows × H), carried
-   * from batch to batch and epoch to epoch; with parallel tempering one per row and inverse
-   * temperature (rows × M × H, the temperatures of a row together). Absent or empty until
-   * persistent training starts them (at zero, as scikit-learn does).
-   */
-  readonly hiddenChains?: Float32Array;
-  /**
-   * Centering's offsets (Melchior, Fischer & Wiskott, "How to Center Deep Boltzmann
-   * Machines", JMLR 2016): μ (V) and λ (H), present exactly when the model is centred. The
-   * weights and biases above stay those of the plain RBM the model is, so every reader sees
-   * an ordinary RBM; the offsets only change how training updates them (docs/training-step.md),
-   * and the three velocities are those of the centred parameters.
-   */
-  readonly visibleOffset?: Float32Array;
-  readonly hiddenOffset?: Float32Array;
-  /**
-   * Gaussian visible units (Cho, Ilin & Raiko, ICANN 2011): z = log σ² of each visible unit
-   * (V) and its momentum buffer, present exactly when the visible units are Gaussian
-   * (docs/training-step.md, "Gaussian visible units").
-   */
-  readonly visibleLogVariance?: Float32Array;
-  readonly visibleLogVarianceVelocity?: Float32Array;
-  /**
-   * A label layer (the classification RBM of Larochelle & Bengio, ICML 2008): U (C × H,
-   * row-major: labelWeights[y·H + j] joins class y and hidden j), d (C), and their momentum
-   * buffers, present exactly when the model has labels (docs/training-step.md, "Label layer").
-   */
-  readonly labelWeights?: Float32Array;
-  readonly labelBias?: Float32Array;
-  readonly labelWeightVelocity?: Float32Array;
-  readonly labelBiasVelocity?: Float32Array;
-}
+export type { Parameters } from '../parameters.js';
+export { copyParameters } from '../parameters.js';
 
-/** Which states a contrastive-divergence step's statistics hold: docs/training-step.md has the table. */
-export type Statistics = 'samples' | 'probabilities' | 'mixed';
+export type { Statistics } from '../layers/layer.js';
 
 /** How one contrastive-divergence step turns statistics into an update. */
 export interface TrainingRule {
@@ -234,26 +195,6 @@ export interface Backend {
 /** Parallel tempering's inverse temperatures, evenly spaced from 1 down to 0, as float32 values. */
 export function inverseTemperatures(count: number): Float32Array {
   return Float32Array.from({ length: count }, (_, k) => 1 - k / (count - 1));
-}
-
-export function copyParameters(p: Parameters): Parameters {
-  return {
-    weights: p.weights.slice(),
-    visibleBias: p.visibleBias.slice(),
-    hiddenBias: p.hiddenBias.slice(),
-    weightVelocity: p.weightVelocity.slice(),
-    visibleBiasVelocity: p.visibleBiasVelocity.slice(),
-    hiddenBiasVelocity: p.hiddenBiasVelocity.slice(),
-    ...(p.hiddenChains && { hiddenChains: p.hiddenChains.slice() }),
-    ...(p.visibleOffset && { visibleOffset: p.visibleOffset.slice() }),
-    ...(p.hiddenOffset && { hiddenOffset: p.hiddenOffset.slice() }),
-    ...(p.visibleLogVariance && { visibleLogVariance: p.visibleLogVariance.slice() }),
-    ...(p.visibleLogVarianceVelocity && { visibleLogVarianceVelocity: p.visibleLogVarianceVelocity.slice() }),
-    ...(p.labelWeights && { labelWeights: p.labelWeights.slice() }),
-    ...(p.labelBias && { labelBias: p.labelBias.slice() }),
-    ...(p.labelWeightVelocity && { labelWeightVelocity: p.labelWeightVelocity.slice() }),
-    ...(p.labelBiasVelocity && { labelBiasVelocity: p.labelBiasVelocity.slice() }),
-  };
 }
 
 /**

@@ -1,12 +1,16 @@
 import { multiplyTransposedAdd } from '../backend/cpu/kernels.js';
 import type { Parameters, TensorSpec } from '../parameters.js';
-import { normalDraws } from '../rng/stream.js';
-import type { OwnGradient, VisibleHalfStep, VisibleLayer, VisiblePhases, VisibleStates } from './layer.js';
+import { boxMuller, normalDraws } from '../rng/stream.js';
+import type { HiddenLayer, HiddenPhases, OwnGradient, VisibleHalfStep, VisibleLayer, VisiblePhases, VisibleStates } from './layer.js';
 
 /**
- * Gaussian visible units (Cho, Ilin & Raiko, ICANN 2011): E = Σ (v − b)²/2σ² − (v/σ²)·W·h, so the
- * hidden units see v/σ² and v | h ~ N(b + h·Wᵀ, σ²); the model learns z = log σ²
- * (docs/training-step.md, "Gaussian visible units").
+ * Gaussian units, on either side, each in the parametrisation its literature uses:
+ * - visible (Cho, Ilin & Raiko, ICANN 2011): E = Σ (v − b)²/2σ² − (v/σ²)·W·h, so the hidden units
+ *   see v/σ² and v | h ~ N(b + h·Wᵀ, σ²); the model learns z = log σ² (docs/training-step.md,
+ *   "Gaussian visible units");
+ * - hidden (Tubiana & Monasson, PRL 2017; RestrictedBoltzmannMachines.jl's Gaussian layer):
+ *   U(h) = γh²/2 − θh with θ the hidden bias, so h | z ~ N(z/γ, 1/γ) for z = θ + v·W; the model
+ *   learns γ (docs/layers.md).
  */
 
 /** The visible units' log-variances z = log σ², σ = 1 in a new model. */
@@ -14,6 +18,18 @@ export const VISIBLE_LOG_VARIANCE: TensorSpec = {
   field: 'visibleLogVariance', file: 'visible_log_variance', shape: ['V'], owner: 'visible',
   velocity: { field: 'visibleLogVarianceVelocity', file: 'delta_visible_log_variance' },
 };
+
+/** The hidden units' precisions γ (Gaussian and ReLU units), 1 in a new model. */
+export const HIDDEN_GAMMA: TensorSpec = {
+  field: 'hiddenGamma', file: 'hidden_gamma', shape: ['H'], owner: 'hidden', initial: 1,
+  velocity: { field: 'hiddenGammaVelocity', file: 'delta_hidden_gamma' },
+};
+
+/**
+ * The smallest γ training leaves a hidden unit (a variance of 1/γ at most 20): below it a unit's
+ * draws swamp the others', and at 0 its integral diverges.
+ */
+export const MIN_GAMMA = 0.05;
 
 /** 1/σ² = e^(−z) of each visible unit, as float32 (what every backend multiplies by). */
 export function precisions(logVariance: Float32Array): Float32Array {
@@ -143,5 +159,71 @@ export function gaussianVisible(learnVariance: boolean): VisibleLayer {
       for (let k = 0; k < p.visibleBias.length; k++) e += 0.5 * (v[at + k] - p.visibleBias[k]) ** 2 * Math.exp(-logVariance[k]);
       return e;
     },
+  };
+}
+
+/** E[h² | z] of a hidden unit. */
+export type SecondMoment = (p: Parameters, z: number, j: number) => number;
+
+/**
+ * The gradient of γ, ⟨∂(−E)/∂γ⟩ over the data less over the model with ∂(−E)/∂γ = −h²/2, as
+ * batch means: Σ_rows (m₂(model) − m₂(data)) / 2B, m₂ a sample's square or (mean statistics)
+ * the conditional second moment.
+ */
+export function gammaGradient(p: Parameters, phases: HiddenPhases, moment: SecondMoment, out: Float64Array): readonly OwnGradient[] {
+  const H = p.hiddenBias.length;
+  const { positive, negative, rows, bySamples } = phases;
+  const m2 = (z: number, statistic: number, j: number) => (bySamples ? statistic * statistic : moment(p, z, j));
+  out.fill(0);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < H; j++) {
+      const k = r * H + j;
+      out[j] += m2(negative.z[k], negative.statistic[k], j) - m2(positive.z[k], positive.statistic[k], j);
+    }
+  }
+  for (let j = 0; j < H; j++) out[j] /= 2 * rows;
+  return [{ spec: HIDDEN_GAMMA, gradient: out }];
+}
+
+/** γ ← max(γ, MIN_GAMMA), after an update. */
+export function floorGamma(p: Parameters): void {
+  const gamma = p.hiddenGamma!;
+  for (let j = 0; j < gamma.length; j++) if (gamma[j] < MIN_GAMMA) gamma[j] = MIN_GAMMA;
+}
+
+/** Gaussian hidden units: h | z ~ N(z/γ, 1/γ); free-energy term −z²/2γ + ½·log(γ/2π). */
+export function gaussianHidden(): HiddenLayer {
+  let scratch: Scratch | undefined;
+  let gradient = new Float64Array(0);
+  const moment: SecondMoment = (p, z, j) => (z / p.hiddenGamma![j]) ** 2 + 1 / p.hiddenGamma![j];
+  return {
+    type: 'gaussian',
+    tensors: [HIDDEN_GAMMA],
+    drawWidth: (units) => 2 * units,
+    mean(p, z, count, out) {
+      const gamma = p.hiddenGamma!;
+      const H = gamma.length;
+      for (let k = 0; k < count; k++) out[k] = z[k] / gamma[k % H];
+    },
+    sample(p, _z, mean, rows, draws, out) {
+      const gamma = p.hiddenGamma!;
+      const H = gamma.length;
+      scratch = scratchFor(scratch, rows, H);
+      normalDraws(draws.uniforms, draws.address, rows, H, scratch.normals, scratch.uniforms);
+      for (let k = 0; k < rows * H; k++) out[k] = mean[k] + scratch.normals[k] / Math.sqrt(gamma[k % H]);
+    },
+    draw: (p, z, j, u) => z / p.hiddenGamma![j] + boxMuller(u[2 * j], u[2 * j + 1]) / Math.sqrt(p.hiddenGamma![j]),
+    freeEnergy(p, z, j) {
+      const gamma = p.hiddenGamma![j];
+      return (-z * z) / (2 * gamma) + 0.5 * Math.log(gamma / (2 * Math.PI));
+    },
+    energy: (p, h, z, j) => (p.hiddenGamma![j] * h * h) / 2 - z * h,
+    secondMoment: moment,
+    baseLogPartition: (p) => p.hiddenGamma!.reduce((sum, gamma) => sum + 0.5 * Math.log((2 * Math.PI) / gamma), 0),
+    ownGradients(p, phases) {
+      if (gradient.length !== p.hiddenBias.length) gradient = new Float64Array(p.hiddenBias.length);
+      return gammaGradient(p, phases, moment, gradient);
+    },
+    constrain: floorGamma,
   };
 }

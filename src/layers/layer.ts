@@ -18,7 +18,7 @@ export interface Draws {
   readonly scratch: Float32Array;
 }
 
-/** A hidden unit type. */
+/** A hidden unit type: binary (Bernoulli) or Gaussian. */
 export interface HiddenLayer {
   readonly type: HiddenType;
   /** The tensors it owns beside the hidden bias (its velocities with them). */
@@ -38,6 +38,8 @@ export interface HiddenLayer {
   freeEnergy(p: Parameters, z: number, j: number): number;
   /** Unit j's term of E(v, h) given its pre-activation z: U(h) − z·h. */
   energy(p: Parameters, h: number, z: number, j: number): number;
+  /** E[h² | z] of unit j: with E[h | z] = mean(), the statistics its own tensors learn from (Gaussian and ReLU units' γ). */
+  secondMoment?(p: Parameters, z: number, j: number): number;
   /** log Z of the units alone (z = 0): AIS's base model's hidden part, −Σ_j freeEnergy(0, j). */
   baseLogPartition(p: Parameters): number;
   /** Training: the gradients of the tensors it owns, from each phase's pre-activations and statistics. */
@@ -55,7 +57,7 @@ export interface HiddenPhases {
   readonly bySamples: boolean;
 }
 
-export type HiddenType = 'binary';
+export type HiddenType = 'binary' | 'gaussian';
 
 
 /** Which states a contrastive-divergence step's statistics hold: docs/training-step.md has the table. */

@@ -1,6 +1,6 @@
 import { CENTRING, COUPLING, LABELS, type TensorSpec } from '../parameters.js';
 import { binaryHidden, binaryVisible } from './binary.js';
-import { gaussianVisible } from './gaussian.js';
+import { gaussianHidden, gaussianVisible } from './gaussian.js';
 import type { HiddenLayer, HiddenType, ModelLayers, VisibleLayer } from './layer.js';
 import { softmaxVisible } from './softmax.js';
 
@@ -11,6 +11,7 @@ import { softmaxVisible } from './softmax.js';
  */
 export const HIDDEN_LAYERS: Readonly<Record<HiddenType, () => HiddenLayer>> = {
   binary: () => binaryHidden,
+  gaussian: gaussianHidden,
 };
 
 /**
