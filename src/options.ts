@@ -73,8 +73,9 @@ export interface RbmOptions {
   /**
    * The hidden units' type: 'binary' (default, Bernoulli); 'gaussian', real-valued units with
    * U(h) = γh²/2 − θh (Tubiana & Monasson, PRL 2017), h | v ~ N((θ + v·W)/γ, 1/γ), γ learned per
-   * unit (Parameters.hiddenGamma; θ is the hidden bias). docs/layers.md has each type's energy,
-   * free energy and sampler.
+   * unit (Parameters.hiddenGamma; θ is the hidden bias); 'relu', the same restricted to h ≥ 0 (a
+   * truncated normal: Nair & Hinton's rectified units in the exact form of Tubiana & Monasson).
+   * docs/layers.md has each type's energy, free energy and sampler.
    */
   readonly hiddenType?: HiddenType;
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { exactVisibleLogPartition } from '../src/backend/exact-partition.js';
-import type { HiddenLayer, HiddenType } from '../src/layers/layer.js';
+import type { HiddenLayer } from '../src/layers/layer.js';
 import { HIDDEN_LAYERS } from '../src/layers/registry.js';
 import type { Parameters } from '../src/parameters.js';
 import { Phase, philoxUniforms } from '../src/rng/stream.js';
@@ -9,7 +9,7 @@ import { decodeModel, encodeModel, RBM } from '../src/node.js';
 import { MIN_GAMMA } from '../src/layers/gaussian.js';
 import { binaryData, fixture, randomParameters } from './helpers.js';
 
-// The Gaussian hidden units' reference math (src/layers/gaussian.ts) against
+// The Gaussian and ReLU hidden units' reference math (src/layers/gaussian.ts, relu.ts) against
 // what defines it: the free-energy term against a numerical integral of e^(−U(h) + z·h), the
 // means and second moments against the free energy's derivatives, the sampler against the
 // distribution (Kolmogorov–Smirnov), and whole small models: exact log Z by enumeration against
@@ -17,8 +17,8 @@ import { binaryData, fixture, randomParameters } from './helpers.js';
 // the exact log-likelihood's gradient against finite differences.
 
 type Kind = 'gaussian' | 'relu';
-const TYPES: readonly Kind[] = ['gaussian'];
-const layerOf = (type: Kind) => (HIDDEN_LAYERS as Record<string, () => HiddenLayer>)[type]();
+const TYPES: readonly Kind[] = ['gaussian', 'relu'];
+const layerOf = (type: Kind) => HIDDEN_LAYERS[type]();
 
 /** −log ∫ e^(−γh²/2 + z·h) dh over h ≥ 0 (ReLU) or the whole line, by Simpson's rule on a wide grid around the mode. */
 function numericalFreeEnergy(type: Kind, gamma: number, z: number): number {
@@ -182,7 +182,7 @@ describe.each(TYPES)('a small model with %s hidden units', (type) => {
     numeric = top + Math.log(terms.reduce((sum, t) => sum + Math.exp(t - top), 0));
     expect(Math.abs((await exactVisibleLogPartition(layer, p, V, H)) - numeric)).toBeLessThan(1e-7);
     // Through the model: RBM.logPartition({ method: 'exact' }).
-    const rbm = new RBM({ visible: V, hidden: H, hiddenType: type as HiddenType, threads: 0 });
+    const rbm = new RBM({ visible: V, hidden: H, hiddenType: type, threads: 0 });
     await rbm.setParameters(p);
     expect(Math.abs((await rbm.logPartition()).logZ - numeric)).toBeLessThan(1e-7);
     await rbm.dispose();
@@ -199,7 +199,7 @@ describe.each(TYPES)('a small model with %s hidden units', (type) => {
       const s = Math.min(cumulative.findIndex((c) => u[r] < c), 2 ** V - 1);
       for (let i = 0; i < V; i++) start[r * V + i] = (s >> i) & 1;
     }
-    const backend = new CpuBackend(V, H, undefined, undefined, type as HiddenType);
+    const backend = new CpuBackend(V, H, undefined, undefined, type);
     await backend.setParameters(p);
     const draw = (epoch: number, phase: number) => ({ seed: 11, phase, epoch, batch: 0 });
     const after = await backend.gibbs({ start: { data: start, rows: n, cols: V }, hiddenDraws: [draw(1, Phase.inferHidden)], visibleDraws: [draw(1, Phase.inferVisible)], probabilities: false });
@@ -276,7 +276,7 @@ describe.each(TYPES)('a small model with %s hidden units', (type) => {
 
 describe.each(TYPES)('an RBM with %s hidden units', (type) => {
   it('trains, keeps γ in its domain, and carries γ and its type through a model file', async () => {
-    const rbm = new RBM({ visible: 16, hidden: 4, hiddenType: type as HiddenType, threads: 0, learningRate: 0.05, momentum: 0.5, gradient: 'mean', statistics: 'probabilities' });
+    const rbm = new RBM({ visible: 16, hidden: 4, hiddenType: type, threads: 0, learningRate: 0.05, momentum: 0.5, gradient: 'mean', statistics: 'probabilities' });
     const x = binaryData(200, 16, 3, 0.4);
     const history = await rbm.fit(x, { epochs: 3, batchSize: 20, verbose: false });
     expect(history.klDivergence.every(Number.isFinite)).toBe(true);

@@ -18,7 +18,7 @@ export interface Draws {
   readonly scratch: Float32Array;
 }
 
-/** A hidden unit type: binary (Bernoulli) or Gaussian. */
+/** A hidden unit type: binary (Bernoulli), Gaussian or ReLU. */
 export interface HiddenLayer {
   readonly type: HiddenType;
   /** The tensors it owns beside the hidden bias (its velocities with them). */
@@ -57,7 +57,7 @@ export interface HiddenPhases {
   readonly bySamples: boolean;
 }
 
-export type HiddenType = 'binary' | 'gaussian';
+export type HiddenType = 'binary' | 'gaussian' | 'relu';
 
 
 /** Which states a contrastive-divergence step's statistics hold: docs/training-step.md has the table. */

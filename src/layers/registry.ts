@@ -2,6 +2,7 @@ import { CENTRING, COUPLING, LABELS, type TensorSpec } from '../parameters.js';
 import { binaryHidden, binaryVisible } from './binary.js';
 import { gaussianHidden, gaussianVisible } from './gaussian.js';
 import type { HiddenLayer, HiddenType, ModelLayers, VisibleLayer } from './layer.js';
+import { reluHidden } from './relu.js';
 import { softmaxVisible } from './softmax.js';
 
 /**
@@ -12,6 +13,7 @@ import { softmaxVisible } from './softmax.js';
 export const HIDDEN_LAYERS: Readonly<Record<HiddenType, () => HiddenLayer>> = {
   binary: () => binaryHidden,
   gaussian: gaussianHidden,
+  relu: reluHidden,
 };
 
 /**
