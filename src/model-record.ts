@@ -62,7 +62,13 @@ export class ModelRecord {
     const { learningRate, statistics, gradient, cdSteps, persistent, weightDecay, momentumSchedule, centering, parallelTempering, visibleType, learnVariance, labels, objective, generativeWeight } = this.config;
     let momentum = this.config.momentum;
     for (const step of momentumSchedule) if (step.epoch <= epoch + 1) momentum = step.momentum;
-    return { learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay, ...(centering && { centering }), ...(parallelTempering && { parallelTempering }), ...(visibleType === 'gaussian' && { gaussian: { learnVariance } }), ...(labels > 0 && { labels: { objective, generativeWeight } }), ...(typeof visibleType === 'object' && { softmax: { groupSize: visibleType.softmax } }) };
+    return {
+      learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay,
+      learnVariance: visibleType === 'gaussian' && learnVariance,
+      ...(centering && { centering }),
+      ...(parallelTempering && { parallelTempering }),
+      ...(labels > 0 && { labels: { objective, generativeWeight } }),
+    };
   }
 
   /** The next address in the inference stream of `phase`. */

@@ -8,6 +8,9 @@ import { flipOneUnit, pseudoLikelihood, ReconstructionSums, type ReconstructionE
 import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from './fit-options.js';
 import { daydream, gibbsStep, inpaint, type Draws } from './gibbs.js';
 import { initialModel, logOdds } from './init.js';
+import { classScores, energies, freeEnergies, type ModelView } from './energies.js';
+import type { ModelLayers } from './layers/layer.js';
+import { modelLayers } from './layers/registry.js';
 import { mean, softmaxRows } from './math.js';
 import type { Matrix } from './matrix.js';
 import { hiddenRule, mapRows, perRow, rowsInMemory, toRows, visibleRule, type Rows, type RowsInMemory, type RowsInput } from './data/rows.js';
@@ -18,7 +21,7 @@ import { nonNegativeInteger, oneOf, optionsObject, positiveInteger, resolveOptio
 import { currentPlatform, modelFiles, type Platform } from './platform/platform.js';
 import { checkMemory, checkModelResources } from './memory.js';
 import { Phase, philoxUniforms } from './rng/stream.js';
-import { checkState, type History, type ModelState } from './state.js';
+import { checkState, kindDifference, type History, type ModelState } from './state.js';
 import { saveRecord, train } from './training.js';
 
 export interface DaydreamOptions {
@@ -96,8 +99,12 @@ export class RBM {
   /** What the model was created on: where its backend came from, and its memory limit. */
   private readonly platform: Platform;
 
+  /** The model's unit types (docs/layers.md). */
+  private readonly layers: ModelLayers;
+
   constructor(options: RbmOptions) {
     const config = resolveOptions(options);
+    this.layers = modelLayers(config);
     this.platform = currentPlatform();
     checkModelResources(config, this.platform.cores, this.platform.memoryBytes);
     const init = initialModel(config);
@@ -259,7 +266,7 @@ export class RBM {
     if (mv.rows !== mh.rows) {
       throw new InvalidArgumentError('h', `has ${mh.rows} rows but v has ${mv.rows}; expected one h per v`);
     }
-    return this.exclusive(async () => (await this.backend).energy(mv, mh));
+    return this.exclusive(async () => energies(await this.view(), mv, mh));
   }
 
   /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j), so that P(v) ∝ e^(−F(v)); one value per row. A RowSource is read a chunk at a time. */
@@ -304,10 +311,10 @@ export class RBM {
     }
     const flips = Array.from(flip);
     return this.exclusive(async () => {
-      const backend = await this.backend;
+      const model = await this.view();
       return perRow(rows, async (m, first) => {
         const flipped = flipOneUnit(m, flips.slice(first, first + m.rows));
-        return pseudoLikelihood(this.visible, await backend.freeEnergy(m), await backend.freeEnergy(flipped));
+        return pseudoLikelihood(this.visible, await freeEnergies(model, m), await freeEnergies(model, flipped));
       });
     });
   }
@@ -352,6 +359,7 @@ export class RBM {
         ? softmaxBaseBias(sums ? Float32Array.from(sums, (s) => s / data!.rows) : this.record.dataMean, this.visible)
         : sums ? baseRateBiases(sums, data!.rows) : this.record.dataMean && Float32Array.from(this.record.dataMean, logOdds),
       seed: this.record.config.seed,
+      hiddenLogPartition: this.layers.hidden.baseLogPartition(this.record.parameters),
       ...(this.gaussian && { gaussian: { mean: this.record.parameters.visibleBias, logVariance: this.record.parameters.visibleLogVariance! } }),
       ...(softmax && { softmax }),
     };
@@ -402,8 +410,8 @@ export class RBM {
     const classes = this.classes('predictProba');
     const rows = this.dataRows(x, 'x');
     const scores = await this.exclusive(async () => {
-      const backend = await this.backend;
-      return perRow(rows, (m) => backend.classScores(m));
+      const model = await this.view();
+      return perRow(rows, (m) => classScores(model, m));
     });
     softmaxRows(scores, rows.rows, classes);
     return { data: Float32Array.from(scores), rows: rows.rows, cols: classes };
@@ -457,10 +465,10 @@ export class RBM {
   /** Restores a state from getState() or a model file: the same sizes, any training options. */
   async setState(state: ModelState): Promise<void> {
     const checked = checkState(state);
-    for (const size of ['visible', 'hidden'] as const) {
-      if (checked.config[size] !== this.record.config[size]) {
-        throw new InvalidArgumentError(`state.config.${size}`, `is ${checked.config[size]} but this model has ${this.record.config[size]}`);
-      }
+    const difference = kindDifference(this.record.config, checked.config);
+    if (difference) {
+      const [field, theirs, ours] = difference;
+      throw new InvalidArgumentError(`state.config.${field}`, `is ${theirs} but this model has ${ours} (RBM.fromState makes a model of the state's kind)`);
     }
     return this.exclusive(async () => {
       await (await this.backend).setParameters(checked.parameters);
@@ -520,9 +528,14 @@ export class RBM {
   /** The free energy of every row, a chunk at a time where the rows are read in chunks. */
   private freeEnergies(rows: Rows): Promise<Float64Array> {
     return this.exclusive(async () => {
-      const backend = await this.backend;
-      return perRow(rows, (m) => backend.freeEnergy(m));
+      const model = await this.view();
+      return perRow(rows, (m) => freeEnergies(model, m));
     });
+  }
+
+  /** The backend, the layers and the parameters the host holds: what energies are computed from. */
+  private async view(): Promise<ModelView> {
+    return { backend: await this.backend, layers: this.layers, parameters: this.record.parameters };
   }
 
   /** Refuses an operation on `rows` rows whose working matrices would exceed the memory limit. */

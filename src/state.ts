@@ -191,3 +191,16 @@ export function checkState(v: unknown, fail: Fail = argumentFailure): ModelState
   const dataMean = checkDataMean(s.dataMean, config.visible, config.visibleType !== 'gaussian', fail);
   return { config, parameters, history, inferenceDraws, progress, run, ...(dataMean && { dataMean }) };
 }
+
+/**
+ * The first way `other` is a different kind of model than `config`, which a backend made for
+ * `config` cannot hold: its sizes, unit types or label layer, as [field, other's value, this
+ * model's]; undefined when the two are the same kind.
+ */
+export function kindDifference(config: ModelConfig, other: ModelConfig): [field: string, theirs: string, ours: string] | undefined {
+  const show = (v: unknown) => JSON.stringify(v).replace(/"/g, "'");
+  for (const field of ['visible', 'hidden', 'visibleType', 'hiddenType', 'labels'] as const) {
+    if (show(other[field]) !== show(config[field])) return [field, show(other[field]), show(config[field])];
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@ import type { Backend, EpochPlan, EpochResult } from './backend/backend.js';
 import { batchStarts, largestBatch } from './batches.js';
 import { DivergenceError, InvalidArgumentError, NonFiniteError, TrainingInterruptedError } from './errors.js';
 import { epochMetrics } from './evaluation/epoch-metrics.js';
+import { modelLayers } from './layers/registry.js';
 import type { CheckedFitOptions, FitHistory, MetricName } from './fit-options.js';
 import type { Matrix } from './matrix.js';
 import type { ModelRecord } from './model-record.js';
@@ -9,7 +10,7 @@ import { parametersFromData } from './init.js';
 import { chunkedEpoch } from './backend/chunked-epoch.js';
 import type { TrainingRows } from './data/rows.js';
 import { permutation } from './rng/stream.js';
-import type { ModelState } from './state.js';
+import { kindDifference, type ModelState } from './state.js';
 import { modelFiles, type ModelFiles, type Platform } from './platform/platform.js';
 import { lossName, type VisibleType } from './options.js';
 
@@ -71,7 +72,7 @@ export async function train(record: ModelRecord, backend: Backend, data: Trainin
       const e = done.epoch - startEpoch;
       if (o.verbose) o.log(`Epoch [${e}/${o.epochs}], ${epochLossName(record.config)}: ${done.klDivergence.toFixed(4)}`);
       if (o.verbose && done.swapRate !== undefined) o.log(`  parallel tempering: swap rate ${done.swapRate.toFixed(3)}`);
-      const metrics = o.metrics.length > 0 ? await epochMetrics(backend, record.config.seed, record.config.visibleType === 'binary', o, data.head, validation) : undefined;
+      const metrics = o.metrics.length > 0 ? await epochMetrics({ backend, layers: modelLayers(record.config), parameters: record.parameters }, record.config.seed, record.config.visibleType === 'binary', o, data.head, validation) : undefined;
       if (metrics) {
         for (const [name, value] of Object.entries(metrics)) result.metrics![name as MetricName]!.push(value);
         if (o.verbose) o.log(`  ${Object.entries(metrics).map(([name, value]) => `${name} ${value.toFixed(4)}`).join(', ')}`);
@@ -186,10 +187,10 @@ async function interrupt(files: () => ModelFiles, record: ModelRecord, o: Checke
 
 async function readCheckpoint(files: ModelFiles, path: string, record: ModelRecord): Promise<ModelState> {
   const state = await files.readModel(path);
-  for (const size of ['visible', 'hidden'] as const) {
-    if (state.config[size] !== record.config[size]) {
-      throw new InvalidArgumentError('resumeFrom', `${path} holds a model with ${size} = ${state.config[size]}; this model has ${record.config[size]}`);
-    }
+  const difference = kindDifference(record.config, state.config);
+  if (difference) {
+    const [field, theirs, ours] = difference;
+    throw new InvalidArgumentError('resumeFrom', `${path} holds a model with ${field} = ${theirs}; this model has ${ours}`);
   }
   return state;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Parameters, TrainingRule } from '../src/backend/backend.js';
 import { contrastiveDivergenceStep } from '../src/backend/cpu/cd-step.js';
 import { StepScratch } from '../src/backend/cpu/scratch.js';
-import { freeEnergies } from '../src/backend/energies.js';
+import { layerFreeEnergies } from '../src/energies.js';
+import { modelLayers } from '../src/layers/registry.js';
 import { exactGaussianLogPartition } from '../src/backend/exact-partition.js';
 import { annealGaussianOnHost } from '../src/backend/anneal.js';
 import { aisLogPartition } from '../src/evaluation/ais.js';
@@ -74,7 +75,8 @@ describe('Gaussian visible units: free energy and log Z', () => {
         a.data[r * 2 + j] = s;
       }
     }
-    const free = freeEnergies({ data: Float32Array.from(rows.flat()), rows: 3, cols: 2 }, a, p.visibleBias, p.visibleLogVariance);
+    const layers = modelLayers({ visibleType: 'gaussian', hiddenType: 'binary', learnVariance: false });
+    const free = layerFreeEnergies(layers, p, { data: Float32Array.from(rows.flat()), rows: 3, cols: 2 }, a);
     expectClose(free, rows.map((v) => -negativeFreeEnergy(p, v)), { atol: 1e-5, label: 'F(v)' });
   });
 
@@ -135,7 +137,7 @@ describe('one Gaussian CD-1 step', () => {
 
   it("moves every parameter by lr·(∇(−F)(x) − ∇(−F)(v₁)) with 'probabilities' statistics", () => {
     const p = model();
-    const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0, gaussian: { learnVariance: true } };
+    const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0, learnVariance: true };
     const mse = contrastiveDivergenceStep(gaussianLayers(rule), p, Float32Array.from(X), 1, rule, at, fixed, new StepScratch(1, 2, 2, gaussianLayers(rule)));
     // h0 by hand: p(h | x) = σ(c + (x/σ²)·W) = σ(0.1 + 3·0.4 − 0.25·0.2, −0.4 − 3·0.3 − 0.25·0.5) = σ(1.25, −1.425)
     // = (0.777, 0.194) against draws (0.3, 0.9): h0 = (1, 0). v₁ = b + W·h0 = (0.3 + 0.4, −0.2 + 0.2) = (0.7, 0).
@@ -156,7 +158,7 @@ describe('one Gaussian CD-1 step', () => {
 
   it('keeps σ fixed without learnVariance, and samples v₁ ~ N(b + W·h0, σ²) with sampled statistics', () => {
     const p = model();
-    const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0, gaussian: { learnVariance: false } };
+    const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0, learnVariance: false };
     const visibleDraws = [0.2, 0.7, 0.9, 0.1];
     const sampled: UniformSource = (address, rows, cols, out) => out.set((address.phase === Phase.visible ? visibleDraws : draws[address.phase]).slice(0, rows * cols));
     contrastiveDivergenceStep(gaussianLayers(rule), p, Float32Array.from(X), 1, rule, at, sampled, new StepScratch(1, 2, 2, gaussianLayers(rule)));

@@ -10,7 +10,7 @@ import { matrix, type Matrix } from '../src/matrix.js';
 import { RBM } from '../src/node.js';
 import { sigmoid, softplus } from '../src/math.js';
 import { normalDraws, Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
-import { backendPair } from './gpu-helpers.js';
+import { backendPair, gpuBackend } from './gpu-helpers.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, randomParameters } from './helpers.js';
 
 const open: Backend[] = [];
@@ -53,7 +53,7 @@ async function expectSameEpoch(cpu: Backend, gpu: Backend, a: EpochResult, b: Ep
   expectClose(pb.hiddenChains ?? [], pa.hiddenChains ?? [], { atol: 0, rtol: 0, label: `${label}: persistent chains` });
 }
 
-const gaussian = (learnVariance: boolean) => ({ gaussian: { learnVariance } });
+const gaussian = (learnVariance: boolean) => ({ learnVariance });
 
 // What the reference supports with Gaussian units: both statistics and gradients, CD-k,
 // persistent chains, weight decay, momentum, and fixed or learned variances.
@@ -137,13 +137,17 @@ describe('Gaussian training on the GPU, epochs that stop or fail', () => {
     await expectSameEpoch(cpu, gpu, await cpu.trainEpoch(cpuData, good), await gpu.trainEpoch(gpuData, good), 'after divergence');
   });
 
-  it('refuses a Gaussian rule for a model without log-variances, and with centring or parallel tempering', async () => {
-    const { gpu } = await pair(V, H, randomParameters(V, H, 34, 0.5));
+  it('refuses to train a Gaussian model given parameters without log-variances, and with centring or parallel tempering', async () => {
+    const gpu = await gpuBackend(V, H, {}, { visibleType: 'gaussian' });
+    open.push(gpu);
+    await gpu.setParameters(randomParameters(V, H, 34, 0.5));
     const data = await gpu.upload(x);
-    await expect(gpu.trainEpoch(data, epochPlan(rows, 8, 4, 0, rule))).rejects.toThrow(InvalidArgumentError);
+    await expect(gpu.trainEpoch(data, epochPlan(rows, 8, 4, 0, rule))).rejects.toThrow(/carry no log-variances/);
     await gpu.setParameters(gaussianParameters(V, H, 34, 0.5));
     const centred = { ...rule, centering: { offsetRate: 0.1 } };
-    await expect(gpu.trainEpoch(data, epochPlan(rows, 8, 4, 0, centred))).rejects.toThrow(/without centring or parallel tempering/);
+    await expect(gpu.trainEpoch(data, epochPlan(rows, 8, 4, 0, centred))).rejects.toThrow(/centering: is not available with visibleType: 'gaussian'/);
+    const tempered = { ...rule, persistent: true, parallelTempering: { temperatures: 3 } };
+    await expect(gpu.trainEpoch(data, epochPlan(rows, 8, 4, 0, tempered))).rejects.toThrow(/parallelTempering: is not available with visibleType: 'gaussian'/);
   });
 });
 
@@ -191,11 +195,11 @@ describe.each(SHAPES)('Gaussian inference at %i visible × %i hidden, %i rows', 
     expect(b.some((x, k) => Math.abs(x - means[k]) > 0.1)).toBe(true);
   });
 
-  it('free energies and energies match the CPU', async () => {
+  it('pre-activations (what energies and free energies are made of: src/energies.ts) match the CPU', async () => {
     const v = realData(rows, V, 4);
     const h = binaryData(rows, H, 5, 0.5);
-    expectClose(await gpu.freeEnergy(v), await cpu.freeEnergy(v), { atol: 1e-4, rtol: 1e-5, label: 'F(v)' });
-    expectClose(await gpu.energy(v, h), await cpu.energy(v, h), { atol: 1e-4, rtol: 1e-5, label: 'E(v, h)' });
+    expectClose((await gpu.preActivations(v, 'hidden')).data, (await cpu.preActivations(v, 'hidden')).data, { atol: 1e-4, rtol: 1e-5, label: "c + v'·W" });
+    expectClose((await gpu.preActivations(h, 'visible')).data, (await cpu.preActivations(h, 'visible')).data, { atol: 1e-4, rtol: 1e-5, label: 'b + h·Wᵀ' });
   });
 
   it('exact log Z over the hidden states matches exactGaussianLogPartition, or is refused as it is', async () => {

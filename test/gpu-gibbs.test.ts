@@ -4,7 +4,7 @@
 // the GPU against the CPU reference within an explicit tolerance; the WebAssembly backend equal
 // to the reference exactly. A 500-step daydream on the GPU is one submit and one readback.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Backend, Parameters } from '../src/backend/backend.js';
+import { modelShape, type Backend, type ModelShape, type Parameters } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { BufferUsage } from '../src/backend/webgpu/constants.js';
 import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.js';
@@ -58,8 +58,13 @@ function parameters(kind: Kind, V: number, H: number, seed: number): Parameters 
   return kind === 'gaussian' ? { ...p, visibleLogVariance: fixture(V, seed + 8, -0.5, 0.5), visibleLogVarianceVelocity: new Float32Array(V) } : p;
 }
 
+/** The shape of a V × H model of `kind`'s visible units. */
+function shapeOf(kind: Kind, V: number, H: number): ModelShape {
+  return modelShape({ visible: V, hidden: H, visibleType: kind === 'softmax' ? { softmax: GROUP } : kind });
+}
+
 async function gpuFor(kind: Kind, V: number, H: number, p: Parameters, maxBindingBytes?: number): Promise<WebGpuBackend> {
-  const gpu = await WebGpuBackend.create(dawnProvider, V, H, { maxBindingBytes }, kind === 'softmax' ? GROUP : undefined).catch((error: unknown) => {
+  const gpu = await WebGpuBackend.create(dawnProvider, shapeOf(kind, V, H), { maxBindingBytes }).catch((error: unknown) => {
     throw new Error(`The GPU test suites need a WebGPU adapter (in CI they must run, not skip): ${(error as Error).message}`, { cause: error });
   });
   open.push(gpu);
@@ -68,7 +73,7 @@ async function gpuFor(kind: Kind, V: number, H: number, p: Parameters, maxBindin
 }
 
 async function cpuFor(kind: Kind, V: number, H: number, p: Parameters): Promise<CpuBackend> {
-  const cpu = new CpuBackend(V, H, undefined, kind === 'softmax' ? GROUP : undefined);
+  const cpu = new CpuBackend(shapeOf(kind, V, H));
   open.push(cpu);
   await cpu.setParameters(p);
   return cpu;
@@ -116,7 +121,7 @@ describe('a Gibbs loop on the GPU is one submit and one readback', () => {
   it('runs a 500-step daydream of 16 chains of a 784-16 model with one queue submission and one buffer mapping', async () => {
     const [V, H] = [784, 16];
     const { device } = await gpuDevice();
-    const gpu = await WebGpuBackend.create(dawnProvider, V, H, { device });
+    const gpu = await WebGpuBackend.create(dawnProvider, shapeOf('binary', V, H), { device });
     open.push(gpu);
     await gpu.setParameters(randomParameters(V, H, 44, 0.1));
     const probe = device.createBuffer({ size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
@@ -151,7 +156,7 @@ describe('Gibbs loops on the CPU backends', () => {
   it.each(KINDS)('the reference equals its old host loop, and the WebAssembly backend the reference, exactly (%s)', async (kind) => {
     const p = parameters(kind, V, H, 45);
     const cpu = await cpuFor(kind, V, H, p);
-    const fast = await wasm(V, H, 2, kind === 'softmax' ? GROUP : undefined);
+    const fast = await wasm(V, H, 2, shapeOf(kind, V, H));
     await fast.setParameters(p);
     const o = { steps: 25, chains: CHAINS, visible: V, probabilities: true };
     const reference = await daydream(cpu, stream(11), o);

@@ -1,4 +1,5 @@
-import type { Parameters } from '../src/backend/backend.js';
+import { modelShape, type ModelShape, type Parameters } from '../src/backend/backend.js';
+import { shapeFor } from './helpers.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { acquireDevice, type AcquiredDevice, type GpuOptions } from '../src/backend/webgpu/gpu.js';
 import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.js';
@@ -10,9 +11,9 @@ function noAdapter(error: unknown): Error {
 }
 
 /** A WebGPU backend on Dawn, or a failure that says how to get an adapter. */
-export async function gpuBackend(visible: number, hidden: number, options: GpuOptions = {}): Promise<WebGpuBackend> {
+export async function gpuBackend(visible: number, hidden: number, options: GpuOptions = {}, kind: Partial<ModelShape> = {}): Promise<WebGpuBackend> {
   try {
-    return await WebGpuBackend.create(dawnProvider, visible, hidden, options);
+    return await WebGpuBackend.create(dawnProvider, modelShape({ ...kind, visible, hidden }), options);
   } catch (error) {
     throw noAdapter(error);
   }
@@ -29,8 +30,9 @@ export async function gpuDevice(options: GpuOptions = {}): Promise<AcquiredDevic
 
 /** The CPU reference and a GPU backend holding the same parameters. */
 export async function backendPair(visible: number, hidden: number, parameters: Parameters, options: GpuOptions = {}) {
-  const cpu = new CpuBackend(visible, hidden);
-  const gpu = await gpuBackend(visible, hidden, options);
+  const shape = shapeFor(visible, hidden, parameters);
+  const cpu = new CpuBackend(shape);
+  const gpu = await gpuBackend(visible, hidden, options, shape);
   await cpu.setParameters(parameters);
   await gpu.setParameters(parameters);
   return { cpu, gpu };

@@ -9,7 +9,7 @@ import { matrix, type Matrix } from '../src/matrix.js';
 import { dawnProvider } from '../src/platform/dawn.js';
 import { Phase, philoxUniforms, type DrawAddress } from '../src/rng/stream.js';
 import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.js';
-import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, randomParameters } from './helpers.js';
+import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, randomParameters, shapeFor } from './helpers.js';
 
 const open: Backend[] = [];
 afterAll(async () => {
@@ -18,8 +18,8 @@ afterAll(async () => {
 
 /** The reference and a GPU backend with softmax groups of `size`, holding the same parameters; no adapter fails, never skips. */
 async function pair(V: number, H: number, size: number, p: Parameters) {
-  const cpu = new CpuBackend(V, H, undefined, size);
-  const gpu = await WebGpuBackend.create(dawnProvider, V, H, {}, size).catch((error: unknown) => {
+  const cpu = new CpuBackend(shapeFor(V, H, undefined, size));
+  const gpu = await WebGpuBackend.create(dawnProvider, shapeFor(V, H, undefined, size)).catch((error: unknown) => {
     throw new Error(`The GPU test suites need a WebGPU adapter (in CI they must run, not skip): ${(error as Error).message}`, { cause: error });
   });
   open.push(cpu, gpu);
@@ -50,15 +50,14 @@ async function expectSameEpoch(cpu: Backend, gpu: Backend, a: EpochResult, b: Ep
   expectClose(pb.hiddenChains ?? [], pa.hiddenChains ?? [], { atol: 0, rtol: 0, label: `${label}: persistent chains` });
 }
 
-const groups = (groupSize: number) => ({ softmax: { groupSize } });
 
 // Both statistics and gradients, CD-1 to 3, persistent chains, weight decay, momentum.
-const rules = (size: number): TrainingRule[] => [
-  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0, ...groups(size) },
-  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0, ...groups(size) },
-  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01, ...groups(size) },
-  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0, ...groups(size) },
-  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001, ...groups(size) },
+const RULES: TrainingRule[] = [
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.5, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'samples', gradient: 'sum', cdSteps: 3, persistent: false, weightDecay: 0.01 },
+  { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
+  { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
 ];
 
 // Odd sizes off the tiles (64) and the vec4 (4); groups across vec4 boundaries; uneven batches.
@@ -69,7 +68,7 @@ const SHAPES: [visible: number, hidden: number, size: number, rows: number, scal
 ];
 
 describe.each(SHAPES)('softmax training at %i visible × %i hidden, groups of %i, on %i rows', (V, H, K, rows, scale) => {
-  it.each(rules(K))('matches the CPU over two epochs: cross-entropy, parameters and chains (%j)', async (rule) => {
+  it.each(RULES)('matches the CPU over two epochs: cross-entropy, parameters and chains (%j)', async (rule) => {
     const { cpu, gpu } = await pair(V, H, K, randomParameters(V, H, V + H, scale));
     const x = groupData(rows, V, K, 6);
     const [cpuData, gpuData] = [await cpu.upload(x), await gpu.upload(x)];
@@ -112,12 +111,11 @@ describe('softmax groups on the GPU, inference', () => {
     expect(Array.from(await gpu.anneal(job))).toEqual(Array.from(await cpu.anneal(job)));
   });
 
-  it('refuses groups that do not split the visible units, and a rule whose groups are not the backend’s', async () => {
-    await expect(WebGpuBackend.create(dawnProvider, 10, 3, {}, 4)).rejects.toThrow(InvalidArgumentError);
+  it('refuses groups that do not split the visible units, and what softmax groups are not available with', async () => {
+    await expect(WebGpuBackend.create(dawnProvider, shapeFor(10, 3, undefined, 4))).rejects.toThrow(InvalidArgumentError);
     const { gpu } = await pair(V, H, K, randomParameters(V, H, 54, 1));
     const x = groupData(10, V, K, 55);
-    const plan = epochPlan(10, 5, 1, 0, rules(3)[0]);
-    await expect(gpu.trainEpoch(await gpu.upload(x), plan)).rejects.toThrow(/softmax groups/);
-    await expect(gpu.trainEpoch(await gpu.upload(x), { ...plan, rule: { ...rules(K)[0], softmax: undefined } })).rejects.toThrow(InvalidArgumentError);
+    const plan = epochPlan(10, 5, 1, 0, { ...RULES[3], centering: { offsetRate: 0.1 } });
+    await expect(gpu.trainEpoch(await gpu.upload(x), plan)).rejects.toThrow(/centering: is not available with visibleType: \{'softmax'/);
   });
 });

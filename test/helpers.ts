@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { EpochPlan, Parameters, TrainingRule } from '../src/backend/backend.js';
+import { modelShape, type EpochPlan, type ModelShape, type Parameters, type TrainingRule } from '../src/backend/backend.js';
 import type { ModelLayers } from '../src/layers/layer.js';
 import { modelLayers } from '../src/layers/registry.js';
 import { batchStarts, largestBatch } from '../src/batches.js';
@@ -105,5 +105,14 @@ export const BINARY_LAYERS: ModelLayers = modelLayers({ visibleType: 'binary', h
 
 /** Gaussian visible units and binary hidden units, their variances learned as the rule says. */
 export function gaussianLayers(rule: TrainingRule): ModelLayers {
-  return modelLayers({ visibleType: 'gaussian', hiddenType: 'binary', learnVariance: rule.gaussian?.learnVariance ?? false });
+  return modelLayers({ visibleType: 'gaussian', hiddenType: 'binary', learnVariance: rule.learnVariance ?? false });
+}
+
+/**
+ * The shape of a V × H model whose parameters are `p`: Gaussian visible units where they carry
+ * log-variances, a label layer of their classes, softmax groups of `softmax` units when given.
+ */
+export function shapeFor(V: number, H: number, p?: Parameters, softmax?: number): ModelShape {
+  const visibleType = p?.visibleLogVariance ? 'gaussian' : softmax ? { softmax } : 'binary';
+  return modelShape({ visible: V, hidden: H, visibleType, labels: p?.labelBias?.length ?? 0 });
 }

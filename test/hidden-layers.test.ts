@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { modelShape } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { exactVisibleLogPartition } from '../src/backend/exact-partition.js';
 import type { HiddenLayer } from '../src/layers/layer.js';
@@ -199,7 +200,7 @@ describe.each(TYPES)('a small model with %s hidden units', (type) => {
       const s = Math.min(cumulative.findIndex((c) => u[r] < c), 2 ** V - 1);
       for (let i = 0; i < V; i++) start[r * V + i] = (s >> i) & 1;
     }
-    const backend = new CpuBackend(V, H, undefined, undefined, type);
+    const backend = new CpuBackend(modelShape({ visible: V, hidden: H, hiddenType: type }));
     await backend.setParameters(p);
     const draw = (epoch: number, phase: number) => ({ seed: 11, phase, epoch, batch: 0 });
     const after = await backend.gibbs({ start: { data: start, rows: n, cols: V }, hiddenDraws: [draw(1, Phase.inferHidden)], visibleDraws: [draw(1, Phase.inferVisible)], probabilities: false });

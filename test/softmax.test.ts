@@ -75,7 +75,7 @@ describe('softmax visible groups', () => {
     const draws: Record<number, number[]> = { [Phase.hidden]: [0.01, 0.99, 0.01, 0.99, 0.01, 0.99] };
     const fixed: UniformSource = (address, rows, cols, out) => out.set(draws[address.phase].slice(0, rows * cols));
     const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
-    const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0, softmax: { groupSize: K } };
+    const rule: TrainingRule = { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 };
     const layers = modelLayers({ visibleType: { softmax: K }, hiddenType: 'binary', learnVariance: false });
     contrastiveDivergenceStep(layers, p, Float32Array.from(X.flat()), 2, rule, at, fixed, new StepScratch(2, V, H, layers));
     // h0 = (1, 0, 1) and (0, 1, 0) from the draws; v₁ = each group's softmax of b + W·h0, row 1's second group zeroed.

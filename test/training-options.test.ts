@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrainingRule } from '../src/backend/backend.js';
+import { modelShape, type TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError, RBM, type Parameters, type RbmOptions } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, randomParameters } from './helpers.js';
@@ -9,7 +9,7 @@ const V = 12;
 const H = 6;
 
 async function oneEpoch(parameters: Parameters, rule: Partial<TrainingRule>, epoch = 0) {
-  const cpu = new CpuBackend(V, H);
+  const cpu = new CpuBackend(modelShape({ visible: V, hidden: H }));
   await cpu.setParameters(parameters);
   const base = { learningRate: 0.1, momentum: 0, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 } as const;
   return cpu.trainEpoch(await cpu.upload(x), epochPlan(40, 40, 1, epoch, { ...base, ...rule }));

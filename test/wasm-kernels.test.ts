@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { annealOnHost } from '../src/backend/anneal.js';
-import type { AnnealJob, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
+import { modelShape, type AnnealJob, type EpochPlan, type EpochResult, type TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError, RBM } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, parametersFor, randomParameters, RULES } from './helpers.js';
@@ -25,7 +25,7 @@ const SHAPES: [visible: number, hidden: number, rows: number][] = [
 describe.each(SHAPES)('WebAssembly SIMD kernels at %i visible × %i hidden, %i rows', (V, H, rows) => {
   it.each(RULES)('train an epoch as the plain kernels do (%j)', async (rule) => {
     const parameters = parametersFor(rule, V, H, V + 3 * H, 0.5);
-    const cpu = new CpuBackend(V, H);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H }));
     const fast = await wasm(V, H, 2);
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
@@ -61,7 +61,7 @@ function expectTemperedAlike(a: EpochResult, b: EpochResult, label: string): voi
 describe.each(SHAPES)('parallel tempering in the WebAssembly kernels at %i visible × %i hidden, %i rows', (V, H, rows) => {
   it.each(TEMPERING_RULES)('trains one and two epochs as the reference: KL, parameters, every chain and the swap counts (%j)', async (rule) => {
     const parameters = parametersFor(rule, V, H, V + 3 * H, 0.5);
-    const cpu = new CpuBackend(V, H);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H }));
     const fast = await wasm(V, H, 2);
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
@@ -100,7 +100,7 @@ describe('parallel tempering in the WebAssembly kernels', () => {
     const [V, H, rows] = [9, 6, 30];
     const rule = { ...TEMPERING_RULES[0], parallelTempering: { temperatures: 5 } };
     const parameters = randomParameters(V, H, 22, 1);
-    const cpu = new CpuBackend(V, H);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H }));
     const fast = await wasm(V, H, 2);
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
@@ -123,7 +123,7 @@ describe('parallel tempering in the WebAssembly kernels', () => {
     const [V, H, rows] = [9, 6, 30];
     const rule = TEMPERING_RULES[1];
     const start = { ...randomParameters(V, H, 23, 0.5), hiddenChains: binaryData(10 * 4, H, 24, 0.5).data };
-    const cpu = new CpuBackend(V, H);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H }));
     const fast = await wasm(V, H, 2);
     await cpu.setParameters(start);
     await fast.setParameters(start);
@@ -328,7 +328,7 @@ describe('the WebAssembly backend', () => {
     const V = 20;
     const H = 8;
     const parameters = randomParameters(V, H, 3, 40);
-    const cpu = new CpuBackend(V, H);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H }));
     const fast = await wasm(V, H, 2);
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);

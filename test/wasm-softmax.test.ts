@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { nodeWorkerFactory } from '../src/platform/node-workers.js';
 import { annealOnHost } from '../src/backend/anneal.js';
-import type { AnnealJob, EpochPlan, EpochResult, TrainingRule } from '../src/backend/backend.js';
+import { modelShape, type AnnealJob, type EpochPlan, type EpochResult, type TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import type { Matrix } from '../src/matrix.js';
 import { Phase } from '../src/rng/stream.js';
-import { InvalidArgumentError } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, randomParameters } from './helpers.js';
 import { wasmBackends } from './wasm-helpers.js';
 
@@ -62,11 +61,11 @@ const SHAPES: [visible: number, hidden: number, groupSize: number, rows: number]
 
 describe.each(SHAPES)('softmax groups in the WebAssembly kernels at %i visible Ã— %i hidden in groups of %i, %i rows', (V, H, K, rows) => {
   it.each(SOFTMAX_RULES)('train two epochs as the reference: cross-entropy per batch, parameters and chains (%j)', async (plain) => {
-    const rule: TrainingRule = { ...plain, softmax: { groupSize: K } };
+    const rule: TrainingRule = plain;
     const parameters = randomParameters(V, H, V + 3 * H, 0.5);
     const x = groupData(rows, V, K, 9);
-    const cpu = new CpuBackend(V, H, undefined, K);
-    const fast = await wasm(V, H, 2, K);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H, visibleType: { softmax: K } }));
+    const fast = await wasm(V, H, 2, { visibleType: { softmax: K } });
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
     const [cpuData, fastData] = [await cpu.upload(x), await fast.upload(x)];
@@ -80,8 +79,8 @@ describe.each(SHAPES)('softmax groups in the WebAssembly kernels at %i visible Ã
 
   it('gives the referenceâ€™s probabilities, one-hot draws and exact log Z', async () => {
     const parameters = randomParameters(V, H, V + H, 0.5);
-    const cpu = new CpuBackend(V, H, undefined, K);
-    const fast = await wasm(V, H, 2, K);
+    const cpu = new CpuBackend(modelShape({ visible: V, hidden: H, visibleType: { softmax: K } }));
+    const fast = await wasm(V, H, 2, { visibleType: { softmax: K } });
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
     const h = binaryData(9, H, 5, 0.5);
@@ -96,11 +95,11 @@ describe.each(SHAPES)('softmax groups in the WebAssembly kernels at %i visible Ã
 describe('softmax groups in the WebAssembly kernels', () => {
   it.each([SOFTMAX_RULES[0], SOFTMAX_RULES[4]])('train bit-identically with 1 and 3 threads (%j)', async (plain) => {
     const [V, H, K, rows] = [100, 41, 5, 90];
-    const rule: TrainingRule = { ...plain, softmax: { groupSize: K } };
+    const rule: TrainingRule = plain;
     const x = groupData(rows, V, K, 6);
     const results = [];
     for (const threads of [1, 3]) {
-      const fast = await wasm(V, H, threads, K);
+      const fast = await wasm(V, H, threads, { visibleType: { softmax: K } });
       await fast.setParameters(randomParameters(V, H, 11, 0.1));
       const data = await fast.upload(x);
       const epochs = [];
@@ -112,13 +111,13 @@ describe('softmax groups in the WebAssembly kernels', () => {
 
   it('refuses groups that do not divide the visible units, and softmax with Gaussian units, centring or tempering', async () => {
     const [V, H, rows] = [6, 5, 12];
-    await expect(WasmBackend.create(V, H, nodeWorkerFactory, 1, undefined, 4)).rejects.toThrow(InvalidArgumentError);
-    const fast = await wasm(V, H, 2, 3);
+    await expect(WasmBackend.create(modelShape({ visible: V, hidden: H, visibleType: { softmax: 4 } }), nodeWorkerFactory, 1)).rejects.toThrow(/do not split into softmax groups of 4/);
+    const fast = await wasm(V, H, 2, { visibleType: { softmax: 3 } });
     await fast.setParameters(randomParameters(V, H, 7));
     const data = await fast.upload(groupData(rows, V, 3, 1));
-    const rule: TrainingRule = { ...SOFTMAX_RULES[3], softmax: { groupSize: 3 } };
-    await expect(fast.trainEpoch(data, plan(rows, 2, { ...rule, softmax: { groupSize: 4 } }))).rejects.toThrow(/divides the 6 visible units/);
-    await expect(fast.trainEpoch(data, plan(rows, 2, { ...rule, parallelTempering: { temperatures: 3 } }))).rejects.toThrow(/without Gaussian units, centring or parallel tempering/);
+    const rule: TrainingRule = SOFTMAX_RULES[3];
+    await expect(fast.trainEpoch(data, plan(rows, 2, { ...rule, centering: { offsetRate: 0.1 } }))).rejects.toThrow(/centering: is not available with visibleType: \{'softmax':3\}/);
+    await expect(fast.trainEpoch(data, plan(rows, 2, { ...rule, parallelTempering: { temperatures: 3 } }))).rejects.toThrow(/parallelTempering: is not available with visibleType: \{'softmax':3\}/);
   });
 });
 
@@ -150,7 +149,7 @@ describe.each([
     const parameters = randomParameters(V, H, V + 2 * H, 0.3);
     const results = [];
     for (const threads of [1, 3]) {
-      const fast = await wasm(V, H, threads, K);
+      const fast = await wasm(V, H, threads, { visibleType: { softmax: K } });
       await fast.setParameters(parameters);
       const weights = [];
       for (const [name, job] of annealJobs(V, K, 11)) {

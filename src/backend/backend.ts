@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Parameters } from '../parameters.js';
-import type { Statistics } from '../layers/layer.js';
+import type { HiddenType, Statistics } from '../layers/layer.js';
+import type { VisibleType } from '../layers/registry.js';
+import { checkCombination, type Combination } from '../combinations.js';
 import type { Matrix } from '../matrix.js';
 import type { PixelMatrix } from '../pixels.js';
 import type { DrawAddress } from '../rng/stream.js';
@@ -39,12 +41,8 @@ export interface TrainingRule {
    * after every sweep; the β = 1 chains give the negative statistics. Needs persistent.
    */
   readonly parallelTempering?: { readonly temperatures: number };
-  /**
-   * Gaussian visible units (Parameters.visibleLogVariance must be present): visible states are
-   * real, drawn from N(b + W·h, σ²); the log-variances learn when `learnVariance`. The batch
-   * loss becomes the reconstruction's mean squared error.
-   */
-  readonly gaussian?: { readonly learnVariance: boolean };
+  /** Gaussian visible units: whether their log-variances learn (default false). */
+  readonly learnVariance?: boolean;
   /**
    * A label layer (Parameters.labelWeights must be present; the data come with labels): which
    * gradient the step follows — of log p(y | x) ('discriminative'), of log p(x, y) by CD-k
@@ -52,12 +50,47 @@ export interface TrainingRule {
    * loss becomes the mean −log p(y | x) before the update.
    */
   readonly labels?: { readonly objective: 'generative' | 'discriminative' | 'hybrid'; readonly generativeWeight: number };
-  /**
-   * Softmax visible groups: each run of groupSize visible units is one categorical variable
-   * (docs/training-step.md, "Softmax visible groups"). The batch loss becomes the softmax
-   * cross-entropy of the reconstruction.
-   */
-  readonly softmax?: { readonly groupSize: number };
+}
+
+/**
+ * What a backend holds a model of, fixed when the backend is made: its sizes and unit types
+ * (docs/layers.md) and a label layer's classes.
+ */
+export interface ModelShape {
+  readonly visible: number;
+  readonly hidden: number;
+  readonly visibleType: VisibleType;
+  readonly hiddenType: HiddenType;
+  /** A label layer's classes (0: none). */
+  readonly labels: number;
+}
+
+/** A shape with binary units and no label layer where `partial` says nothing else. */
+export function modelShape(partial: Partial<ModelShape> & Pick<ModelShape, 'visible' | 'hidden'>): ModelShape {
+  const { visible, hidden, visibleType = 'binary', hiddenType = 'binary', labels = 0 } = partial;
+  return { visible, hidden, visibleType, hiddenType, labels };
+}
+
+/**
+ * What every backend checks of an epoch's rule before it trains: the rule table's combinations
+ * (the options refuse the same ones), and a labelled rule's label layer.
+ */
+export function checkRule(shape: ModelShape, rule: TrainingRule): void {
+  checkCombination(combinationOf(shape, rule));
+  if (rule.labels && shape.labels === 0) throw new InvalidArgumentError('labels', 'the rule has labels, but this model has no label layer');
+}
+
+/** What the rule table (src/combinations.ts) reads of a backend's model and an epoch's rule. */
+export function combinationOf(shape: ModelShape, rule: TrainingRule): Combination {
+  return {
+    visibleType: shape.visibleType,
+    hiddenType: shape.hiddenType,
+    labels: rule.labels ? shape.labels : 0,
+    centering: rule.centering !== undefined,
+    parallelTempering: rule.parallelTempering !== undefined,
+    persistent: rule.persistent,
+    statistics: rule.statistics,
+  };
 }
 
 /** One epoch's work: which rows form each batch, and where its random draws come from. */
@@ -170,23 +203,20 @@ export interface Backend {
   /** Trains on every batch of `plan`. */
   trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult>;
   /**
-   * The probabilities (binary) or means (Gaussian) of the units of `to` given states of the
-   * other layer; sampled states instead when `draw` is given (Gaussian: normalDraws; softmax: one uniform per group).
+   * The means of the units of `to` given states of the other layer (binary units: their
+   * probabilities); sampled states instead when `draw` is given (the layer's sampler: docs/layers.md).
    */
   propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix>;
+  /**
+   * The pre-activations of the units of `to` given states of the other layer: c + v'·W (v' what
+   * the hidden units see of v: v, or v/σ² for Gaussian visible units) or b + h·Wᵀ. Energies, free
+   * energies and class scores are computed from them on the host (src/energies.ts).
+   */
+  preActivations(x: Matrix, to: Layer): Promise<Matrix>;
   /** Runs `job`'s Gibbs steps and returns the chains' last visible states (or probabilities). */
   gibbs(job: GibbsJob): Promise<Matrix>;
-  /** E(v, h) = −(v·W·hᵀ + b·v + c·h) for each row pair (Gaussian: Σ(v − b)²/2σ² − (v/σ²)·W·hᵀ − c·h). */
-  energy(v: Matrix, h: Matrix): Promise<Float64Array>;
-  /** F(v) = −b·v − Σ_j softplus(c_j + (v·W)_j) for each row (Gaussian: Σ(v − b)²/2σ² − Σ_j softplus(c_j + (v/σ²)·W_j)). */
-  freeEnergy(v: Matrix): Promise<Float64Array>;
-  /** log Z summed over every state of the smaller layer (at most MAX_EXACT_UNITS units). */
+  /** log Z summed over every state of the layer that can be enumerated (at most MAX_EXACT_UNITS units). */
   logPartitionExact(): Promise<number>;
-  /**
-   * A model with a label layer: log p(y | x) up to each row's constant, rows × C:
-   * d_y + Σ_j softplus(c_j + (x·W)_j + U_yj) (src/backend/cpu/class-step.ts is the reference).
-   */
-  classScores(x: Matrix): Promise<Float64Array>;
   /** Runs AIS's chains (src/backend/anneal.ts is the reference) and returns each chain's log importance weight. */
   anneal(job: AnnealJob): Promise<Float64Array>;
   dispose(): Promise<void>;

@@ -1,7 +1,7 @@
 import { BackendUnavailableError, InvalidArgumentError } from '../errors.js';
-import { softmaxGroup, type DeviceChoice, type HiddenType, type VisibleType } from '../options.js';
+import type { DeviceChoice, HiddenType, VisibleType } from '../options.js';
 import type { Platform } from '../platform/platform.js';
-import type { Backend } from './backend.js';
+import { modelShape, type Backend, type ModelShape } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
 import type { GpuOptions } from './webgpu/gpu.js';
 import { WebGpuBackend } from './webgpu/webgpu-backend.js';
@@ -29,17 +29,17 @@ export interface BackendRequest {
  * chose.
  */
 export async function createBackend(request: BackendRequest, platform: Platform): Promise<Backend> {
-  const { useGPU, visible, hidden, gpu } = request;
-  const softmax = softmaxGroup(request.visibleType ?? 'binary');
+  const { useGPU, gpu } = request;
+  const shape = shapeOf(request);
   if (useGPU === false) return cpuBackend(request, platform);
   const hiddenType = request.hiddenType ?? 'binary';
   if (hiddenType !== 'binary') {
     if (useGPU === true) throw new InvalidArgumentError('hiddenType', `the WebGPU kernels have binary hidden units only so far; ${hiddenType} hidden units train on the CPU (useGPU: false)`);
     return cpuBackend(request, platform, `# useGPU: 'auto': the WebGPU kernels have binary hidden units only so far.`);
   }
-  if (useGPU === true) return WebGpuBackend.create(platform.gpu, visible, hidden, gpu, softmax);
+  if (useGPU === true) return WebGpuBackend.create(platform.gpu, shape, gpu);
   try {
-    return await WebGpuBackend.create(platform.gpu, visible, hidden, gpu, softmax);
+    return await WebGpuBackend.create(platform.gpu, shape, gpu);
   } catch (error) {
     // 'auto' always falls back: no adapter, a device that cannot be opened, a model too large for it.
     const reason = error instanceof BackendUnavailableError ? `found no WebGPU adapter (${error.message.split('. ')[0]})` : `could not use the GPU (${(error as Error)?.message ?? String(error)})`;
@@ -51,15 +51,21 @@ export async function createBackend(request: BackendRequest, platform: Platform)
  * The WebAssembly SIMD backend where the platform has workers and the engine SIMD and shared
  * memory; the plain TypeScript reference otherwise (or with threads: 0).
  */
-async function cpuBackend({ visible, hidden, threads, labels, visibleType, hiddenType }: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
+async function cpuBackend(request: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
+  const { visible, hidden, threads, labels, hiddenType } = request;
+  const shape = shapeOf(request);
   const count = threads ?? platform.cores;
-  const softmax = softmaxGroup(visibleType ?? 'binary');
   if (hiddenType !== undefined && hiddenType !== 'binary') {
     note = [note, `# ${hiddenType} hidden units: the TypeScript kernels run (the WebAssembly kernels have binary hidden units only so far).`].filter(Boolean).join('\n');
   } else if (count >= 1 && wasmSupported(platform.workers)) {
     // A label layer's C × H weights count as C more visible units.
-    if (modelMemoryBytes(visible + (labels ?? 0), hidden) <= MAX_PAGES * 65536) return WasmBackend.create(visible, hidden, platform.workers, count, note, softmax);
+    if (modelMemoryBytes(visible + (labels ?? 0), hidden) <= MAX_PAGES * 65536) return WasmBackend.create(shape, platform.workers, count, note);
     note = [note, `# A ${visible} × ${hidden} model does not fit in WebAssembly's 4 GiB, so the TypeScript kernels run.`].filter(Boolean).join('\n');
   }
-  return new CpuBackend(visible, hidden, note, softmax, hiddenType);
+  return new CpuBackend(shape, note);
+}
+
+/** The model a request describes, for the backend to hold. */
+function shapeOf(request: BackendRequest): ModelShape {
+  return modelShape({ visible: request.visible, hidden: request.hidden, visibleType: request.visibleType, hiddenType: request.hiddenType, labels: request.labels });
 }

@@ -1,13 +1,12 @@
 import { matrix, type Matrix } from '../matrix.js';
 import { philoxUniforms, type DrawAddress } from '../rng/stream.js';
 import { annealGaussianOnHost, annealOnHost } from './anneal.js';
-import { clampKnown, gibbsSteps, type AnnealJob, type GibbsJob, type Layer } from './backend.js';
+import { clampKnown, gibbsSteps, type AnnealJob, type GibbsJob, type Layer, type ModelShape } from './backend.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Parameters } from '../parameters.js';
 import { multiplyAdd, multiplyTransposedAdd } from './cpu/kernels.js';
-import { layerEnergies, layerFreeEnergies } from './energies.js';
 import { exactLogPartitionOf } from './exact-partition.js';
-import { classScores } from './cpu/class-step.js';
-import type { HiddenType, ModelLayers } from '../layers/layer.js';
+import type { ModelLayers } from '../layers/layer.js';
 import { modelLayers } from '../layers/registry.js';
 
 /**
@@ -17,28 +16,25 @@ import { modelLayers } from '../layers/registry.js';
  * once, here.
  */
 export abstract class HostBackend {
-  constructor(
-    readonly visible: number,
-    readonly hidden: number,
-    /** The size of softmax visible groups, when the visible units form them. */
-    readonly softmax?: number,
-    readonly hiddenType: HiddenType = 'binary',
-  ) {}
+  readonly visible: number;
+  readonly hidden: number;
+  /** The model's layers, for inference (their training options do not matter there). */
+  protected readonly layers: ModelLayers;
+
+  constructor(readonly shape: ModelShape) {
+    checkShape(shape);
+    [this.visible, this.hidden] = [shape.visible, shape.hidden];
+    this.layers = modelLayers({ ...shape, learnVariance: false });
+  }
 
   /** The current parameters, without copying. */
   protected abstract view(): Parameters;
 
-  /** The model's layers: Gaussian visible units where the parameters carry log-variances. */
-  protected layers(): ModelLayers {
-    const visibleType = this.view().visibleLogVariance ? 'gaussian' : this.softmax ? { softmax: this.softmax } : 'binary';
-    return modelLayers({ visibleType, hiddenType: this.hiddenType, learnVariance: true });
-  }
-
   async propagate(x: Matrix, to: Layer, draw?: DrawAddress): Promise<Matrix> {
     const p = this.view();
-    const layers = this.layers();
+    const { layers } = this;
     if (to === 'hidden') {
-      const z = this.activations(x);
+      const z = await this.preActivations(x, 'hidden');
       const out = matrix(x.rows, this.hidden);
       layers.hidden.mean(p, z.data, z.data.length, out.data);
       if (draw) {
@@ -47,8 +43,7 @@ export abstract class HostBackend {
       }
       return out;
     }
-    const out = matrix(x.rows, this.visible);
-    multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, this.visible, p.visibleBias, out.data);
+    const out = await this.preActivations(x, 'visible');
     const draws = draw && { address: draw, uniforms: philoxUniforms, scratch: new Float32Array(x.rows * layers.visible.drawWidth(this.visible)) };
     layers.visible.propagate(p, out.data, x.rows, draws);
     return out;
@@ -65,38 +60,36 @@ export abstract class HostBackend {
     return v;
   }
 
-  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    return layerEnergies(this.layers(), this.view(), v, h, this.activations(v));
-  }
-
-  async freeEnergy(v: Matrix): Promise<Float64Array> {
-    return layerFreeEnergies(this.layers(), this.view(), v, this.activations(v));
-  }
-
   async logPartitionExact(): Promise<number> {
-    return exactLogPartitionOf(this.layers(), this.view(), this.visible, this.hidden);
+    return exactLogPartitionOf(this.layers, this.view(), this.visible, this.hidden);
   }
 
   async anneal(job: AnnealJob): Promise<Float64Array> {
     const p = this.view();
-    const { hidden } = this.layers();
-    return p.visibleLogVariance ? annealGaussianOnHost(p, this.visible, this.hidden, job, hidden) : annealOnHost(p, this.visible, this.hidden, job, this.softmax, hidden);
+    const { visible, hidden } = this.layers;
+    return visible.type === 'gaussian' ? annealGaussianOnHost(p, this.visible, this.hidden, job, hidden) : annealOnHost(p, this.visible, this.hidden, job, visible.groupSize, hidden);
   }
 
-  async classScores(x: Matrix): Promise<Float64Array> {
+  /** c + v'·W (v' what the hidden units see of v: Gaussian units' v/σ²), or b + h·Wᵀ. */
+  async preActivations(x: Matrix, to: Layer): Promise<Matrix> {
     const p = this.view();
-    const out = new Float64Array(x.rows * p.labelBias!.length);
-    classScores(p, this.activations(x).data, x.rows, out);
-    return out;
-  }
-
-  /** The hidden pre-activations c + v'·W, v' what the hidden units see of v (Gaussian units: v/σ²). */
-  private activations(v: Matrix): Matrix {
-    const p = this.view();
-    const a = matrix(v.rows, this.hidden);
-    const input = this.layers().visible.seen(p, v.data, v.rows, new Float32Array(p.visibleLogVariance ? v.data.length : 0));
-    multiplyAdd(input, v.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
+    if (to === 'visible') {
+      const out = matrix(x.rows, this.visible);
+      multiplyTransposedAdd(x.data, x.rows, this.hidden, p.weights, this.visible, p.visibleBias, out.data);
+      return out;
+    }
+    const a = matrix(x.rows, this.hidden);
+    const input = this.layers.visible.seen(p, x.data, x.rows, new Float32Array(this.layers.visible.type === 'gaussian' ? x.data.length : 0));
+    multiplyAdd(input, x.rows, this.visible, p.weights, this.hidden, p.hiddenBias, a.data);
     return a;
+  }
+}
+
+/** Refuses a shape whose softmax groups do not divide the visible units (the options never make one). */
+export function checkShape(shape: ModelShape): void {
+  const size = typeof shape.visibleType === 'object' ? shape.visibleType.softmax : undefined;
+  if (size !== undefined && !(Number.isInteger(size) && size >= 2 && shape.visible % size === 0)) {
+    throw new InvalidArgumentError('visibleType.softmax', `${shape.visible} visible units do not split into softmax groups of ${size}`);
   }
 }
 

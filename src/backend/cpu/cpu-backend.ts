@@ -1,4 +1,4 @@
-import type { Backend, EpochPlan, EpochResult, ResidentData } from '../backend.js';
+import { checkRule, type Backend, type EpochPlan, type EpochResult, type ModelShape, type ResidentData } from '../backend.js';
 import { copyParameters, type Parameters } from '../../parameters.js';
 import type { Matrix } from '../../matrix.js';
 import { isPixelMatrix, pixelRow, type PixelMatrix } from '../../pixels.js';
@@ -7,7 +7,7 @@ import { yieldToEventLoop, YIELD_EVERY_MS } from '../../event-loop.js';
 import { contrastiveDivergenceStep } from './cd-step.js';
 import { StepScratch } from './scratch.js';
 import { classStep } from './class-step.js';
-import type { HiddenType, ModelLayers } from '../../layers/layer.js';
+import type { ModelLayers } from '../../layers/layer.js';
 import { modelLayers } from '../../layers/registry.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { cpuBanner, HostBackend } from '../host-backend.js';
@@ -45,9 +45,10 @@ export class CpuBackend extends HostBackend implements Backend {
   /** The layers the scratch was laid out for. */
   private scratchLayers = '';
 
-  /** `note` adds a line to the banner (why the CPU was chosen); `softmax`: the visible groups' size, if any. */
-  constructor(visible: number, hidden: number, note?: string, softmax?: number, hiddenType: HiddenType = 'binary') {
-    super(visible, hidden, softmax, hiddenType);
+  /** `note` adds a line to the banner (why the CPU was chosen). */
+  constructor(shape: ModelShape, note?: string) {
+    super(shape);
+    const [visible, hidden] = [shape.visible, shape.hidden];
     this.banner = cpuBanner('TypeScript', note);
     this.params = {
       weights: new Float32Array(visible * hidden),
@@ -73,6 +74,7 @@ export class CpuBackend extends HostBackend implements Backend {
 
   async trainEpoch(data: ResidentData, plan: EpochPlan): Promise<EpochResult> {
     const { m: x, labels } = data as HostData;
+    checkRule(this.shape, plan.rule);
     if (plan.rule.labels && !labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
     const batches = plan.batchStarts.length - 1;
     const maxRows = plan.largestBatch;
@@ -125,9 +127,7 @@ export class CpuBackend extends HostBackend implements Backend {
 
   /** The layers an epoch trains: the model's, with the rule's options for them. */
   private trainingLayers(plan: EpochPlan): ModelLayers {
-    const { gaussian, softmax } = plan.rule;
-    const visibleType = gaussian ? 'gaussian' : softmax ? { softmax: softmax.groupSize } : 'binary';
-    return modelLayers({ visibleType, hiddenType: this.hiddenType, learnVariance: gaussian?.learnVariance ?? false });
+    return modelLayers({ ...this.shape, learnVariance: plan.rule.learnVariance ?? false });
   }
 
   async dispose(): Promise<void> {

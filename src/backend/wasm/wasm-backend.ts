@@ -3,9 +3,9 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
 import { isPixelMatrix, type PixelMatrix } from '../../pixels.js';
 import { HostPixels, trainPixels } from '../chunked-epoch.js';
-import { copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type Parameters, type ResidentData, type TrainingRule } from '../backend.js';
+import { checkRule, copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type ModelShape, type Parameters, type ResidentData, type TrainingRule } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
-import { cpuBanner, HostBackend } from '../host-backend.js';
+import { checkShape, cpuBanner, HostBackend } from '../host-backend.js';
 import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, HiddenTypeWord, MemoryPlan, scratchLayout, Slot, temperedLayout, type TemperedLayout, VisibleTypeWord } from './layout.js';
 import { WorkerPool, type WorkerFactory } from './pool.js';
 
@@ -131,22 +131,22 @@ export class WasmBackend extends HostBackend implements Backend {
   private chains: Float32Array = new Float32Array(0);
   /** Whether the parameters set carried centring's offsets, so that the model has them. */
   private centred = false;
-  /** Whether the parameters set carried log-variances: the visible units are Gaussian. */
-  private gaussian = false;
+  /** Whether the visible units are Gaussian (their log-variances beside the biases). */
+  private readonly gaussian: boolean;
   /** The label layer's classes (0: none) and where its parameters are. */
   private classes = 0;
   private labelRegions: LabelRegions | undefined;
 
   private constructor(
-    visible: number,
-    hidden: number,
+    shape: ModelShape,
     private readonly memory: WebAssembly.Memory,
     private readonly pool: WorkerPool,
     plan: MemoryPlan,
     note?: string,
-    softmax?: number,
   ) {
-    super(visible, hidden, softmax);
+    super(shape);
+    const { visible, hidden } = shape;
+    this.gaussian = shape.visibleType === 'gaussian';
     this.plan = plan;
     const kernels = `WebAssembly SIMD, ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
     this.info = { backend: 'cpu', device: `CPU (${kernels})` };
@@ -172,22 +172,21 @@ export class WasmBackend extends HostBackend implements Backend {
     this.setWords({ visible, hidden, ...this.address });
   }
 
-  /**
-   * A backend whose kernels run on `threads` workers started by `workers`; `softmax`: the size
-   * of the visible units' softmax groups, if they form them (as CpuBackend's).
-   */
-  static async create(visible: number, hidden: number, workers: WorkerFactory, threads: number, note?: string, softmax?: number): Promise<WasmBackend> {
-    if (softmax !== undefined && !(Number.isInteger(softmax) && softmax >= 1 && visible % softmax === 0)) {
-      throw new InvalidArgumentError('softmax', `expected a group size that divides the ${visible} visible units, got ${softmax}`);
-    }
+  /** A backend for a model of `shape` whose kernels run on `threads` workers started by `workers`. */
+  static async create(shape: ModelShape, workers: WorkerFactory, threads: number, note?: string): Promise<WasmBackend> {
+    checkShape(shape);
+    if (shape.hiddenType !== 'binary') throw new InvalidArgumentError('hiddenType', `the WebAssembly kernels have binary hidden units only so far, not ${shape.hiddenType} (threads: 0 runs the TypeScript kernels)`);
     compiled ??= WebAssembly.compile(wasmBytes);
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
     const plan = new MemoryPlan(memory);
     const pool = await WorkerPool.start(workers, await compiled, memory, threads);
-    return new WasmBackend(visible, hidden, memory, pool, plan, note, softmax);
+    return new WasmBackend(shape, memory, pool, plan, note);
   }
 
   async setParameters(p: Parameters): Promise<void> {
+    if (this.gaussian !== (p.visibleLogVariance !== undefined)) {
+      throw new InvalidArgumentError('parameters', this.gaussian ? 'a model with Gaussian visible units needs visibleLogVariance' : 'only a model with Gaussian visible units has visibleLogVariance');
+    }
     const f = this.floats.bind(this);
     f('weights', this.visible * this.hidden).set(p.weights);
     f('visibleBias', this.visible).set(p.visibleBias);
@@ -202,7 +201,6 @@ export class WasmBackend extends HostBackend implements Backend {
       f('visibleOffset', this.visible).set(p.visibleOffset);
       f('hiddenOffset', this.hidden).set(p.hiddenOffset);
     }
-    this.gaussian = p.visibleLogVariance !== undefined;
     if (p.visibleLogVariance) {
       f('visibleLogVariance', this.visible).set(p.visibleLogVariance);
       const velocity = f('visibleLogVarianceVelocity', this.visible);
@@ -279,10 +277,10 @@ export class WasmBackend extends HostBackend implements Backend {
       centring: rule.centering ? 1 : 0,
       offsetRate: rule.centering?.offsetRate ?? 0,
       temperatures: regions.temperatures,
-      visibleType: visibleTypeWord(rule.gaussian !== undefined, rule.softmax?.groupSize),
+      visibleType: visibleTypeWord(this.gaussian, this.layers.visible.groupSize),
       hiddenType: HiddenTypeWord.binary,
-      learnVariance: rule.gaussian?.learnVariance ? 1 : 0,
-      softmaxSize: rule.softmax?.groupSize ?? 0,
+      learnVariance: this.gaussian && rule.learnVariance ? 1 : 0,
+      softmaxSize: this.layers.visible.groupSize ?? 0,
       ...this.labelWords(rule, data),
       health: HEALTHY,
     });
@@ -311,7 +309,7 @@ export class WasmBackend extends HostBackend implements Backend {
     const loss = new Float64Array(done);
     for (let k = 0; k < done; k++) {
       const b = plan.firstBatch + k;
-      loss[k] = rule.softmax ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
+      loss[k] = this.layers.visible.groupSize ? softmaxLoss(rowLoss, observed, starts[b], starts[b + 1]) : this.batchLoss(rowLoss.subarray(starts[b], starts[b + 1]), rule);
     }
     const health = this.word('health');
     const bad = firstBadBatch(loss, plan.firstBatch, health === HEALTHY ? undefined : health);
@@ -342,41 +340,19 @@ export class WasmBackend extends HostBackend implements Backend {
   }
 
   /**
-   * Refuses a rule this model cannot train: centring without offsets, Gaussian units without
-   * log-variances, or with centring or tempering; softmax groups that do not divide the visible
-   * units, or with any of those; a label layer without its parameters or the data's labels, or
-   * with persistent chains, centring, tempering, Gaussian units or softmax groups.
+   * Refuses a rule this model cannot train: the rule table's combinations (checkRule), centring
+   * without offsets, and a labelled step without the data's labels or with a label beyond the layer's classes.
    */
   private checkRule(rule: TrainingRule, data: WasmData): void {
-    if (rule.statistics === 'mixed' && (rule.gaussian || rule.softmax || rule.labels || rule.parallelTempering)) {
-      throw new InvalidArgumentError('plan.rule.statistics', "'mixed' applies to binary visible units without a label layer or parallel tempering");
-    }
-    if (rule.softmax) {
-      const K = rule.softmax.groupSize;
-      if (!(Number.isInteger(K) && K >= 1 && this.visible % K === 0)) {
-        throw new InvalidArgumentError('plan.rule.softmax', `expected a group size that divides the ${this.visible} visible units, got ${K}`);
-      }
-      if (rule.gaussian || rule.centering || rule.parallelTempering) {
-        throw new InvalidArgumentError('plan.rule.softmax', 'softmax visible groups are trained without Gaussian units, centring or parallel tempering');
-      }
-    }
+    checkRule(this.shape, rule);
     if (rule.labels) {
       if (this.classes === 0) throw new InvalidArgumentError('plan.rule.labels', 'a labelled step needs the label layer: set parameters with labelWeights and labelBias first');
       if (!data.labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
       const bad = data.labels.findIndex((y) => y >= this.classes);
       if (bad >= 0) throw new InvalidArgumentError('labels', `row ${bad} has label ${data.labels[bad]}, but the model has ${this.classes} classes`);
-      if (rule.persistent || rule.centering || rule.parallelTempering || rule.gaussian || rule.softmax) {
-        throw new InvalidArgumentError('plan.rule.labels', 'a label layer is trained without persistent chains, centring, parallel tempering, Gaussian units or softmax groups');
-      }
     }
     if (rule.centering && !this.centred) {
       throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
-    }
-    if (rule.gaussian && !this.gaussian) {
-      throw new InvalidArgumentError('plan.rule.gaussian', 'a Gaussian step needs the log-variances: set parameters with visibleLogVariance first');
-    }
-    if (rule.gaussian && (rule.centering || rule.parallelTempering)) {
-      throw new InvalidArgumentError('plan.rule.gaussian', 'Gaussian visible units are trained without centring or parallel tempering');
     }
   }
 
@@ -389,7 +365,7 @@ export class WasmBackend extends HostBackend implements Backend {
     for (const term of rowLoss) sum += term;
     const rows = rowLoss.length;
     if (rule.labels) return sum / rows;
-    return rule.gaussian ? sum / (rows * this.visible) : (-Math.log(rows) - sum / rows) / this.visible;
+    return this.gaussian ? sum / (rows * this.visible) : (-Math.log(rows) - sum / rows) / this.visible;
   }
 
   /** Each thread's swaps accepted and offered this epoch, in its tempering scratch; none without tempering. */
@@ -423,7 +399,7 @@ export class WasmBackend extends HostBackend implements Backend {
       new Float32Array(this.memory.buffer, at.start, runs * V).set(job.start);
       new Float32Array(this.memory.buffer, at.baseBias, V).set(job.baseBias);
       new Float64Array(this.memory.buffer, at.logWeight, runs).fill(0);
-      this.setWords({ seed: job.seed, annealRuns: runs, visibleType: visibleTypeWord(this.gaussian, this.softmax), hiddenType: HiddenTypeWord.binary, softmaxSize: this.softmax ?? 0 });
+      this.setWords({ seed: job.seed, annealRuns: runs, visibleType: visibleTypeWord(this.gaussian, this.layers.visible.groupSize), hiddenType: HiddenTypeWord.binary, softmaxSize: this.layers.visible.groupSize ?? 0 });
       const piece = annealPiece(runs, V, H);
       for (let first = 1; first < path.length; first += piece) {
         this.setWords({ annealFirstStep: first, annealLastStep: Math.min(first + piece, path.length) });

@@ -25,11 +25,13 @@ export interface ChainShape {
   readonly sampledVisible?: boolean;
 }
 
-/** What the visible layer is beside plain binary units, fixed for a trainer's dispatches: the rule's own options. */
+/** What the visible layer is beside plain binary units, fixed for a trainer's dispatches, with the rule's options for it. */
 export interface UnitKinds {
-  readonly gaussian?: TrainingRule['gaussian'];
+  /** Gaussian visible units, their log-variances learning or not. */
+  readonly gaussian?: { readonly learnVariance: boolean };
   readonly labels?: TrainingRule['labels'];
-  readonly softmax?: TrainingRule['softmax'];
+  /** Softmax visible groups of groupSize units. */
+  readonly softmax?: { readonly groupSize: number };
 }
 
 /** What a trainer is made for: batches of up to maxRows rows, its chain and its units. */

@@ -9,9 +9,7 @@ import { matrix, type Matrix } from '../../matrix.js';
 import { isPixelMatrix, type PixelMatrix } from '../../pixels.js';
 import type { GpuProvider } from '../../platform/platform.js';
 import type { DrawAddress } from '../../rng/stream.js';
-import { mergeChains, type AnnealJob, type Backend, type GibbsJob, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
-import { energies, freeEnergies } from '../energies.js';
-import { classScoresDispatch } from './labels.js';
+import { checkRule, mergeChains, type AnnealJob, type ModelShape, type Backend, type GibbsJob, type DeviceInfo, type EpochPlan, type EpochResult, type Layer, type Parameters, type ResidentData } from '../backend.js';
 import { enumeration, gaussianEnumeration, gaussianNormaliser } from '../exact-partition.js';
 import { createBuffer, guarded, uniformBuffer, uploadFloats, Usage, packSteps } from './buffers.js';
 import { dispatchAndRead, type Dispatch } from './dispatch.js';
@@ -21,14 +19,15 @@ import { Kernels } from './kernels.js';
 import { ModelBuffers } from './model-buffers.js';
 import { Epilogue, matmulGrid, matmulShape, MAX_GROUPS, REDUCE_WG, TILE_M, UNIFORM_STRIDE, Write } from './params.js';
 import { GpuData } from './resident-data.js';
-import { classScores, gaussianVisible, matmul, partition, softmaxGroups } from './programs.js';
+import { gaussianVisible, matmul, partition, softmaxGroups } from './programs.js';
 import { Trainer } from './trainer.js';
 import { gaussianVisiblePass } from './gaussian.js';
 import { gibbsOnGpu, StepTable } from './gibbs-chains.js';
 import { softmaxGroupsPass } from './softmax.js';
 import { annealOnHost } from '../anneal.js';
+import { checkShape } from '../host-backend.js';
 import { exactSoftmaxLogPartition } from '../exact-partition.js';
-import { Call, Enumeration, LabelCall, Rule, Step, type ValuesOf } from './uniforms.js';
+import { Call, Enumeration, Rule, Step, type ValuesOf } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
 const PARTITION_CHUNK = 2 ** 20;
@@ -51,13 +50,18 @@ export class WebGpuBackend implements Backend {
   private chains: Float32Array = new Float32Array(0);
   private lost: string | undefined;
 
+  readonly visible: number;
+  readonly hidden: number;
+  /** The size of softmax visible groups, when the visible units form them. */
+  readonly softmax?: number;
+
   private constructor(
     private readonly gpu: AcquiredDevice,
-    readonly visible: number,
-    readonly hidden: number,
-    /** The size of softmax visible groups, when the visible units form them. */
-    readonly softmax?: number,
+    readonly shape: ModelShape,
   ) {
+    const { visible, hidden } = shape;
+    [this.visible, this.hidden] = [visible, hidden];
+    this.softmax = typeof shape.visibleType === 'object' ? shape.visibleType.softmax : undefined;
     this.device = gpu.device;
     this.info = { backend: 'webgpu', device: gpu.adapterName };
     this.banner = `# GPU usage has been enabled. Computation will proceed on the GPU.\n# WebGPU adapter: ${gpu.adapterName}`;
@@ -69,11 +73,11 @@ export class WebGpuBackend implements Backend {
     });
   }
 
-  /** A backend on a device from `provider` (or options.device); `softmax`: the visible groups' size, if any. */
-  static async create(provider: GpuProvider, visible: number, hidden: number, options: GpuOptions = {}, softmax?: number): Promise<WebGpuBackend> {
-    if (softmax !== undefined && !(Number.isInteger(softmax) && softmax >= 2 && visible % softmax === 0)) {
-      throw new InvalidArgumentError('softmax', `${visible} visible units do not split into softmax groups of ${softmax}`);
-    }
+  /** A backend for a model of `shape` on a device from `provider` (or options.device). */
+  static async create(provider: GpuProvider, shape: ModelShape, options: GpuOptions = {}): Promise<WebGpuBackend> {
+    checkShape(shape);
+    if (shape.hiddenType !== 'binary') throw new InvalidArgumentError('hiddenType', `the WebGPU kernels have binary hidden units only so far, not ${shape.hiddenType}`);
+    const { visible, hidden } = shape;
     const gpu = await acquireDevice(provider, options);
     const weightBytes = visible * hidden * 4;
     if (weightBytes > gpu.maxBindingBytes) {
@@ -83,7 +87,7 @@ export class WebGpuBackend implements Backend {
         `a ${visible} × ${hidden} weight matrix (${weightBytes} bytes) exceeds this GPU's ${gpu.maxBindingBytes}-byte binding limit`,
       );
     }
-    return new WebGpuBackend(gpu, visible, hidden, softmax);
+    return new WebGpuBackend(gpu, shape);
   }
 
   async setParameters(p: Parameters): Promise<void> {
@@ -122,26 +126,17 @@ export class WebGpuBackend implements Backend {
     const maxRows = plan.largestBatch;
     return this.run(`training epoch ${plan.epoch + 1}`, async () => {
       let trainer = this.trainer;
-      const { cdSteps, persistent, gaussian, labels, softmax } = plan.rule;
+      checkRule(this.shape, plan.rule);
+      const { cdSteps, persistent, labels } = plan.rule;
+      const gaussian = this.shape.visibleType === 'gaussian' ? { learnVariance: plan.rule.learnVariance ?? false } : undefined;
+      const softmax = this.softmax === undefined ? undefined : { groupSize: this.softmax };
       const temperatures = plan.rule.parallelTempering?.temperatures;
       const sampledVisible = plan.rule.statistics === 'mixed';
-      if (sampledVisible && (gaussian || labels || softmax || temperatures)) {
-        throw new InvalidArgumentError('statistics', "'mixed' applies to binary visible units without a label layer or parallel tempering");
-      }
       const centred = plan.rule.centering !== undefined;
       if (gaussian && !this.model.gaussian) {
-        throw new InvalidArgumentError('visibleType', 'the rule has Gaussian visible units, but the parameters carry no log-variances (visibleLogVariance)');
+        throw new InvalidArgumentError('visibleType', 'the model has Gaussian visible units, but the parameters carry no log-variances (visibleLogVariance)');
       }
-      if (gaussian && (centred || temperatures)) {
-        throw new InvalidArgumentError('visibleType', 'Gaussian visible units train without centring or parallel tempering');
-      }
-      if (labels) this.checkLabelled(gpuData, plan.rule);
-      if (softmax?.groupSize !== this.softmax) {
-        throw new InvalidArgumentError('visibleType', `the rule's softmax groups (${softmax?.groupSize ?? 'none'}) are not this backend's (${this.softmax ?? 'none'})`);
-      }
-      if (softmax && (gaussian || centred || temperatures)) {
-        throw new InvalidArgumentError('visibleType', 'softmax visible groups train without Gaussian units, centring or parallel tempering');
-      }
+      if (labels) this.checkLabelled(gpuData);
       if (centred && !this.model.centred) {
         throw new InvalidArgumentError('centering', 'the rule centres, but the parameters carry no offsets (visibleOffset, hiddenOffset)');
       }
@@ -167,15 +162,12 @@ export class WebGpuBackend implements Backend {
     });
   }
 
-  /** A labelled rule needs a label layer, data with labels it can hold, and none of the options the reference refuses with labels. */
-  private checkLabelled(data: GpuData, rule: EpochPlan['rule']): void {
+  /** A labelled rule needs a label layer and data with labels it can hold (checkRule refuses the rest). */
+  private checkLabelled(data: GpuData): void {
     const classes = this.model.classes;
     if (classes === 0) throw new InvalidArgumentError('labels', 'the rule has labels, but the parameters carry no label layer (labelWeights, labelBias)');
     if (!data.labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
     if (data.classesNeeded > classes) throw new InvalidArgumentError('labels', `the data hold label ${data.classesNeeded - 1}, but the label layer has ${classes} classes`);
-    if (rule.gaussian || rule.softmax || rule.centering || rule.parallelTempering || rule.persistent) {
-      throw new InvalidArgumentError('labels', 'a label layer trains binary visible units without centring, parallel tempering or persistent chains');
-    }
   }
 
   /** Gaussian visible units given h: their means b + h·Wᵀ, drawn from N(mean, σ²) with `draw`. */
@@ -192,58 +184,9 @@ export class WebGpuBackend implements Backend {
     return this.run('running Gibbs chains', () => gibbsOnGpu({ device, kernels, model, softmax, steps, maxBindingBytes: this.gpu.maxBindingBytes }, job));
   }
 
-  async energy(v: Matrix, h: Matrix): Promise<Float64Array> {
-    return this.run('computing energies', async () => {
-      const a = await this.multiply(v, 'hidden', Epilogue.activation);
-      return energies(v, h, a, await this.model.readVisibleBias(), await this.model.readLogVariance());
-    });
-  }
-
-  async freeEnergy(v: Matrix): Promise<Float64Array> {
-    return this.run('computing free energies', async () => {
-      const a = await this.multiply(v, 'hidden', Epilogue.activation);
-      return freeEnergies(v, a, await this.model.readVisibleBias(), await this.model.readLogVariance());
-    });
-  }
-
-  /**
-   * Class scores of a model with a label layer, on the GPU: the hidden pre-activations from the
-   * matmul, then the C softplus sums per row (class-scores.wgsl), in calls of as many rows as a
-   * binding holds.
-   */
-  async classScores(x: Matrix): Promise<Float64Array> {
-    const m = this.model;
-    const C = m.classes;
-    if (C === 0) throw new InvalidArgumentError('labels', 'this model has no label layer');
-    return this.run('computing class scores', async () => {
-      const a = await this.multiply(x, 'hidden', Epilogue.activation);
-      const kernel = await this.kernels.get(classScores, { posterior: false });
-      const out = new Float64Array(x.rows * C);
-      const rowsPerCall = Math.max(1, Math.floor(this.gpu.maxBindingBytes / (Math.max(this.hidden, C) * 4)));
-      for (let first = 0; first < x.rows; first += rowsPerCall) {
-        const rows = Math.min(rowsPerCall, x.rows - first);
-        const owned = [
-          uploadFloats(this.device, 'activations', a.data.subarray(first * this.hidden, (first + rows) * this.hidden)),
-          createBuffer(this.device, 'class scores', rows * C * 4, Usage.storage),
-          uniformBuffer(this.device, 'class scores call', LabelCall, {
-            hidden: this.hidden, classes: C, labelWeights: m.labelWeightsOffset, labelBias: m.labelBiasOffset,
-            discriminative: 0, generative: 0, generativeWeight: 0, phase: 0,
-          }),
-          this.stepBuffer({ rows, start: 0, drawBatch: 0, drawEpoch: 0, index: 0, rowOffset: 0 }),
-        ];
-        const [activation, scores, call, step] = owned;
-        try {
-          const dispatch = classScoresDispatch(kernel, m, { activation, scores, call }, rows);
-          const read = await dispatchAndRead(this.device, 'class scores', [dispatch], { group: this.kernels.stepGroup('step', step, Step.size), offset: 0 }, {
-            scores: { buffer: scores, bytes: rows * C * 4 },
-          });
-          out.set(new Float32Array(read.scores), first * C);
-        } finally {
-          for (const b of owned) b.destroy();
-        }
-      }
-      return out;
-    });
+  /** c + v'·W or b + h·Wᵀ: the matmul's raw epilogue (Gaussian visible units: the hidden layer sees v/σ²). */
+  async preActivations(x: Matrix, to: Layer): Promise<Matrix> {
+    return this.run(`computing the ${to} units' pre-activations`, () => this.multiply(x, to, Epilogue.activation));
   }
 
   /** AIS's chains on the GPU, all runs at once, from the resident parameters (annealer.ts). */
