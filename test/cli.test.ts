@@ -190,6 +190,28 @@ describe('rbm, beyond binary pixels', () => {
     expect(sh(rbm, ['train', '--data', 'real.csv', '--fixed-variance', '--out', 'b.safetensors']).status).toBe(2);
   });
 
+  it.each(['gaussian', 'relu'])('trains %s hidden units with --hidden-type, and info, reconstruct and dream read the model', (type) => {
+    const out = `${type}.safetensors`;
+    const train = sh(rbm, ['train', '--data', digits, '--hidden-type', type, '--hidden', '8', '--epochs', '2', '--batch-size', '50', '--lr', '0.01', '--momentum', '0.5', '--gradient', 'mean', '--statistics', 'probabilities', '--out', out]);
+    expect(train.stderr).toBe('');
+    expect(train.status).toBe(0);
+    expect(train.stdout).toMatch(/Epoch \[2\/2\], KL Divergence: 0\.\d+/);
+    const info = sh(rbm, ['info', '--model', out]);
+    expect(info.stdout).toContain(`784 visible × 8 ${type} hidden (${784 * 8 + 784 + 2 * 8} parameters)`);
+    expect(info.stdout).toMatch(/hidden γ +min \d/);
+    expect(sh(rbm, ['reconstruct', '--model', out, '--data', digits, '--count', '2', '--out', `${type}-pictures`]).status).toBe(0);
+    expect(sh(rbm, ['dream', '--model', out, '--chains', '2', '--steps', '5', '--out', `${type}-dream.png`]).status).toBe(0);
+  });
+
+  it('refuses a hidden type it does not know, and one that the options rule out, naming the flags', () => {
+    const unknown = sh(rbm, ['train', '--data', digits, '--hidden-type', 'tanh', '--out', 'x.safetensors']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("--hidden-type expects binary, gaussian or relu, got 'tanh'");
+    const centred = sh(rbm, ['train', '--data', digits, '--hidden-type', 'relu', '--centering', '--out', 'x.safetensors']);
+    expect(centred.status).toBe(2);
+    expect(centred.stderr).toContain("--centering: is not available with hiddenType: 'relu'");
+  });
+
   it('trains a classification RBM on a labels file and evaluates its accuracy', () => {
     // Class k lights pixels 3k to 3k + 2 of 9; the labels file has one integer a line.
     const x: string[] = [];

@@ -1,3 +1,5 @@
+import { modelTensors } from '../../layers/registry.js';
+import { tensorLength } from '../../parameters.js';
 import { readFileBytes } from '../../data/files.js';
 import { DataFormatError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -80,6 +82,11 @@ export async function info(args: string[]): Promise<void> {
   for (const [i, state] of states.entries()) console.log(infoLines(`layer ${i + 1}`, state).join('\n'));
 }
 
+/** The values a model of this configuration learns: its schema's tensors that move by momentum steps. */
+function learnedCount(c: ModelState['config']): number {
+  return modelTensors(c).filter((spec) => spec.velocity).reduce((n, spec) => n + tensorLength(spec, { V: c.visible, H: c.hidden, C: c.labels }), 0);
+}
+
 /** What `rbm info` prints of a model file (`rbm report` shows it too). */
 export function infoLines(path: string, s: ModelState): string[] {
   const c = s.config;
@@ -89,7 +96,7 @@ export function infoLines(path: string, s: ModelState): string[] {
   const best = kl.reduce((b, v, i) => (v < kl[b] ? i : b), 0);
   const lines = [
     `${path}`,
-    `  shape        ${c.visible} ${typeof c.visibleType === 'object' ? `softmax (groups of ${c.visibleType.softmax}) ` : c.visibleType === 'gaussian' ? 'gaussian ' : ''}visible × ${c.hidden} hidden${c.labels ? ` × ${c.labels} classes` : ''} (${c.visible * c.hidden + c.visible + c.hidden + (s.parameters.visibleLogVariance ? c.visible : 0) + c.labels * (c.hidden + 1)} parameters)`,
+    `  shape        ${c.visible} ${typeof c.visibleType === 'object' ? `softmax (groups of ${c.visibleType.softmax}) ` : c.visibleType === 'gaussian' ? 'gaussian ' : ''}visible × ${c.hidden} ${c.hiddenType === 'binary' ? '' : `${c.hiddenType} `}hidden${c.labels ? ` × ${c.labels} classes` : ''} (${learnedCount(c)} parameters)`,
     `  training     learning rate ${c.learningRate}, momentum ${c.momentum}, ${c.statistics} statistics, ${c.gradient} weight gradient, seed ${c.seed}, ${c.initDistribution === 'normal' ? `initial weights N(0, ${c.initScale}²)` : `init scale ${c.initScale}`}`,
     `  algorithm    ${c.persistent ? 'persistent ' : ''}CD-${c.cdSteps}, weight decay ${c.weightDecay}` +
       (c.momentumSchedule.length ? `, momentum schedule ${c.momentumSchedule.map((s) => `${s.momentum} from epoch ${s.epoch}`).join(', ')}` : '') +
@@ -108,6 +115,7 @@ export function infoLines(path: string, s: ModelState): string[] {
     `  visible bias ${stats(s.parameters.visibleBias)}`,
     `  hidden bias  ${stats(s.parameters.hiddenBias)}`,
     ...(s.parameters.visibleLogVariance ? [`  visible σ    ${stats(s.parameters.visibleLogVariance.map((z) => Math.exp(z / 2)))}`] : []),
+    ...(s.parameters.hiddenGamma ? [`  hidden γ     ${stats(s.parameters.hiddenGamma)}`] : []),
     `  sampling     ${s.inferenceDraws} draws made outside training`,
   );
   return lines;

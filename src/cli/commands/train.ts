@@ -3,7 +3,11 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { writeLossFile } from '../../io/loss-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import type { Matrix } from '../../matrix.js';
-import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type RbmOptions } from '../../options.js';
+import { DEFAULT_OFFSET_RATE, DEFAULTS, lossName, type HiddenType, type RbmOptions } from '../../options.js';
+import { HIDDEN_LAYERS } from '../../layers/registry.js';
+
+/** The hidden unit types, as the usage lists them. */
+const HIDDEN_TYPE_NAMES = Object.keys(HIDDEN_LAYERS).join('|');
 import { DBN, RBM } from '../../node.js';
 import { choiceOption, EXIT_INTERRUPTED, numberOption, parse, UsageError } from '../cli.js';
 import { isNamedSet, loadLabels, loadTrainingRows, namedSetColumns } from '../data-source.js';
@@ -52,6 +56,9 @@ lines (with a progress bar on a terminal).
                        they report the reconstruction's mean squared error instead of the KL), or softmax
                        groups of K one-hot units (all zeros: missing; they report the softmax cross-entropy)
   --fixed-variance     with --visible-type gaussian: keep σ = 1 (standardised data) instead of learning it
+  --hidden-type ${HIDDEN_TYPE_NAMES}
+                       binary hidden units (default), Gaussian ones (U(h) = γh²/2, γ learned per unit), or ReLU
+                       ones (the same on h ≥ 0); docs/layers.md. Not with --centering, --tempering or --labels
   --labels SET|FILE    train a classification RBM (Larochelle & Bengio 2008) on these class labels: a data
                        set's (mnist, fashion-mnist) or a file (IDX, or one integer a line); it reports the
                        label cross-entropy per epoch
@@ -85,6 +92,7 @@ const OPTIONS = {
   tempering: { type: 'string' },
   'visible-type': { type: 'string' },
   'fixed-variance': { type: 'boolean' },
+  'hidden-type': { type: 'string' },
   labels: { type: 'string' },
   objective: { type: 'string' },
   'generative-weight': { type: 'string' },
@@ -102,7 +110,7 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 /** The flags that set the model's options, which a resumed run takes from its checkpoint instead. */
 const MODEL_FLAGS = [
   'hidden', 'lr', 'momentum', 'seed', 'statistics', 'gradient', 'cd-steps', 'persistent', 'weight-decay', 'init', 'init-scale', 'init-visible-bias', 'centering',
-  'offset-rate', 'tempering', 'visible-type', 'fixed-variance', 'objective', 'generative-weight',
+  'offset-rate', 'tempering', 'visible-type', 'fixed-variance', 'hidden-type', 'objective', 'generative-weight',
 ] as const;
 
 /** How this command's flags name the library's arguments, for its error messages. */
@@ -126,6 +134,7 @@ const FLAG_NAMES = {
   visibleType: '--visible-type',
   'visibleType.softmax': '--visible-type',
   learnVariance: '--fixed-variance',
+  hiddenType: '--hidden-type',
   labels: '--labels',
   objective: '--objective',
   generativeWeight: '--generative-weight',
@@ -169,6 +178,7 @@ function modelOptions(values: Values, visible: number, classes: number): RbmOpti
     parallelTempering: values.tempering === undefined ? (false as const) : { temperatures: numberOption('tempering', values.tempering, 0, { integer: true, min: 2 }) },
     visibleType: visibleTypeOption(values['visible-type']),
     learnVariance: !(values['fixed-variance'] ?? false),
+    hiddenType: choiceOption('hidden-type', values['hidden-type'], Object.keys(HIDDEN_LAYERS) as HiddenType[], DEFAULTS.hiddenType),
     labels: classes,
     objective: choiceOption('objective', values.objective, ['generative', 'discriminative', 'hybrid'], DEFAULTS.objective),
     generativeWeight: numberOption('generative-weight', values['generative-weight'], DEFAULTS.generativeWeight),
