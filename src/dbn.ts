@@ -68,6 +68,8 @@ export class DBN {
         throw new InvalidArgumentError('layers', `layer ${i} has ${layers[i].visible} visible units, but layer ${i - 1} has ${layers[i - 1].hidden} hidden units`);
       }
       if (layers[i - 1].options.labels > 0) throw new InvalidArgumentError('layers', `layer ${i - 1} has a label layer; only the top RBM may`);
+      const reason = unreadableBelow(layers[i - 1].options, layers[i].options);
+      if (reason) throw new InvalidArgumentError('layers', `layer ${i}: ${reason}`);
     }
     adopted = layers.slice();
     try {
@@ -261,11 +263,23 @@ function makeLayers(options: DbnOptions): RBM[] {
       checkKeys(`layerOptions[${i}]`, own, DBN_KEYS.filter((k) => k !== 'layers' && k !== 'layerOptions'));
       const top = i === layers.length - 2;
       const seed = ((own.seed ?? shared.seed ?? 0) + i) >>> 0;
-      rbms.push(new RBM({ ...shared, ...own, seed, visible: layers[i], hidden: layers[i + 1], ...(top && labels !== undefined && { labels }) }));
+      const rbm = new RBM({ ...shared, ...own, seed, visible: layers[i], hidden: layers[i + 1], ...(top && labels !== undefined && { labels }) });
+      rbms.push(rbm);
+      const reason = i > 0 ? unreadableBelow(rbms[i - 1].options, rbm.options) : undefined;
+      if (reason) throw new InvalidArgumentError(`layerOptions[${i}].visibleType`, reason);
     }
   } catch (error) {
     for (const r of rbms) void r.dispose();
     throw error;
   }
   return rbms;
+}
+
+/**
+ * Why an RBM cannot read the hidden values of the one below it (they become its visible rows):
+ * Gaussian and ReLU hidden units give real values, which only Gaussian visible units take.
+ */
+function unreadableBelow(below: RbmOptions & { hiddenType: string }, above: RbmOptions): string | undefined {
+  if (below.hiddenType === 'binary' || above.visibleType === 'gaussian') return undefined;
+  return `the layer below has ${below.hiddenType} hidden units, whose real values this layer reads as its visible units: give it visibleType: 'gaussian'`;
 }

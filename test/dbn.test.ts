@@ -94,6 +94,18 @@ describe('DBN', () => {
     await dbn.dispose();
   });
 
+  it('stacks a layer of ReLU hidden units under Gaussian visible units, and refuses binary ones there before anything trains', async () => {
+    const dbn = new DBN({ layers: [36, 8, 4], hiddenType: 'relu', learningRate: 0.02, gradient: 'mean', threads: 0, layerOptions: [undefined, { visibleType: 'gaussian', hiddenType: 'binary' }] });
+    const histories = await dbn.fit(x, fit);
+    expect(histories.every((h) => h.klDivergence.every(Number.isFinite))).toBe(true);
+    const features = await dbn.transform(x);
+    expect([features.rows, features.cols]).toEqual([200, 4]);
+    expect(() => new DBN({ layers: [36, 8, 4], layerOptions: [{ hiddenType: 'relu' }] })).toThrow(/layerOptions\[1\]\.visibleType: the layer below has relu hidden units/);
+    const [below, above] = [new RBM({ visible: 36, hidden: 8, hiddenType: 'gaussian', threads: 0 }), new RBM({ visible: 8, hidden: 4 })];
+    expect(() => DBN.fromLayers([below, above])).toThrow(/layer 1: the layer below has gaussian hidden units/);
+    await Promise.all([below.dispose(), above.dispose()]);
+  });
+
   it('classifies with a label layer on the top RBM', async () => {
     // Class c lights the c-th third of the units (80 % on, 10 % elsewhere).
     const labels = Array.from({ length: x.rows }, (_, r) => r % 3);
