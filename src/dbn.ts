@@ -6,6 +6,7 @@ import { currentPlatform, modelFiles } from './platform/platform.js';
 import { isRowSource } from './data/row-source.js';
 import { rowsInMemory, visibleRule, type RowsInMemory, type RowsInput } from './data/rows.js';
 import { RBM, type LoadOptions } from './rbm.js';
+import { visibleLayer } from './layers/registry.js';
 import type { ModelState } from './state.js';
 
 /** One layer's own options: everything an RBM takes but its sizes, which `layers` gives. */
@@ -185,7 +186,7 @@ export class DBN {
     if (features !== x) return features as Matrix;
     // A single classification RBM reads x itself.
     const bottom = this.layers[0].options;
-    return rowsInMemory(x, 'x', visibleRule(bottom.visible, bottom.visibleType, true), 'transform', 'a DBN of one classification RBM gives x itself as its features');
+    return rowsInMemory(x, 'x', visibleRule(bottom.visible, visibleLayer(bottom.visibleType, false), true), 'transform', 'a DBN of one classification RBM gives x itself as its features');
   }
 
   /** What the top RBM reads: x through every layer below a label layer (x itself if there is none below it). */

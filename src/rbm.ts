@@ -211,7 +211,7 @@ export class RBM {
 
   /** P(v = 1 | h). A RowSource is read a chunk at a time. */
   async expectVisible(h: RowsInput): Promise<Matrix> {
-    const rows = toRows(h, 'h', hiddenRule(this.hidden));
+    const rows = toRows(h, 'h', hiddenRule(this.hidden, this.layers.hidden));
     return this.exclusive(async () => {
       const backend = await this.backend;
       return mapRows(rows, this.visible, (m) => backend.propagate(m, 'visible'));
@@ -220,7 +220,7 @@ export class RBM {
 
   /** Visible states sampled from P(v | h). */
   async sampleVisible(h: RowsInMemory): Promise<Matrix> {
-    const m = rowsInMemory(h, 'h', hiddenRule(this.hidden), 'sampleVisible', SAMPLED_TOGETHER);
+    const m = rowsInMemory(h, 'h', hiddenRule(this.hidden, this.layers.hidden), 'sampleVisible', SAMPLED_TOGETHER);
     return this.exclusive(async () => (await this.backend).propagate(m, 'visible', this.draws(Phase.inferVisible)));
   }
 
@@ -262,7 +262,7 @@ export class RBM {
     this.withoutLabels('energy');
     const paired = 'its rows pair with those of the other layer';
     const mv = this.statesInMemory(v, 'v', 'energy', paired);
-    const mh = rowsInMemory(h, 'h', hiddenRule(this.hidden), 'energy', paired);
+    const mh = rowsInMemory(h, 'h', hiddenRule(this.hidden, this.layers.hidden), 'energy', paired);
     if (mv.rows !== mh.rows) {
       throw new InvalidArgumentError('h', `has ${mh.rows} rows but v has ${mv.rows}; expected one h per v`);
     }
@@ -394,8 +394,8 @@ export class RBM {
     this.withoutLabels('inpaint');
     const o = optionsObject('options', options, ['steps']);
     const together = 'its chains run together';
-    const m = rowsInMemory(x, 'x', visibleRule(this.visible, this.record.config.visibleType, true), 'inpaint', together);
-    const known = rowsInMemory(mask, 'mask', { cols: this.visible, unitInterval: true }, 'inpaint', together);
+    const m = rowsInMemory(x, 'x', visibleRule(this.visible, this.layers.visible, true), 'inpaint', together);
+    const known = rowsInMemory(mask, 'mask', { cols: this.visible, domain: 'unit' }, 'inpaint', together);
     if (known.rows !== m.rows) throw new InvalidArgumentError('mask', `has ${known.rows} rows but x has ${m.rows}`);
     if (!known.data.every((k) => k === 0 || k === 1)) throw new InvalidArgumentError('mask', 'expected 1 for known units and 0 for unknown ones');
     const steps = positiveInteger('steps', o.steps ?? 100);
@@ -512,17 +512,17 @@ export class RBM {
    * and for softmax groups each group one-hot or all zeros (missing).
    */
   private dataRows(x: RowsInput, name: string): Rows {
-    return toRows(x, name, visibleRule(this.visible, this.record.config.visibleType, true));
+    return toRows(x, name, visibleRule(this.visible, this.layers.visible, true));
   }
 
   /** Visible states or means: values in [0, 1] for binary and softmax units, any finite value for Gaussian ones. */
   private visibleStates(x: RowsInput, name: string): Rows {
-    return toRows(x, name, visibleRule(this.visible, this.record.config.visibleType, false));
+    return toRows(x, name, visibleRule(this.visible, this.layers.visible, false));
   }
 
   /** visibleStates for `method`, which uses every row at once (`why`): float32 rows in memory. */
   private statesInMemory(x: RowsInMemory, name: string, method: string, why: string): Matrix {
-    return rowsInMemory(x, name, visibleRule(this.visible, this.record.config.visibleType, false), method, why);
+    return rowsInMemory(x, name, visibleRule(this.visible, this.layers.visible, false), method, why);
   }
 
   /** The free energy of every row, a chunk at a time where the rows are read in chunks. */

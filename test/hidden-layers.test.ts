@@ -289,10 +289,15 @@ describe.each(TYPES)('an RBM with %s hidden units', (type) => {
     expect(state.config.hiddenType).toBe(type);
     expect(state.parameters.hiddenGamma).toEqual(p.hiddenGamma);
     expect(state.parameters.hiddenGammaVelocity).toEqual(p.hiddenGammaVelocity);
+    // Hidden rows are checked against the units' domain: a ReLU unit's values are ≥ 0, a Gaussian unit's any real value.
+    const negative = [[-0.5, 0, 1.5, 2]];
+    if (type === 'relu') await expect(rbm.expectVisible(negative)).rejects.toThrow(/h: row 0, column 0 is -0.5; expected a value ≥ 0/);
+    else expect((await rbm.expectVisible(negative)).rows).toBe(1);
     // A file whose γ is missing, or a binary model's with one, is refused by name.
     const { hiddenGamma: _gamma, ...withoutGamma } = p;
     await expect(rbm.setParameters(withoutGamma as Parameters)).rejects.toThrow(/hiddenGamma/);
     const binary = new RBM({ visible: 16, hidden: 4, threads: 0 });
+    await expect(binary.expectVisible([[0, 1, 1.5, 0]])).rejects.toThrow(/expected a value in \[0, 1\]/);
     await expect(binary.setParameters({ ...(await binary.getParameters()), hiddenGamma: p.hiddenGamma, hiddenGammaVelocity: p.hiddenGammaVelocity })).rejects.toThrow(/only a model with .*hidden units has hiddenGamma/);
     await Promise.all([rbm.dispose(), binary.dispose()]);
   });

@@ -7,7 +7,7 @@
 import { defaultChunkRows, type ChunkReader } from '../backend/chunked-epoch.js';
 import { describe, InvalidArgumentError } from '../errors.js';
 import { firstRows, type Matrix, type MatrixInput } from '../matrix.js';
-import { softmaxGroup, type VisibleType } from '../options.js';
+import type { Domain, HiddenLayer, VisibleLayer } from '../layers/layer.js';
 import { isPixelMatrix, pixelRow, type PixelMatrix } from '../pixels.js';
 import { consecutive, isRowSource, readRows, type RowSource } from './row-source.js';
 
@@ -24,25 +24,24 @@ const ANY_KIND = 'a Matrix { data, rows, cols }, an array of rows, a PixelMatrix
 export interface RowRule {
   /** Values per row: the layer's units. */
   readonly cols: number;
-  /** Every value in [0, 1] (binary and softmax units); otherwise any finite value. */
-  readonly unitInterval: boolean;
+  /** Where every value must lie (the layer's domain: docs/layers.md). */
+  readonly domain: Domain;
   /** Each group of this many values one-hot or all zeros (missing): softmax units' data. */
   readonly oneHot?: number;
 }
 
 /**
- * What a model's visible rows must hold: values in [0, 1] for binary and softmax units, any
- * finite value for Gaussian ones; rows of `data` (not states or means) also have each softmax
- * group one-hot or all zeros.
+ * What a model's visible rows must hold: values in its layer's domain ([0, 1] for binary and
+ * softmax units, any finite value for Gaussian ones); rows of `data` (not states or means) also
+ * have each softmax group one-hot or all zeros.
  */
-export function visibleRule(visible: number, visibleType: VisibleType, data: boolean): RowRule {
-  const group = softmaxGroup(visibleType);
-  return { cols: visible, unitInterval: visibleType !== 'gaussian', ...(data && group !== undefined && { oneHot: group }) };
+export function visibleRule(visible: number, layer: VisibleLayer, data: boolean): RowRule {
+  return { cols: visible, domain: layer.domain, ...(data && layer.groupSize !== undefined && { oneHot: layer.groupSize }) };
 }
 
-/** What rows of hidden units must hold: any finite values (states or probabilities). */
-export function hiddenRule(hidden: number): RowRule {
-  return { cols: hidden, unitInterval: false };
+/** What rows of hidden units must hold: values in the layer's domain ([0, 1] for binary units' states or probabilities, [0, ∞) for ReLU units). */
+export function hiddenRule(hidden: number, layer: HiddenLayer): RowRule {
+  return { cols: hidden, domain: layer.domain };
 }
 
 /** The column means of rows, and a Gaussian model's column variances about them. */
@@ -278,7 +277,7 @@ function inMemory(input: MatrixInput | PixelMatrix, argument: string, rule: RowR
 
 /** Refuses values the rule does not allow, naming `argument`, the row and the column (or group). */
 function checkRule(m: Matrix, argument: string, rule: RowRule): void {
-  checkValues(m, argument, rule.unitInterval);
+  checkValues(m, argument, rule.domain);
   if (rule.oneHot !== undefined) checkOneHot(m, rule.oneHot, argument);
 }
 
@@ -353,15 +352,15 @@ function checkSource(x: RowSource, argument: string, cols: number): RowSource {
   return x;
 }
 
-function checkValues(m: Matrix, argument: string, unitInterval: boolean): void {
+function checkValues(m: Matrix, argument: string, domain: Domain): void {
   const d = m.data;
   for (let k = 0; k < d.length; k++) {
     const v = d[k];
-    // One comparison per value on the fast path; NaN fails both forms.
-    if (unitInterval ? v >= 0 && v <= 1 : Number.isFinite(v)) continue;
+    // One comparison per value on the fast path; NaN fails every form.
+    if (domain === 'unit' ? v >= 0 && v <= 1 : domain === 'nonnegative' ? v >= 0 && v < Infinity : Number.isFinite(v)) continue;
     const where = `row ${Math.floor(k / m.cols)}, column ${k % m.cols}`;
     if (!Number.isFinite(v)) throw new InvalidArgumentError(argument, `${where} is ${v}; expected a finite number`);
-    throw new InvalidArgumentError(argument, `${where} is ${v}; expected a value in [0, 1]`);
+    throw new InvalidArgumentError(argument, `${where} is ${v}; expected ${domain === 'unit' ? 'a value in [0, 1]' : 'a value ≥ 0'}`);
   }
 }
 

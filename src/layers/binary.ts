@@ -31,6 +31,7 @@ export function klDivergence(x: Float32Array, a: Float32Array, rows: number, col
 /** Binary hidden units: p(h = 1 | z) = σ(z), z = c + v·W. */
 export const binaryHidden: HiddenLayer = {
   type: 'binary',
+  domain: 'unit',
   tensors: [],
   drawWidth: (units) => units,
   mean(_p, z, count, out) {
@@ -50,6 +51,7 @@ export const binaryHidden: HiddenLayer = {
 /** Binary visible units: p(v = 1 | h) = σ(b + h·Wᵀ); the loss is simple_rbm's KL divergence. */
 export const binaryVisible: VisibleLayer = {
   type: 'binary',
+  domain: 'unit',
   tensors: [],
   seen: (_p, x) => x,
   halfStep(p, step: VisibleHalfStep): VisibleStates {

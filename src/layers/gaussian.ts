@@ -114,6 +114,7 @@ export function gaussianVisible(learnVariance: boolean): VisibleLayer {
 
   return {
     type: 'gaussian',
+    domain: 'real',
     tensors: [VISIBLE_LOG_VARIANCE],
     seen(p, x, rows, out) {
       scaleRows(x, rows, precisions(p.visibleLogVariance!), out);
@@ -198,6 +199,7 @@ export function gaussianHidden(): HiddenLayer {
   const moment: SecondMoment = (p, z, j) => (z / p.hiddenGamma![j]) ** 2 + 1 / p.hiddenGamma![j];
   return {
     type: 'gaussian',
+    domain: 'real',
     tensors: [HIDDEN_GAMMA],
     drawWidth: (units) => 2 * units,
     mean(p, z, count, out) {

@@ -18,9 +18,14 @@ export interface Draws {
   readonly scratch: Float32Array;
 }
 
+/** Where a unit type's values lie: [0, 1] (binary states and their probabilities), any real value, or [0, ∞). */
+export type Domain = 'unit' | 'real' | 'nonnegative';
+
 /** A hidden unit type: binary (Bernoulli), Gaussian or ReLU. */
 export interface HiddenLayer {
   readonly type: HiddenType;
+  /** Where its states and means lie: what rows given for it must hold. */
+  readonly domain: Domain;
   /** The tensors it owns beside the hidden bias (its velocities with them). */
   readonly tensors: readonly TensorSpec[];
   /** Uniforms one sampled row of `units` units takes. */
@@ -104,6 +109,8 @@ export interface ModelLayers {
 /** A visible unit type: binary (Bernoulli), Gaussian, or softmax groups. */
 export interface VisibleLayer {
   readonly type: 'binary' | 'gaussian' | 'softmax';
+  /** Where its states and means lie: what its data must hold (softmax groups: one-hot as well). */
+  readonly domain: Domain;
   /** Softmax groups' size (undefined for the other types). */
   readonly groupSize?: number;
   /** The tensors it owns beside the visible bias (its velocities with them). */

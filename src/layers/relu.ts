@@ -31,6 +31,7 @@ export function reluHidden(): HiddenLayer {
   };
   return {
     type: 'relu',
+    domain: 'nonnegative',
     tensors: [HIDDEN_GAMMA],
     drawWidth: (units) => units,
     mean(p, z, count, out) {

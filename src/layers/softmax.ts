@@ -89,6 +89,7 @@ export function groupLogNormaliser(a: ArrayLike<number>, size: number): number {
 export function softmaxVisible(size: number): VisibleLayer {
   return {
     type: 'softmax',
+    domain: 'unit',
     groupSize: size,
     tensors: [],
     seen: (_p, x) => x,
