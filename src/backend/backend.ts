@@ -240,12 +240,12 @@ export function mergeChains(kept: Float32Array, latest: Float32Array): Float32Ar
 
 /**
  * The first batch that went bad in an epoch that trained batches from `firstBatch` on: the
- * earlier of the first non-finite KL value and the batch a device reported a non-finite
+ * earlier of the first non-finite loss and the batch a device reported a non-finite
  * parameter in (`reported`, undefined when none); undefined when every batch was finite.
  */
-export function firstBadBatch(kl: Float64Array, firstBatch: number, reported: number | undefined): number | undefined {
-  const badKl = kl.findIndex((v) => !Number.isFinite(v));
-  const candidates = [...(badKl < 0 ? [] : [firstBatch + badKl]), ...(reported === undefined ? [] : [reported])];
+export function firstBadBatch(losses: Float64Array, firstBatch: number, reported: number | undefined): number | undefined {
+  const badLoss = losses.findIndex((v) => !Number.isFinite(v));
+  const candidates = [...(badLoss < 0 ? [] : [firstBatch + badLoss]), ...(reported === undefined ? [] : [reported])];
   return candidates.length === 0 ? undefined : Math.min(...candidates);
 }
 

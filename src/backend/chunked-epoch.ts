@@ -43,12 +43,12 @@ export async function chunkedEpoch(backend: Backend, plan: EpochPlan, chunkRows:
   // Two buffers, one for the chunk training and one for the chunk being read.
   const buffers = [0, 1].map(() => new Float32Array(Math.min(chunkRows, plan.order.length) * cols));
   const readChunk = (k: number) => read(indices(chunks[k]), buffers[k % 2]);
-  const kl: number[] = [];
+  const losses: number[] = [];
   const swaps = { accepted: 0, tried: 0 };
   let deviceSeconds: number | undefined;
   let parameters = before;
   let next = chunks.length > 0 ? readChunk(0) : undefined;
-  const ended = (stopped: boolean): EpochResult => ({ klDivergence: Float64Array.from(kl), parameters, stopped, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) });
+  const ended = (stopped: boolean): EpochResult => ({ klDivergence: Float64Array.from(losses), parameters, stopped, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) });
   for (let k = 0; k < chunks.length; k++) {
     const [b0, b1] = chunks[k];
     const x = await next!;
@@ -69,12 +69,12 @@ export async function chunkedEpoch(backend: Backend, plan: EpochPlan, chunkRows:
     } finally {
       resident.release();
     }
-    kl.push(...result.klDivergence);
+    losses.push(...result.klDivergence);
     if (result.swaps) [swaps.accepted, swaps.tried] = [swaps.accepted + result.swaps.accepted, swaps.tried + result.swaps.tried];
     if (result.deviceSeconds !== undefined) deviceSeconds = (deviceSeconds ?? 0) + result.deviceSeconds;
     if (result.nonFiniteBatch !== undefined) {
       await backend.setParameters(before);
-      return { klDivergence: Float64Array.from(kl), parameters: before, stopped: false, nonFiniteBatch: result.nonFiniteBatch };
+      return { klDivergence: Float64Array.from(losses), parameters: before, stopped: false, nonFiniteBatch: result.nonFiniteBatch };
     }
     parameters = result.parameters;
     if (result.stopped || (plan.signal?.aborted === true && k + 1 < chunks.length)) return ended(true);

@@ -92,7 +92,7 @@ export class CpuBackend extends HostBackend implements Backend {
     const step: typeof contrastiveDivergenceStep = plan.rule.labels
       ? (_layers, p, x, rows, rule, at, uniforms, s) => classStep(p, x, batchLabels, rows, rule, at, uniforms, s)
       : contrastiveDivergenceStep;
-    const kl: number[] = [];
+    const losses: number[] = [];
     let yielded = performance.now();
     for (let b = plan.firstBatch; b < batches; b++) {
       const start = plan.batchStarts[b];
@@ -110,19 +110,19 @@ export class CpuBackend extends HostBackend implements Backend {
       const value = step(layers, this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
       if (!Number.isFinite(value) || !allFinite(this.params)) {
         this.params = before;
-        return { klDivergence: Float64Array.from(kl), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
+        return { klDivergence: Float64Array.from(losses), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
       }
-      kl.push(value);
+      losses.push(value);
       plan.onBatch?.(b);
       if (performance.now() - yielded > YIELD_EVERY_MS) {
         await yieldToEventLoop();
         yielded = performance.now();
       }
       if (plan.signal?.aborted && b < batches - 1) {
-        return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: true, ...counts() };
+        return { klDivergence: Float64Array.from(losses), parameters: copyParameters(this.params), stopped: true, ...counts() };
       }
     }
-    return { klDivergence: Float64Array.from(kl), parameters: copyParameters(this.params), stopped: false, ...counts() };
+    return { klDivergence: Float64Array.from(losses), parameters: copyParameters(this.params), stopped: false, ...counts() };
   }
 
   /** The layers an epoch trains: the model's, with the rule's options for them. */
