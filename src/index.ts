@@ -3,7 +3,7 @@ export { RBM, type DaydreamOptions, type LoadOptions, type LogPartitionOptions, 
 export type { BatchReport, EpochMetrics, EpochReport, FitHistory, FitOptions, MetricName } from './fit-options.js';
 export type { ReconstructionError } from './evaluation/metrics.js';
 export { MAX_EXACT_UNITS } from './backend/exact-partition.js';
-export { DEFAULTS, type DeviceChoice, type MomentumStep, type Objective, type RbmOptions, type ResolvedOptions, type VisibleType } from './options.js';
+export { DEFAULTS, type DeviceChoice, type MomentumStep, type Objective, type RbmOptions, type ResolvedOptions, type HiddenType, type VisibleType } from './options.js';
 export { matrix, row, toArrays, type Matrix, type MatrixInput } from './matrix.js';
 export type { DeviceInfo, Parameters, TrainingRule } from './backend/backend.js';
 export {
