@@ -104,6 +104,7 @@ export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = ar
     }
   }
   const expected = arraysOf(specs, { V: visible, H: hidden, C: labels }).map(({ field, length }) => [field, length] as [ParameterName, number]);
+  const positive = new Set(specs.filter((spec) => spec.positive).map((spec) => spec.field));
   const chains = given.hiddenChains;
   if (chains !== undefined) {
     if (!(chains instanceof Float32Array) || chains.length % hidden !== 0) {
@@ -117,6 +118,7 @@ export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = ar
     const values = a as Float32Array;
     for (let k = 0; k < values.length; k++) {
       if (!Number.isFinite(values[k])) fail(name, `element ${k} is ${values[k]}; expected a finite number`);
+      if (positive.has(name) && !(values[k] > 0)) fail(name, `element ${k} is ${values[k]}; expected a number above 0`);
     }
   }
   return p as unknown as Parameters;

@@ -294,6 +294,7 @@ describe.each(TYPES)('an RBM with %s hidden units', (type) => {
     if (type === 'relu') await expect(rbm.expectVisible(negative)).rejects.toThrow(/h: row 0, column 0 is -0.5; expected a value ≥ 0/);
     else expect((await rbm.expectVisible(negative)).rows).toBe(1);
     // A file whose γ is missing, or a binary model's with one, is refused by name.
+    await expect(rbm.setParameters({ ...p, hiddenGamma: p.hiddenGamma!.map((g, j) => (j === 2 ? 0 : g)) })).rejects.toThrow(/hiddenGamma: element 2 is 0; expected a number above 0/);
     const { hiddenGamma: _gamma, ...withoutGamma } = p;
     await expect(rbm.setParameters(withoutGamma as Parameters)).rejects.toThrow(/hiddenGamma/);
     const binary = new RBM({ visible: 16, hidden: 4, threads: 0 });

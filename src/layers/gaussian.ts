@@ -21,7 +21,7 @@ export const VISIBLE_LOG_VARIANCE: TensorSpec = {
 
 /** The hidden units' precisions γ (Gaussian and ReLU units), 1 in a new model. */
 export const HIDDEN_GAMMA: TensorSpec = {
-  field: 'hiddenGamma', file: 'hidden_gamma', shape: ['H'], owner: 'hidden', initial: 1,
+  field: 'hiddenGamma', file: 'hidden_gamma', shape: ['H'], owner: 'hidden', initial: 1, positive: true,
   velocity: { field: 'hiddenGammaVelocity', file: 'delta_hidden_gamma' },
 };
 
