@@ -5,6 +5,7 @@
  * is its snippet and its line in HIDDEN_UNITS.
  */
 import binary from '../../../shaders/layers/binary.wgsl';
+import gaussian from '../../../shaders/layers/gaussian.wgsl';
 import { InvalidArgumentError } from '../../errors.js';
 import type { HiddenType } from '../../layers/layer.js';
 import { HIDDEN_LAYERS } from '../../layers/registry.js';
@@ -26,6 +27,7 @@ export const BINARY_UNITS = units('binary', binary);
 /** The hidden unit types the WebGPU kernels have, one line each. */
 export const HIDDEN_UNITS: Readonly<Partial<Record<HiddenType, UnitSnippet>>> = {
   binary: BINARY_UNITS,
+  gaussian: units('gaussian', gaussian),
 };
 
 /** The kernel code of `type` hidden units; refuses a type the kernels do not have. */
