@@ -20,7 +20,7 @@ import { gpuBackend } from './gpu-helpers.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, randomParameters } from './helpers.js';
 
 type Kind = 'gaussian' | 'relu';
-const TYPES: readonly Kind[] = ['gaussian'];
+const TYPES: readonly Kind[] = ['gaussian', 'relu'];
 
 const open: Backend[] = [];
 afterAll(async () => {
@@ -62,9 +62,11 @@ const SHAPES: [visible: number, hidden: number, rows: number, scale: number][] =
 
 /**
  * Means within 2e-6 + 1e-5·|ref|: z = c + v·W is a float32 sum of at most 13 products here
- * against the reference's float64 sum rounded once, and the mean's formula adds a few ulp.
- * Samples within 2e-5 + 1e-4·|ref|: a draw also carries the float32 sampler's error (Gaussian:
- * Box–Muller's log and cos, a few ulp of a normal of magnitude up to 5.8).
+ * against the reference's float64 sum rounded once, and the mean's formula adds a few ulp
+ * (ReLU: about 1e-6 relative, from erfcx's Chebyshev fit and λ − α). Samples within
+ * 2e-5 + 1e-4·|ref|: a draw also carries the float32 sampler's error (Gaussian: Box–Muller's log
+ * and cos, a few ulp of a normal of magnitude up to 5.8; ReLU: Newton's root or the quantile, a
+ * few ulp relative but for an excess near 0 at α near 0, whose error stays below 1e-7 absolute).
  */
 const MEANS = { atol: 2e-6, rtol: 1e-5 };
 const DRAWS = { atol: 2e-5, rtol: 1e-4 };
@@ -285,6 +287,39 @@ describe.each(TYPES)('an RBM with %s hidden units on the GPU', (type) => {
     expect(runs[1].banner).toMatch(/^# GPU usage has been enabled/);
     expectClose(runs[1].curve, runs[0].curve, { atol: 1e-5, rtol: 1e-5, label: 'KL per epoch' });
     for (const key of KEYS) expectClose(runs[1].p[key] ?? [], runs[0].p[key] ?? [], { atol: 1e-5, rtol: 1e-4, label: key });
+  });
+});
+
+describe('ReLU hidden units on the GPU at extreme pre-activations', () => {
+  // z = c exactly (W = 0): one unit at each whole z from −60 to 30, γ from 0.2 to 3, so α = −z/√γ reaches ±134.
+  const [V, H, rows] = [1, 91, 100];
+  const p: Parameters = {
+    ...randomParameters(V, H, 60, 0),
+    hiddenBias: Float32Array.from({ length: H }, (_, j) => -60 + j),
+    hiddenGamma: fixture(H, 61, 0.2, 3),
+    hiddenGammaVelocity: new Float32Array(H),
+  };
+
+  it('gives finite, non-negative means and draws, relatively as exact as the reference\'s', async () => {
+    const { cpu, gpu } = await pair('relu', V, H, p);
+    const v = matrix(rows, V);
+    const means = (await gpu.propagate(v, 'hidden')).data;
+    expect(means.every((m) => Number.isFinite(m) && m > 0)).toBe(true);
+    // Relative precision at every z: erfcx's fit, and λ − α from the continued fraction where α is large.
+    expectClose(means, (await cpu.propagate(v, 'hidden')).data, { atol: 0, rtol: 1e-5, label: 'means' });
+    const draw: DrawAddress = { seed: 3, phase: Phase.inferHidden, epoch: 1, batch: 0 };
+    const draws = (await gpu.propagate(v, 'hidden', draw)).data;
+    expect(draws.every((h) => Number.isFinite(h) && h >= 0)).toBe(true);
+    // Relative but for excesses near 0 at α near 0 (p near ½ in the quantile: below 1e-6 absolute).
+    expectClose(draws, (await cpu.propagate(v, 'hidden', draw)).data, { atol: 1e-6, rtol: 1e-5, label: 'draws' });
+  });
+
+  it('trains as the reference does there, E[h² | z] included (mean statistics)', async () => {
+    const x = binaryData(24, V, 62, 0.5);
+    const rule = { ...HIDDEN_RULES[1], learningRate: 0.01 };
+    const { cpu, gpu } = await pair('relu', V, H, p);
+    const plan = epochPlan(24, 8, 4, 0, rule);
+    await expectSameEpoch(cpu, gpu, await cpu.trainEpoch(await cpu.upload(x), plan), await gpu.trainEpoch(await gpu.upload(x), plan), 'extreme z');
   });
 });
 

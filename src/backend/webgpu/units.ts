@@ -6,6 +6,7 @@
  */
 import binary from '../../../shaders/layers/binary.wgsl';
 import gaussian from '../../../shaders/layers/gaussian.wgsl';
+import relu from '../../../shaders/layers/relu.wgsl';
 import { InvalidArgumentError } from '../../errors.js';
 import type { HiddenType } from '../../layers/layer.js';
 import { HIDDEN_LAYERS } from '../../layers/registry.js';
@@ -28,6 +29,7 @@ export const BINARY_UNITS = units('binary', binary);
 export const HIDDEN_UNITS: Readonly<Partial<Record<HiddenType, UnitSnippet>>> = {
   binary: BINARY_UNITS,
   gaussian: units('gaussian', gaussian),
+  relu: units('relu', relu),
 };
 
 /** The kernel code of `type` hidden units; refuses a type the kernels do not have. */
