@@ -5,7 +5,7 @@ import { Kernels } from '../src/backend/webgpu/kernels.js';
 import { Epilogue, matmulShape, UNIFORM_STRIDE } from '../src/backend/webgpu/params.js';
 import { bindGroupEntries, bindingDeclarations, program, write, type Bindings, type Program } from '../src/backend/webgpu/program.js';
 import {
-  annealProduct, annealWeights, centredBiases, clamp, classScores, gather, gatherPixels, gaussianVisible, gradient, hiddenOffset, labelDraw, labelGather,
+  annealProduct, annealWeights, centredBiases, clamp, classScores, gammaStep, gather, gatherPixels, gaussianVisible, gradient, hiddenOffset, labelDraw, labelGather,
   labelTerm, labelUpdate, logVariance, lossReduce, matmul, partition, PROGRAMS, softmaxGroups, softmaxLoss, temperedEnergy, temperedStatistics,
   temperedSwap, update,
 } from '../src/backend/webgpu/programs.js';
@@ -134,14 +134,14 @@ describe('every kernel module', () => {
       kernels.get(annealWeights, { gaussian: units }),
     ]);
     const programs: Program<Bindings>[] = [
-      gradient, update, centredBiases, hiddenOffset, gather, gatherPixels, gaussianVisible, logVariance, labelGather, labelUpdate, labelDraw,
+      gradient, update, gammaStep, centredBiases, hiddenOffset, gather, gatherPixels, gaussianVisible, logVariance, labelGather, labelUpdate, labelDraw,
       softmaxGroups, softmaxLoss, clamp, temperedEnergy, temperedSwap, temperedStatistics,
     ];
     const single = programs.map((p) => kernels.get(p));
     const all = await guarded(device, 'compiling every kernel', () =>
       Promise.all([...matmuls, ...variants, ...gaussian, kernels.get(classScores, { posterior: false }), kernels.get(labelTerm, { combine: false }), ...single]),
     );
-    expect(new Set(all.map((k) => k.pipeline)).size).toBe(2 * Object.keys(Epilogue).length + 9 + 10 + 2 + 17);
+    expect(new Set(all.map((k) => k.pipeline)).size).toBe(2 * Object.keys(Epilogue).length + 9 + 10 + 2 + 18);
     expect(new Set(all.map((k) => k.program))).toEqual(new Set(PROGRAMS));
     // Asked again, a variant is the pipeline already made.
     expect(await kernels.get(update, { centred: true })).toBe(all[2 * Object.keys(Epilogue).length + 3]);

@@ -4,6 +4,7 @@ import type { Platform } from '../platform/platform.js';
 import { modelShape, type Backend, type ModelShape } from './backend.js';
 import { CpuBackend } from './cpu/cpu-backend.js';
 import type { GpuOptions } from './webgpu/gpu.js';
+import { HIDDEN_UNITS } from './webgpu/units.js';
 import { WebGpuBackend } from './webgpu/webgpu-backend.js';
 import { MAX_PAGES, modelMemoryBytes } from './wasm/layout.js';
 import { WasmBackend, wasmSupported } from './wasm/wasm-backend.js';
@@ -33,9 +34,9 @@ export async function createBackend(request: BackendRequest, platform: Platform)
   const shape = shapeOf(request);
   if (useGPU === false) return cpuBackend(request, platform);
   const hiddenType = request.hiddenType ?? 'binary';
-  if (hiddenType !== 'binary') {
-    if (useGPU === true) throw new InvalidArgumentError('hiddenType', `the WebGPU kernels have binary hidden units only so far; ${hiddenType} hidden units train on the CPU (useGPU: false)`);
-    return cpuBackend(request, platform, `# useGPU: 'auto': the WebGPU kernels have binary hidden units only so far.`);
+  if (HIDDEN_UNITS[hiddenType] === undefined) {
+    if (useGPU === true) throw new InvalidArgumentError('hiddenType', `the WebGPU kernels have no ${hiddenType} hidden units yet; they train on the CPU (useGPU: false)`);
+    return cpuBackend(request, platform, `# useGPU: 'auto': the WebGPU kernels have no ${hiddenType} hidden units yet.`);
   }
   if (useGPU === true) return WebGpuBackend.create(platform.gpu, shape, gpu);
   try {

@@ -84,6 +84,8 @@ const B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.68
 const C = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
 const D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
 const P_LOW = 0.02425;
+/** The same coefficients and bound, for the kernels' quantile (the WebGPU prelude declares them from these). */
+export const NORMAL_QUANTILE = { a: A, b: B, c: C, d: D, pLow: P_LOW } as const;
 
 /** Φ⁻¹(p) for p in (0, 1): the x with P(Z ≤ x) = p. */
 export function normalQuantile(p: number): number {

@@ -108,7 +108,7 @@ class Chains {
 
     this.stepGroup = kernels.stepGroup('AIS step', this.steps, AnnealStep.size);
     // The base model's own parameters: its visible biases, or with Gaussian units the model's log-variances.
-    const base = model.gaussian ? model.logVariance : baseBias;
+    const base = model.gaussian ? model.binding('visibleLogVariance') : baseBias;
     // One bind group for both products (the up and down variants share the program's layout).
     const product = pipelines.up.bind('AIS product', {
       weights: model.weights, visibleBias: model.visibleBias, hiddenBias: model.hiddenBias, base, hidden, visible, activation, job: call,

@@ -49,7 +49,7 @@ export function gaussianVisiblePass(
   // A thread per row and pair of units (one Philox block).
   return kernel.dispatch(
     pass.label,
-    { logVariance: model.logVariance, raw: buffers.raw, scaled: buffers.scaled, call, rule: buffers.rule },
+    { logVariance: model.binding('visibleLogVariance'), raw: buffers.raw, scaled: buffers.scaled, call, rule: buffers.rule },
     ceilDiv(ceilDiv(model.visible, 2), ELEMENTWISE.wgX),
     ceilDiv(pass.rows, ELEMENTWISE.wgY),
   );

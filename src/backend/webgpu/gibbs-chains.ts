@@ -15,6 +15,7 @@ import { ELEMENTWISE, Epilogue, matmulGrid, matmulShape, MAX_GROUPS, TILE_M, UNI
 import { clamp as clampProgram, gaussianVisible, matmul, softmaxGroups } from './programs.js';
 import { softmaxGroupsPass } from './softmax.js';
 import { Call, ClampCall, Rule, Step, type ValuesOf } from './uniforms.js';
+import type { UnitSnippet } from './units.js';
 
 /** Gibbs steps per command buffer: their Steps (two per step, UNIFORM_STRIDE bytes each) take 512 KiB. */
 export const GIBBS_SEGMENT_STEPS = 1024;
@@ -73,6 +74,8 @@ export interface GibbsContext {
   readonly maxBindingBytes: number;
   /** The size of softmax visible groups, when the visible units form them. */
   readonly softmax?: number;
+  /** The hidden units' kernel code. */
+  readonly hiddenUnits: UnitSnippet;
   readonly steps: StepTable;
 }
 
@@ -106,7 +109,7 @@ function clampLayout(known: Float32Array, values: Float32Array): Float32Array {
 
 /** Rows [first, first + rows) of the chains through every step. */
 async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, first: number, rows: number): Promise<Float32Array> {
-  const { device, kernels, model: m, softmax, steps: table } = context;
+  const { device, kernels, model: m, softmax, hiddenUnits, steps: table } = context;
   const V = m.visible;
   const H = m.hidden;
   const up = layerKey(job.hiddenDraws, 'hidden');
@@ -117,7 +120,7 @@ async function gibbsBlock(context: GibbsContext, job: GibbsJob, steps: number, f
   const clampedMatmul = job.clamp !== undefined && !raw;
   const downMatmul = (epilogue: Epilogue) => kernels.get(matmul, { transposeB: true, epilogue, shape: matmulShape(rows, V), step: 'fixed', clamped: clampedMatmul });
   const [upKernel, downKernel, lastKernel, scaling, groups, clamp] = await Promise.all([
-    kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, shape: matmulShape(rows, H), step: 'fixed' }),
+    kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, shape: matmulShape(rows, H), step: 'fixed', unit: hiddenUnits }),
     downMatmul(raw ? Epilogue.activation : Epilogue.sample),
     downMatmul(raw ? Epilogue.activation : Epilogue.probability),
     m.gaussian ? kernels.get(gaussianVisible, { step: 'fixed' }) : undefined,

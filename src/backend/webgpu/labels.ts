@@ -53,7 +53,7 @@ export async function labelledBatch(ctx: TrainerContext, rule: LabelRule): Promi
   const generative = rule.objective !== 'discriminative';
   const discriminative = rule.objective !== 'generative';
   const labelCall = (label: string, phase: number) => ctx.uniform(label, LabelCall, {
-    hidden: H, classes: C, labelWeights: m.labelWeightsOffset, labelBias: m.labelBiasOffset,
+    hidden: H, classes: C, labelWeights: m.offset('labelWeights'), labelBias: m.offset('labelBias'),
     discriminative: discriminative ? 1 : 0, generative: generative ? 1 : 0,
     generativeWeight: rule.objective === 'hybrid' ? rule.generativeWeight : 1, phase,
   });

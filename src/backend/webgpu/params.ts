@@ -1,7 +1,10 @@
 /**
  * Sizes and codes shared by the host and the shaders (workgroup and tile sizes, epilogue codes,
- * Philox's constants), defined once: the shaders get them as overrides or as the const prelude.
+ * Philox's constants, the hidden units' floor on γ, the normal quantile's coefficients), defined
+ * once: the shaders get them as overrides or as the const prelude.
  */
+import { MIN_GAMMA } from '../../layers/gaussian.js';
+import { NORMAL_QUANTILE } from '../../layers/normal.js';
 import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
 import { Phase } from '../../rng/stream.js';
 
@@ -68,15 +71,20 @@ export const MAX_GROUPS = 65535;
 /** Split-K aims for about this many workgroups in the gradient product. */
 export const TARGET_WORKGROUPS = 256;
 
-/** What the matmul does with A·B + bias: σ, a Bernoulli sample, the batch's KL terms, the raw value, or (Gaussian units) the batch's squared errors. */
+/**
+ * What the matmul does with A·B + bias: the units' means, their samples, the batch's KL terms,
+ * the raw value, or (Gaussian visible units) the batch's squared errors.
+ */
 export const Epilogue = { probability: 0, sample: 1, kl: 2, activation: 3, squaredError: 4 } as const;
 export type Epilogue = (typeof Epilogue)[keyof typeof Epilogue];
-export const Write = { stat: 1, samples: 2 } as const;
+/** What the sample epilogue writes (Call.flags): the statistic, the samples, the statistic's second moment. */
+export const Write = { stat: 1, samples: 2, moment: 4 } as const;
 
 /** Uniform structs are padded to this many bytes (the largest a dynamic offset may need). */
 export const UNIFORM_STRIDE = 256;
 
 const u32 = (v: number) => `${v >>> 0}u`;
+const f32s = (values: readonly number[]) => `array<f32, ${values.length}>(${values.map((v) => `${v}f`).join(', ')})`;
 
 /** WGSL `const` declarations prepended to every shader module. */
 export function prelude(): string {
@@ -101,6 +109,14 @@ export function prelude(): string {
     ['EPILOGUE_SQUARED_ERROR', u32(Epilogue.squaredError)],
     ['WRITE_STAT', u32(Write.stat)],
     ['WRITE_SAMPLES', u32(Write.samples)],
+    ['WRITE_MOMENT', u32(Write.moment)],
+    ['MIN_GAMMA', `${MIN_GAMMA}f`],
+    // Acklam's rational approximation of Φ⁻¹ (src/layers/normal.ts): ReLU units' sampler.
+    ['QUANTILE_A', f32s(NORMAL_QUANTILE.a)],
+    ['QUANTILE_B', f32s(NORMAL_QUANTILE.b)],
+    ['QUANTILE_C', f32s(NORMAL_QUANTILE.c)],
+    ['QUANTILE_D', f32s(NORMAL_QUANTILE.d)],
+    ['QUANTILE_P_LOW', `${NORMAL_QUANTILE.pLow}f`],
   ];
   return constants.map(([name, value]) => `const ${name} = ${value};`).join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ import centredBiasesSource from '../../../shaders/centred-biases.wgsl';
 import clampSource from '../../../shaders/clamp.wgsl';
 import classScoresSource from '../../../shaders/class-scores.wgsl';
 import finite from '../../../shaders/finite.wgsl';
+import gammaStepSource from '../../../shaders/gamma-step.wgsl';
 import gatherPixelsSource from '../../../shaders/gather-pixels.wgsl';
 import gatherSource from '../../../shaders/gather.wgsl';
 import gaussian from '../../../shaders/gaussian.wgsl';
@@ -39,11 +40,12 @@ import { program, read, uniform, write } from './program.js';
 import {
   Anneal, AnnealStep, Call, Centring, Chunk, ClampCall, Dims, Enumeration, GaussianVisible, LabelCall, Layout, LossCall, Rule, SoftmaxCall, Step, Tempering,
 } from './uniforms.js';
+import { BINARY_UNITS, type UnitSnippet } from './units.js';
 
 const elementwise = { WG_X: ELEMENTWISE.wgX, WG_Y: ELEMENTWISE.wgY };
 const flag = (on: boolean | undefined) => (on ? 1 : 0);
 
-/** One matmul variant: whether B is Wᵀ, what its epilogue computes, and whether it runs parallel tempering's chains. */
+/** One matmul variant: whether B is Wᵀ, what its epilogue computes, what its output units are, and whether it runs parallel tempering's chains. */
 export interface MatmulVariant {
   readonly transposeB: boolean;
   readonly epilogue: Epilogue;
@@ -54,12 +56,15 @@ export interface MatmulVariant {
   readonly shape?: MatmulShape;
   /** With inpainting's clamp in the sample and probability epilogues (the known flags and values in aux). */
   readonly clamped?: boolean;
+  /** The output units' type in the sample and probability epilogues (units.ts); binary units when absent. */
+  readonly unit?: UnitSnippet;
 }
 
-/** One layer's input, out = f(A·B + bias), f fused into the epilogue (matmul.wgsl). */
+/** One layer's input, out = f(A·B + bias), f fused into the epilogue with the output units' snippet (matmul.wgsl). */
 export const matmul = program({
   name: 'matmul',
-  sources: [philox, tile, matmulSource],
+  // logistic.wgsl and gaussian.wgsl: what the unit snippets share (σ, Box–Muller's normals).
+  sources: [philox, logistic, gaussian, tile, matmulSource],
   bindings: {
     a: read(),
     b: read(),
@@ -69,12 +74,15 @@ export const matmul = program({
     /** The loss epilogues' targets X, the tempered variant's β, the labelled variant's rows U_y, or the clamped variant's known flags then values. */
     aux: read(),
     lossPartials: write(),
+    /** Gaussian and ReLU hidden units' γ, which their snippets read (a spare buffer for other units). */
+    hiddenGamma: read(),
     call: uniform(Call),
     rule: uniform(Rule),
   },
   step: Step,
   variant: (v: MatmulVariant) => {
     const { wgX, wgY, direct } = v.shape ?? WIDE;
+    const unit = v.unit ?? BINARY_UNITS;
     const words = [v.transposeB ? 'NT' : 'NN', v.epilogue, v.tempered && 'tempered', v.labelled && 'labelled', v.clamped && 'clamped', `${wgX}×${wgY}`, direct && 'direct'];
     return {
       label: words.filter((w) => w !== false && w !== undefined).join(' '),
@@ -88,7 +96,9 @@ export const matmul = program({
         LABELLED: flag(v.labelled),
         DIRECT: flag(direct),
         CLAMPED: flag(v.clamped),
+        UNIT_DRAWS: unit.draws,
       },
+      snippets: [unit],
     };
   },
 });
@@ -109,6 +119,23 @@ export const update = program({
   bindings: { partials: read(), params: write(), velocity: write(), health: write('atomic<u32>'), shape: uniform(Layout), rule: uniform(Rule) },
   step: Step,
   variant: (o: { readonly centred?: boolean }) => ({ label: o.centred ? 'centred' : undefined, constants: { ...elementwise, CENTRED: flag(o.centred) } }),
+});
+
+/** Gaussian and ReLU hidden units: γ's gradient from the statistics' second moments and its momentum step, floored at MIN_GAMMA (gamma-step.wgsl). */
+export const gammaStep = program({
+  name: 'gamma step',
+  sources: [finite, gammaStepSource],
+  bindings: {
+    /** [h0; h_k; m₂(h0); m₂(h_k)]: the statistics, then their second moments (the matmul's WRITE_MOMENT). */
+    hiddenStack: read(),
+    params: write(),
+    velocity: write(),
+    health: write('atomic<u32>'),
+    shape: uniform(Layout),
+    rule: uniform(Rule),
+  },
+  step: Step,
+  variant: () => ({ constants: { WG_SIZE: UNITS_WG } }),
 });
 
 /** Centring: the plain biases follow the weight step (centred-biases.wgsl). */
@@ -399,7 +426,7 @@ export const temperedStatistics = program({
 
 /** Every program above, for the test that compiles them all. */
 export const PROGRAMS = [
-  matmul, gradient, update, centredBiases, hiddenOffset, lossReduce, gather, gatherPixels, gaussianVisible, logVariance, labelGather, classScores,
+  matmul, gradient, update, gammaStep, centredBiases, hiddenOffset, lossReduce, gather, gatherPixels, gaussianVisible, logVariance, labelGather, classScores,
   labelTerm, labelUpdate, labelDraw, softmaxGroups, softmaxLoss, clamp, partition, annealProduct, annealWeights, temperedEnergy, temperedSwap,
   temperedStatistics,
 ] as const;

@@ -1,7 +1,8 @@
 /**
  * What a trainer's phase builders share: its shape (batch size, chain, unit kinds), the stacked
- * batch's buffers every phase reads or writes, the per-epoch uniforms, and a way for a phase to
- * make buffers of its own that the trainer destroys with the rest.
+ * batch's buffers every phase reads or writes,
+ * the per-epoch uniforms, where the update kernels find each parameter (from the model buffers'
+ * layout), and a way for a phase to make buffers of its own that the trainer destroys with the rest.
  */
 import type { TrainingRule } from '../backend.js';
 import { BufferUsage } from './constants.js';
@@ -9,9 +10,11 @@ import { createBuffer, uniformBuffer, Usage } from './buffers.js';
 import type { Dispatch } from './dispatch.js';
 import type { Kernels } from './kernels.js';
 import type { ModelBuffers } from './model-buffers.js';
+import type { ParameterName } from '../../parameters.js';
 import { MATMUL, TARGET_WORKGROUPS, TILE_M, TILE_N } from './params.js';
 import type { GpuData } from './resident-data.js';
 import { Call, Layout, Rule, type Scalar, type StructValues, type UniformStruct } from './uniforms.js';
+import { hiddenUnits, type UnitSnippet } from './units.js';
 
 export const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
@@ -77,8 +80,13 @@ export interface TrainerContext {
   readonly shape: TrainerShape;
   readonly visibleStack: GPUBuffer;
   readonly visibleStates: GPUBuffer;
+  /** [h0; h_k], and when the hidden units learn γ the statistics' second moments after them: [h0; h_k; m₂(h0); m₂(h_k)]. */
   readonly hiddenStack: GPUBuffer;
+  /** Whether the hidden units learn γ: the matmuls then write the second moments, and γ's step reads them. */
+  readonly learnsGamma: boolean;
   readonly hidden0: GPUBuffer;
+  /** The hidden units' kernel code, for the matmuls that make their states. */
+  readonly hiddenUnits: UnitSnippet;
   /** The persistent chains' hidden states (parallel tempering's, M per row). */
   readonly chains: GPUBuffer;
   /** The epoch's shuffled order of the data's rows. */
@@ -109,6 +117,9 @@ export function trainerContext(device: GPUDevice, kernels: Kernels, model: Model
   const uniform = <F extends Record<string, Scalar>>(label: string, struct: UniformStruct<F>, values: StructValues<F>) => own(uniformBuffer(device, label, struct, values));
   const visibleStack = storage('visible stack [X; v1]', 2 * maxRows * V);
   const m = model;
+  // Where the layout has no place for a tensor, its kernels do not run.
+  const offset = (field: ParameterName) => (m.has(field) ? m.offset(field) : 0);
+  const learnsGamma = m.has('hiddenGamma');
   return {
     device,
     kernels,
@@ -117,16 +128,18 @@ export function trainerContext(device: GPUDevice, kernels: Kernels, model: Model
     shape,
     visibleStack,
     visibleStates: kinds.gaussian ? storage('visible states [X; v1] as they are', 2 * maxRows * V) : visibleStack,
-    hiddenStack: storage('hidden stack [h0; h1]', 2 * maxRows * H),
+    hiddenStack: learnsGamma ? storage('hidden stack [h0; h1; m₂(h0); m₂(h1)]', 4 * maxRows * H) : storage('hidden stack [h0; h1]', 2 * maxRows * H),
+    learnsGamma,
     hidden0: storage('h0 samples', maxRows * H),
+    hiddenUnits: hiddenUnits(m.shape.hiddenType),
     chains: storage('persistent chains', chainRows(maxRows, chain) * H),
     order: own(createBuffer(device, 'order', data.rows * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST)),
     epochLoss: storage('epoch losses', batches),
     health: storage('first non-finite batch', 1),
     rule: own(createBuffer(device, 'rule', Rule.size, Usage.uniform)),
     layout: uniform('layout', Layout, {
-      v: V, h: H, visibleBias: m.visibleBiasOffset, hiddenBias: m.hiddenBiasOffset, slices: splitCount(V, H, maxRows), mu: m.muOffset, lambda: m.lambdaOffset,
-      logVariance: m.logVarianceOffset,
+      v: V, h: H, visibleBias: offset('visibleBias'), hiddenBias: offset('hiddenBias'), slices: splitCount(V, H, maxRows), mu: offset('visibleOffset'),
+      lambda: offset('hiddenOffset'), logVariance: offset('visibleLogVariance'), hiddenGamma: offset('hiddenGamma'),
     }),
     rowsGrid: ceilDiv(maxRows, TILE_M),
     own,

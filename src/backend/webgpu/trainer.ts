@@ -86,8 +86,10 @@ export class Trainer {
     timestamps: boolean,
   ): Promise<Trainer> {
     const { maxRows, chain, kinds } = shape;
-    // The stacked batch, with parallel tempering the chains' visible and hidden states, and a label layer's p(y | x).
-    const rowBytes = Math.max(2 * model.visible, chainRows(1, chain) * Math.max(model.visible, model.hidden), kinds.labels ? model.classes : 0) * 4;
+    // The stacked batch (with the hidden statistics' second moments where the hidden units learn γ), with parallel
+    // tempering the chains' visible and hidden states, and a label layer's p(y | x).
+    const hiddenStack = (model.has('hiddenGamma') ? 4 : 2) * model.hidden;
+    const rowBytes = Math.max(2 * model.visible, hiddenStack, chainRows(1, chain) * Math.max(model.visible, model.hidden), kinds.labels ? model.classes : 0) * 4;
     const largest = maxRows * rowBytes;
     if (largest > maxBindingBytes) {
       const limit = Math.floor(maxBindingBytes / rowBytes);

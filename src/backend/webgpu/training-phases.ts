@@ -2,7 +2,9 @@
  * The phase builders of a training batch (docs/training-step.md), each returning its dispatches
  * in order and owning the buffers it makes: the gather, the positive phase, the negative chain
  * (plain CD-k or PCD; parallel tempering in tempering.ts, a label layer's batch in labels.ts),
- * the gradient and update, centring, and the loss. The Trainer runs them in that order.
+ * the gradient and update (with the layers' own tensors' steps), centring, and the loss. The
+ * Trainer runs them in that order. The hidden units' states come from the matmul with their
+ * unit snippet (units.ts), which also writes the second moments γ's step reads.
  */
 import { gibbsPhase, Phase } from '../../rng/stream.js';
 import { createBuffer, Usage } from './buffers.js';
@@ -10,7 +12,9 @@ import type { Dispatch } from './dispatch.js';
 import { gaussianVisiblePass, logVarianceStep } from './gaussian.js';
 import { visibleBiasWeight } from './labels.js';
 import { ELEMENTWISE, Epilogue, TILE_M, TILE_N, UNITS_WG, Write } from './params.js';
-import { centredBiases, gather, gatherPixels, gaussianVisible, gradient, hiddenOffset, logVariance, lossReduce, matmul, softmaxGroups, softmaxLoss, update } from './programs.js';
+import {
+  centredBiases, gammaStep, gather, gatherPixels, gaussianVisible, gradient, hiddenOffset, logVariance, lossReduce, matmul, softmaxGroups, softmaxLoss, update,
+} from './programs.js';
 import { softmaxGroupsPass, softmaxLossDispatch } from './softmax.js';
 import { ceilDiv, splitCount, type NegativePhase, type TrainerContext } from './trainer-context.js';
 import { Centring, Dims, LossCall } from './uniforms.js';
@@ -42,11 +46,16 @@ export async function gatherPhase(ctx: TrainerContext): Promise<Dispatch[]> {
   return [...chunks, ...scaled('X/σ²', 0)];
 }
 
-/** h0 ~ σ(c + X·W): its statistic into the hidden stack's upper half, its samples into hidden0. */
+/** Where the hidden units learn γ, a hidden statistic's second moment goes with it, two blocks of rows after it. */
+function momentFlag(ctx: TrainerContext): number {
+  return ctx.learnsGamma ? Write.moment : 0;
+}
+
+/** h0 | c + X·W: its statistic into the hidden stack's first block (its second moment into the third), its samples into hidden0. */
 export async function positivePhase(ctx: TrainerContext): Promise<Dispatch[]> {
   const { model: m } = ctx;
-  const up = await ctx.kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample });
-  const call = ctx.matmulCall('h0 call', { n: m.hidden, k: m.visible, aBlock: 0, outBlock: 0, phase: Phase.hidden, flags: Write.stat | Write.samples });
+  const up = await ctx.kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, unit: ctx.hiddenUnits });
+  const call = ctx.matmulCall('h0 call', { n: m.hidden, k: m.visible, aBlock: 0, outBlock: 0, phase: Phase.hidden, flags: Write.stat | Write.samples | momentFlag(ctx) });
   const operands = m.matmul({ a: ctx.visibleStack, bias: m.hiddenBias, stat: ctx.hiddenStack, samples: ctx.hidden0, call, rule: ctx.rule });
   return [up.dispatch('h0', operands, ceilDiv(m.hidden, TILE_N), ctx.rowsGrid)];
 }
@@ -54,7 +63,8 @@ export async function positivePhase(ctx: TrainerContext): Promise<Dispatch[]> {
 /**
  * The negative chain: k Gibbs steps from h0 (or from the persistent chains). Step t reads the
  * hidden states the step before sampled and draws with gibbsPhase(…, t); the last step leaves
- * v_k in the visible stack's lower half and its hidden statistic in the hidden stack's.
+ * v_k in the visible stack's lower half and its hidden statistic in the hidden stack's second
+ * block (its second moment in the fourth).
  * Gaussian units: the product gives the means, and gaussian-visible.wgsl the rest; softmax
  * groups: the product gives the logits, and softmax-groups.wgsl their probabilities or draws,
  * the data's missing groups zeroed.
@@ -66,7 +76,7 @@ export async function gibbsChain(ctx: TrainerContext): Promise<NegativePhase> {
   const raw = kinds.gaussian !== undefined || kinds.softmax !== undefined;
   const [down, up, scaled, groupsKernel] = await Promise.all([
     ctx.kernels.get(matmul, { transposeB: true, epilogue: raw ? Epilogue.activation : Epilogue.sample }),
-    ctx.kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample }),
+    ctx.kernels.get(matmul, { transposeB: false, epilogue: Epilogue.sample, unit: ctx.hiddenUnits }),
     gaussianScaling(ctx),
     kinds.softmax ? ctx.kernels.get(softmaxGroups) : undefined,
   ]);
@@ -89,7 +99,7 @@ export async function gibbsChain(ctx: TrainerContext): Promise<NegativePhase> {
       ...groups(`v${t} groups`, visiblePhase),
     );
     const samples = !last ? hiddenSample : chain.persistent ? ctx.chains : undefined;
-    const flags = (last ? Write.stat : 0) | (samples ? Write.samples : 0);
+    const flags = (last ? Write.stat | momentFlag(ctx) : 0) | (samples ? Write.samples : 0);
     const upCall = ctx.matmulCall(`h${t} call`, { n: H, k: V, aBlock: visibleSample ? 0 : 1, outBlock: 1, phase: gibbsPhase(Phase.hiddenAgain, t), flags });
     const upOperands = m.matmul({ a: visibleSample ?? ctx.visibleStack, bias: m.hiddenBias, stat: last ? ctx.hiddenStack : undefined, samples, call: upCall, rule: ctx.rule });
     dispatches.push(up.dispatch(`h${t}`, upOperands, ceilDiv(H, TILE_N), ctx.rowsGrid));
@@ -97,15 +107,19 @@ export async function gibbsChain(ctx: TrainerContext): Promise<NegativePhase> {
   return { dispatches };
 }
 
-/** The weight gradient's split-K product, Gaussian units' log-variance step, then the momentum update of W, b and c. */
+/**
+ * The weight gradient's split-K product, the layers' own tensors' steps (Gaussian visible units'
+ * log-variances, the hidden units' γ), then the momentum update of W, b and c.
+ */
 export async function gradientStep(ctx: TrainerContext): Promise<Dispatch[]> {
   const { model: m, shape } = ctx;
   const [V, H] = [m.visible, m.hidden];
   const { gaussian, labels } = shape.kinds;
-  const [product, step, variance] = await Promise.all([
+  const [product, step, variance, gamma] = await Promise.all([
     ctx.kernels.get(gradient),
     ctx.kernels.get(update, { centred: shape.centred }),
     gaussian?.learnVariance ? ctx.kernels.get(logVariance) : undefined,
+    ctx.learnsGamma ? ctx.kernels.get(gammaStep) : undefined,
   ]);
   const slices = splitCount(V, H, shape.maxRows);
   const partials = ctx.storage('gradient partials', slices * (V + 1) * (H + 1));
@@ -114,6 +128,7 @@ export async function gradientStep(ctx: TrainerContext): Promise<Dispatch[]> {
   return [
     product.dispatch('gradient', { visibleStack: ctx.visibleStack, hiddenStack: ctx.hiddenStack, partials, dims }, ceilDiv(H + 1, TILE_N), ceilDiv(V + 1, TILE_M), slices),
     ...(variance ? [logVarianceStep(variance, m, { partials, visibleStates: ctx.visibleStates, health, layout, rule })] : []),
+    ...(gamma ? [gamma.dispatch('γ step', { hiddenStack: ctx.hiddenStack, params: m.params, velocity: m.velocity, health, shape: layout, rule }, ceilDiv(H, UNITS_WG))] : []),
     step.dispatch('update', { partials, params: m.params, velocity: m.velocity, health, shape: layout, rule }, ceilDiv(H + 1, ELEMENTWISE.wgX), ceilDiv(V + 1, ELEMENTWISE.wgY)),
   ];
 }

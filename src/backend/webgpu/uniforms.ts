@@ -96,7 +96,7 @@ export const Call = uniformStruct('Call', {
   outBlock: 'u32',
   /** Second key word of the random stream. */
   phase: 'u32',
-  /** WRITE_STAT | WRITE_SAMPLES. */
+  /** WRITE_STAT | WRITE_SAMPLES | WRITE_MOMENT. */
   flags: 'u32',
   /** Rows of A and of the output per batch row: parallel tempering's M in the tempered variant, else 1. */
   temperatures: 'u32',
@@ -113,7 +113,7 @@ export const Dims = uniformStruct('Dims', {
   ones: 'f32',
 });
 
-/** Where the update kernel finds each parameter (update.wgsl). */
+/** Where the update kernels find each parameter (update.wgsl, log-variance.wgsl, gamma-step.wgsl, centring's). */
 export const Layout = uniformStruct('Layout', {
   v: 'u32',
   h: 'u32',
@@ -129,6 +129,8 @@ export const Layout = uniformStruct('Layout', {
   lambda: 'u32',
   /** Element offset of Gaussian visible units' log-variances z (and of their velocities). */
   logVariance: 'u32',
+  /** Element offset of Gaussian and ReLU hidden units' γ (and of its velocity). */
+  hiddenGamma: 'u32',
 });
 
 /** Per epoch, when the rule centres (centred-biases.wgsl, hidden-offset.wgsl). */

@@ -1,7 +1,9 @@
 /**
- * The WebGPU backend: the Backend contract over a device, its model buffers, the resident data
- * sets and a trainer; inference products, class scores and the exact log Z; the Gibbs loop and
- * AIS in their own modules.
+ * The WebGPU backend: the Backend contract over a device, its model buffers (laid out once from
+ * the model's shape), the resident data sets and a trainer; inference products and the exact
+ * log Z; the Gibbs loop and AIS in their own modules. The hidden units' type is a snippet of the
+ * matmul (units.ts); AIS and exact log Z with other than binary hidden units run the host's
+ * reference on the read-back parameters.
  */
 import { GpuError, InvalidArgumentError, RbmError } from '../../errors.js';
 import { LogSumExp } from '../../math.js';
@@ -24,9 +26,12 @@ import { Trainer } from './trainer.js';
 import { gaussianVisiblePass } from './gaussian.js';
 import { gibbsOnGpu, StepTable } from './gibbs-chains.js';
 import { softmaxGroupsPass } from './softmax.js';
-import { annealOnHost } from '../anneal.js';
+import { annealGaussianOnHost, annealOnHost } from '../anneal.js';
 import { checkShape } from '../host-backend.js';
-import { exactSoftmaxLogPartition } from '../exact-partition.js';
+import { exactLogPartitionOf, exactSoftmaxLogPartition } from '../exact-partition.js';
+import type { ModelLayers } from '../../layers/layer.js';
+import { modelLayers } from '../../layers/registry.js';
+import { hiddenUnits, type UnitSnippet } from './units.js';
 import { Call, Enumeration, Rule, Step, type ValuesOf } from './uniforms.js';
 
 /** States of the enumerated layer per dispatch of the exact log Z (a 4 MiB readback). */
@@ -43,8 +48,12 @@ export class WebGpuBackend implements Backend {
   private readonly kernels: Kernels;
   /** The Gibbs loop's half steps, kept between calls with their bind groups. */
   private readonly gibbsSteps: StepTable;
-  /** Made again when the parameters set bring a label layer of another class count. */
+  /** Laid out for the backend's shape; made again when the parameters set bring a label layer of another class count. */
   private model: ModelBuffers;
+  /** The model's layers as the reference describes them (their tensors; AIS and exact log Z on the host). */
+  private readonly layers: ModelLayers;
+  /** The hidden units' kernel code. */
+  private readonly hiddenUnits: UnitSnippet;
   private trainer: Trainer | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
   private chains: Float32Array = new Float32Array(0);
@@ -66,7 +75,9 @@ export class WebGpuBackend implements Backend {
     this.info = { backend: 'webgpu', device: gpu.adapterName };
     this.banner = `# GPU usage has been enabled. Computation will proceed on the GPU.\n# WebGPU adapter: ${gpu.adapterName}`;
     this.kernels = new Kernels(this.device);
-    this.model = new ModelBuffers(this.device, visible, hidden);
+    this.model = new ModelBuffers(this.device, shape);
+    this.layers = modelLayers({ ...shape, learnVariance: false });
+    this.hiddenUnits = hiddenUnits(shape.hiddenType);
     this.gibbsSteps = new StepTable(this.device, this.kernels);
     void this.device.lost.then((info) => {
       this.lost = info.message || info.reason;
@@ -76,7 +87,7 @@ export class WebGpuBackend implements Backend {
   /** A backend for a model of `shape` on a device from `provider` (or options.device). */
   static async create(provider: GpuProvider, shape: ModelShape, options: GpuOptions = {}): Promise<WebGpuBackend> {
     checkShape(shape);
-    if (shape.hiddenType !== 'binary') throw new InvalidArgumentError('hiddenType', `the WebGPU kernels have binary hidden units only so far, not ${shape.hiddenType}`);
+    hiddenUnits(shape.hiddenType);
     const { visible, hidden } = shape;
     const gpu = await acquireDevice(provider, options);
     const weightBytes = visible * hidden * 4;
@@ -91,13 +102,16 @@ export class WebGpuBackend implements Backend {
   }
 
   async setParameters(p: Parameters): Promise<void> {
+    for (const spec of this.layers.hidden.tensors) {
+      if (p[spec.field] === undefined) throw new InvalidArgumentError(spec.field, `a model with ${this.shape.hiddenType} hidden units needs it`);
+    }
     await this.run('writing parameters', () => {
-      const classes = p.labelBias?.length ?? 0;
-      if (classes !== this.model.classes) {
+      const classes = p.labelBias?.length;
+      if (classes !== undefined && classes !== this.model.classes) {
         this.trainer?.destroy();
         this.trainer = undefined;
         this.model.destroy();
-        this.model = new ModelBuffers(this.device, this.visible, this.hidden, classes);
+        this.model = new ModelBuffers(this.device, { ...this.shape, labels: classes });
       }
       this.model.write(p);
     });
@@ -165,7 +179,7 @@ export class WebGpuBackend implements Backend {
   /** A labelled rule needs a label layer and data with labels it can hold (checkRule refuses the rest). */
   private checkLabelled(data: GpuData): void {
     const classes = this.model.classes;
-    if (classes === 0) throw new InvalidArgumentError('labels', 'the rule has labels, but the parameters carry no label layer (labelWeights, labelBias)');
+    if (!this.model.carries('labelWeights')) throw new InvalidArgumentError('labels', 'the rule has labels, but the parameters carry no label layer (labelWeights, labelBias)');
     if (!data.labels) throw new InvalidArgumentError('labels', 'a labelled step needs the data uploaded with its labels');
     if (data.classesNeeded > classes) throw new InvalidArgumentError('labels', `the data hold label ${data.classesNeeded - 1}, but the label layer has ${classes} classes`);
   }
@@ -180,8 +194,8 @@ export class WebGpuBackend implements Backend {
 
   /** Every step in one command buffer over resident chains, one readback (gibbs-chains.ts). */
   async gibbs(job: GibbsJob): Promise<Matrix> {
-    const { device, kernels, model, softmax, gibbsSteps: steps } = this;
-    return this.run('running Gibbs chains', () => gibbsOnGpu({ device, kernels, model, softmax, steps, maxBindingBytes: this.gpu.maxBindingBytes }, job));
+    const { device, kernels, model, softmax, gibbsSteps: steps, hiddenUnits: units } = this;
+    return this.run('running Gibbs chains', () => gibbsOnGpu({ device, kernels, model, softmax, hiddenUnits: units, steps, maxBindingBytes: this.gpu.maxBindingBytes }, job));
   }
 
   /** c + v'·W or b + h·Wᵀ: the matmul's raw epilogue (Gaussian visible units: the hidden layer sees v/σ²). */
@@ -191,7 +205,14 @@ export class WebGpuBackend implements Backend {
 
   /** AIS's chains on the GPU, all runs at once, from the resident parameters (annealer.ts). */
   async anneal(job: AnnealJob): Promise<Float64Array> {
-    // Softmax groups' categorical transitions have no kernel yet: the reference's, on the read-back parameters.
+    // Softmax groups' categorical transitions and other than binary hidden units' tempered draws
+    // have no kernel yet: the reference's, on the read-back parameters.
+    if (this.shape.hiddenType !== 'binary') {
+      const p = await this.getParameters();
+      const [V, H] = [this.visible, this.hidden];
+      const hidden = this.layers.hidden;
+      return this.shape.visibleType === 'gaussian' ? annealGaussianOnHost(p, V, H, job, hidden) : annealOnHost(p, V, H, job, this.softmax, hidden);
+    }
     if (this.softmax) return annealOnHost(await this.getParameters(), this.visible, this.hidden, job, this.softmax);
     return this.run('annealing', () => annealOnGpu(this.device, this.kernels, this.model, job, this.gpu.maxBindingBytes));
   }
@@ -203,6 +224,9 @@ export class WebGpuBackend implements Backend {
    */
   async logPartitionExact(): Promise<number> {
     const p = await this.getParameters();
+    // Other than binary hidden units: the reference's sum over the visible states, their terms
+    // integrated out, on the host (no kernel yet).
+    if (this.shape.hiddenType !== 'binary') return exactLogPartitionOf(this.layers, p, this.visible, this.hidden);
     // Softmax groups: the reference's sum over the hidden states, on the host (no kernel yet).
     if (this.softmax) return exactSoftmaxLogPartition(p, this.visible, this.hidden, this.softmax);
     const z = p.visibleLogVariance;
@@ -268,7 +292,7 @@ export class WebGpuBackend implements Backend {
     for (let first = 0; first < x.rows; first += rowsPerCall) {
       const rows = Math.min(rowsPerCall, x.rows - first);
       const shape = matmulShape(rows, n);
-      const kernel = await this.kernels.get(matmul, { transposeB: !up, epilogue, shape });
+      const kernel = await this.kernels.get(matmul, { transposeB: !up, epilogue, shape, unit: up ? this.hiddenUnits : undefined });
       const owned: GPUBuffer[] = [];
       const own = (b: GPUBuffer) => (owned.push(b), b);
       try {
