@@ -1,3 +1,4 @@
+import { MIN_GAMMA } from '../../layers/gaussian.js';
 import { M0, M1, ROUNDS, UNIFORM_SCALE, W0, W1 } from '../../rng/philox.js';
 import { GIBBS_PHASE_STRIDE, Phase } from '../../rng/stream.js';
 import { GRADIENT_TILE_ROWS, HiddenTypeWord, VisibleTypeWord } from './layout.js';
@@ -7,7 +8,8 @@ export { KERNEL_STATIC_BASE } from './layout.js';
 /**
  * The constants the WebAssembly kernels are compiled with, taken from their one definition on
  * the host: scripts/build-wasm.mjs loads this module and writes assembly/constants.ts from it.
- * VISIBLE_* and HIDDEN_* are the values of the control block's type words.
+ * VISIBLE_* and HIDDEN_* are the values of the control block's type words (HIDDEN_BINARY and the
+ * other hidden types', one for each entry of HiddenTypeWord).
  * Integers become u32 constants; the entries in FLOAT_CONSTANTS become f32.
  */
 export const KERNEL_CONSTANTS = {
@@ -29,7 +31,9 @@ export const KERNEL_CONSTANTS = {
   VISIBLE_BINARY: VisibleTypeWord.binary,
   VISIBLE_GAUSSIAN: VisibleTypeWord.gaussian,
   VISIBLE_SOFTMAX: VisibleTypeWord.softmax,
-  HIDDEN_BINARY: HiddenTypeWord.binary,
+  ...(Object.fromEntries(Object.entries(HiddenTypeWord).map(([type, word]) => [`HIDDEN_${type.toUpperCase()}`, word])) as { HIDDEN_BINARY: 0 }),
+  /** The smallest γ training leaves a Gaussian or ReLU hidden unit. */
+  MIN_GAMMA,
 } as const;
 
-export const FLOAT_CONSTANTS: readonly (keyof typeof KERNEL_CONSTANTS)[] = ['UNIFORM_SCALE'];
+export const FLOAT_CONSTANTS: readonly (keyof typeof KERNEL_CONSTANTS)[] = ['UNIFORM_SCALE', 'MIN_GAMMA'];
