@@ -3,9 +3,10 @@
 // learns from), and whether the type owns γ. Each type's code is a file in layers/; a new type is a
 // file there and a case in hiddenRow.
 
-import { HIDDEN_BINARY } from '../constants';
+import { HIDDEN_BINARY, HIDDEN_GAUSSIAN } from '../constants';
 import { hiddenType } from '../state';
 import { binaryHiddenRow } from './binary';
+import { gaussianHiddenRow } from './gaussian';
 
 /**
  * Batch row i's hidden half step, from its pre-activations z = c + v'·W in `row`, which become the
@@ -16,6 +17,9 @@ import { binaryHiddenRow } from './binary';
  */
 export function hiddenRow(row: usize, draw: bool, i: i32, batch: i32, phase: u32, sample: usize, stat: usize, moment: usize): void {
   switch (hiddenType) {
+    case HIDDEN_GAUSSIAN:
+      gaussianHiddenRow(row, draw, i, batch, phase, sample, stat, moment);
+      break;
     default:
       binaryHiddenRow(row, draw, i, batch, phase, sample, stat);
   }
