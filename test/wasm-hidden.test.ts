@@ -8,6 +8,9 @@ import type { HiddenType } from '../src/layers/layer.js';
 import { HIDDEN_LAYERS, modelLayers } from '../src/layers/registry.js';
 import type { Matrix } from '../src/matrix.js';
 import { sigmoid } from '../src/math.js';
+import { annealOnHost } from '../src/backend/anneal.js';
+import { ERFCX_PIECES, EXCESS_PIECES, piecewiseAt, SERIES_SCALE } from '../src/backend/wasm/normal-series.js';
+import { erfcx, millsExcess } from '../src/layers/normal.js';
 import { RBM } from '../src/node.js';
 import { GIBBS_PHASE_STRIDE, Phase, philoxUniforms, type DrawAddress, type UniformSource } from '../src/rng/stream.js';
 import { binaryData, epochPlan, expectClose, fixture, randomParameters } from './helpers.js';
@@ -21,7 +24,7 @@ import { wasmBackends } from './wasm-helpers.js';
 const wasm = wasmBackends();
 
 type Kind = Exclude<HiddenType, 'binary'>;
-const TYPES: readonly Kind[] = ['gaussian'];
+const TYPES: readonly Kind[] = ['gaussian', 'relu'];
 
 /** randomParameters with γ in [0.7, 1.6) and small velocities for it. */
 function hiddenParameters(V: number, H: number, seed: number, scale = 1): Parameters {
@@ -95,7 +98,7 @@ const SHAPES: [visible: number, hidden: number, rows: number, dataSeed: number][
   [1, 1, 5, 9],
   [7, 5, 23, 9],
   [13, 67, 30, 9],
-  [785, 7, 12, 4],
+  [785, 7, 12, 11],
 ];
 
 describe.each(TYPES)('%s hidden units in the WebAssembly kernels', (type) => {
@@ -146,18 +149,27 @@ describe.each(TYPES)('%s hidden units in the WebAssembly kernels', (type) => {
 
   it('keeps γ at MIN_GAMMA or above, as the reference does', async () => {
     const [V, H, rows] = [12, 9, 40];
-    // γ starts near the floor and a large step pushes some of it below.
-    const parameters = { ...hiddenParameters(V, H, 31, 0.5), hiddenGamma: fixture(H, 32, 0.06, 0.3) };
+    // Data of ones and even hidden units joined to them by positive weights, so that z ≈ 0.6 in
+    // the positive phase; b = −50 keeps the model's visible units off, so that z = 0 in the
+    // negative phase: E[h² | z] falls from data to model, and γ's step takes those units below
+    // the floor. The odd units are joined to nothing: γ stays.
+    const parameters: Parameters = {
+      ...hiddenParameters(V, H, 31, 0.5),
+      weights: fixture(V * H, 33, 0, 0.1).map((w, k) => (k % H) % 2 === 0 ? w : 0),
+      visibleBias: new Float32Array(V).fill(-50),
+      hiddenBias: new Float32Array(H),
+      hiddenGamma: fixture(H, 32, 0.06, 0.3),
+    };
     const rule: TrainingRule = { learningRate: 1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 };
     const cpu = new CpuBackend(shape(V, H));
     const fast = await wasm(V, H, 2, { hiddenType: type });
     await cpu.setParameters(parameters);
     await fast.setParameters(parameters);
-    const x = binaryData(rows, V, 12, 0.5);
+    const x = { data: new Float32Array(rows * V).fill(1), rows, cols: V };
     const p = plan(rows, 2, rule);
     const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), p), await fast.trainEpoch(await fast.upload(x), p)];
     const floored = (r: EpochResult) => Array.from(r.parameters.hiddenGamma!, (g, j) => (g === Math.fround(MIN_GAMMA) ? j : -1)).filter((j) => j >= 0);
-    expect(floored(a).length, 'some γ floored').toBeGreaterThan(0);
+    expect(floored(a), 'the even units floored').toEqual([0, 2, 4, 6, 8]);
     expect(floored(b)).toEqual(floored(a));
     expect(Math.min(...b.parameters.hiddenGamma!)).toBe(Math.fround(MIN_GAMMA));
     expectAlike(a, b, 'floored');
@@ -255,6 +267,51 @@ describe.each(TYPES)('%s hidden units in the WebAssembly kernels', (type) => {
     expect(chi2).toBeLessThan(37.7);
   });
 
+  it('draws and averages units at extreme pre-activations (z from −60 to 30) as the reference: finite, ≥ 0 for ReLU units, within tolerance', async () => {
+    // One visible unit with W = 0 and b = −30, so that c + v·W = c at every step: hidden unit j's
+    // pre-activation is its bias, z_j, in both phases. With 'probabilities' and the summed
+    // gradient at rate 1 and no momentum, the weight step is Σ_rows (x − v)·E[h | z] ≈ B·E[h | z];
+    // the persistent chains keep each row's draws at z.
+    const zs = Array.from({ length: 91 }, (_, k) => k - 60);
+    const [V, H, rows] = [1, zs.length, 24];
+    const parameters: Parameters = {
+      ...randomParameters(V, H, 61, 0),
+      visibleBias: Float32Array.of(-30),
+      hiddenBias: Float32Array.from(zs),
+      hiddenGamma: Float32Array.from(zs, (_, j) => [0.25, 1, 4][j % 3]),
+      hiddenGammaVelocity: new Float32Array(H),
+    };
+    const x = { data: new Float32Array(rows).fill(1), rows, cols: V };
+    for (const statistics of ['probabilities', 'samples'] as const) {
+      const rule: TrainingRule = { learningRate: 1, momentum: 0, statistics, gradient: 'sum', cdSteps: 1, persistent: true, weightDecay: 0 };
+      const cpu = new CpuBackend(shape(V, H));
+      const fast = await wasm(V, H, 2, { hiddenType: type });
+      await cpu.setParameters(parameters);
+      await fast.setParameters(parameters);
+      const p = plan(rows, 1, rule);
+      const [a, b] = [await cpu.trainEpoch(await cpu.upload(x), p), await fast.trainEpoch(await fast.upload(x), p)];
+      expect(b.nonFiniteBatch).toBeUndefined();
+      const [chains, step] = [b.parameters.hiddenChains!, b.parameters.weightVelocity];
+      expect(chains.every(Number.isFinite) && step.every(Number.isFinite)).toBe(true);
+      if (type === 'relu') expect(chains.every((h) => h >= 0) && (statistics === 'samples' || step.every((m) => m > 0))).toBe(true);
+      expectClose(chains, a.parameters.hiddenChains!, { atol: 1e-30, rtol: 2e-6, label: `${statistics}: draws at z from −60 to 30` });
+      expectClose(step, a.parameters.weightVelocity, { atol: 1e-30, rtol: 2e-6, label: `${statistics}: B·E[h | z] (or B·h)` });
+    }
+  });
+
+  it("anneals and sums log Z exactly on the host reference, from the parameters in the kernels' memory", async () => {
+    const [V, H] = [6, 4];
+    const parameters = hiddenParameters(V, H, 71, 0.8);
+    const cpu = new CpuBackend(shape(V, H));
+    const fast = await wasm(V, H, 2, { hiddenType: type });
+    await cpu.setParameters(parameters);
+    await fast.setParameters(parameters);
+    const runs = 5;
+    const job = { path: Float64Array.from({ length: 50 }, (_, k) => k / 49), start: binaryData(runs, V, 2, 0.5).data, runs, baseBias: fixture(V, 3, -1, 1), seed: 6 };
+    expect(Array.from(await fast.anneal(job))).toEqual(Array.from(await annealOnHost(parameters, V, H, job, undefined, HIDDEN_LAYERS[type]())));
+    expect(await fast.logPartitionExact()).toBe(await cpu.logPartitionExact());
+  });
+
   it('trains through the model as with threads: 0, within tolerance, on the WebAssembly kernels', async () => {
     const x = binaryData(120, 20, 7, 0.35);
     const options = { visible: 20, hidden: 7, hiddenType: type, learningRate: 0.05, momentum: 0.5, gradient: 'mean', statistics: 'probabilities', seed: 4 } as const;
@@ -300,3 +357,17 @@ function sampleStates(distribution: Float64Array, n: number, V: number, batch: n
   }
   return { data, rows: n, cols: V };
 }
+
+describe("the ReLU kernel's piecewise polynomials (src/backend/wasm/normal-series.ts)", () => {
+  it('give erfcx and the Mills excess within 2e-12 of the reference for every x ≥ 0', () => {
+    let [worstErfcx, worstExcess] = [0, 0];
+    for (let k = 0; k <= 20_000; k++) {
+      const x = k < 10_000 ? k * 0.003 : Math.exp((k - 10_000) / 1000);
+      const t = (x - SERIES_SCALE) / (x + SERIES_SCALE);
+      worstErfcx = Math.max(worstErfcx, Math.abs(piecewiseAt(ERFCX_PIECES, t) / (x + SERIES_SCALE) / erfcx(x) - 1));
+      worstExcess = Math.max(worstExcess, Math.abs(piecewiseAt(EXCESS_PIECES, t) / (x + SERIES_SCALE) / millsExcess(Math.SQRT2 * x) - 1));
+    }
+    expect(worstErfcx).toBeLessThan(2e-12);
+    expect(worstExcess).toBeLessThan(2e-12);
+  });
+});

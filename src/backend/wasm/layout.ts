@@ -20,7 +20,7 @@ export const VisibleTypeWord = { binary: 0, gaussian: 1, softmax: 2 } as const;
  * The hidden units' type word (control slot hiddenType): which file of the kernels' layers/ runs
  * them (layers/hidden.ts chooses). A hidden type without a word here trains on the TypeScript kernels.
  */
-export const HiddenTypeWord: { readonly binary: 0 } & Partial<Record<HiddenType, number>> = { binary: 0, gaussian: 1 };
+export const HiddenTypeWord: { readonly binary: 0 } & Partial<Record<HiddenType, number>> = { binary: 0, gaussian: 1, relu: 2 };
 
 /** Where the control block lives, below the kernels' own static data. */
 export const CONTROL_ADDRESS = 4096;

@@ -1,12 +1,13 @@
 // The hidden units' code, chosen by their type (the hiddenType word, HIDDEN_* in constants.ts): a
 // row's half step in training (the means, a sample from the row's uniforms, and the m₂ that γ
 // learns from), and whether the type owns γ. Each type's code is a file in layers/; a new type is a
-// file there and a case in hiddenRow.
+// file there, a case in hiddenRow, and its word in HiddenTypeWord (layout.ts).
 
-import { HIDDEN_BINARY, HIDDEN_GAUSSIAN } from '../constants';
+import { HIDDEN_BINARY, HIDDEN_GAUSSIAN, HIDDEN_RELU } from '../constants';
 import { hiddenType } from '../state';
 import { binaryHiddenRow } from './binary';
 import { gaussianHiddenRow } from './gaussian';
+import { reluHiddenRow } from './relu';
 
 /**
  * Batch row i's hidden half step, from its pre-activations z = c + v'·W in `row`, which become the
@@ -19,6 +20,9 @@ export function hiddenRow(row: usize, draw: bool, i: i32, batch: i32, phase: u32
   switch (hiddenType) {
     case HIDDEN_GAUSSIAN:
       gaussianHiddenRow(row, draw, i, batch, phase, sample, stat, moment);
+      break;
+    case HIDDEN_RELU:
+      reluHiddenRow(row, draw, i, batch, phase, sample, stat, moment);
       break;
     default:
       binaryHiddenRow(row, draw, i, batch, phase, sample, stat);
