@@ -1,7 +1,8 @@
 // Compiles the WebAssembly SIMD kernels (AssemblyScript) into src/backend/wasm/rbm.wasm, after
 // generating what the kernels share with the host from its one definition there:
 // assembly/control.ts from control.json (the control block's slots and commands), and
-// assembly/constants.ts from kernel-constants.ts (Philox, the random-stream phases).
+// assembly/constants.ts from kernel-constants.ts (Philox, the random-stream phases, the type words,
+// and the ReLU kernel's series).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
@@ -18,11 +19,13 @@ writeFileSync(`${dir}/assembly/control.ts`, control.join('\n') + '\n');
 
 // The host's constants come from TypeScript: bundle that module and import it.
 const bundled = await build({ entryPoints: [`${dir}/kernel-constants.ts`], bundle: true, format: 'esm', write: false, logLevel: 'error' });
-const { KERNEL_CONSTANTS, FLOAT_CONSTANTS, KERNEL_STATIC_BASE } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`);
+const { KERNEL_CONSTANTS, FLOAT_CONSTANTS, KERNEL_TABLES, KERNEL_STATIC_BASE } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`);
 const constants = [`${GENERATED} From kernel-constants.ts.`];
 for (const [name, value] of Object.entries(KERNEL_CONSTANTS)) {
   constants.push(FLOAT_CONSTANTS.includes(name) ? `export const ${name}: f32 = ${value};` : `export const ${name}: u32 = ${value >>> 0};`);
 }
+// f64 tables in the static data, each value written exactly (a JavaScript number's shortest round trip).
+for (const [name, values] of Object.entries(KERNEL_TABLES)) constants.push(`export const ${name}: usize = memory.data<f64>([${values.map(String).join(', ')}]);`);
 writeFileSync(`${dir}/assembly/constants.ts`, constants.join('\n') + '\n');
 
 execFileSync(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { annealOnHost } from '../src/backend/anneal.js';
-import { modelShape, type AnnealJob, type EpochPlan, type EpochResult, type TrainingRule } from '../src/backend/backend.js';
+import { modelShape, type AnnealJob, type EpochPlan, type EpochResult, type Parameters, type TrainingRule } from '../src/backend/backend.js';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.js';
 import { InvalidArgumentError, RBM } from '../src/node.js';
 import { binaryData, epochPlan, expectClose, fixture, PARAMETER_KEYS, parametersFor, randomParameters, RULES } from './helpers.js';
@@ -322,6 +322,28 @@ describe('the WebAssembly backend', () => {
     await fast.setParameters(randomParameters(V, H, 7));
     expect(await offsetKeys()).toEqual([]);
     await expect(fast.trainEpoch(await fast.upload(binaryData(rows, V, 3)), plan(rows, 2, centred))).rejects.toThrow(/offsets/);
+  });
+
+  it('lays out the tensors of its shape from the schema and refuses, before changing anything, a tensor the shape lacks, misses or sizes otherwise', async () => {
+    const [V, H] = [6, 5];
+    const fast = await wasm(V, H, 2);
+    const start = randomParameters(V, H, 7);
+    await fast.setParameters(start);
+    const gamma = { hiddenGamma: new Float32Array(H).fill(1), hiddenGammaVelocity: new Float32Array(H) };
+    await expect(fast.setParameters({ ...randomParameters(V, H, 8), ...gamma })).rejects.toThrow(/only a model with Gaussian or ReLU hidden units has hiddenGamma/);
+    await expect(fast.setParameters({ ...randomParameters(V, H, 8), labelWeights: new Float32Array(3 * H), labelBias: new Float32Array(3) })).rejects.toThrow(/only a model with a label layer has labelWeights/);
+    await expect(fast.setParameters({ ...randomParameters(V, H, 8), hiddenBias: new Float32Array(H + 1) })).rejects.toThrow(/hiddenBias: expected 5 values, got 6/);
+    await expect(fast.setParameters({ ...randomParameters(V, H, 8), visibleOffset: new Float32Array(V), hiddenOffset: new Float32Array(H - 1) })).rejects.toThrow(/hiddenOffset: expected 5 values/);
+    const { weights: _weights, ...withoutWeights } = randomParameters(V, H, 8);
+    await expect(fast.setParameters(withoutWeights as Parameters)).rejects.toThrow(/every model needs weights/);
+    expect(await fast.getParameters()).toEqual(start);
+    // A velocity the parameters lack starts at zero.
+    const { hiddenOffset: _offset, ...centred } = parametersFor(RULES.find((rule) => rule.centering)!, V, H, 9);
+    const labelled = await wasm(V, H, 2, { labels: 3 });
+    await labelled.setParameters({ ...start, labelWeights: fixture(3 * H, 4), labelBias: fixture(3, 5) });
+    expect((await labelled.getParameters()).labelWeightVelocity).toEqual(new Float32Array(3 * H));
+    await fast.setParameters(centred as Parameters);
+    expect(Object.keys(await fast.getParameters()).filter((key) => key.endsWith('Offset')), 'one offset is no centring').toEqual([]);
   });
 
   it('saturated units: sigmoid, sampling and the KL stay finite and match the plain kernels', async () => {

@@ -6,7 +6,7 @@ import { CpuBackend } from './cpu/cpu-backend.js';
 import type { GpuOptions } from './webgpu/gpu.js';
 import { HIDDEN_UNITS } from './webgpu/units.js';
 import { WebGpuBackend } from './webgpu/webgpu-backend.js';
-import { MAX_PAGES, modelMemoryBytes } from './wasm/layout.js';
+import { HiddenTypeWord, MAX_PAGES, modelMemoryBytes } from './wasm/layout.js';
 import { WasmBackend, wasmSupported } from './wasm/wasm-backend.js';
 
 /** What a model asks of createBackend. */
@@ -53,14 +53,13 @@ export async function createBackend(request: BackendRequest, platform: Platform)
  * memory; the plain TypeScript reference otherwise (or with threads: 0).
  */
 async function cpuBackend(request: BackendRequest, platform: Platform, note?: string): Promise<Backend> {
-  const { visible, hidden, threads, labels, hiddenType } = request;
+  const { visible, hidden, threads } = request;
   const shape = shapeOf(request);
   const count = threads ?? platform.cores;
-  if (hiddenType !== undefined && hiddenType !== 'binary') {
-    note = [note, `# ${hiddenType} hidden units: the TypeScript kernels run (the WebAssembly kernels have binary hidden units only so far).`].filter(Boolean).join('\n');
+  if (HiddenTypeWord[shape.hiddenType] === undefined) {
+    note = [note, `# ${shape.hiddenType} hidden units: the TypeScript kernels run (the WebAssembly kernels have no ${shape.hiddenType} hidden units).`].filter(Boolean).join('\n');
   } else if (count >= 1 && wasmSupported(platform.workers)) {
-    // A label layer's C × H weights count as C more visible units.
-    if (modelMemoryBytes(visible + (labels ?? 0), hidden) <= MAX_PAGES * 65536) return WasmBackend.create(shape, platform.workers, count, note);
+    if (modelMemoryBytes(shape) <= MAX_PAGES * 65536) return WasmBackend.create(shape, platform.workers, count, note);
     note = [note, `# A ${visible} × ${hidden} model does not fit in WebAssembly's 4 GiB, so the TypeScript kernels run.`].filter(Boolean).join('\n');
   }
   return new CpuBackend(shape, note);

@@ -1,6 +1,10 @@
 import control from './control.json';
 import { InvalidArgumentError } from '../../errors.js';
+import type { HiddenType } from '../../layers/layer.js';
+import { modelTensors } from '../../layers/registry.js';
 import { formatBytes } from '../../memory.js';
+import { arraysOf, type ParameterName } from '../../parameters.js';
+import type { ModelShape } from '../backend.js';
 
 /** Byte offset of each slot of the control block (control.json, shared with the kernels). */
 export const Slot = Object.fromEntries(control.slots.map((name, i) => [name, i * 4])) as Record<
@@ -12,8 +16,11 @@ export const Command = control.commands;
 
 /** The visible units' type word (control slot visibleType): which file of the kernels' layers/ runs them. */
 export const VisibleTypeWord = { binary: 0, gaussian: 1, softmax: 2 } as const;
-/** The hidden units' type word (control slot hiddenType). */
-export const HiddenTypeWord = { binary: 0 } as const;
+/**
+ * The hidden units' type word (control slot hiddenType): which file of the kernels' layers/ runs
+ * them (layers/hidden.ts chooses). A hidden type without a word here trains on the TypeScript kernels.
+ */
+export const HiddenTypeWord: { readonly binary: 0 } & Partial<Record<HiddenType, number>> = { binary: 0, gaussian: 1, relu: 2 };
 
 /** Where the control block lives, below the kernels' own static data. */
 export const CONTROL_ADDRESS = 4096;
@@ -29,12 +36,31 @@ const FLOAT = 4;
 /** Rows of the batch per tile of the weight gradient (the kernels' sumWeightGradient). */
 export const GRADIENT_TILE_ROWS = 32;
 
+/** The kernels' working copies beside the parameters: Wᵀ, and Gaussian visible units' 1/σ² and σ. */
+export type WorkingCopy = 'weightsT' | 'visiblePrecision' | 'visibleDeviation';
+
+/** One array of the model in the shared memory, named as its control slot is. */
+export interface ModelArray {
+  readonly name: ParameterName | WorkingCopy;
+  /** Floats. */
+  readonly length: number;
+}
+
 /**
- * Bytes of the shared memory a V × H model takes before any data: W, Wᵀ, dW and the gradient,
- * the biases and the offsets, and the visible units' log-variances, their velocities and σ's scales.
+ * The arrays a model of `shape` keeps in the shared memory, each in a region of its own: every
+ * tensor of the parameter schema (src/parameters.ts, modelTensors) with its velocity, centring's
+ * offsets included (whether a model is centred is its parameters' to say), then the working copies.
  */
-export function modelMemoryBytes(visible: number, hidden: number): number {
-  return HEAP_START + 4 * visible * hidden * FLOAT + (5 * (visible + hidden) + 4 * visible) * FLOAT + 14 * ALIGN;
+export function modelArrays(shape: ModelShape): ModelArray[] {
+  const { visible: V, hidden: H } = shape;
+  const tensors = arraysOf(modelTensors({ ...shape, centering: true }), { V, H, C: shape.labels });
+  return [...tensors.map(({ field, length }) => ({ name: field, length })), { name: 'weightsT', length: V * H }, { name: 'visiblePrecision', length: V }, { name: 'visibleDeviation', length: V }];
+}
+
+/** Bytes of the shared memory a model of `shape` takes before any data: its arrays and the weight gradient. */
+export function modelMemoryBytes(shape: ModelShape): number {
+  const regions = [...modelArrays(shape).map((a) => a.length), shape.visible * shape.hidden];
+  return HEAP_START + regions.reduce((bytes, length) => bytes + Math.ceil((length * FLOAT) / ALIGN) * ALIGN + ALIGN, 0);
 }
 
 /**
@@ -75,11 +101,11 @@ export function scratchLayout(visible: number, hidden: number): ScratchLayout {
 }
 
 /**
- * A row of uniforms for either layer: H of them, or 2V for V normals (Box–Muller takes two
- * each), rounded up to whole 16-float blocks (uniformRow writes them whole) plus one.
+ * A row of uniforms for either layer: one per unit, or two for Gaussian units' normals (Box–Muller
+ * takes two each), rounded up to whole 16-float blocks (uniformRow writes them whole) plus one.
  */
 function uniformRowBytes(visible: number, hidden: number): number {
-  return (Math.max(2 * visible, hidden) + 16) * FLOAT;
+  return (2 * Math.max(visible, hidden) + 16) * FLOAT;
 }
 
 /**

@@ -6,7 +6,9 @@ import { HostPixels, trainPixels } from '../chunked-epoch.js';
 import { checkRule, copyParameters, firstBadBatch, inverseTemperatures, mergeChains, type AnnealJob, type Backend, type EpochPlan, type EpochResult, type ModelShape, type Parameters, type ResidentData, type TrainingRule } from '../backend.js';
 import { transpose } from '../cpu/kernels.js';
 import { checkShape, cpuBanner, HostBackend } from '../host-backend.js';
-import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, HiddenTypeWord, MemoryPlan, scratchLayout, Slot, temperedLayout, type TemperedLayout, VisibleTypeWord } from './layout.js';
+import { ALL_TENSORS, modelTensors, unitTypesOwning } from '../../layers/registry.js';
+import type { Owner, ParameterName, TensorSpec } from '../../parameters.js';
+import { annealLayout, type AnnealLayout, Command, CONTROL_ADDRESS, FLOAT_SLOTS, HiddenTypeWord, MemoryPlan, modelArrays, type ModelArray, scratchLayout, Slot, temperedLayout, type TemperedLayout, VisibleTypeWord } from './layout.js';
 import { WorkerPool, type WorkerFactory } from './pool.js';
 
 /** Whether this engine can run the kernels: workers (a factory), SIMD and shared memory. */
@@ -38,20 +40,18 @@ class WasmData implements ResidentData {
   release(): void {}
 }
 
-type Region =
-  | 'weights'
-  | 'weightsT'
-  | 'visibleBias'
-  | 'hiddenBias'
-  | 'weightVelocity'
-  | 'visibleBiasVelocity'
-  | 'hiddenBiasVelocity'
-  | 'visibleOffset'
-  | 'hiddenOffset'
-  | 'visibleLogVariance'
-  | 'visibleLogVarianceVelocity'
-  | 'visiblePrecision'
-  | 'visibleDeviation';
+/** The owners of tensors that a model has or not as its parameters say: centring's offsets, and a label layer's U and d. */
+const OPTIONAL_OWNERS: ReadonlySet<Owner> = new Set(['centring', 'labels']);
+
+/** A tensor and its velocity, as the fields of Parameters. */
+const fieldsOf = (spec: TensorSpec): ParameterName[] => [spec.field, ...(spec.velocity ? [spec.velocity.field] : [])];
+
+/** Who has a tensor, in the words of an error. */
+function whoHas(spec: TensorSpec): string {
+  if (spec.owner === 'labels') return 'a model with a label layer';
+  const types = unitTypesOwning(spec);
+  return types.length > 0 ? `a model with ${types.join(' or ')}` : 'every model';
+}
 
 interface TrainingRegions {
   readonly data: WasmData;
@@ -73,15 +73,6 @@ interface TrainingRegions {
   readonly rowObserved: number;
   /** The label layer's classes the regions were laid out for (0: none). */
   readonly classes: number;
-}
-
-/** Where a label layer's parameters live: laid out when parameters first bring one of `classes` classes (or more). */
-interface LabelRegions {
-  readonly classes: number;
-  readonly weights: number;
-  readonly bias: number;
-  readonly weightVelocity: number;
-  readonly biasVelocity: number;
 }
 
 /**
@@ -114,28 +105,28 @@ function annealPiece(runs: number, visible: number, hidden: number): number {
 /**
  * The fast CPU backend: WebAssembly SIMD kernels (src/backend/wasm/assembly) on all cores.
  * Training and AIS's chains run in a pool of workers that share the model's memory; the rest
- * of inference uses the plain TypeScript kernels on views of that memory. Binary or Gaussian
- * visible units: a model whose parameters carry visibleLogVariance is Gaussian, and the
- * kernels keep its log-variances (and σ's scales) beside the biases. Softmax visible groups
- * (the size given to create, and the rule's) and a label layer (parameters with labelWeights,
- * data uploaded with labels) train in the same kernels.
+ * of inference uses the plain TypeScript kernels on views of that memory. Every tensor of the
+ * model's shape (the parameter schema, modelArrays) has a region of that memory, named by its
+ * field as the control slot that tells the kernels where it is; the unit types' words choose the
+ * kernels' code (layers/visible.ts, layers/hidden.ts). Centring's offsets and a label layer (of
+ * the shape's classes, with data uploaded with labels) are the model's when its parameters carry them.
  */
 export class WasmBackend extends HostBackend implements Backend {
   readonly info: { backend: 'cpu'; device: string };
   readonly banner: string;
   private readonly plan: MemoryPlan;
-  private readonly address: Record<Region, number>;
-  private afterModel: number;
+  /** Each of the model's arrays (modelArrays) and where it is. */
+  private readonly arrays: ReadonlyMap<ModelArray['name'], { readonly address: number; readonly length: number }>;
+  /** The model's tensors: the schema's for its shape, centring's offsets included. */
+  private readonly tensors: readonly TensorSpec[];
+  private readonly afterModel: number;
   private regions: TrainingRegions | undefined;
   /** Persistent CD's chains, kept on the host between epochs (Parameters.hiddenChains). */
   private chains: Float32Array = new Float32Array(0);
-  /** Whether the parameters set carried centring's offsets, so that the model has them. */
-  private centred = false;
+  /** The owners whose tensors the model has: every required one, and the optional ones the parameters set carried. */
+  private owners: ReadonlySet<Owner>;
   /** Whether the visible units are Gaussian (their log-variances beside the biases). */
   private readonly gaussian: boolean;
-  /** The label layer's classes (0: none) and where its parameters are. */
-  private classes = 0;
-  private labelRegions: LabelRegions | undefined;
 
   private constructor(
     shape: ModelShape,
@@ -151,31 +142,17 @@ export class WasmBackend extends HostBackend implements Backend {
     const kernels = `WebAssembly SIMD, ${pool.threads} thread${pool.threads === 1 ? '' : 's'}`;
     this.info = { backend: 'cpu', device: `CPU (${kernels})` };
     this.banner = cpuBanner(kernels, note);
-    const VH = visible * hidden * 4;
-    this.address = {
-      weights: plan.allocate(VH),
-      weightsT: plan.allocate(VH),
-      visibleBias: plan.allocate(visible * 4),
-      hiddenBias: plan.allocate(hidden * 4),
-      weightVelocity: plan.allocate(VH),
-      visibleBiasVelocity: plan.allocate(visible * 4),
-      hiddenBiasVelocity: plan.allocate(hidden * 4),
-      visibleOffset: plan.allocate(visible * 4),
-      hiddenOffset: plan.allocate(hidden * 4),
-      visibleLogVariance: plan.allocate(visible * 4),
-      visibleLogVarianceVelocity: plan.allocate(visible * 4),
-      // 1/σ² and σ, which the kernels set from the log-variances.
-      visiblePrecision: plan.allocate(visible * 4),
-      visibleDeviation: plan.allocate(visible * 4),
-    };
+    this.tensors = modelTensors({ ...shape, centering: true });
+    this.owners = new Set(this.tensors.map((spec) => spec.owner).filter((owner) => !OPTIONAL_OWNERS.has(owner)));
+    this.arrays = new Map(modelArrays(shape).map(({ name, length }) => [name, { address: plan.allocate(length * 4), length }]));
     this.afterModel = plan.mark();
-    this.setWords({ visible, hidden, ...this.address });
+    this.setWords({ visible, hidden, ...Object.fromEntries([...this.arrays].map(([name, { address }]) => [name, address])) });
   }
 
   /** A backend for a model of `shape` whose kernels run on `threads` workers started by `workers`. */
   static async create(shape: ModelShape, workers: WorkerFactory, threads: number, note?: string): Promise<WasmBackend> {
     checkShape(shape);
-    if (shape.hiddenType !== 'binary') throw new InvalidArgumentError('hiddenType', `the WebAssembly kernels have binary hidden units only so far, not ${shape.hiddenType} (threads: 0 runs the TypeScript kernels)`);
+    if (HiddenTypeWord[shape.hiddenType] === undefined) throw new InvalidArgumentError('hiddenType', `the WebAssembly kernels have no ${shape.hiddenType} hidden units (threads: 0 runs the TypeScript kernels)`);
     compiled ??= WebAssembly.compile(wasmBytes);
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
     const plan = new MemoryPlan(memory);
@@ -183,54 +160,50 @@ export class WasmBackend extends HostBackend implements Backend {
     return new WasmBackend(shape, memory, pool, plan, note);
   }
 
+  /**
+   * Writes every tensor the model has into its region (a velocity the parameters lack starts at
+   * zero), after refusing, before anything changes, a tensor of the shape that is missing or of
+   * the wrong length and one the shape does not have. Centring's offsets and the label layer are
+   * the model's when the parameters carry them.
+   */
   async setParameters(p: Parameters): Promise<void> {
-    if (this.gaussian !== (p.visibleLogVariance !== undefined)) {
-      throw new InvalidArgumentError('parameters', this.gaussian ? 'a model with Gaussian visible units needs visibleLogVariance' : 'only a model with Gaussian visible units has visibleLogVariance');
+    const given = p as unknown as Partial<Record<ParameterName, Float32Array>>;
+    const owners = this.ownersOf(given);
+    for (const spec of this.tensors) {
+      if (!owners.has(spec.owner)) continue;
+      for (const field of fieldsOf(spec)) {
+        const values = given[field];
+        if (values) this.floats(field).set(values);
+        else this.floats(field).fill(0);
+      }
     }
-    const f = this.floats.bind(this);
-    f('weights', this.visible * this.hidden).set(p.weights);
-    f('visibleBias', this.visible).set(p.visibleBias);
-    f('hiddenBias', this.hidden).set(p.hiddenBias);
-    f('weightVelocity', this.visible * this.hidden).set(p.weightVelocity);
-    f('visibleBiasVelocity', this.visible).set(p.visibleBiasVelocity);
-    f('hiddenBiasVelocity', this.hidden).set(p.hiddenBiasVelocity);
-    transpose(p.weights, this.visible, this.hidden, f('weightsT', this.visible * this.hidden));
+    transpose(p.weights, this.visible, this.hidden, this.floats('weightsT'));
     this.chains = p.hiddenChains?.slice() ?? new Float32Array(0);
-    this.centred = p.visibleOffset !== undefined && p.hiddenOffset !== undefined;
-    if (p.visibleOffset && p.hiddenOffset) {
-      f('visibleOffset', this.visible).set(p.visibleOffset);
-      f('hiddenOffset', this.hidden).set(p.hiddenOffset);
-    }
-    if (p.visibleLogVariance) {
-      f('visibleLogVariance', this.visible).set(p.visibleLogVariance);
-      const velocity = f('visibleLogVarianceVelocity', this.visible);
-      if (p.visibleLogVarianceVelocity) velocity.set(p.visibleLogVarianceVelocity);
-      else velocity.fill(0);
-    }
-    this.classes = p.labelBias?.length ?? 0;
-    if (p.labelWeights && p.labelBias) {
-      const at = this.layOutLabels(this.classes);
-      const floats = (address: number, length: number) => new Float32Array(this.memory.buffer, address, length);
-      const CH = this.classes * this.hidden;
-      floats(at.weights, CH).set(p.labelWeights);
-      floats(at.bias, this.classes).set(p.labelBias);
-      floats(at.weightVelocity, CH).set(p.labelWeightVelocity ?? new Float32Array(CH));
-      floats(at.biasVelocity, this.classes).set(p.labelBiasVelocity ?? new Float32Array(this.classes));
-    }
+    this.owners = owners;
   }
 
-  /**
-   * The label layer's parameters, laid out above everything when a model first brings one with
-   * more classes than there is room for; the model's part of the memory then ends above them.
-   */
-  private layOutLabels(classes: number): LabelRegions {
-    if (this.labelRegions && this.labelRegions.classes >= classes) return this.labelRegions;
-    const CH = classes * this.hidden * 4;
-    const a = (bytes: number) => this.plan.allocate(bytes, 'parameters', `a label layer of ${classes} classes`);
-    this.labelRegions = { classes, weights: a(CH), bias: a(classes * 4), weightVelocity: a(CH), biasVelocity: a(classes * 4) };
-    this.afterModel = this.plan.mark();
-    this.regions = undefined;
-    return this.labelRegions;
+  /** The owners whose tensors `given` carries, after checking them against the shape's. */
+  private ownersOf(given: Partial<Record<ParameterName, Float32Array>>): Set<Owner> {
+    for (const spec of ALL_TENSORS) {
+      if (this.tensors.includes(spec)) continue;
+      const extra = fieldsOf(spec).find((field) => given[field] !== undefined);
+      if (extra) throw new InvalidArgumentError('parameters', `only ${whoHas(spec)} has ${extra}`);
+    }
+    const owners = new Set(this.owners);
+    for (const owner of OPTIONAL_OWNERS) {
+      const specs = this.tensors.filter((spec) => spec.owner === owner);
+      if (specs.length > 0 && specs.every((spec) => given[spec.field] !== undefined)) owners.add(owner);
+      else owners.delete(owner);
+    }
+    for (const spec of this.tensors) {
+      if (!owners.has(spec.owner)) continue;
+      if (given[spec.field] === undefined) throw new InvalidArgumentError('parameters', `${whoHas(spec)} needs ${spec.field}`);
+      for (const field of fieldsOf(spec)) {
+        const { length } = this.arrays.get(field)!;
+        if (given[field] !== undefined && given[field]!.length !== length) throw new InvalidArgumentError(field, `expected ${length} values, got ${given[field]!.length}`);
+      }
+    }
+    return owners;
   }
 
   async getParameters(): Promise<Parameters> {
@@ -278,7 +251,7 @@ export class WasmBackend extends HostBackend implements Backend {
       offsetRate: rule.centering?.offsetRate ?? 0,
       temperatures: regions.temperatures,
       visibleType: visibleTypeWord(this.gaussian, this.layers.visible.groupSize),
-      hiddenType: HiddenTypeWord.binary,
+      hiddenType: HiddenTypeWord[this.shape.hiddenType]!,
       learnVariance: this.gaussian && rule.learnVariance ? 1 : 0,
       softmaxSize: this.layers.visible.groupSize ?? 0,
       ...this.labelWords(rule, data),
@@ -326,17 +299,17 @@ export class WasmBackend extends HostBackend implements Backend {
   private labelWords(rule: TrainingRule, data: WasmData): Partial<Record<keyof typeof Slot, number>> {
     if (!rule.labels) return { classes: 0 };
     const { objective, generativeWeight } = rule.labels;
-    const labels = this.labelRegions!;
     return {
       classes: this.classes,
       labels: data.labelAddress,
       discriminative: objective === 'generative' ? 0 : 1,
       generativeScale: objective === 'discriminative' ? 0 : objective === 'hybrid' ? generativeWeight : 1,
-      labelWeights: labels.weights,
-      labelBias: labels.bias,
-      labelWeightVelocity: labels.weightVelocity,
-      labelBiasVelocity: labels.biasVelocity,
     };
+  }
+
+  /** The label layer's classes: the shape's, when the parameters set carried the layer (0: none). */
+  private get classes(): number {
+    return this.owners.has('labels') ? this.shape.labels : 0;
   }
 
   /**
@@ -351,7 +324,7 @@ export class WasmBackend extends HostBackend implements Backend {
       const bad = data.labels.findIndex((y) => y >= this.classes);
       if (bad >= 0) throw new InvalidArgumentError('labels', `row ${bad} has label ${data.labels[bad]}, but the model has ${this.classes} classes`);
     }
-    if (rule.centering && !this.centred) {
+    if (rule.centering && !this.owners.has('centring')) {
       throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
     }
   }
@@ -386,8 +359,14 @@ export class WasmBackend extends HostBackend implements Backend {
     return { accepted, tried };
   }
 
-  /** AIS's chains in the workers, each thread running its share of them along the whole path (Gaussian units: annealGaussianOnHost's, without job.baseBias). */
+  /**
+   * AIS's chains in the workers, each thread running its share of them along the whole path
+   * (Gaussian visible units: annealGaussianOnHost's, without job.baseBias). The kernels' AIS has
+   * binary hidden units: other hidden units' chains run on the host reference (HostBackend's
+   * anneal), on the parameters in the shared memory.
+   */
   override async anneal(job: AnnealJob): Promise<Float64Array> {
+    if (this.shape.hiddenType !== 'binary') return super.anneal(job);
     const { path, runs } = job;
     const { visible: V, hidden: H } = this;
     if (job.start.length !== runs * V) throw new InvalidArgumentError('start', `expected ${runs} × ${V} starting states, got ${job.start.length} values`);
@@ -424,9 +403,10 @@ export class WasmBackend extends HostBackend implements Backend {
     if (r && r.data === data && r.maxRows === maxRows && r.batches === batches && r.temperatures === M && r.classes === C) return r;
     const { visible: V, hidden: H } = this;
     const a = (bytes: number) => this.plan.allocate(bytes, 'batchSize', `training on ${data.rows} rows in batches of ${maxRows}`);
-    // A label layer laid out after the data was uploaded lies above it.
-    this.plan.reset(Math.max(data.mark, this.afterModel));
+    this.plan.reset(data.mark);
     const scratch = scratchLayout(V, H);
+    // Hidden states that are not 0/1: the values of their lists, and the m₂ of each row's statistics for γ.
+    const real = this.shape.hiddenType === 'binary' ? 0 : maxRows * H * 4;
     const regions: TrainingRegions = {
       data,
       maxRows,
@@ -468,6 +448,9 @@ export class WasmBackend extends HostBackend implements Backend {
       // Each row's list of hidden units on, for the forward passes run over all of a thread's rows.
       hiddenLists: a(maxRows * H * 4),
       hiddenCounts: a(maxRows * 4),
+      hiddenValues: a(real),
+      hidden0Moment: a(real),
+      hidden1Moment: a(real),
       gradient: a(V * H * 4),
       hiddenGradient: a(H * 4),
       scratch: a(scratch.bytes * this.pool.threads),
@@ -528,37 +511,16 @@ export class WasmBackend extends HostBackend implements Backend {
   }
 
   protected view(): Parameters {
-    const f = this.floats.bind(this);
-    const VH = this.visible * this.hidden;
-    return {
-      weights: f('weights', VH),
-      visibleBias: f('visibleBias', this.visible),
-      hiddenBias: f('hiddenBias', this.hidden),
-      weightVelocity: f('weightVelocity', VH),
-      visibleBiasVelocity: f('visibleBiasVelocity', this.visible),
-      hiddenBiasVelocity: f('hiddenBiasVelocity', this.hidden),
-      ...(this.chains.length > 0 && { hiddenChains: this.chains }),
-      ...(this.centred && { visibleOffset: f('visibleOffset', this.visible), hiddenOffset: f('hiddenOffset', this.hidden) }),
-      ...(this.gaussian && { visibleLogVariance: f('visibleLogVariance', this.visible), visibleLogVarianceVelocity: f('visibleLogVarianceVelocity', this.visible) }),
-      ...(this.classes > 0 && this.labelView()),
-    };
+    const p: Partial<Record<ParameterName, Float32Array>> = {};
+    for (const spec of this.tensors) if (this.owners.has(spec.owner)) for (const field of fieldsOf(spec)) p[field] = this.floats(field);
+    if (this.chains.length > 0) p.hiddenChains = this.chains;
+    return p as unknown as Parameters;
   }
 
-  /** The label layer's parameters, where the kernels keep them. */
-  private labelView(): Pick<Parameters, 'labelWeights' | 'labelBias' | 'labelWeightVelocity' | 'labelBiasVelocity'> {
-    const at = this.labelRegions!;
-    const CH = this.classes * this.hidden;
-    const floats = (address: number, length: number) => new Float32Array(this.memory.buffer, address, length);
-    return {
-      labelWeights: floats(at.weights, CH),
-      labelBias: floats(at.bias, this.classes),
-      labelWeightVelocity: floats(at.weightVelocity, CH),
-      labelBiasVelocity: floats(at.biasVelocity, this.classes),
-    };
-  }
-
-  private floats(name: Region, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, this.address[name], length);
+  /** One of the model's arrays, where the kernels keep it. */
+  private floats(name: ModelArray['name']): Float32Array {
+    const { address, length } = this.arrays.get(name)!;
+    return new Float32Array(this.memory.buffer, address, length);
   }
 
   private word(slot: keyof typeof Slot): number {
@@ -569,6 +531,7 @@ export class WasmBackend extends HostBackend implements Backend {
     const view = new DataView(this.memory.buffer, CONTROL_ADDRESS);
     for (const [name, value] of Object.entries(words)) {
       const at = Slot[name as keyof typeof Slot];
+      if (at === undefined) throw new Error(`the control block has no slot ${name}`);
       if (FLOAT_SLOTS.has(name)) view.setFloat32(at, value as number, true);
       else view.setUint32(at, (value as number) >>> 0, true);
     }

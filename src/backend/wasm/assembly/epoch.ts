@@ -1,22 +1,25 @@
 // The CD-k training epoch of docs/training-step.md, run by every worker of the pool on its share
 // of the rows (forward passes and the loss's terms; with parallel tempering, all the chains of
 // each of those rows), of the visible units (gradient and update) and of the hidden units (their
-// biases, and centring's hidden offsets). Workers meet at barriers between the phases of a batch.
+// biases, centring's hidden offsets, and γ where they own it). Workers meet at barriers between
+// the phases of a batch. The units' types choose their half steps (layers/visible.ts,
+// layers/hidden.ts); hidden states that are not 0/1 travel in the lists with their values.
 
 import { centreGradient, updateCentredHidden } from './centring';
 import { GIBBS_PHASE_STRIDE, PHASE_HIDDEN, PHASE_HIDDEN_AGAIN, PHASE_VISIBLE } from './constants';
 import { sumHiddenGradient, sumWeightGradient } from './gradient';
 import { labelledRow, sumLabelGradient, updateLabelLayer } from './labels';
-import { sampleRow, sigmoidRow } from './layers/binary';
+import { sampleRow } from './layers/binary';
 import { sumSquaredDeviations } from './layers/gaussian';
+import { hiddenRow, ownsGamma } from './layers/hidden';
 import { compressVisible, sampledStatesBinary, startVisibleUnits, visibleLoss, visibleStep } from './layers/visible';
 import { uniformRow } from './philox';
 import { compress } from './sparse';
-import { b, bySamples, c, cdSteps, centring, chains, classes, data, firstBatch, H, hidden0, hidden0Prob, hidden1, hiddenBytes, hiddenCounts, hiddenLists, hSample, lastBatch, learnVariance, order, persistent, pre, readTraining, rowBytes, rowLoss, rowObserved, sampledVisible, starts, temperatures, uniforms, V, vCount, vIndex, visible1, vValue, W, Wt, xCount, xIndex, xValue } from './state';
+import { b, bySamples, c, cdSteps, centring, chains, classes, data, firstBatch, H, hidden0, hidden0Moment, hidden0Prob, hidden1, hidden1Moment, hiddenBytes, hiddenCounts, hiddenLists, hiddenValues, hSample, lastBatch, learnVariance, order, persistent, pre, readTraining, rowBytes, rowLoss, rowObserved, sampledVisible, starts, temperatures, uniforms, V, vCount, vIndex, visible1, vValue, W, Wt, xCount, xIndex, xValue } from './state';
 import { sumRowsOfChains } from './sums';
 import { temperRow } from './tempering';
 import { barrier, reportUnhealthy, shareBegin, shareEnd } from './threads';
-import { updateHiddenBiases, updateVisibleUnits } from './update';
+import { updateHiddenBiases, updateHiddenGamma, updateVisibleUnits } from './update';
 
 export function trainEpoch(): void {
   readTraining();
@@ -66,6 +69,7 @@ function trainBatch(batch: i32): void {
   // Momentum updates: dθ = m·dθ + step·scale·g, θ += dθ.
   let healthy = updateVisibleUnits(v0, vEnd, rows);
   if (!centring) healthy = updateHiddenBiases(hBegin, hEnd, rows) && healthy;
+  if (ownsGamma()) healthy = updateHiddenGamma(hBegin, hEnd, rows) && healthy;
   if (classes != 0) healthy = updateLabelLayer(rows, hBegin, hEnd) && healthy;
   if (!healthy) reportUnhealthy(batch);
   barrier();
@@ -77,7 +81,7 @@ function trainBatch(batch: i32): void {
 
   // The loss's terms from the updated W and b, from a = b + h0·Wᵀ, summed by the host per batch.
   listHidden(hidden0, r0, r1);
-  sumRowsOfChains(visible1, b, Wt, V, hiddenLists, 0, hiddenCounts, H, r0, r1);
+  sumRowsOfChains(visible1, b, Wt, V, hiddenLists, hiddenValues, hiddenCounts, H, r0, r1);
   for (let i = r0; i < r1; i++) {
     const a = visible1 + <usize>i * rowBytes;
     const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
@@ -91,7 +95,7 @@ function trainBatch(batch: i32): void {
 
 /**
  * h0 for the rows [r0, r1): c + x·W over all of them (sumRowsOfChains keeps each block of W in
- * cache while every row reads it), then σ and a draw per row.
+ * cache while every row reads it), then the means and a draw per row (layers/hidden.ts).
  */
 function positivePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
   for (let i = r0; i < r1; i++) {
@@ -100,10 +104,8 @@ function positivePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
   }
   sumRowsOfChains(hidden0Prob, c, W, H, xIndex, xValue, xCount, V, r0, r1);
   for (let i = r0; i < r1; i++) {
-    const p = hidden0Prob + <usize>i * hiddenBytes;
-    sigmoidRow(p, H);
-    uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN);
-    sampleRow(p, uniforms, H, hidden0 + <usize>i * hiddenBytes, 0, false);
+    const at = <usize>i * hiddenBytes;
+    hiddenRow(hidden0Prob + at, true, i, batch, PHASE_HIDDEN, hidden0 + at, 0, hidden0Moment + at);
   }
 }
 
@@ -116,7 +118,7 @@ function negativePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
   listHidden(persistent ? chains : hidden0, r0, r1);
   for (let t = 1; t <= cdSteps; t++) {
     const stride = GIBBS_PHASE_STRIDE * <u32>(t - 1);
-    sumRowsOfChains(visible1, b, Wt, V, hiddenLists, 0, hiddenCounts, H, r0, r1);
+    sumRowsOfChains(visible1, b, Wt, V, hiddenLists, hiddenValues, hiddenCounts, H, r0, r1);
     for (let i = r0; i < r1; i++) {
       const v1 = visible1 + <usize>i * rowBytes;
       const x = data + <usize>load<i32>(order + (<usize>(start + i) << 2)) * rowBytes;
@@ -138,22 +140,32 @@ function negativePhase(r0: i32, r1: i32, batch: i32, start: i32): void {
         store<i32>(vCount + (<usize>i << 2), compress(visible1 + <usize>i * rowBytes, V, vIndex + <usize>i * rowBytes, vValue + <usize>i * rowBytes));
       }
     }
+    // The last step of a chain that is not kept samples only for 'samples' statistics.
+    const draw = bySamples || persistent || !last;
     for (let i = r0; i < r1; i++) {
-      const h1 = hidden1 + <usize>i * hiddenBytes;
-      sigmoidRow(h1, H);
-      if (!bySamples && !persistent && last) continue;
-      uniformRow(uniforms, H, <u32>i, <u32>batch, PHASE_HIDDEN_AGAIN + stride);
-      sampleRow(h1, uniforms, H, hSample, last ? h1 : 0, bySamples);
-      if (!last) store<i32>(hiddenCounts + (<usize>i << 2), compress(hSample, H, hiddenLists + <usize>i * hiddenBytes, pre));
-      else if (persistent) memory.copy(chains + <usize>i * hiddenBytes, hSample, hiddenBytes);
+      const at = <usize>i * hiddenBytes;
+      const h1 = hidden1 + at;
+      hiddenRow(h1, draw, i, batch, PHASE_HIDDEN_AGAIN + stride, hSample, last ? h1 : 0, last ? hidden1Moment + at : 0);
+      if (!draw) continue;
+      if (!last) store<i32>(hiddenCounts + (<usize>i << 2), compress(hSample, H, hiddenLists + at, hiddenValueRow(i)));
+      else if (persistent) memory.copy(chains + at, hSample, hiddenBytes);
     }
   }
 }
 
-/** The lists of the hidden units on in the binary rows [r0, r1) of `states` (H wide), into hiddenLists and hiddenCounts. */
+/**
+ * The lists of the hidden units not zero in the rows [r0, r1) of `states` (H wide), into
+ * hiddenLists and hiddenCounts, with their values in hiddenValues where the states are not 0/1.
+ */
 function listHidden(states: usize, r0: i32, r1: i32): void {
   for (let i = r0; i < r1; i++) {
-    const count = compress(states + <usize>i * hiddenBytes, H, hiddenLists + <usize>i * hiddenBytes, pre);
+    const count = compress(states + <usize>i * hiddenBytes, H, hiddenLists + <usize>i * hiddenBytes, hiddenValueRow(i));
     store<i32>(hiddenCounts + (<usize>i << 2), count);
   }
+}
+
+/** Where row i's list values go: its row of hiddenValues, or (binary units, whose values are all 1) scratch. */
+// @ts-ignore: decorator
+@inline function hiddenValueRow(i: i32): usize {
+  return hiddenValues ? hiddenValues + <usize>i * hiddenBytes : pre;
 }

@@ -5,7 +5,7 @@
 // as ES modules allow, and each read compiles to a plain global.get.
 
 import * as C from './control';
-import { VISIBLE_GAUSSIAN } from './constants';
+import { HIDDEN_BINARY, VISIBLE_GAUSSIAN } from './constants';
 
 export let ctrl: usize = 0;
 export let thread: i32 = 0;
@@ -67,6 +67,8 @@ export let vValue: usize = 0;
 export let vCount: usize = 0;
 export let hiddenLists: usize = 0;
 export let hiddenCounts: usize = 0;
+/** The values of the entries of hiddenLists, laid out as the lists are; 0 for binary units, whose listed states are all 1. */
+export let hiddenValues: usize = 0;
 export let gradient: usize = 0;
 export let hiddenGradient: usize = 0;
 
@@ -86,6 +88,13 @@ export let z: usize = 0;
 export let dz: usize = 0;
 export let precision: usize = 0;
 export let deviation: usize = 0;
+
+// Hidden units that own γ (Gaussian and ReLU units): γ, its velocity, and each row's m₂ of the
+// positive and negative statistics (hidden0Moment, hidden1Moment), which γ's gradient reads.
+export let gamma: usize = 0;
+export let dGamma: usize = 0;
+export let hidden0Moment: usize = 0;
+export let hidden1Moment: usize = 0;
 
 // Softmax visible groups.
 export let softmaxSize: i32 = 0;
@@ -203,6 +212,8 @@ export function readTraining(): void {
   hiddenGradient = pointer(C.HIDDENGRADIENT);
   hiddenLists = pointer(C.HIDDENLISTS);
   hiddenCounts = pointer(C.HIDDENCOUNTS);
+  hidden0Moment = pointer(C.HIDDEN0MOMENT);
+  hidden1Moment = pointer(C.HIDDEN1MOMENT);
   pre = pointer(C.SCRATCH) + <usize>thread * pointer(C.SCRATCHBYTES);
   uniforms = pre + pointer(C.SCRATCHUNIFORMS);
   hIndex = pre + pointer(C.SCRATCHHIDDENINDEX);
@@ -217,6 +228,7 @@ export function readTraining(): void {
   temperatures = word(C.TEMPERATURES);
   if (temperatures != 0) readTempering();
   readUnits();
+  hiddenValues = hiddenType == HIDDEN_BINARY ? 0 : pointer(C.HIDDENVALUES);
   learnVariance = visibleType == VISIBLE_GAUSSIAN && word(C.LEARNVARIANCE) == 1;
   readLabels();
 }
@@ -255,10 +267,12 @@ export function setEpochIndex(k: u32): void {
   epochIndex = k;
 }
 
-/** The units' types, and the visible type's arrays: Gaussian units' log-variances and scales, softmax groups' size. */
+/** The units' types and their own arrays: Gaussian visible units' log-variances and scales, softmax groups' size, hidden units' γ. */
 function readUnits(): void {
   visibleType = <u32>word(C.VISIBLETYPE);
   hiddenType = <u32>word(C.HIDDENTYPE);
+  gamma = pointer(C.HIDDENGAMMA);
+  dGamma = pointer(C.HIDDENGAMMAVELOCITY);
   z = pointer(C.VISIBLELOGVARIANCE);
   dz = pointer(C.VISIBLELOGVARIANCEVELOCITY);
   precision = pointer(C.VISIBLEPRECISION);

@@ -1,10 +1,12 @@
 // The momentum step of docs/training-step.md for this thread's share of the units, dθ = m·dθ +
 // step·scale·g and θ += dθ: the weights (with weight decay; Wᵀ kept in step with W), the visible
 // biases (centred: corrected by the weight step) and Gaussian units' log-variances; the hidden
-// biases (centred, they need the whole weight step: centring.ts updates them after a barrier).
+// biases (centred, they need the whole weight step: centring.ts updates them after a barrier),
+// and the γ of Gaussian and ReLU hidden units, from its gradient and floored at MIN_GAMMA.
 
+import { MIN_GAMMA } from './constants';
 import { updateLogVariance } from './layers/gaussian';
-import { b, c, centring, db, dc, decayStep, dW, gradient, H, hiddenBytes, hiddenGradient, lambda, learnVariance, meanGradient, momentum, stepSize, V, visibleGradient, W, Wt } from './state';
+import { b, c, centring, db, dc, decayStep, dGamma, dW, gamma, gradient, H, hidden0Moment, hidden1Moment, hiddenBytes, hiddenGradient, lambda, learnVariance, meanGradient, momentum, stepSize, V, visibleGradient, W, Wt } from './state';
 import { dotHidden, f32At } from './sums';
 import { isFinite4 } from './threads';
 
@@ -63,6 +65,31 @@ export function updateHiddenBiases(hBegin: i32, hEnd: i32, rows: i32): bool {
     store<f32>(f32At(dc, j), velocity);
     store<f32>(f32At(c, j), value);
     healthy = healthy && isFinite4(f32x4.splat(value)) && isFinite4(f32x4.splat(velocity));
+  }
+  return healthy;
+}
+
+/**
+ * γ of the hidden units [hBegin, hEnd) (docs/layers.md): g_γ = Σ_rows (m₂(negative) − m₂(positive))
+ * / 2B over the batch's rows in order, from the m₂ the half steps left (computed with γ before this
+ * update), then the biases' momentum step and the floor MIN_GAMMA, as gammaGradient and floorGamma
+ * in src/layers/gaussian.ts. Returns whether γ (after the floor) and dγ stayed finite.
+ */
+export function updateHiddenGamma(hBegin: i32, hEnd: i32, rows: i32): bool {
+  const half: f32 = 0.5 / <f32>rows;
+  let healthy = true;
+  for (let j = hBegin; j < hEnd; j++) {
+    let sum: f32 = 0;
+    for (let i = 0; i < rows; i++) {
+      const at = f32At(<usize>i * hiddenBytes, j);
+      sum += load<f32>(hidden1Moment + at) - load<f32>(hidden0Moment + at);
+    }
+    const velocity = momentum * load<f32>(f32At(dGamma, j)) + stepSize * (sum * half);
+    const value = load<f32>(f32At(gamma, j)) + velocity;
+    const floored = value < MIN_GAMMA ? MIN_GAMMA : value;
+    store<f32>(f32At(dGamma, j), velocity);
+    store<f32>(f32At(gamma, j), floored);
+    healthy = healthy && isFinite4(f32x4.splat(floored)) && isFinite4(f32x4.splat(velocity));
   }
   return healthy;
 }

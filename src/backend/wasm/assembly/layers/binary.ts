@@ -1,11 +1,11 @@
 // Binary units, visible or hidden: probabilities σ(pre) and draws from them, the log-likelihood
-// of a binary data row (what the KL is made of), the visible half step, and AIS's draws at an
-// inverse temperature β.
+// of a binary data row (what the KL is made of), the visible and hidden half steps, and AIS's
+// draws at an inverse temperature β.
 
 import { PHASE_AIS_VISIBLE } from '../constants';
 import { sigmoid4, softplus4 } from '../math';
 import { uniformRow } from '../philox';
-import { baseBias, bySamples, rowBytes, uniforms, V } from '../state';
+import { baseBias, bySamples, H, rowBytes, uniforms, V } from '../state';
 import { f32At } from '../sums';
 
 /** p = σ(pre) in place. */
@@ -98,6 +98,17 @@ export function binaryVisibleStep(v1: usize, pre: usize, i: i32, batch: i32, pha
     uniformRow(uniforms, V, <u32>i, <u32>batch, phase);
     sampleRow(pre, uniforms, V, 0, v1, true);
   }
+}
+
+/**
+ * Batch row i's hidden half step (layers/hidden.ts, hiddenRow): σ(z) in place, and with `draw` a
+ * sample at (row i, batch, phase) into `sample` and the statistic into `stat` unless it is 0.
+ */
+export function binaryHiddenRow(row: usize, draw: bool, i: i32, batch: i32, phase: u32, sample: usize, stat: usize): void {
+  sigmoidRow(row, H);
+  if (!draw) return;
+  uniformRow(uniforms, H, <u32>i, <u32>batch, phase);
+  sampleRow(row, uniforms, H, sample, stat, bySamples);
 }
 
 /** AIS: chain r's visible row at β from input = b + h·Wᵀ, listed in `index` (the units on); returns how many are on. */

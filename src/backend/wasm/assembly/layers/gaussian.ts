@@ -1,15 +1,17 @@
-// Gaussian visible units (Cho, Ilin & Raiko 2011; docs/training-step.md, "Gaussian visible
-// units"; gaussianStep in src/backend/cpu/gaussian-step.ts is the reference). The model keeps
-// z = log σ² and its velocity, and beside them 1/σ² and σ as float32, which every thread reads:
-// the hidden units see the visible rows through compressVisible, scaled by 1/σ², so the
-// gradient and the bias updates are the binary ones; the visible units are drawn by normalRow.
-// Here: the scales, the half step and AIS's draws, the squared error, and the log-variances'
-// gradient and update.
+// Gaussian units. Visible (Cho, Ilin & Raiko 2011; docs/training-step.md, "Gaussian visible
+// units"; gaussianVisible in src/layers/gaussian.ts is the reference): the model keeps z = log σ²
+// and its velocity, and beside them 1/σ² and σ as float32, which every thread reads: the hidden
+// units see the visible rows through compressVisible, scaled by 1/σ², so the gradient and the
+// bias updates are the binary ones; the visible units are drawn by normalRow. Here: the scales,
+// the half step and AIS's draws, the squared error, and the log-variances' gradient and update.
+// Hidden (Tubiana & Monasson 2017; gaussianHidden in src/layers/gaussian.ts): h | z ~ N(z/γ, 1/γ),
+// a row's half step (gaussianHiddenRow); update.ts steps γ.
 
 import { PHASE_AIS_VISIBLE } from '../constants';
-import { normalRow } from '../philox';
+import { boxMuller4 } from '../math';
+import { normalRow, uniformRow } from '../philox';
 import { compressScaled } from '../sparse';
-import { b, bySamples, data, deviation, dz, momentum, order, precision, rowBytes, stepSize, V, varianceGradient, visible1, visibleValue, z } from '../state';
+import { b, bySamples, data, deviation, dz, gamma, H, momentum, order, precision, rowBytes, stepSize, uniforms, V, varianceGradient, visible1, visibleValue, z } from '../state';
 import { dotHidden, f32At } from '../sums';
 import { barrier, isFinite4, shareBegin, shareEnd } from '../threads';
 
@@ -110,4 +112,48 @@ export function compressGaussian(row: usize, index: usize, value: usize): i32 {
 export function annealGaussianRow(input: usize, index: usize, r: i32, beta: f64): i32 {
   normalRow(input, b, input, <f32>beta, <u32>r, 0, PHASE_AIS_VISIBLE);
   return compressGaussian(input, index, visibleValue + <usize>r * rowBytes);
+}
+
+/**
+ * Batch row i's hidden half step (layers/hidden.ts, hiddenRow) from z in `row`: the means z/γ in
+ * place; with `draw` a sample z/γ + n/√γ into `sample`, n from uniforms 2j and 2j + 1 of a row
+ * of 2H at (row i, batch, phase) as normalDraws takes them, and the statistic into `stat` (may be
+ * `row`) unless it is 0; m₂ into `moment` unless it is 0: the sample's square under 'samples',
+ * else E[h² | z] = (z/γ)² + 1/γ.
+ */
+export function gaussianHiddenRow(row: usize, draw: bool, i: i32, batch: i32, phase: u32, sample: usize, stat: usize, moment: usize): void {
+  const sampled = draw && bySamples;
+  if (draw) uniformRow(uniforms, 2 * H, <u32>i, <u32>batch, phase);
+  let j = 0;
+  for (; j + 4 <= H; j += 4) {
+    const g = v128.load(f32At(gamma, j));
+    const mean = f32x4.div(v128.load(f32At(row, j)), g);
+    v128.store(f32At(row, j), mean);
+    let value = mean;
+    if (draw) {
+      const pair = f32At(uniforms, 2 * j);
+      const first = v128.load(pair);
+      const second = v128.load(pair, 16);
+      const n = boxMuller4(v128.shuffle<i32>(first, second, 0, 2, 4, 6), v128.shuffle<i32>(first, second, 1, 3, 5, 7));
+      const s = f32x4.add(mean, f32x4.div(n, f32x4.sqrt(g)));
+      v128.store(f32At(sample, j), s);
+      if (sampled) value = s;
+    }
+    if (stat) v128.store(f32At(stat, j), value);
+    if (moment) v128.store(f32At(moment, j), sampled ? f32x4.mul(value, value) : f32x4.add(f32x4.mul(mean, mean), f32x4.div(f32x4.splat(1), g)));
+  }
+  for (; j < H; j++) {
+    const g = load<f32>(f32At(gamma, j));
+    const mean = load<f32>(f32At(row, j)) / g;
+    store<f32>(f32At(row, j), mean);
+    let value = mean;
+    if (draw) {
+      const n = f32x4.extract_lane(boxMuller4(f32x4.splat(load<f32>(f32At(uniforms, 2 * j))), f32x4.splat(load<f32>(f32At(uniforms, 2 * j + 1)))), 0);
+      const s = mean + n / Mathf.sqrt(g);
+      store<f32>(f32At(sample, j), s);
+      if (sampled) value = s;
+    }
+    if (stat) store<f32>(f32At(stat, j), value);
+    if (moment) store<f32>(f32At(moment, j), sampled ? value * value : mean * mean + 1 / g);
+  }
 }
