@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
-import type { HiddenType, Statistics } from './layers/layer.js';
-import type { VisibleType } from './layers/registry.js';
+import type { Statistics } from './layers/layer.js';
+import type { HiddenType, VisibleType } from './layers/registry.js';
 
 /**
  * Which options combine, in one table with one wording, read by the options' checks and by every

@@ -1,8 +1,8 @@
 import type { GpuOptions } from './gpu-options.js';
 import { checkCombination } from './combinations.js';
 import { InvalidArgumentError } from './errors.js';
-import type { HiddenType, Statistics } from './layers/layer.js';
-import { HIDDEN_LAYERS, type VisibleType } from './layers/registry.js';
+import type { Statistics } from './layers/layer.js';
+import { HIDDEN_LAYERS, type HiddenType, type VisibleType } from './layers/registry.js';
 
 export type { HiddenType, VisibleType };
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Parameters } from '../parameters.js';
-import type { HiddenType, Statistics } from '../layers/layer.js';
-import type { VisibleType } from '../layers/registry.js';
+import type { Statistics } from '../layers/layer.js';
+import type { HiddenType, VisibleType } from '../layers/registry.js';
 import { checkCombination, type Combination } from '../combinations.js';
 import type { Matrix } from '../matrix.js';
 import type { PixelMatrix } from '../pixels.js';

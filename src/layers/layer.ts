@@ -23,7 +23,8 @@ export type Domain = 'unit' | 'real' | 'nonnegative';
 
 /** A hidden unit type: binary (Bernoulli), Gaussian or ReLU. */
 export interface HiddenLayer {
-  readonly type: HiddenType;
+  /** Its name in the registry (src/layers/registry.ts). */
+  readonly type: string;
   /** Where its states and means lie: what rows given for it must hold. */
   readonly domain: Domain;
   /** The tensors it owns beside the hidden bias (its velocities with them). */
@@ -62,7 +63,6 @@ export interface HiddenPhases {
   readonly bySamples: boolean;
 }
 
-export type HiddenType = 'binary' | 'gaussian' | 'relu';
 
 
 /** Which states a contrastive-divergence step's statistics hold: docs/training-step.md has the table. */

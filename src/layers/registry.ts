@@ -1,7 +1,7 @@
 import { CENTRING, COUPLING, LABELS, type TensorSpec } from '../parameters.js';
 import { binaryHidden, binaryVisible } from './binary.js';
 import { gaussianHidden, gaussianVisible } from './gaussian.js';
-import type { HiddenLayer, HiddenType, ModelLayers, VisibleLayer } from './layer.js';
+import type { HiddenLayer, ModelLayers, VisibleLayer } from './layer.js';
 import { reluHidden } from './relu.js';
 import { softmaxVisible } from './softmax.js';
 
@@ -10,11 +10,14 @@ import { softmaxVisible } from './softmax.js';
  * description and reference math), a WGSL snippet in shaders/layers/, an AssemblyScript file in
  * src/backend/wasm/assembly/layers/, and its line below (docs/layers.md).
  */
-export const HIDDEN_LAYERS: Readonly<Record<HiddenType, () => HiddenLayer>> = {
+export const HIDDEN_LAYERS = {
   binary: () => binaryHidden,
   gaussian: gaussianHidden,
   relu: reluHidden,
-};
+} as const satisfies Readonly<Record<string, () => HiddenLayer>>;
+
+/** The hidden unit types, by the registry's names. */
+export type HiddenType = keyof typeof HIDDEN_LAYERS;
 
 /**
  * 'binary' (Bernoulli), 'gaussian' (real values), or { softmax: K }: each run of K visible units

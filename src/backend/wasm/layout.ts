@@ -1,6 +1,6 @@
 import control from './control.json';
 import { InvalidArgumentError } from '../../errors.js';
-import type { HiddenType } from '../../layers/layer.js';
+import type { HiddenType } from '../../layers/registry.js';
 import { modelTensors } from '../../layers/registry.js';
 import { formatBytes } from '../../memory.js';
 import { arraysOf, type ParameterName } from '../../parameters.js';

@@ -8,7 +8,7 @@ import binary from '../../../shaders/layers/binary.wgsl';
 import gaussian from '../../../shaders/layers/gaussian.wgsl';
 import relu from '../../../shaders/layers/relu.wgsl';
 import { InvalidArgumentError } from '../../errors.js';
-import type { HiddenType } from '../../layers/layer.js';
+import type { HiddenType } from '../../layers/registry.js';
 import { HIDDEN_LAYERS } from '../../layers/registry.js';
 import type { Snippet } from './program.js';
 
