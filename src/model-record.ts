@@ -65,7 +65,7 @@ export class ModelRecord {
     return {
       learningRate, momentum, statistics, gradient, cdSteps, persistent, weightDecay,
       learnVariance: visibleType === 'gaussian' && learnVariance,
-      ...(centering && { centering }),
+      ...(centering && { centring: centering }),
       ...(parallelTempering && { parallelTempering }),
       ...(labels > 0 && { labels: { objective, generativeWeight } }),
     };

@@ -132,7 +132,7 @@ async function trainEpoch(record: ModelRecord, backend: Backend, runEpoch: (plan
   }
   const before = record.parameters;
   record.parameters = result.parameters;
-  const kl = [...earlier, ...result.klDivergence];
+  const kl = [...earlier, ...result.losses];
   if (result.nonFiniteBatch !== undefined) {
     throw new NonFiniteError(
       epoch + 1,

@@ -54,7 +54,7 @@ function byTheAlgorithm(p: Parameters, x: Float32Array, rule: TrainingRule) {
   const W2 = W.map((v, k) => v + dW[k]);
   const bc2 = bc.map((v, i) => v + db[i]);
   const cc2 = cc.map((v, j) => v + dc[j]);
-  const rate = rule.centering!.offsetRate;
+  const rate = rule.centring!.offsetRate;
   const lambda2 = lambda.map((l, j) => (1 - rate) * l + rate * mean((r) => p0[r][j]));
   // The reparametrisation keeps the distribution: b_c += W·(λ' − λ). Then back to plain biases.
   const bc3 = bc2.map((v, i) => v + lambda2.reduce((s, l, j) => s + W2[i * H + j] * (l - lambda[j]), 0));
@@ -72,7 +72,7 @@ function byTheAlgorithm(p: Parameters, x: Float32Array, rule: TrainingRule) {
 describe('a centred CD-1 step on the reference backend', () => {
   const rule: TrainingRule = {
     learningRate: 0.1, momentum: 0.5, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0,
-    centering: { offsetRate: 0.1 },
+    centring: { offsetRate: 0.1 },
   };
 
   it('equals the centred algorithm written in its own parametrisation', () => {
@@ -91,7 +91,7 @@ describe('a centred CD-1 step on the reference backend', () => {
     const [centred, plain] = [centredModel(), centredModel()];
     const at = (phase: number): DrawAddress => ({ seed: 0, phase, epoch: 0, batch: 0 });
     contrastiveDivergenceStep(BINARY_LAYERS, centred, x, ROWS, rule, at, philoxUniforms, new StepScratch(ROWS, V, H));
-    contrastiveDivergenceStep(BINARY_LAYERS, plain, x, ROWS, { ...rule, centering: undefined }, at, philoxUniforms, new StepScratch(ROWS, V, H));
+    contrastiveDivergenceStep(BINARY_LAYERS, plain, x, ROWS, { ...rule, centring: undefined }, at, philoxUniforms, new StepScratch(ROWS, V, H));
     expect(Array.from(centred.visibleOffset!)).toEqual(Array.from(centredModel().visibleOffset!));
     expect(Array.from(centred.weights)).not.toEqual(Array.from(plain.weights));
   });

@@ -78,11 +78,11 @@ export const RULES: TrainingRule[] = [
   { learningRate: 0.2, momentum: 0.5, statistics: 'samples', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0 },
   { learningRate: 0.2, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 2, persistent: true, weightDecay: 0.001 },
   // Centring: PyDeep's recipe (probabilities, mean gradient, PCD), and one with everything else on.
-  { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0, centering: { offsetRate: 0.01 } },
-  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 2, persistent: false, weightDecay: 0.01, centering: { offsetRate: 0.2 } },
+  { learningRate: 0.1, momentum: 0, statistics: 'probabilities', gradient: 'mean', cdSteps: 1, persistent: true, weightDecay: 0, centring: { offsetRate: 0.01 } },
+  { learningRate: 0.05, momentum: 0.9, statistics: 'samples', gradient: 'sum', cdSteps: 2, persistent: false, weightDecay: 0.01, centring: { offsetRate: 0.2 } },
   // 'mixed': the PyTorch tutorial's recipe, and with a longer persistent chain, momentum, decay and centring.
   { learningRate: 0.1, momentum: 0, statistics: 'mixed', gradient: 'mean', cdSteps: 1, persistent: false, weightDecay: 0 },
-  { learningRate: 0.05, momentum: 0.5, statistics: 'mixed', gradient: 'sum', cdSteps: 2, persistent: true, weightDecay: 0.001, centering: { offsetRate: 0.1 } },
+  { learningRate: 0.05, momentum: 0.5, statistics: 'mixed', gradient: 'sum', cdSteps: 2, persistent: true, weightDecay: 0.001, centring: { offsetRate: 0.1 } },
 ];
 
 /** The parameters every backend comparison checks, with the offsets when the rule centres. */
@@ -91,7 +91,7 @@ export const PARAMETER_KEYS = ['weights', 'visibleBias', 'hiddenBias', 'weightVe
 /** randomParameters, with centring's offsets (μ in (0.1, 0.9), λ in (0.3, 0.7)) when `rule` centres. */
 export function parametersFor(rule: TrainingRule, visible: number, hidden: number, seed: number, scale = 1): Parameters {
   const p = randomParameters(visible, hidden, seed, scale);
-  return rule.centering ? { ...p, visibleOffset: fixture(visible, seed + 6, 0.1, 0.9), hiddenOffset: fixture(hidden, seed + 7, 0.3, 0.7) } : p;
+  return rule.centring ? { ...p, visibleOffset: fixture(visible, seed + 6, 0.1, 0.9), hiddenOffset: fixture(hidden, seed + 7, 0.3, 0.7) } : p;
 }
 
 /** An epoch of `rows` rows in batches of `batchSize` (numpy.array_split), as fit plans it. */

@@ -34,7 +34,7 @@ export interface TrainingRule {
    * Centred gradients (Parameters.visibleOffset and hiddenOffset must be present), with the
    * hidden offsets following the positive phase's mean statistic at this rate.
    */
-  readonly centering?: { readonly offsetRate: number };
+  readonly centring?: { readonly offsetRate: number };
   /**
    * Parallel tempering (Desjardins et al., AISTATS 2010): each persistent chain runs at
    * `temperatures` inverse temperatures 1 = β₀ > … > β_{M−1} = 0, neighbours swapping states
@@ -86,7 +86,7 @@ export function combinationOf(shape: ModelShape, rule: TrainingRule): Combinatio
     visibleType: shape.visibleType,
     hiddenType: shape.hiddenType,
     labels: rule.labels ? shape.labels : 0,
-    centering: rule.centering !== undefined,
+    centering: rule.centring !== undefined,
     parallelTempering: rule.parallelTempering !== undefined,
     persistent: rule.persistent,
     statistics: rule.statistics,
@@ -121,9 +121,10 @@ export interface EpochResult {
   /**
    * The loss of each batch trained (from plan.firstBatch on), in batch order: simple_rbm's KL
    * divergence, or the reconstruction's mean squared error (Gaussian visible units), the softmax
-   * cross-entropy (softmax groups) or the mean −log p(y | x) (a label layer).
+   * cross-entropy (softmax groups) or the mean −log p(y | x) (a label layer). The public
+   * History calls the epochs' means klDivergence, simple_rbm's name.
    */
-  readonly klDivergence: Float64Array;
+  readonly losses: Float64Array;
   /** The parameters afterwards, copied to the host. */
   readonly parameters: Parameters;
   /** True when the signal stopped the epoch before its last batch. */

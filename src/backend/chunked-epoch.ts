@@ -48,7 +48,7 @@ export async function chunkedEpoch(backend: Backend, plan: EpochPlan, chunkRows:
   let deviceSeconds: number | undefined;
   let parameters = before;
   let next = chunks.length > 0 ? readChunk(0) : undefined;
-  const ended = (stopped: boolean): EpochResult => ({ klDivergence: Float64Array.from(losses), parameters, stopped, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) });
+  const ended = (stopped: boolean): EpochResult => ({ losses: Float64Array.from(losses), parameters, stopped, deviceSeconds, ...(plan.rule.parallelTempering && { swaps }) });
   for (let k = 0; k < chunks.length; k++) {
     const [b0, b1] = chunks[k];
     const x = await next!;
@@ -69,12 +69,12 @@ export async function chunkedEpoch(backend: Backend, plan: EpochPlan, chunkRows:
     } finally {
       resident.release();
     }
-    losses.push(...result.klDivergence);
+    losses.push(...result.losses);
     if (result.swaps) [swaps.accepted, swaps.tried] = [swaps.accepted + result.swaps.accepted, swaps.tried + result.swaps.tried];
     if (result.deviceSeconds !== undefined) deviceSeconds = (deviceSeconds ?? 0) + result.deviceSeconds;
     if (result.nonFiniteBatch !== undefined) {
       await backend.setParameters(before);
-      return { klDivergence: Float64Array.from(losses), parameters: before, stopped: false, nonFiniteBatch: result.nonFiniteBatch };
+      return { losses: Float64Array.from(losses), parameters: before, stopped: false, nonFiniteBatch: result.nonFiniteBatch };
     }
     parameters = result.parameters;
     if (result.stopped || (plan.signal?.aborted === true && k + 1 < chunks.length)) return ended(true);

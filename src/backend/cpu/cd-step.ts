@@ -113,7 +113,7 @@ export function contrastiveDivergenceStep(
     ...(hiddenLayer.ownGradients?.(p, { positive: { z: s.hiddenPre, statistic: hidden }, negative: { z: s.hiddenAgainPre, statistic: hiddenAgain }, rows, bySamples }) ?? []),
   ];
 
-  if (rule.centering) {
+  if (rule.centring) {
     centredUpdate(p, rule, rows, hidden, s);
   } else {
     const { step } = applyPlainUpdate(p, rule, rows, s);

@@ -15,7 +15,7 @@ export function centredUpdate(p: Parameters, rule: TrainingRule, rows: number, h
   addWeightDecay(p.weights, rule, step, weightStep, s.weightGradient);
   applyMomentum(p.weights, p.weightVelocity, s.weightGradient, weightStep, rule.momentum);
   updateCentredBiases(p, step, rule.momentum, s);
-  followHiddenMean(p, hidden, rows, rule.centering!.offsetRate);
+  followHiddenMean(p, hidden, rows, rule.centring!.offsetRate);
 }
 
 /**

@@ -110,7 +110,7 @@ export class CpuBackend extends HostBackend implements Backend {
       const value = step(layers, this.params, batch, rows, plan.rule, at, philoxUniforms, this.scratch);
       if (!Number.isFinite(value) || !allFinite(this.params)) {
         this.params = before;
-        return { klDivergence: Float64Array.from(losses), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
+        return { losses: Float64Array.from(losses), parameters: copyParameters(before), stopped: false, nonFiniteBatch: b };
       }
       losses.push(value);
       plan.onBatch?.(b);
@@ -119,10 +119,10 @@ export class CpuBackend extends HostBackend implements Backend {
         yielded = performance.now();
       }
       if (plan.signal?.aborted && b < batches - 1) {
-        return { klDivergence: Float64Array.from(losses), parameters: copyParameters(this.params), stopped: true, ...counts() };
+        return { losses: Float64Array.from(losses), parameters: copyParameters(this.params), stopped: true, ...counts() };
       }
     }
-    return { klDivergence: Float64Array.from(losses), parameters: copyParameters(this.params), stopped: false, ...counts() };
+    return { losses: Float64Array.from(losses), parameters: copyParameters(this.params), stopped: false, ...counts() };
   }
 
   /** The layers an epoch trains: the model's, with the rule's options for them. */

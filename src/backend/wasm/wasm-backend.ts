@@ -247,8 +247,8 @@ export class WasmBackend extends HostBackend implements Backend {
       momentum: rule.momentum,
       stepSize: (1 - rule.momentum) * rule.learningRate,
       weightDecay: rule.weightDecay,
-      centring: rule.centering ? 1 : 0,
-      offsetRate: rule.centering?.offsetRate ?? 0,
+      centring: rule.centring ? 1 : 0,
+      offsetRate: rule.centring?.offsetRate ?? 0,
       temperatures: regions.temperatures,
       visibleType: visibleTypeWord(this.gaussian, this.layers.visible.groupSize),
       hiddenType: HiddenTypeWord[this.shape.hiddenType]!,
@@ -288,11 +288,11 @@ export class WasmBackend extends HostBackend implements Backend {
     const bad = firstBadBatch(loss, plan.firstBatch, health === HEALTHY ? undefined : health);
     if (bad !== undefined) {
       await this.setParameters(before);
-      return { klDivergence: loss.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
+      return { losses: loss.slice(0, bad - plan.firstBatch), parameters: before, stopped: false, nonFiniteBatch: bad };
     }
     if (rule.persistent) this.chains = mergeChains(this.chains, chains);
     const swaps = this.swapsCounted(regions);
-    return { klDivergence: loss, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
+    return { losses: loss, parameters: copyParameters(this.view()), stopped: plan.firstBatch + done < batches, ...(swaps && { swaps }) };
   }
 
   /** The control words of a label layer's step (classes 0 without one). */
@@ -324,8 +324,8 @@ export class WasmBackend extends HostBackend implements Backend {
       const bad = data.labels.findIndex((y) => y >= this.classes);
       if (bad >= 0) throw new InvalidArgumentError('labels', `row ${bad} has label ${data.labels[bad]}, but the model has ${this.classes} classes`);
     }
-    if (rule.centering && !this.owners.has('centring')) {
-      throw new InvalidArgumentError('plan.rule.centering', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
+    if (rule.centring && !this.owners.has('centring')) {
+      throw new InvalidArgumentError('plan.rule.centring', 'a centred step needs the offsets: set parameters with visibleOffset and hiddenOffset first');
     }
   }
 

@@ -180,9 +180,9 @@ export class Trainer {
       model.encodeRestore(restore);
       device.queue.submit([restore.finish()]);
       parameters = await model.read();
-      return { klDivergence: losses.slice(0, bad - first), parameters, stopped: false, nonFiniteBatch: bad, chains };
+      return { losses: losses.slice(0, bad - first), parameters, stopped: false, nonFiniteBatch: bad, chains };
     }
-    return { klDivergence: losses, parameters, stopped: done < shape.batches, deviceSeconds, chains: new Float32Array(read.chains), ...swapCounts };
+    return { losses: losses, parameters, stopped: done < shape.batches, deviceSeconds, chains: new Float32Array(read.chains), ...swapCounts };
   }
 
   private writeUniforms(plan: EpochPlan): void {
@@ -210,7 +210,7 @@ export class Trainer {
     });
     device.queue.writeBuffer(rule, 0, ruleBytes);
     const { centring } = this.assembled;
-    if (centring) device.queue.writeBuffer(centring, 0, Centring.pack({ offsetRate: training.centering!.offsetRate }));
+    if (centring) device.queue.writeBuffer(centring, 0, Centring.pack({ offsetRate: training.centring!.offsetRate }));
   }
 
   destroy(): void {

@@ -146,7 +146,7 @@ export class WebGpuBackend implements Backend {
       const softmax = this.softmax === undefined ? undefined : { groupSize: this.softmax };
       const temperatures = plan.rule.parallelTempering?.temperatures;
       const sampledVisible = plan.rule.statistics === 'mixed';
-      const centred = plan.rule.centering !== undefined;
+      const centred = plan.rule.centring !== undefined;
       if (gaussian && !this.model.gaussian) {
         throw new InvalidArgumentError('visibleType', 'the model has Gaussian visible units, but the parameters carry no log-variances (visibleLogVariance)');
       }
