@@ -3,8 +3,9 @@
 // naming the problem, before anything changes, and every result that is given is right (each
 // backend against the reference). Cases are tables, as in hostile-api.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
-import { RBM, type Parameters, type RbmOptions } from '../src/node.js';
+import { DataFormatError, decodeModel, encodeModel, InvalidArgumentError, RBM, RbmError, type ModelState, type Parameters, type RbmOptions } from '../src/node.js';
 import { truncatedNormalExcess } from '../src/layers/normal.js';
+import { binaryData } from './helpers.js';
 
 const models: RBM[] = [];
 afterAll(async () => {
@@ -38,5 +39,70 @@ describe('ReLU units far below their truncation point', () => {
     };
     const [near, far] = [await draws(-1e3), await draws(-1e10)];
     far.forEach((d, k) => expect(Math.abs(d - near[k]), `draw ${k}: ${d} at z = −10¹⁰, ${near[k]} at z = −10³`).toBeLessThan(1e-5 * near[k] + 1e-6));
+  });
+});
+
+type ErrorClass = abstract new (...args: never[]) => RbmError;
+
+interface Case {
+  readonly name: string;
+  readonly call: () => unknown;
+  readonly error: ErrorClass;
+  readonly message: string | RegExp;
+}
+
+const bad = (name: string, call: () => unknown, message: string | RegExp, error: ErrorClass = InvalidArgumentError): Case => ({ name, call, error, message });
+
+async function expectRefused(c: Case, rbm?: RBM): Promise<void> {
+  const before = rbm && Buffer.from(encodeModel(await rbm.getState()));
+  const error = await Promise.resolve().then(c.call).then(() => undefined, (e: unknown) => e);
+  expect(error, `${c.name}: expected a ${c.error.name}`).toBeInstanceOf(c.error);
+  expect((error as Error).message).toMatch(typeof c.message === 'string' ? new RegExp(c.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : c.message);
+  if (rbm) expect(Buffer.from(encodeModel(await rbm.getState())).equals(before!), `${c.name}: the model changed`).toBe(true);
+}
+
+describe('persistent chains hold states of the hidden units', () => {
+  const [V, H] = [6, 3];
+  const trainedWithChains = async (hiddenType: 'binary' | 'relu') => {
+    const rbm = new RBM({ visible: V, hidden: H, hiddenType, persistent: true, learningRate: 0.01, threads: 0 });
+    models.push(rbm);
+    await rbm.fit(binaryData(20, V, 5), { epochs: 1, batchSize: 5, verbose: false });
+    return rbm;
+  };
+  const withChains = (state: ModelState, value: number): ModelState => ({
+    ...state,
+    parameters: { ...state.parameters, hiddenChains: state.parameters.hiddenChains!.map((v, k) => (k === 4 ? value : v)) },
+  });
+  const cases: [string, 'binary' | 'relu', number][] = [
+    ['a negative ReLU state', 'relu', -1],
+    ['a ReLU state of −1e-30', 'relu', -1e-30],
+    ['a binary state of 7', 'binary', 7],
+    ['a binary state of −0.5', 'binary', -0.5],
+  ];
+
+  it.each(cases)('setState refuses %s', async (_, hiddenType, value) => {
+    const rbm = await trainedWithChains(hiddenType);
+    await expectRefused(bad('setState', async () => rbm.setState(withChains(await rbm.getState(), value)), /hiddenChains: element 4 is .*; expected a value/), rbm);
+  });
+
+  it.each(cases)('a model file with %s is refused by name', async (_, hiddenType, value) => {
+    const rbm = await trainedWithChains(hiddenType);
+    const state = withChains(await rbm.getState(), value);
+    // encodeModel checks the state as load does: write the file from a good state, then put the bad value in its bytes.
+    const bytes = encodeModel(await rbm.getState());
+    const good = Buffer.from(state.parameters.hiddenChains!.buffer.slice(0));
+    const original = Buffer.from((await rbm.getState()).parameters.hiddenChains!.buffer.slice(0));
+    const at = Buffer.from(bytes).indexOf(original);
+    expect(at).toBeGreaterThan(0);
+    const file = Uint8Array.from(bytes);
+    file.set(good, at);
+    await expectRefused(bad('decodeModel', () => decodeModel(file, 'chains.safetensors'), /chains\.safetensors: hiddenChains: element 4/, DataFormatError));
+  });
+
+  it('keeps taking the chains training leaves (ReLU states ≥ 0, binary states 0 or 1)', async () => {
+    for (const hiddenType of ['binary', 'relu'] as const) {
+      const rbm = await trainedWithChains(hiddenType);
+      await rbm.setState(await rbm.getState());
+    }
   });
 });
