@@ -3,7 +3,7 @@
 // naming the problem, before anything changes, and every result that is given is right (each
 // backend against the reference). Cases are tables, as in hostile-api.test.ts.
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataFormatError, decodeModel, encodeModel, InvalidArgumentError, RBM, RbmError, type ModelState, type Parameters, type RbmOptions } from '../src/node.js';
+import { DataFormatError, decodeModel, encodeModel, InvalidArgumentError, RBM, RbmError, type Matrix, type ModelState, type Parameters, type RbmOptions } from '../src/node.js';
 import { truncatedNormalExcess } from '../src/layers/normal.js';
 import { binaryData } from './helpers.js';
 
@@ -104,5 +104,28 @@ describe('persistent chains hold states of the hidden units', () => {
       const rbm = await trainedWithChains(hiddenType);
       await rbm.setState(await rbm.getState());
     }
+  });
+});
+
+describe("fit's per-epoch log-likelihood needs exact log Z, checked before anything trains", () => {
+  const realRows = (rows: number, cols: number) => ({ data: Float32Array.from({ length: rows * cols }, (_, k) => Math.sin(k)), rows, cols });
+  const cases: [string, RbmOptions, Matrix, RegExp][] = [
+    ['Gaussian visible and Gaussian hidden units', { visible: 4, hidden: 3, visibleType: 'gaussian', hiddenType: 'gaussian' }, realRows(20, 4), /needs a layer of binary units/],
+    ['Gaussian visible and ReLU hidden units', { visible: 4, hidden: 3, visibleType: 'gaussian', hiddenType: 'relu' }, realRows(20, 4), /needs a layer of binary units/],
+    ['softmax visible and ReLU hidden units', { visible: 4, hidden: 3, visibleType: { softmax: 2 }, hiddenType: 'relu' }, { data: Float32Array.from({ length: 80 }, (_, k) => ((k >> 1) + k) % 2), rows: 20, cols: 4 }, /needs a layer of binary units/],
+    ['30 binary visible and 3 ReLU hidden units', { visible: 30, hidden: 3, hiddenType: 'relu' }, binaryData(20, 30, 3), /2\^30 visible states/],
+    ['4 Gaussian visible and 30 binary hidden units', { visible: 4, hidden: 30, visibleType: 'gaussian' }, realRows(20, 4), /2\^30 hidden states/],
+  ];
+  it.each(cases)('%s', async (_, options, x, message) => {
+    const rbm = new RBM({ ...options, learningRate: 0.001, threads: 0 });
+    models.push(rbm);
+    await expectRefused(bad('fit', () => rbm.fit(x, { epochs: 2, batchSize: 5, verbose: false, metrics: ['logLikelihood'] }), new RegExp(`metrics: 'logLikelihood' per epoch needs exact log Z, but .*${message.source}`)), rbm);
+    expect(rbm.epochsTrained).toBe(0);
+  });
+  it('and trains where it can be summed (3 binary visible units beside ReLU ones)', async () => {
+    const rbm = new RBM({ visible: 3, hidden: 30, hiddenType: 'relu', learningRate: 0.01, threads: 0 });
+    models.push(rbm);
+    const fit = await rbm.fit(binaryData(20, 3, 4), { epochs: 1, batchSize: 5, verbose: false, metrics: ['logLikelihood'] });
+    expect(Number.isFinite(fit.metrics?.logLikelihood?.[0])).toBe(true);
   });
 });
