@@ -1,6 +1,6 @@
 import { copyParameters, type AnnealJob, type Backend, type DeviceInfo, type Parameters } from './backend/backend.js';
 import { createBackend } from './backend/create.js';
-import { MAX_EXACT_UNITS } from './backend/exact-partition.js';
+import { exactLimit } from './backend/exact-partition.js';
 import type { GpuOptions } from './gpu-options.js';
 import { InvalidArgumentError } from './errors.js';
 import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS, reverseAisLogPartition } from './evaluation/ais.js';
@@ -177,9 +177,9 @@ export class RBM {
     if (o.metrics.includes('freeEnergyGap') && !validation) {
       throw new InvalidArgumentError('metrics', "'freeEnergyGap' compares with held-out rows: give them as validation");
     }
-    if (o.metrics.includes('logLikelihood') && Math.min(this.visible, this.hidden) > MAX_EXACT_UNITS) {
-      throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z: a layer of at most ${MAX_EXACT_UNITS} units`);
-    }
+    const { visibleType, hiddenType } = this.record.config;
+    const exact = exactLimit(visibleType, hiddenType, this.visible, this.hidden);
+    if (o.metrics.includes('logLikelihood') && exact) throw new InvalidArgumentError('metrics', `'logLikelihood' per epoch needs exact log Z, but ${exact}`);
     const heldBytes = data.trainingBytes(chunkRows) + (validation?.bytes ?? 0) * 2;
     checkMemory('x', `training on ${rows} rows of ${this.visible} values`, heldBytes, this.platform.memoryBytes);
     return this.exclusive(async () => {

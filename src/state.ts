@@ -1,4 +1,5 @@
-import { ALL_TENSORS, describeType, modelTensors, unitTypesOwning } from './layers/registry.js';
+import { expectedIn, inDomain } from './layers/layer.js';
+import { ALL_TENSORS, describeType, HIDDEN_LAYERS, modelTensors, unitTypesOwning } from './layers/registry.js';
 import { arraysOf, type ParameterName, type Parameters, type TensorSpec } from './parameters.js';
 import { InvalidArgumentError } from './errors.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
@@ -111,6 +112,10 @@ export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = ar
       fail('hiddenChains', `expected a Float32Array of whole rows of ${hidden} hidden states`);
     }
     expected.push(['hiddenChains', (chains as Float32Array).length]);
+    // States the hidden units can take: a chain outside them is no state of this model.
+    const { domain } = HIDDEN_LAYERS[config.hiddenType]();
+    const k = (chains as Float32Array).findIndex((v) => Number.isFinite(v) && !inDomain(v, domain));
+    if (k >= 0) fail('hiddenChains', `element ${k} is ${(chains as Float32Array)[k]}; expected ${expectedIn(domain)}, a state of ${config.hiddenType} hidden units`);
   }
   for (const [name, length] of expected) {
     const a = given[name];

@@ -3,6 +3,7 @@ import { LogSumExp, softplus } from '../math.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import type { Parameters } from '../parameters.js';
 import type { HiddenLayer, ModelLayers } from '../layers/layer.js';
+import type { HiddenType, VisibleType } from '../layers/registry.js';
 import { gaussianNormaliser } from '../layers/gaussian.js';
 
 export { gaussianNormaliser };
@@ -10,6 +11,28 @@ import { groupLogNormaliser } from '../layers/softmax.js';
 
 /** Enumerating 2^n states is refused above this n: 2^24 states already take minutes. */
 export const MAX_EXACT_UNITS = 24;
+
+const tooManyStates = (n: number) => `'exact' sums over 2^${n} states of the smaller layer; it is limited to ${MAX_EXACT_UNITS} units (use method: 'ais')`;
+const tooManyGaussian = (hidden: number) => `'exact' sums over the 2^${hidden} hidden states (Gaussian visible units are integrated out); it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`;
+const tooManySoftmax = (hidden: number) => `'exact' sums over the 2^${hidden} hidden states of a softmax model; it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`;
+const tooManyVisible = (visible: number, hiddenType: string) => `'exact' sums over the 2^${visible} visible states (the ${hiddenType} hidden units are integrated out); it is limited to ${MAX_EXACT_UNITS} visible units (use method: 'ais')`;
+
+/**
+ * Why exact log Z cannot be summed for a model of these unit types and sizes, in an error's words,
+ * or undefined where it can: the layer summed over must be binary and of at most MAX_EXACT_UNITS
+ * units (the smaller one of two binary layers; the hidden one beside Gaussian or softmax visible
+ * units; the visible one beside hidden units that are not binary). Read before anything runs.
+ */
+export function exactLimit(visibleType: VisibleType, hiddenType: HiddenType, visible: number, hidden: number): string | undefined {
+  const visibleKind = typeof visibleType === 'object' ? 'softmax' : visibleType;
+  if (hiddenType === 'binary') {
+    if (visibleKind === 'binary') return Math.min(visible, hidden) > MAX_EXACT_UNITS ? tooManyStates(Math.min(visible, hidden)) : undefined;
+    if (hidden <= MAX_EXACT_UNITS) return undefined;
+    return visibleKind === 'gaussian' ? tooManyGaussian(hidden) : tooManySoftmax(hidden);
+  }
+  if (visibleKind !== 'binary') return `'exact' needs a layer of binary units to sum over; with ${visibleKind} visible and ${hiddenType} hidden units use method: 'ais'`;
+  return visible > MAX_EXACT_UNITS ? tooManyVisible(visible, hiddenType) : undefined;
+}
 
 /** What exact enumeration sums over: the smaller layer's n units, with the other m summed out. */
 export interface Enumeration {
@@ -24,12 +47,7 @@ export interface Enumeration {
 /** Chooses the smaller layer to enumerate; refuses more than MAX_EXACT_UNITS units. */
 export function enumeration(p: Parameters, visible: number, hidden: number): Enumeration {
   const n = Math.min(visible, hidden);
-  if (n > MAX_EXACT_UNITS) {
-    throw new InvalidArgumentError(
-      'method',
-      `'exact' sums over 2^${n} states of the smaller layer; it is limited to ${MAX_EXACT_UNITS} units (use method: 'ais')`,
-    );
-  }
+  if (n > MAX_EXACT_UNITS) throw new InvalidArgumentError('method', tooManyStates(n));
   return layerEnumeration(p, visible, hidden, hidden <= visible);
 }
 
@@ -44,12 +62,7 @@ export function gaussianEnumeration(p: Parameters, visible: number, hidden: numb
 
 /** Refuses to enumerate the hidden states of a Gaussian model with more than MAX_EXACT_UNITS hidden units. */
 function checkGaussianEnumeration(hidden: number): void {
-  if (hidden > MAX_EXACT_UNITS) {
-    throw new InvalidArgumentError(
-      'method',
-      `'exact' sums over the 2^${hidden} hidden states (Gaussian visible units are integrated out); it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`,
-    );
-  }
+  if (hidden > MAX_EXACT_UNITS) throw new InvalidArgumentError('method', tooManyGaussian(hidden));
 }
 
 /** The enumeration over the hidden layer (`overHidden`) or the visible one. */
@@ -136,9 +149,7 @@ export async function exactGaussianLogPartition(p: Parameters, visible: number, 
  * log Σ_k exp(b_k + (W·h)_k)). Hidden states in Gray-code order; at most MAX_EXACT_UNITS hidden units.
  */
 export async function exactSoftmaxLogPartition(p: Parameters, visible: number, hidden: number, size: number): Promise<number> {
-  if (hidden > MAX_EXACT_UNITS) {
-    throw new InvalidArgumentError('method', `'exact' sums over the 2^${hidden} hidden states of a softmax model; it is limited to ${MAX_EXACT_UNITS} hidden units (use method: 'ais')`);
-  }
+  if (hidden > MAX_EXACT_UNITS) throw new InvalidArgumentError('method', tooManySoftmax(hidden));
   const logits = Float64Array.from(p.visibleBias);
   const state = new Uint8Array(hidden);
   let linear = 0;
@@ -164,9 +175,7 @@ export async function exactSoftmaxLogPartition(p: Parameters, visible: number, h
  * MAX_EXACT_UNITS visible units.
  */
 export async function exactVisibleLogPartition(hidden: HiddenLayer, p: Parameters, visible: number, hiddenUnits: number): Promise<number> {
-  if (visible > MAX_EXACT_UNITS) {
-    throw new InvalidArgumentError('method', `'exact' sums over the 2^${visible} visible states (the ${hidden.type} hidden units are integrated out); it is limited to ${MAX_EXACT_UNITS} visible units (use method: 'ais')`);
-  }
+  if (visible > MAX_EXACT_UNITS) throw new InvalidArgumentError('method', tooManyVisible(visible, hidden.type));
   const activation = Float64Array.from(p.hiddenBias);
   const state = new Uint8Array(visible);
   let linear = 0;
@@ -190,13 +199,12 @@ export async function exactVisibleLogPartition(hidden: HiddenLayer, p: Parameter
 /** Exact log Z for the model's pair of unit types, summing over the layer that can be enumerated. */
 export function exactLogPartitionOf(layers: ModelLayers, p: Parameters, visible: number, hidden: number): Promise<number> {
   const { visible: v, hidden: h } = layers;
+  const limit = exactLimit(v.type === 'softmax' ? { softmax: v.groupSize! } : v.type, h.type as HiddenType, visible, hidden);
+  if (limit) throw new InvalidArgumentError('method', limit);
   if (h.type === 'binary') {
     if (v.type === 'gaussian') return exactGaussianLogPartition(p, visible, hidden);
     if (v.type === 'softmax') return exactSoftmaxLogPartition(p, visible, hidden, v.groupSize!);
     return exactLogPartition(p, visible, hidden);
-  }
-  if (v.type !== 'binary') {
-    throw new InvalidArgumentError('method', `'exact' needs a layer of binary units to sum over; with ${v.type} visible and ${h.type} hidden units use method: 'ais'`);
   }
   return exactVisibleLogPartition(h, p, visible, hidden);
 }

@@ -7,7 +7,7 @@
 import { defaultChunkRows, type ChunkReader } from '../backend/chunked-epoch.js';
 import { describe, InvalidArgumentError } from '../errors.js';
 import { firstRows, type Matrix, type MatrixInput } from '../matrix.js';
-import type { Domain, HiddenLayer, VisibleLayer } from '../layers/layer.js';
+import { expectedIn, inDomain, type Domain, type HiddenLayer, type VisibleLayer } from '../layers/layer.js';
 import { isPixelMatrix, pixelRow, type PixelMatrix } from '../pixels.js';
 import { consecutive, isRowSource, readRows, type RowSource } from './row-source.js';
 
@@ -356,11 +356,9 @@ function checkValues(m: Matrix, argument: string, domain: Domain): void {
   const d = m.data;
   for (let k = 0; k < d.length; k++) {
     const v = d[k];
-    // One comparison per value on the fast path; NaN fails every form.
-    if (domain === 'unit' ? v >= 0 && v <= 1 : domain === 'nonnegative' ? v >= 0 && v < Infinity : Number.isFinite(v)) continue;
+    if (inDomain(v, domain)) continue;
     const where = `row ${Math.floor(k / m.cols)}, column ${k % m.cols}`;
-    if (!Number.isFinite(v)) throw new InvalidArgumentError(argument, `${where} is ${v}; expected a finite number`);
-    throw new InvalidArgumentError(argument, `${where} is ${v}; expected ${domain === 'unit' ? 'a value in [0, 1]' : 'a value ≥ 0'}`);
+    throw new InvalidArgumentError(argument, `${where} is ${v}; expected ${Number.isFinite(v) ? expectedIn(domain) : 'a finite number'}`);
   }
 }
 

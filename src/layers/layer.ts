@@ -21,6 +21,16 @@ export interface Draws {
 /** Where a unit type's values lie: [0, 1] (binary states and their probabilities), any real value, or [0, ∞). */
 export type Domain = 'unit' | 'real' | 'nonnegative';
 
+/** Whether v lies in the domain (NaN lies in none). */
+export function inDomain(v: number, domain: Domain): boolean {
+  return domain === 'unit' ? v >= 0 && v <= 1 : domain === 'nonnegative' ? v >= 0 && v < Infinity : Number.isFinite(v);
+}
+
+/** What a value outside the domain was expected to be, in an error's words. */
+export function expectedIn(domain: Domain): string {
+  return domain === 'unit' ? 'a value in [0, 1]' : domain === 'nonnegative' ? 'a value ≥ 0' : 'a finite number';
+}
+
 /** A hidden unit type: binary (Bernoulli), Gaussian or ReLU. */
 export interface HiddenLayer {
   /** Its name in the registry (src/layers/registry.ts). */

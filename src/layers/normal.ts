@@ -116,7 +116,9 @@ const TAIL_STEPS = 8;
  * (on the side of ½ that keeps its precision); for α > 0 by Newton's method on
  * g(t) = log Q(α + t) − log Q(α) − log(1 − u), which is concave and decreasing, so after one
  * step the iterates fall monotonically to the root; the start solves the same equation with Q
- * replaced by the normal density's tail factor e^(−αt − t²/2).
+ * replaced by the normal density's tail factor e^(−αt − t²/2). g is taken as the difference of
+ * the log erfcx terms less t·(α + t/2): the two log tails themselves are of order α²/2, and their
+ * difference would lose t's precision beyond α ≈ 10⁶ (at α = 10¹⁰ it is all rounding).
  */
 export function truncatedNormalExcess(alpha: number, u: number): number {
   if (alpha <= 0) {
@@ -127,10 +129,10 @@ export function truncatedNormalExcess(alpha: number, u: number): number {
     return Math.max(0, z - alpha);
   }
   const target = Math.log1p(-u);
-  const base = logNormalTail(alpha);
+  const base = logErfcx(alpha / Math.SQRT2);
   let t = (-2 * target) / (alpha + Math.sqrt(alpha * alpha - 2 * target));
   for (let step = 0; step < TAIL_STEPS; step++) {
-    const g = logNormalTail(alpha + t) - base - target;
+    const g = logErfcx((alpha + t) / Math.SQRT2) - base - t * (alpha + t / 2) - target;
     t = Math.max(0, t + g / millsRatio(alpha + t));
   }
   return t;

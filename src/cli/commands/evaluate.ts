@@ -1,5 +1,5 @@
 import { DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS } from '../../evaluation/ais.js';
-import { MAX_EXACT_UNITS } from '../../backend/exact-partition.js';
+import { exactLimit, MAX_EXACT_UNITS } from '../../backend/exact-partition.js';
 import { mean } from '../../math.js';
 import type { Matrix } from '../../matrix.js';
 import type { PixelMatrix } from '../../pixels.js';
@@ -105,7 +105,7 @@ export async function evaluate(args: string[]): Promise<void> {
     const prepare = (m: Matrix | PixelMatrix) => (values.binarize ? binarized(firstRowsOf(m, rows)) : firstRowsOf(m, rows));
     const x = prepare(await dataFor(rbm, train, model));
     const t = prepare(await dataFor(rbm, test, model));
-    const exactPossible = Math.min(rbm.visible, rbm.hidden) <= MAX_EXACT_UNITS;
+    const exactPossible = exactLimit(rbm.options.visibleType, rbm.options.hiddenType, rbm.visible, rbm.hidden) === undefined;
     const lines = [['method', 'log Z', 'train LL', 'test LL', '']];
     for (const m of methodsFor(method, exactPossible)) {
       if (m === 'pseudo') {

@@ -5,7 +5,8 @@ import { readModelFile } from '../../io/model-store.js';
 import { klPlotSvg } from '../../io/plot.js';
 import { firstRows, row, type Matrix } from '../../matrix.js';
 import { lossName } from '../../options.js';
-import { MAX_EXACT_UNITS, RBM } from '../../node.js';
+import { exactLimit } from '../../backend/exact-partition.js';
+import { RBM } from '../../node.js';
 import { numberOption, parse } from '../cli.js';
 import { checkFiles, fileArgument } from '../files.js';
 import { imageShape, parseShape } from '../image-shape.js';
@@ -101,7 +102,7 @@ async function metrics(rbm: RBM, x: Matrix, spec: string): Promise<string> {
   if (binary) await add('reconstruction cross-entropy (nats per row)', async () => (await reconstruction).crossEntropy ?? Number.NaN);
   if (binary) await add('pseudo-likelihood (mean log)', async () => mean(await rbm.pseudoLikelihood(x)));
   await add('free energy (mean)', async () => mean(await rbm.freeEnergy(x)));
-  if (Math.min(rbm.visible, rbm.hidden) <= MAX_EXACT_UNITS) await add('log-likelihood (exact, nats per row)', () => rbm.logLikelihood(x, { method: 'exact' }));
+  if (exactLimit(rbm.options.visibleType, rbm.options.hiddenType, rbm.visible, rbm.hidden) === undefined) await add('log-likelihood (exact, nats per row)', () => rbm.logLikelihood(x, { method: 'exact' }));
   return `<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>`;
 }
 

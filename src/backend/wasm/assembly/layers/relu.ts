@@ -3,13 +3,13 @@
 // reference): h | z ~ N(z/γ, 1/γ) truncated to [0, ∞). With σ = 1/√γ and α = −z/√γ, the mean is
 // σ·(λ(α) − α), E[h² | z] = σ²·(1 − α·(λ(α) − α)), and a draw is σ times the excess of a standard
 // normal over α from one uniform: the quantile for α ≤ 0, Newton's method on the log tail for α > 0.
-// Everything is float64, unit by unit, as the reference: the Newton step subtracts two log tails of
-// order α²/2, which float32 would leave with an absolute error of order α²·1e-7, and a unit far
-// below its truncation point still gets a draw of full relative precision. erfcx and the excess on
-// x ≥ 0 are piecewise polynomials in Weideman's variable (normal-series.ts, generated into
-// constants.ts from the reference's functions), within 2e-12 of the reference; the rest follows
-// the reference's formulas, sharing what a unit's mean and draw both need (one erfcx and one
-// exponential for α ≤ 0, λ(α) for the Newton steps' start).
+// Everything is float64, unit by unit, as the reference: the Newton step's log tails differ by
+// their erfcx terms less t·(α + t/2), taken apart so that no difference of order α²/2 is formed,
+// and a unit far below its truncation point still gets a draw of full relative precision. erfcx
+// and the excess on x ≥ 0 are piecewise polynomials in Weideman's variable (normal-series.ts,
+// generated into constants.ts from the reference's functions), within 2e-12 of the reference; the
+// rest follows the reference's formulas, sharing what a unit's mean and draw both need (one erfcx
+// and one exponential for α ≤ 0, λ(α) for the Newton steps' start).
 
 import { ERFCX_PIECES, EXCESS_PIECES, SERIES_DEGREE, SERIES_PIECES, SERIES_SCALE } from '../constants';
 import { uniformRow } from '../philox';
@@ -103,15 +103,18 @@ function normalQuantile(p: f64): f64 {
   return x - u / (1 + (x * u) / 2);
 }
 
-/** logTailAndErfcx's second result (a global: each worker's instance has its own). */
+/** logErfcxAt's second result (a global: each worker's instance has its own). */
 let tailErfcx: f64 = 0;
 
-/** log Q(y) for y ≥ 0, with erfcx(y/√2) into tailErfcx: λ(y) = φ(y)/Q(y) = √(2/π)/erfcx(y/√2). */
+/**
+ * log erfcx(y/√2) for y ≥ 0, log Q(y) less its Gaussian factor's −log 2 − y²/2, with erfcx(y/√2)
+ * into tailErfcx: λ(y) = φ(y)/Q(y) = √(2/π)/erfcx(y/√2).
+ */
 // @ts-ignore: decorator
-@inline function logTailAndErfcx(y: f64): f64 {
+@inline function logErfcxAt(y: f64): f64 {
   const e = erfcxNonNegative(y * Math.SQRT1_2);
   tailErfcx = e;
-  return -Math.LN2 + Math.log(e) - (y * y) / 2;
+  return Math.log(e);
 }
 
 /**
@@ -133,11 +136,12 @@ function truncatedNormalExcess(alpha: f64, u: f64, excess: f64): f64 {
     return Math.max(0, z - alpha);
   }
   const target = Math.log1p(-u);
-  const base = logTailAndErfcx(alpha);
+  const base = logErfcxAt(alpha);
   const lambda = alpha + excess;
   let t = (-2 * target) / (lambda + Math.sqrt(lambda * lambda - 2 * lambda * excess * target));
   for (let step = 0; step < TAIL_STEPS; step++) {
-    const g = logTailAndErfcx(alpha + t) - base - target;
+    // The log tails' Gaussian factors differ by t·(α + t/2): their difference, of order α²/2, would round t away for large α.
+    const g = logErfcxAt(alpha + t) - base - t * (alpha + 0.5 * t) - target;
     // t + g/λ(α + t), without a division.
     const next = Math.max(0, t + g * tailErfcx * SQRT_PI_OVER_2);
     const moved = Math.abs(next - t);
