@@ -83,6 +83,18 @@ export class DivergenceError extends RbmError {
   }
 }
 
+/**
+ * The model has no finite normaliser: its Gibbs chains run off to infinity and its log Z is
+ * infinite. Gaussian visible units with Gaussian or ReLU hidden units need the hidden units'
+ * precisions to outweigh the coupling (docs/layers.md, "Gaussian visible units with real-valued
+ * hidden units"); every other pair of unit types is normalisable.
+ */
+export class NonNormalisableError extends RbmError {
+  constructor(message: string) {
+    super('NON_NORMALISABLE', message);
+  }
+}
+
 /** `fit` was stopped through its AbortSignal; the model is consistent and can continue training. */
 export class TrainingInterruptedError extends RbmError {
   constructor(message: string, options?: { cause?: unknown }) {

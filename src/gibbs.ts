@@ -1,4 +1,5 @@
 import { clampKnown, type Backend, type GibbsJob } from './backend/backend.js';
+import { NonNormalisableError } from './errors.js';
 import { matrix, type Matrix } from './matrix.js';
 import { Phase, philoxUniforms, type DrawAddress } from './rng/stream.js';
 
@@ -7,7 +8,23 @@ export type Draws = (phase: Phase) => DrawAddress;
 
 /** One sampled Gibbs step v → h → v. */
 export async function gibbsStep(backend: Backend, v: Matrix, draws: Draws): Promise<Matrix> {
-  return backend.gibbs({ start: v, ...stepDraws(draws, 1, false) });
+  return finiteChains(await backend.gibbs({ start: v, ...stepDraws(draws, 1, false) }), 1);
+}
+
+/**
+ * The chains' states, refused when they left the finite numbers: only a model without a finite
+ * normaliser lets them (Gaussian visible units with real-valued hidden units whose precisions do
+ * not outweigh the coupling), and its samples mean nothing.
+ */
+function finiteChains(v: Matrix, steps: number): Matrix {
+  const bad = v.data.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new NonNormalisableError(
+      `the Gibbs chains reached ${v.data[bad]} (chain ${Math.floor(bad / v.cols)}, unit ${bad % v.cols}) within ${steps} steps: this model has no finite normaliser ` +
+        `(Gaussian visible units with Gaussian or ReLU hidden units need diag(γ) − Wᵀ·diag(1/σ²)·W positive definite; docs/layers.md)`,
+    );
+  }
+  return v;
 }
 
 /**
@@ -35,7 +52,7 @@ export async function daydream(
 ): Promise<Matrix> {
   let v = o.start ?? matrix(o.chains, o.visible);
   if (!o.start) philoxUniforms(draws(Phase.inferVisible), o.chains, o.visible, v.data);
-  if (o.steps > 0) v = await backend.gibbs({ start: v, ...stepDraws(draws, o.steps, o.probabilities) });
+  if (o.steps > 0) v = finiteChains(await backend.gibbs({ start: v, ...stepDraws(draws, o.steps, o.probabilities) }), o.steps);
   return v;
 }
 
@@ -47,5 +64,5 @@ export async function daydream(
  */
 export async function inpaint(backend: Backend, draws: Draws, x: Matrix, known: Matrix, steps: number): Promise<Matrix> {
   const clamp = { known, values: x };
-  return backend.gibbs({ start: clampKnown(matrix(x.rows, x.cols), clamp), ...stepDraws(draws, steps, true), clamp });
+  return finiteChains(await backend.gibbs({ start: clampKnown(matrix(x.rows, x.cols), clamp), ...stepDraws(draws, steps, true), clamp }), steps);
 }

@@ -14,6 +14,7 @@ export {
   GpuError,
   InvalidArgumentError,
   NonFiniteError,
+  NonNormalisableError,
   RbmError,
   TrainingInterruptedError,
 } from './errors.js';

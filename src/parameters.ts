@@ -75,8 +75,8 @@ export interface TensorSpec {
   readonly velocity?: { readonly field: ParameterName; readonly file: string };
   /** Every element's value in a new model, where it does not come from the random stream (default 0). */
   readonly initial?: number;
-  /** Whether every element must be above 0 (a precision), not only finite. */
-  readonly positive?: boolean;
+  /** The least value an element may take, where finite is not enough (a precision's floor). */
+  readonly minimum?: number;
 }
 
 /** The tensors every model has: W and both biases. */

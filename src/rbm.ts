@@ -2,7 +2,7 @@ import { copyParameters, type AnnealJob, type Backend, type DeviceInfo, type Par
 import { createBackend } from './backend/create.js';
 import { exactLimit } from './backend/exact-partition.js';
 import type { GpuOptions } from './gpu-options.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, NonNormalisableError } from './errors.js';
 import { aisLogPartition, baseRateBiases, checkBetas, DEFAULT_AIS_BETAS, DEFAULT_AIS_RUNS, reverseAisLogPartition } from './evaluation/ais.js';
 import { flipOneUnit, pseudoLikelihood, ReconstructionSums, type ReconstructionError } from './evaluation/metrics.js';
 import { checkFitOptions, checkLabels, type FitHistory, type FitOptions } from './fit-options.js';
@@ -365,6 +365,12 @@ export class RBM {
     };
     // Reverse AIS starts its runs at the first rows (cycling through them if there are fewer).
     const estimate = method === 'ais' ? await aisLogPartition(anneal, this.visible, this.hidden, ais) : await reverseAisLogPartition(anneal, this.visible, this.hidden, await data!.head(runs), ais);
+    if (Number.isNaN(estimate.logZ) || estimate.logZ === Infinity) {
+      throw new NonNormalisableError(
+        `${method === 'ais' ? 'AIS' : 'reverse AIS'} found no finite log Z (its chains' log weights are not finite): this model has no finite normaliser ` +
+          `(Gaussian visible units with Gaussian or ReLU hidden units need diag(γ) − Wᵀ·diag(1/σ²)·W positive definite; docs/layers.md)`,
+      );
+    }
     const width = estimate.upper - estimate.lower;
     const warning = width > WIDE_INTERVAL
       ? `the ±3σ interval is ${Number.isFinite(width) ? `${width.toFixed(2)} nats` : 'unbounded'} wide: use more runs or more inverse temperatures`

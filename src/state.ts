@@ -1,5 +1,5 @@
 import { expectedIn, inDomain } from './layers/layer.js';
-import { ALL_TENSORS, describeType, HIDDEN_LAYERS, modelTensors, unitTypesOwning } from './layers/registry.js';
+import { ALL_TENSORS, describeHidden, describeType, HIDDEN_LAYERS, modelTensors, unitTypesOwning } from './layers/registry.js';
 import { arraysOf, type ParameterName, type Parameters, type TensorSpec } from './parameters.js';
 import { InvalidArgumentError } from './errors.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
@@ -105,7 +105,7 @@ export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = ar
     }
   }
   const expected = arraysOf(specs, { V: visible, H: hidden, C: labels }).map(({ field, length }) => [field, length] as [ParameterName, number]);
-  const positive = new Set(specs.filter((spec) => spec.positive).map((spec) => spec.field));
+  const minimum = new Map(specs.filter((spec) => spec.minimum !== undefined).map((spec) => [spec.field, spec.minimum!]));
   const chains = given.hiddenChains;
   if (chains !== undefined) {
     if (!(chains instanceof Float32Array) || chains.length % hidden !== 0) {
@@ -123,7 +123,8 @@ export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = ar
     const values = a as Float32Array;
     for (let k = 0; k < values.length; k++) {
       if (!Number.isFinite(values[k])) fail(name, `element ${k} is ${values[k]}; expected a finite number`);
-      if (positive.has(name) && !(values[k] > 0)) fail(name, `element ${k} is ${values[k]}; expected a number above 0`);
+      const least = minimum.get(name);
+      if (least !== undefined && !(values[k] >= least)) fail(name, `element ${k} is ${values[k]}; expected at least ${least} (the floor training keeps it at)`);
     }
   }
   return p as unknown as Parameters;
@@ -133,7 +134,7 @@ export function checkParameters(p: unknown, config: ModelConfig, fail: Fail = ar
 function missingWords(spec: TensorSpec, config: ModelConfig): string {
   if (spec.owner === 'centring') return 'a centred model needs its offsets';
   if (spec.owner === 'labels') return `a model with ${config.labels} labels needs labelWeights, labelBias and their velocities`;
-  const types = spec.owner === 'visible' ? `${describeType(config.visibleType)} visible units` : `${config.hiddenType} hidden units`;
+  const types = spec.owner === 'visible' ? `${describeType(config.visibleType)} visible units` : `${describeHidden(config.hiddenType)} hidden units`;
   return `a model with ${types} needs ${spec.field}${spec.velocity ? ` and ${spec.velocity.field}` : ''}`;
 }
 

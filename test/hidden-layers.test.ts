@@ -6,7 +6,7 @@ import type { HiddenLayer } from '../src/layers/layer.js';
 import { HIDDEN_LAYERS } from '../src/layers/registry.js';
 import type { Parameters } from '../src/parameters.js';
 import { Phase, philoxUniforms } from '../src/rng/stream.js';
-import { decodeModel, encodeModel, RBM } from '../src/node.js';
+import { decodeModel, encodeModel, NonNormalisableError, RBM } from '../src/node.js';
 import { MIN_GAMMA } from '../src/layers/gaussian.js';
 import { binaryData, fixture, randomParameters } from './helpers.js';
 
@@ -294,12 +294,38 @@ describe.each(TYPES)('an RBM with %s hidden units', (type) => {
     if (type === 'relu') await expect(rbm.expectVisible(negative)).rejects.toThrow(/h: row 0, column 0 is -0.5; expected a value ≥ 0/);
     else expect((await rbm.expectVisible(negative)).rows).toBe(1);
     // A file whose γ is missing, or a binary model's with one, is refused by name.
-    await expect(rbm.setParameters({ ...p, hiddenGamma: p.hiddenGamma!.map((g, j) => (j === 2 ? 0 : g)) })).rejects.toThrow(/hiddenGamma: element 2 is 0; expected a number above 0/);
+    await expect(rbm.setParameters({ ...p, hiddenGamma: p.hiddenGamma!.map((g, j) => (j === 2 ? 0 : g)) })).rejects.toThrow(/hiddenGamma: element 2 is 0; expected at least 0.05/);
     const { hiddenGamma: _gamma, ...withoutGamma } = p;
     await expect(rbm.setParameters(withoutGamma as Parameters)).rejects.toThrow(/hiddenGamma/);
     const binary = new RBM({ visible: 16, hidden: 4, threads: 0 });
     await expect(binary.expectVisible([[0, 1, 1.5, 0]])).rejects.toThrow(/expected a value in \[0, 1\]/);
     await expect(binary.setParameters({ ...(await binary.getParameters()), hiddenGamma: p.hiddenGamma, hiddenGammaVelocity: p.hiddenGammaVelocity })).rejects.toThrow(/only a model with .*hidden units has hiddenGamma/);
     await Promise.all([rbm.dispose(), binary.dispose()]);
+  });
+});
+
+describe.each(TYPES)('Gaussian visible units with %s hidden units', (type) => {
+  // Integrating v out leaves e^(½·hᵀ(Wᵀ·diag(1/σ²)·W − diag(γ))·h + …): with weights that outweigh γ the
+  // model has no finite normaliser, its chains run off and its log Z is infinite.
+  const [V, H] = [4, 3];
+  const unbounded = (): Parameters => ({
+    ...randomParameters(V, H, 5, 0.1),
+    weights: new Float32Array(V * H).fill(1.5),
+    visibleLogVariance: new Float32Array(V),
+    visibleLogVarianceVelocity: new Float32Array(V),
+    hiddenGamma: new Float32Array(H).fill(1),
+    hiddenGammaVelocity: new Float32Array(H),
+  });
+
+  it.each([0, 2])('refuses, with a NonNormalisableError, to sample or estimate log Z where the model has no normaliser (threads: %i)', async (threads) => {
+    const rbm = new RBM({ visible: V, hidden: H, visibleType: 'gaussian', hiddenType: type, threads });
+    await rbm.setParameters(unbounded());
+    await expect(rbm.daydream(200, { chains: 4 })).rejects.toThrow(NonNormalisableError);
+    await expect(rbm.logPartition({ method: 'ais', runs: 8, betas: 200 })).rejects.toThrow(/no finite normaliser/);
+    // Small weights make it normalisable again: the same calls give finite results.
+    await rbm.setParameters({ ...unbounded(), weights: new Float32Array(V * H).fill(0.1) });
+    expect((await rbm.daydream(50, { chains: 4 })).data.every(Number.isFinite)).toBe(true);
+    expect(Number.isFinite((await rbm.logPartition({ method: 'ais', runs: 8, betas: 200 })).logZ)).toBe(true);
+    await rbm.dispose();
   });
 });

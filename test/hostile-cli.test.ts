@@ -82,6 +82,9 @@ const TRAIN_VALUES: [string[], RegExp][] = [
   [['--labels', 'y.txt', '--generative-weight', '0.5'], /--generative-weight: applies to objective: 'hybrid' only/],
   [['--labels', 'y.txt', '--persistent'], /--persistent: is not available with a label layer/],
   [['--resume', '--visible-type', 'gaussian'], /--visible-type cannot be given with --resume/],
+  [['--layers', '784,16,8', '--hidden-type', 'relu'], /--hidden-type relu cannot be given with --layers/],
+  [['--hidden-type', 'gaussian', '--labels', 'y.txt'], /--labels: is not available with hiddenType: 'gaussian'/],
+  [['--hidden-type', 'relu', '--persistent', '--tempering', '3'], /--tempering: is not available with hiddenType: 'relu'/],
 ];
 
 const COMMAND_LINES: Case[] = [

@@ -19,17 +19,17 @@ export const VISIBLE_LOG_VARIANCE: TensorSpec = {
   velocity: { field: 'visibleLogVarianceVelocity', file: 'delta_visible_log_variance' },
 };
 
-/** The hidden units' precisions γ (Gaussian and ReLU units), 1 in a new model. */
-export const HIDDEN_GAMMA: TensorSpec = {
-  field: 'hiddenGamma', file: 'hidden_gamma', shape: ['H'], owner: 'hidden', initial: 1, positive: true,
-  velocity: { field: 'hiddenGammaVelocity', file: 'delta_hidden_gamma' },
-};
-
 /**
  * The smallest γ training leaves a hidden unit (a variance of 1/γ at most 20): below it a unit's
  * draws swamp the others', and at 0 its integral diverges.
  */
 export const MIN_GAMMA = 0.05;
+
+/** The hidden units' precisions γ (Gaussian and ReLU units), 1 in a new model. */
+export const HIDDEN_GAMMA: TensorSpec = {
+  field: 'hiddenGamma', file: 'hidden_gamma', shape: ['H'], owner: 'hidden', initial: 1, minimum: MIN_GAMMA,
+  velocity: { field: 'hiddenGammaVelocity', file: 'delta_hidden_gamma' },
+};
 
 /** 1/σ² = e^(−z) of each visible unit, as float32 (what every backend multiplies by). */
 export function precisions(logVariance: Float32Array): Float32Array {

@@ -68,9 +68,14 @@ export function describeType(type: VisibleType): string {
   return typeof type === 'object' ? `softmax (groups of ${type.softmax})` : type === 'gaussian' ? 'Gaussian' : type;
 }
 
+/** A hidden type in words: 'binary', 'Gaussian', 'ReLU'. */
+export function describeHidden(type: HiddenType): string {
+  return type === 'gaussian' ? 'Gaussian' : type === 'relu' ? 'ReLU' : type;
+}
+
 /** The unit types that own a tensor, in words ('Gaussian visible units'). */
 export function unitTypesOwning(spec: TensorSpec): string[] {
   const visible = [binaryVisible, gaussianVisible(false), softmaxVisible(2)].filter((l) => l.tensors.includes(spec)).map((l) => `${describeType(l.type === 'softmax' ? { softmax: 2 } : l.type).replace(' (groups of 2)', ' groups')} visible units`);
-  const hidden = Object.entries(HIDDEN_LAYERS).filter(([, make]) => make().tensors.includes(spec)).map(([name]) => name === 'gaussian' ? 'Gaussian' : name === 'relu' ? 'ReLU' : name);
+  const hidden = (Object.keys(HIDDEN_LAYERS) as HiddenType[]).filter((name) => HIDDEN_LAYERS[name]().tensors.includes(spec)).map(describeHidden);
   return [...visible, ...(hidden.length > 0 ? [`${hidden.join(' or ')} hidden units`] : [])];
 }

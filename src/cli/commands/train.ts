@@ -327,6 +327,9 @@ function layerSizes(values: Values): number[] {
   }
   const refused = (['hidden', 'resume', 'stream', 'loss', 'plot'] as const).filter((flag) => values[flag] !== undefined);
   if (refused.length > 0) throw new UsageError(`${refused.map((f) => `--${f}`).join(', ')} cannot be given with --layers (a deep belief network trains in one run and saves its stack to --out)`);
+  if ((values['hidden-type'] ?? 'binary') !== 'binary') {
+    throw new UsageError(`--hidden-type ${values['hidden-type']} cannot be given with --layers: each layer above would read real values and need Gaussian visible units, which the command line cannot set per layer (the API's DBN layerOptions can)`);
+  }
   return sizes;
 }
 

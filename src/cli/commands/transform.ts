@@ -7,8 +7,9 @@ import { dataArgument, dataFor, files, floatBytes, memoryLimit, modelArgument } 
 
 export const TRANSFORM_USAGE = `rbm transform --model FILE --data SET|FILE [--out features.npy]
 
-Writes the hidden probabilities P(h = 1 | v) of every row of the data (sklearn's transform)
-as a NumPy float32 array of rows × hidden units: np.load('features.npy').
+Writes the hidden units' means E[h | v] of every row of the data (sklearn's transform: for
+binary hidden units their probabilities P(h = 1 | v)) as a NumPy float32 array of rows × hidden
+units: np.load('features.npy').
   --model FILE      the model file
   --data SET|FILE   the rows: mnist, mnist-test, fashion-mnist, fashion-mnist-test, or a file
                     (.npy, IDX, CSV or whitespace text)
@@ -25,10 +26,11 @@ export async function transform(args: string[]): Promise<void> {
   try {
     const x = await dataFor(rbm, data, model);
     // The features, and the file's bytes made from them.
-    checkMemory('--data', `the hidden probabilities of ${x.rows} rows`, 2 * floatBytes(x.rows, rbm.hidden), memoryLimit());
+    checkMemory('--data', `the hidden means of ${x.rows} rows`, 2 * floatBytes(x.rows, rbm.hidden), memoryLimit());
     const features = await rbm.expectHidden(x);
     await writeNpyFile(out.path, features);
-    console.log(`${out.path}: P(h = 1 | v) of ${x.rows} rows of ${data.spec}, ${x.rows} × ${rbm.hidden} float32`);
+    const what = rbm.options.hiddenType === 'binary' ? 'P(h = 1 | v)' : 'E[h | v]';
+    console.log(`${out.path}: ${what} of ${x.rows} rows of ${data.spec}, ${x.rows} × ${rbm.hidden} float32`);
   } finally {
     await rbm.dispose();
   }
