@@ -69,7 +69,7 @@ export async function annealOnHost(p: Parameters, V: number, H: number, job: Ann
       for (let j = 0; j < H; j++) {
         const state = h[r * H + j];
         if (state === 0) continue;
-        for (let i = 0; i < V; i++) row[i] += state === 1 ? p.weights[i * H + j] : state * p.weights[i * H + j];
+        for (let i = 0; i < V; i++) row[i] += state * p.weights[i * H + j];
       }
     }
     const address = { seed, phase: Phase.aisVisible, epoch: k, batch: 0 };
@@ -128,7 +128,7 @@ export async function annealGaussianOnHost(p: Parameters, V: number, H: number, 
         let mean = 0;
         for (let j = 0; j < H; j++) {
           const state = h[r * H + j];
-          if (state !== 0) mean += state === 1 ? p.weights[i * H + j] : state * p.weights[i * H + j];
+          if (state !== 0) mean += state * p.weights[i * H + j];
         }
         v[r * V + i] = p.visibleBias[i] + beta * mean + deviation[i] * normals[r * V + i];
       }

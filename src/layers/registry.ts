@@ -55,10 +55,16 @@ export function modelTensors(kind: ModelKind): readonly TensorSpec[] {
   return [...COUPLING, ...visible.tensors, ...hidden.tensors, ...(kind.centering ? CENTRING : []), ...(kind.labels > 0 ? LABELS : [])];
 }
 
+/** One layer of each visible type, for what they declare (their tensors). */
+const VISIBLE_KINDS: readonly VisibleLayer[] = [binaryVisible, gaussianVisible(false), softmaxVisible(2)];
+
+/** The visible types in words, by layer type. */
+const VISIBLE_NAMES: Readonly<Record<VisibleLayer['type'], string>> = { binary: 'binary', gaussian: 'Gaussian', softmax: 'softmax groups' };
+
 /** Every tensor any model may have, for readers that learn the kind from the arrays present. */
 export const ALL_TENSORS: readonly TensorSpec[] = [
   ...COUPLING,
-  ...new Set([...[binaryVisible, gaussianVisible(false), softmaxVisible(2)].flatMap((l) => l.tensors), ...Object.values(HIDDEN_LAYERS).flatMap((make) => make().tensors)]),
+  ...new Set([...VISIBLE_KINDS.flatMap((l) => l.tensors), ...Object.values(HIDDEN_LAYERS).flatMap((make) => make().tensors)]),
   ...CENTRING,
   ...LABELS,
 ];
@@ -75,7 +81,7 @@ export function describeHidden(type: HiddenType): string {
 
 /** The unit types that own a tensor, in words ('Gaussian visible units'). */
 export function unitTypesOwning(spec: TensorSpec): string[] {
-  const visible = [binaryVisible, gaussianVisible(false), softmaxVisible(2)].filter((l) => l.tensors.includes(spec)).map((l) => `${describeType(l.type === 'softmax' ? { softmax: 2 } : l.type).replace(' (groups of 2)', ' groups')} visible units`);
+  const visible = VISIBLE_KINDS.filter((l) => l.tensors.includes(spec)).map((l) => `${VISIBLE_NAMES[l.type]} visible units`);
   const hidden = (Object.keys(HIDDEN_LAYERS) as HiddenType[]).filter((name) => HIDDEN_LAYERS[name]().tensors.includes(spec)).map(describeHidden);
   return [...visible, ...(hidden.length > 0 ? [`${hidden.join(' or ')} hidden units`] : [])];
 }
